@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install system-deps run test test-fast clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Debian packages the tests drive as real peers (radclient, chromium); installed when missing.
+system-deps:
+	scripts/ensure-debian-packages.sh
+
+run: install
+	$(BIN)/hotspot init --demo
+	$(BIN)/hotspot run
+
+test: install system-deps
+	$(BIN)/python -m pytest
+
+# Unit tests only: no sockets, no browser.
+test-fast: install
+	$(BIN)/python -m pytest tests/unit
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

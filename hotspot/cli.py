@@ -1,0 +1,400 @@
+"""The `hotspot` command: set-up, data management and starting the servers.
+
+Every command reads the same settings as the servers, talks to the database
+through hotspot.services, prints a clear message and exits non-zero on bad input.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.util
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from functools import cached_property
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotspot.clock import utcnow
+from hotspot.crypto import SecretBox, new_token
+from hotspot.db import make_engine, make_session_factory, migrate
+from hotspot.models import NAS_VENDORS, AdminUser
+from hotspot.services import accounts, demo, retention, usage, vouchers
+from hotspot.services.nas import NasSpec, add_nas, list_nas
+from hotspot.services.plans import PlanSpec, add_plan, list_plans
+from hotspot.services.sessions import SessionFilter, list_sessions, parse_time, session_to_dict
+from hotspot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from hotspot.validation import ValidationError
+
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+@dataclass
+class Context:
+    """Settings and a lazily opened database, shared by the subcommands."""
+
+    settings: Settings
+
+    @cached_property
+    def engine(self):
+        return make_engine(self.settings)
+
+    def session(self) -> Session:
+        return make_session_factory(self.engine)()
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    @cached_property
+    def box(self) -> SecretBox:
+        return SecretBox(self.settings.secret_key)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def fail_on_bad_input(func):
+    """Turn a ValidationError into click's usage-style error: message and exit code 2."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+    return wrapper
+
+
+def emit(rows: list[dict], fmt: str, columns: tuple[str, ...] | None = None) -> None:
+    """Print rows as an aligned table, a JSON array or CSV."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    columns = columns or (tuple(rows[0]) if rows else ())
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+
+
+def read_password(password_stdin: bool, prompt: str = "Password") -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """City hotspot: captive portal and RADIUS server for free public Wi-Fi."""
+    try:
+        ctx.obj = Context(load_settings())
+    except SettingsError as exc:
+        raise click.ClickException(f"bad configuration: {exc}") from exc
+    ctx.call_on_close(ctx.obj.close)
+
+
+@main.command(name="init")
+@click.option("--demo", "demo_data", is_flag=True, help="Also load Kota Kupang's ten hotspots and the default plans.")
+@pass_context
+def init_command(ctx: Context, demo_data: bool) -> None:
+    """Migrate the database and create the first admin (named `admin`) if there is none."""
+    migrate(ctx.settings)
+    with ctx.session() as db:
+        if db.scalar(select(func.count()).select_from(AdminUser)) == 0:
+            password = os.environ.get("HOTSPOT_ADMIN_PASSWORD")
+            generated = not password
+            password = password or new_token(12)
+            accounts.create_admin(db, "admin", password, "admin", actor="init")
+            if generated:
+                click.echo(f"Created admin 'admin' with password: {password}")
+                click.echo("This password is shown only once; change it after signing in.")
+            else:
+                click.echo("Created admin 'admin' with the password from HOTSPOT_ADMIN_PASSWORD.")
+        if demo_data:
+            created = demo.load_demo(db, ctx.box)
+            for name, secret in created.items():
+                click.echo(f"Added hotspot {name!r}; RADIUS secret (shown once): {secret}")
+    click.echo(f"Database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.group()
+def admin() -> None:
+    """Console admins and their API tokens."""
+
+
+@admin.command(name="create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "operator", "viewer"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_context
+@fail_on_bad_input
+def admin_create(ctx: Context, name: str, role: str, password_stdin: bool) -> None:
+    """Create a console admin with a role: admin, operator or viewer."""
+    password = read_password(password_stdin)
+    with ctx.session() as db:
+        accounts.create_admin(db, name, password, role)
+    click.echo(f"Created {role} {name!r}.")
+
+
+@admin.command(name="token")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for.")
+@pass_context
+@fail_on_bad_input
+def admin_token(ctx: Context, name: str, label: str) -> None:
+    """Print a new API token for an admin (shown once; use as `Authorization: Bearer TOKEN`)."""
+    with ctx.session() as db:
+        click.echo(accounts.create_api_token(db, name, label))
+
+
+@main.group()
+def nas() -> None:
+    """Hotspot routers (RADIUS clients)."""
+
+
+@nas.command(name="add")
+@click.argument("name")
+@click.option("--ip", "ip_range", required=True, help="Source IP address or CIDR block of its RADIUS packets.")
+@click.option("--secret", required=True, help="RADIUS shared secret (at least 8 characters).")
+@click.option("--vendor", type=click.Choice(NAS_VENDORS), default="generic", show_default=True)
+@click.option("--location", default="", help="Location name shown to citizens.")
+@click.option("--latitude", type=float)
+@click.option("--longitude", type=float)
+@click.option("--identifier", help="NAS-Identifier / MikroTik identity / Chilli nasid.")
+@click.option("--require-message-authenticator", is_flag=True)
+@click.option("--uam-secret", help="CoovaChilli's uamsecret.")
+@click.option("--login-host", help="The router's own login address when it is not a private IP.")
+@pass_context
+@fail_on_bad_input
+def nas_add(ctx: Context, name, ip_range, secret, vendor, location, latitude, longitude, identifier,
+            require_message_authenticator, uam_secret, login_host) -> None:
+    """Register a hotspot router."""
+    spec = NasSpec(name=name, ip_range=ip_range, secret=secret, vendor=vendor, location_name=location or name,
+                   latitude=latitude, longitude=longitude, identifier=identifier,
+                   require_message_authenticator=require_message_authenticator,
+                   uam_secret=uam_secret, login_host=login_host)
+    with ctx.session() as db:
+        record = add_nas(db, ctx.box, spec)
+    click.echo(f"Added NAS {record.name!r} ({record.ip_range}, {record.vendor}).")
+
+
+@nas.command(name="list")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+def nas_list(ctx: Context, fmt: str) -> None:
+    """List hotspot routers."""
+    with ctx.session() as db:
+        rows = [
+            {"name": n.name, "ip": n.ip_range, "vendor": n.vendor, "location": n.location_name,
+             "identifier": n.identifier, "message_authenticator": n.require_message_authenticator,
+             "login_host": n.login_host, "active": n.active,
+             "last_seen": n.last_seen_at.isoformat() if n.last_seen_at else None}
+            for n in list_nas(db)
+        ]
+    emit(rows, fmt, ("name", "ip", "vendor", "location", "identifier", "message_authenticator",
+                     "login_host", "active", "last_seen"))
+
+
+@main.group()
+def plan() -> None:
+    """Fair-use plans."""
+
+
+@plan.command(name="add")
+@click.argument("name")
+@click.option("--session-minutes", type=int)
+@click.option("--daily-minutes", type=int)
+@click.option("--daily-mb", type=int)
+@click.option("--down-kbps", type=int)
+@click.option("--up-kbps", type=int)
+@click.option("--valid-days", type=int, help="Voucher validity from first use.")
+@click.option("--idle-timeout", "idle_timeout_seconds", type=int, default=600, show_default=True)
+@click.option("--interim-interval", "interim_interval_seconds", type=int, default=300, show_default=True)
+@click.option("--free-access", is_flag=True, help="Make this the click-through plan.")
+@click.option("--mac-relogin", is_flag=True, help="Let returning devices in by MAC the same day.")
+@pass_context
+@fail_on_bad_input
+def plan_add(ctx: Context, name: str, **limits) -> None:
+    """Add a plan."""
+    with ctx.session() as db:
+        add_plan(db, PlanSpec(name=name, **limits))
+    click.echo(f"Added plan {name!r}.")
+
+
+@plan.command(name="list")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+def plan_list(ctx: Context, fmt: str) -> None:
+    """List plans."""
+    columns = ("name", "session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps",
+               "valid_days", "free_access", "mac_relogin", "active")
+    with ctx.session() as db:
+        rows = [{c: getattr(p, c) for c in columns} for p in list_plans(db)]
+    emit(rows, fmt, columns)
+
+
+@main.group()
+def account() -> None:
+    """Registered citizens."""
+
+
+@account.command(name="add")
+@click.argument("phone")
+@click.option("--plan", "plan_name", help="Plan name; the free plan's limits apply without one.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_context
+@fail_on_bad_input
+def account_add(ctx: Context, phone: str, plan_name: str | None, password_stdin: bool) -> None:
+    """Register a citizen by phone number (08… is taken as Indonesian)."""
+    password = read_password(password_stdin)
+    with ctx.session() as db:
+        record = accounts.add_account(db, phone, password, plan_name)
+    click.echo(f"Added account {record.phone}.")
+
+
+@main.group()
+def voucher() -> None:
+    """Voucher codes."""
+
+
+@voucher.command(name="generate")
+@click.option("--plan", "plan_name", required=True)
+@click.option("--count", type=int, required=True)
+@click.option("--batch", help="Batch label (default: plan and time).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+@fail_on_bad_input
+def voucher_generate(ctx: Context, plan_name: str, count: int, batch: str | None, fmt: str) -> None:
+    """Generate voucher codes and print them."""
+    with ctx.session() as db:
+        created = vouchers.generate_vouchers(db, plan_name, count, batch)
+        rows = [{"code": v.code, "plan": v.plan.name, "batch": v.batch} for v in created]
+    emit(rows, fmt, ("code", "plan", "batch"))
+
+
+@main.command()
+@click.option("--active", is_flag=True, help="Only sessions still open.")
+@click.option("--nas", "nas_name", help="NAS name.")
+@click.option("--user", help="User-Name.")
+@click.option("--mac", help="Client MAC (any spelling).")
+@click.option("--ip", help="Framed IP address.")
+@click.option("--since", help="ISO 8601 start time (UTC if no offset).")
+@click.option("--until", help="ISO 8601 end time.")
+@click.option("--status", type=click.Choice(["active", "closed", "stale"]))
+@click.option("--limit", type=int, default=1000, show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+@fail_on_bad_input
+def sessions(ctx: Context, active, nas_name, user, mac, ip, since, until, status, limit, fmt) -> None:
+    """The session log, newest first."""
+    session_filter = SessionFilter(nas=nas_name, user=user, mac=mac, ip=ip, since=parse_time(since),
+                                   until=parse_time(until), status="active" if active else status)
+    with ctx.session() as db:
+        rows = [session_to_dict(s) for s in list_sessions(db, session_filter, limit)]
+    emit(rows, fmt, ("username", "nas", "acct_session_id", "calling_station_id", "framed_ip", "start_time",
+                     "stop_time", "session_time", "input_octets", "output_octets", "terminate_cause", "status"))
+
+
+@main.command(name="usage")
+@click.option("--by", type=click.Choice(usage.USAGE_GROUPINGS), required=True)
+@click.option("--since", help="ISO 8601 start time (UTC if no offset).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+@fail_on_bad_input
+def usage_command(ctx: Context, by: str, since: str | None, fmt: str) -> None:
+    """Traffic and sessions per access point, per user or per hour."""
+    with ctx.session() as db:
+        rows = usage.usage(db, by, parse_time(since))
+    emit(rows, fmt)
+
+
+@main.command()
+@click.option("--older-than", "days", type=int, required=True, help="Retention in days.")
+@pass_context
+@fail_on_bad_input
+def purge(ctx: Context, days: int) -> None:
+    """Anonymise personal data (MAC, phone, IP) older than the retention period."""
+    with ctx.session() as db:
+        result = retention.purge(db, days, utcnow())
+    click.echo(
+        f"Anonymised {result.sessions_anonymised} sessions and {result.auth_events_anonymised} auth events; "
+        f"deleted {result.tickets_deleted} login tickets and {result.codes_deleted} one-time codes."
+    )
+
+
+@main.command()
+@pass_context
+def portal(ctx: Context) -> None:
+    """Run the captive portal and admin console under gunicorn."""
+    config = PROJECT_ROOT / "config" / "gunicorn.conf.py"
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(config), "portal.wsgi:app"])
+
+
+def _radius_available() -> bool:
+    return importlib.util.find_spec("radius.daemon") is not None
+
+
+@main.command()
+@click.option("--workers", type=int, help="Worker processes sharing the ports (default from settings).")
+@pass_context
+def radius(ctx: Context, workers: int | None) -> None:
+    """Run the RADIUS server (authentication and accounting)."""
+    if not _radius_available():
+        raise click.ClickException("the RADIUS daemon (radius.daemon) is not part of this build")
+    from radius.daemon import main as radius_main
+
+    argv = [] if workers is None else ["--workers", str(workers)]
+    sys.exit(radius_main(argv))
+
+
+@main.command()
+@pass_context
+def run(ctx: Context) -> None:
+    """Run the portal and the RADIUS server together; Ctrl-C or SIGTERM stops both."""
+    commands = [[sys.executable, "-m", "hotspot.cli", "portal"]]
+    if _radius_available():
+        commands.append([sys.executable, "-m", "hotspot.cli", "radius"])
+    children = [subprocess.Popen(cmd) for cmd in commands]
+    stopping = False
+
+    def stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"Portal on port {ctx.settings.portal_port}"
+               + (f", RADIUS on {ctx.settings.radius_auth_port}/{ctx.settings.radius_acct_port}/udp"
+                  if len(children) > 1 else "") + ". Ctrl-C stops.")
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    codes = [child.wait(timeout=30) for child in children]
+    sys.exit(0 if stopping else max(abs(code) for code in codes) or 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Database engine and sessions shared by the portal, the daemon and the CLI.
+
+SQLite (WAL, foreign keys on) is the embedded default; PostgreSQL through
+psycopg 3 is what several RADIUS workers and portal instances share.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotspot.settings import PROJECT_ROOT, Settings
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(settings: Settings, **kwargs) -> Engine:
+    """Engine for the configured URL; creates the SQLite file's folder when needed."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (we hand them to templates)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def alembic_config(settings: Settings):
+    """Alembic configuration pointing at migrations/ and the configured database."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    return config
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the schema to the newest migration."""
+    from alembic import command
+
+    command.upgrade(alembic_config(settings), "head")

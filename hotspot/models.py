@@ -1,0 +1,342 @@
+"""The data model shared by the portal, the RADIUS daemon and the CLI.
+
+Typed SQLAlchemy 2 declarative models. Models never commit; services do.
+Sessions are the big table, so its indexes follow the admins' questions: by
+access point and time, by user, by MAC, by IP, and the open ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from hotspot.clock import utcnow
+
+NAS_VENDORS = ("mikrotik", "chilli", "generic")
+ADMIN_ROLES = ("admin", "operator", "viewer")
+SESSION_STATUSES = ("active", "closed", "stale")
+TICKET_KINDS = ("free", "account", "voucher")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use hotspot.clock.utcnow()")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Nas(Base):
+    """A hotspot router (RADIUS client) at one access point."""
+
+    __tablename__ = "nas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    ip_range: Mapped[str] = mapped_column(String(64), doc="IP address or CIDR block the packets come from")
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    vendor: Mapped[str] = mapped_column(String(16), default="generic")
+    location_name: Mapped[str] = mapped_column(String(128), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    require_message_authenticator: Mapped[bool] = mapped_column(Boolean, default=True)
+    uam_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    login_host: Mapped[str | None] = mapped_column(String(255))
+    identifier: Mapped[str | None] = mapped_column(
+        String(128), doc="NAS-Identifier / MikroTik identity / Chilli nasid the router reports"
+    )
+    coa_port: Mapped[int] = mapped_column(Integer, default=3799)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+
+
+class Plan(Base):
+    """Fair-use limits: what a login gets and how much of it per day."""
+
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    session_minutes: Mapped[int | None] = mapped_column(Integer)
+    daily_minutes: Mapped[int | None] = mapped_column(Integer)
+    daily_mb: Mapped[int | None] = mapped_column(Integer)
+    down_kbps: Mapped[int | None] = mapped_column(Integer)
+    up_kbps: Mapped[int | None] = mapped_column(Integer)
+    idle_timeout_seconds: Mapped[int] = mapped_column(Integer, default=600)
+    interim_interval_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    valid_days: Mapped[int | None] = mapped_column(Integer, doc="how long a voucher lasts from first use")
+    free_access: Mapped[bool] = mapped_column(Boolean, default=False, doc="the click-through plan")
+    mac_relogin: Mapped[bool] = mapped_column(Boolean, default=False, doc="same-day MAC login without a tap")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Account(Base):
+    """A registered citizen; the quota is shared across all their devices."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True, doc="E.164")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    plan: Mapped[Plan | None] = relationship(lazy="joined")
+
+
+class Device(Base):
+    """A phone or laptop seen at a hotspot, by MAC."""
+
+    __tablename__ = "device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mac: Mapped[str] = mapped_column(String(17), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), doc="plan of its last login")
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    account: Mapped[Account | None] = relationship()
+
+
+class Voucher(Base):
+    """A printed code for events or longer plans; valid from first use for the plan's days."""
+
+    __tablename__ = "voucher"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    batch: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    plan: Mapped[Plan] = relationship(lazy="joined")
+
+
+class LoginTicket(Base):
+    """One-time RADIUS credential the portal hands to the router for one login.
+
+    This is how CHAP works without storing citizens' passwords reversibly: the
+    portal checks the real credential, then gives the router a short-lived pair.
+    """
+
+    __tablename__ = "login_ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    nas_id: Mapped[int | None] = mapped_column(ForeignKey("nas.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+    plan: Mapped[Plan] = relationship(lazy="joined")
+
+
+class RadiusSession(Base):
+    """One accounting session of one device at one access point."""
+
+    __tablename__ = "radius_session"
+    __table_args__ = (
+        Index("ix_radius_session_nas_start", "nas_id", "start_time"),
+        Index("ix_radius_session_start_id", "start_time", "id"),
+        Index("ix_radius_session_username_start", "username", "start_time"),
+        Index("ix_radius_session_mac_start", "calling_station_id", "start_time"),
+        Index("ix_radius_session_ip_start", "framed_ip", "start_time"),
+        Index("ix_radius_session_device_start", "device_id", "start_time"),
+        Index("ix_radius_session_account_start", "account_id", "start_time"),
+        Index("ix_radius_session_voucher_start", "voucher_id", "start_time"),
+        Index("ix_radius_session_status_update", "status", "update_time"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    unique_id: Mapped[str] = mapped_column(
+        String(64), unique=True, doc="hash of NAS + Acct-Session-Id + User-Name + Calling-Station-Id"
+    )
+    nas_id: Mapped[int] = mapped_column(ForeignKey("nas.id"))
+    acct_session_id: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id", ondelete="SET NULL"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    calling_station_id: Mapped[str | None] = mapped_column(String(32), doc="client MAC")
+    called_station_id: Mapped[str | None] = mapped_column(String(128), doc="hotspot server / SSID")
+    nas_port_id: Mapped[str | None] = mapped_column(String(64))
+    framed_ip: Mapped[str | None] = mapped_column(String(45))
+    start_time: Mapped[datetime] = mapped_column()
+    update_time: Mapped[datetime] = mapped_column()
+    stop_time: Mapped[datetime | None] = mapped_column()
+    session_time: Mapped[int] = mapped_column(Integer, default=0)
+    input_octets: Mapped[int] = mapped_column(BigInteger, default=0, doc="bytes from the client (upload)")
+    output_octets: Mapped[int] = mapped_column(BigInteger, default=0, doc="bytes to the client (download)")
+    interim_interval: Mapped[int | None] = mapped_column(Integer)
+    terminate_cause: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(8), default="active")
+
+    nas: Mapped[Nas] = relationship()
+
+
+class UsageHour(Base):
+    """Per access point per hour roll-up, kept up to date by accounting for the dashboards."""
+
+    __tablename__ = "usage_hour"
+    __table_args__ = (UniqueConstraint("nas_id", "hour", name="uq_usage_hour_nas_hour"), Index("ix_usage_hour_hour", "hour"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nas_id: Mapped[int] = mapped_column(ForeignKey("nas.id"))
+    hour: Mapped[datetime] = mapped_column()
+    sessions: Mapped[int] = mapped_column(Integer, default=0, doc="sessions started in this hour")
+    unique_users: Mapped[int] = mapped_column(Integer, default=0)
+    input_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    session_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    auth_accepts: Mapped[int] = mapped_column(Integer, default=0)
+    auth_rejects: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageHourUser(Base):
+    """Which users were seen per access point and hour, so `unique_users` can be counted incrementally."""
+
+    __tablename__ = "usage_hour_user"
+
+    nas_id: Mapped[int] = mapped_column(ForeignKey("nas.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class AuthEvent(Base):
+    """Every RADIUS authentication decision, with the reason a citizen was turned away."""
+
+    __tablename__ = "auth_event"
+    __table_args__ = (Index("ix_auth_event_time", "time"), Index("ix_auth_event_nas_time", "nas_id", "time"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    time: Mapped[datetime] = mapped_column(default=utcnow)
+    nas_id: Mapped[int | None] = mapped_column(ForeignKey("nas.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(String(64))
+    calling_station_id: Mapped[str | None] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(16), doc="ticket, voucher, mac or unknown")
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(64))
+
+
+class AdminUser(Base):
+    """A member of the city's network team who signs in to the console."""
+
+    __tablename__ = "admin_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApiToken(Base):
+    """A bearer token for /api/v1, acting with its admin's role; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admin_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    admin: Mapped[AdminUser] = relationship(lazy="joined")
+
+
+class OneTimeCode(Base):
+    """A code sent by SMS to prove a phone number, for registration or password reset."""
+
+    __tablename__ = "one_time_code"
+    __table_args__ = (Index("ix_one_time_code_phone_created", "phone", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(16), doc="register or reset")
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEvent(Base):
+    """Who changed what, from the console, the API or the CLI."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_time", "time"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    time: Mapped[datetime] = mapped_column(default=utcnow)
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("admin_user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str | None] = mapped_column(String(45))

@@ -1,0 +1,133 @@
+"""Fair-use decisions: how much a login may still use today, and why it is refused.
+
+Pure functions (no database, no socket, no clock): the caller passes the plan's
+limits, what was used today and `now`. The RADIUS server turns the answer into
+Session-Timeout and data-limit attributes; the portal shows it to the citizen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A plan's limits in the units the protocols use (seconds, octets, kbit/s); None = unlimited."""
+
+    session_seconds: int | None = None
+    daily_seconds: int | None = None
+    daily_octets: int | None = None
+    down_kbps: int | None = None
+    up_kbps: int | None = None
+    idle_timeout: int = 600
+    interim_interval: int = 300
+
+    @classmethod
+    def from_plan(cls, plan) -> "Limits":
+        def minutes(value):
+            return None if value is None else value * 60
+
+        return cls(
+            session_seconds=minutes(plan.session_minutes),
+            daily_seconds=minutes(plan.daily_minutes),
+            daily_octets=None if plan.daily_mb is None else plan.daily_mb * MB,
+            down_kbps=plan.down_kbps,
+            up_kbps=plan.up_kbps,
+            idle_timeout=plan.idle_timeout_seconds,
+            interim_interval=plan.interim_interval_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one quota subject (device, citizen or voucher) used since the day began."""
+
+    seconds: int = 0
+    octets: int = 0
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """The decision: allowed or not, and if allowed, how much is left for this login."""
+
+    allowed: bool
+    reason: str | None
+    session_timeout: int | None
+    octets_left: int | None
+    seconds_left_today: int | None
+    resets_at: datetime
+
+
+REJECT_MESSAGES = {
+    "blocked": ("Akses diblokir. Hubungi petugas Wi-Fi kota.", "Access blocked. Please contact the city Wi-Fi team."),
+    "quota_time": ("Kuota waktu hari ini sudah habis. Coba lagi besok.", "Today's time quota is used up. Try again tomorrow."),
+    "quota_data": ("Kuota data hari ini sudah habis. Coba lagi besok.", "Today's data quota is used up. Try again tomorrow."),
+    "expired": ("Voucher sudah kedaluwarsa.", "The voucher has expired."),
+    "ticket_expired": ("Sesi login kedaluwarsa. Silakan login ulang.", "The login has expired. Please sign in again."),
+    "ticket_used": ("Login ini sudah dipakai. Silakan login ulang.", "This login was already used. Please sign in again."),
+    "bad_password": ("Kata sandi salah.", "Wrong password."),
+    "unknown_user": ("Pengguna tidak dikenal.", "Unknown user."),
+    "plan_inactive": ("Paket tidak aktif.", "The plan is not active."),
+}
+
+
+def reject_message(reason: str) -> str:
+    """One Reply-Message a citizen can read, Indonesian first then English."""
+    indonesian, english = REJECT_MESSAGES.get(reason, REJECT_MESSAGES["unknown_user"])
+    return f"{indonesian} / {english}"
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    """Midnight of `now`'s local day (the city's timezone), in UTC."""
+    local = now.astimezone(ZoneInfo(tz))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(timezone.utc)
+
+
+def next_reset(now: datetime, tz: str) -> datetime:
+    """When today's quotas are renewed: the next local midnight, in UTC."""
+    local = now.astimezone(ZoneInfo(tz))
+    tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return tomorrow.astimezone(timezone.utc)
+
+
+def _min_known(*values: int | None) -> int | None:
+    known = [v for v in values if v is not None]
+    return min(known) if known else None
+
+
+def allowance(
+    limits: Limits,
+    used: Usage,
+    now: datetime,
+    tz: str,
+    valid_until: datetime | None = None,
+) -> Allowance:
+    """Decide whether a login may start and with which Session-Timeout and data limit.
+
+    Session-Timeout = min(session length, time left today, time until the
+    voucher expires); the data limit is what is left of today's data quota.
+    """
+    resets_at = next_reset(now, tz)
+    if valid_until is not None and now >= valid_until:
+        return Allowance(False, "expired", None, None, None, resets_at)
+    seconds_left = None if limits.daily_seconds is None else max(0, limits.daily_seconds - used.seconds)
+    octets_left = None if limits.daily_octets is None else max(0, limits.daily_octets - used.octets)
+    if seconds_left == 0:
+        return Allowance(False, "quota_time", None, None, 0, resets_at)
+    if octets_left == 0:
+        return Allowance(False, "quota_data", None, 0, seconds_left, resets_at)
+    until_expiry = None if valid_until is None else max(1, int((valid_until - now).total_seconds()))
+    timeout = _min_known(limits.session_seconds, seconds_left, until_expiry)
+    return Allowance(True, None, timeout, octets_left, seconds_left, resets_at)
+
+
+def over_quota(limits: Limits, used: Usage) -> bool:
+    """Whether a running session has used up today's quota (accounting enforces it by Disconnect)."""
+    if limits.daily_seconds is not None and used.seconds >= limits.daily_seconds:
+        return True
+    return limits.daily_octets is not None and used.octets >= limits.daily_octets

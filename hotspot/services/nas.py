@@ -1,0 +1,79 @@
+"""Access points (RADIUS clients): add, list, and recover their secrets for the daemon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotspot.crypto import SecretBox
+from hotspot.models import NAS_VENDORS, Nas
+from hotspot.services import audit
+from hotspot.validation import ValidationError, parse_network
+
+
+@dataclass(frozen=True)
+class NasSpec:
+    """What an admin gives to register an access point."""
+
+    name: str
+    ip_range: str
+    secret: str
+    vendor: str = "generic"
+    location_name: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    require_message_authenticator: bool = False
+    uam_secret: str | None = None
+    login_host: str | None = None
+    identifier: str | None = None
+
+
+def validate(db: Session, spec: NasSpec, existing_id: int | None = None) -> None:
+    """Raise ValidationError with a message an admin can act on."""
+    if not spec.name.strip():
+        raise ValidationError("the NAS needs a name")
+    if len(spec.name) > 64:
+        raise ValidationError("the NAS name is longer than 64 characters")
+    parse_network(spec.ip_range)
+    if spec.vendor not in NAS_VENDORS:
+        raise ValidationError(f"vendor must be one of {', '.join(NAS_VENDORS)}, not {spec.vendor!r}")
+    if len(spec.secret) < 8:
+        raise ValidationError("the shared secret must be at least 8 characters")
+    clash = db.scalar(select(Nas).where(Nas.name == spec.name.strip()))
+    if clash is not None and clash.id != existing_id:
+        raise ValidationError(f"a NAS named {spec.name!r} already exists")
+
+
+def add_nas(db: Session, box: SecretBox, spec: NasSpec, actor: str = "cli") -> Nas:
+    validate(db, spec)
+    nas = Nas(
+        name=spec.name.strip(),
+        ip_range=str(parse_network(spec.ip_range)),
+        secret_encrypted=box.encrypt(spec.secret),
+        vendor=spec.vendor,
+        location_name=spec.location_name,
+        latitude=spec.latitude,
+        longitude=spec.longitude,
+        require_message_authenticator=spec.require_message_authenticator,
+        uam_secret_encrypted=box.encrypt(spec.uam_secret) if spec.uam_secret else None,
+        login_host=spec.login_host or None,
+        identifier=spec.identifier or None,
+    )
+    db.add(nas)
+    db.flush()
+    audit.record(db, actor, "nas.add", nas.name, {"ip_range": nas.ip_range, "vendor": nas.vendor})
+    db.commit()
+    return nas
+
+
+def list_nas(db: Session, include_inactive: bool = True) -> list[Nas]:
+    query = select(Nas).order_by(Nas.name)
+    if not include_inactive:
+        query = query.where(Nas.active.is_(True))
+    return list(db.scalars(query))
+
+
+def find_nas(db: Session, name: str) -> Nas | None:
+    return db.scalar(select(Nas).where(Nas.name == name))

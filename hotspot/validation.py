@@ -1,0 +1,60 @@
+"""Normalising what routers, citizens and admins type: MAC addresses, phone numbers, networks.
+
+One spelling per value in the database, so a device is the same device whether
+MikroTik, CoovaChilli or an admin wrote its MAC.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+_HEX = re.compile(r"[0-9a-fA-F]")
+_MAC_SPELLINGS = re.compile(
+    r"^(?:[0-9a-fA-F]{2}([:\-.]?)){5}[0-9a-fA-F]{2}$|^(?:[0-9a-fA-F]{4}\.){2}[0-9a-fA-F]{4}$"
+)
+
+
+class ValidationError(ValueError):
+    """A value typed by a person or sent by a router is not acceptable; the message says why."""
+
+
+def normalize_mac(value: str) -> str:
+    """Accept AA:BB:.., aa-bb-.., aabb.ccdd.eeff or aabbccddeeff; return AA:BB:CC:DD:EE:FF."""
+    text = (value or "").strip()
+    if not _MAC_SPELLINGS.match(text):
+        raise ValidationError(f"not a MAC address: {value!r}")
+    digits = "".join(_HEX.findall(text)).upper()
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def is_mac(value: str) -> bool:
+    try:
+        normalize_mac(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def normalize_phone(value: str, default_country: str = "62") -> str:
+    """E.164 phone number; an Indonesian 08… number becomes +628…."""
+    text = re.sub(r"[\s\-().]", "", value or "")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    elif text.startswith("0"):
+        text = "+" + default_country + text[1:]
+    elif text.startswith(default_country) and not text.startswith("+"):
+        text = "+" + text
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", text):
+        raise ValidationError(f"not a phone number: {value!r}")
+    if text.startswith("+62") and not re.fullmatch(r"\+62[2-9]\d{7,12}", text):
+        raise ValidationError(f"not an Indonesian phone number: {value!r}")
+    return text
+
+
+def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """An IP address or a CIDR block; a single address becomes a /32 (or /128)."""
+    try:
+        return ipaddress.ip_network((value or "").strip(), strict=True)
+    except ValueError as exc:
+        raise ValidationError(f"not an IP address or CIDR block: {value!r}") from exc

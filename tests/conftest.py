@@ -1,0 +1,80 @@
+"""Fixtures shared by every suite: a fresh database per test, settings, the app and a client.
+
+SQLite by default (a temp file); PostgreSQL when HOTSPOT_TEST_DATABASE_URL is
+set, with a fresh schema per test selected through libpq's search_path option,
+so servers started by a test in another process see the same schema.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hotspot.db import make_engine, make_session_factory
+from hotspot.models import Base
+from hotspot.settings import Settings
+
+TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """URL of an empty database for this test (no tables yet)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'hotspot.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin_engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin_engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings().with_overrides(
+        database_url=database_url,
+        secret_key="test-secret-key-not-for-production",
+        var_dir=str(tmp_path / "var"),
+        log_level="DEBUG",
+    )
+
+
+@pytest.fixture
+def engine(settings):
+    engine = make_engine(settings)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    """A session on the fresh database; services commit through it."""
+    with make_session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings, engine):
+    from portal import create_app
+
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["hotspot"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
