@@ -1,0 +1,71 @@
+"""Quota subjects and one-time tickets against the real database."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from hotspot.models import Account, Nas, Plan, RadiusSession, Voucher
+from hotspot.services.devices import touch_device
+from hotspot.services.quota import Subject, usage_today
+from hotspot.services.tickets import find_ticket, issue_ticket, mark_used
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang; the day began 16:00 UTC yesterday
+
+
+@pytest.fixture
+def world(db):
+    nas = Nas(name="Taman Tirosa", ip_range="10.53.1.1/32", secret_encrypted="x")
+    plan = Plan(name="Gratis", daily_minutes=60, free_access=True)
+    db.add_all([nas, plan])
+    db.flush()
+    return nas, plan
+
+
+def add_session(db, nas, start, seconds, octets_in, octets_out, **links):
+    db.add(RadiusSession(unique_id=f"u{start.timestamp()}{links}", nas_id=nas.id, acct_session_id="s",
+                         username="u", start_time=start, update_time=start, session_time=seconds,
+                         input_octets=octets_in, output_octets=octets_out, status="closed", **links))
+
+
+def test_usage_today_counts_only_the_subject_since_local_midnight(db, world):
+    nas, plan = world
+    phone = touch_device(db, "aa:bb:cc:dd:ee:01", NOW)
+    laptop = touch_device(db, "aa-bb-cc-dd-ee-02", NOW)
+    citizen = Account(phone="+6281234567890", password_hash="x")
+    voucher = Voucher(code="ABCDEFGH23", plan=plan, batch="b")
+    db.add_all([citizen, voucher])
+    db.flush()
+    add_session(db, nas, NOW - timedelta(hours=1), 600, 1000, 9000, device_id=phone.id)
+    add_session(db, nas, NOW - timedelta(hours=19), 900, 1, 1, device_id=phone.id)  # yesterday in Kupang
+    add_session(db, nas, NOW - timedelta(hours=2), 300, 10, 20, device_id=laptop.id)
+    add_session(db, nas, NOW - timedelta(hours=3), 120, 5, 5, device_id=phone.id, account_id=citizen.id)
+    add_session(db, nas, NOW - timedelta(hours=4), 60, 7, 7, device_id=laptop.id, account_id=citizen.id)
+    add_session(db, nas, NOW - timedelta(hours=5), 30, 3, 3, voucher_id=voucher.id, device_id=phone.id)
+    db.commit()
+    tz = "Asia/Makassar"
+    phone_usage = usage_today(db, Subject(device_id=phone.id), NOW, tz)
+    assert (phone_usage.seconds, phone_usage.octets) == (600, 10000)
+    citizen_usage = usage_today(db, Subject(account_id=citizen.id), NOW, tz)
+    assert (citizen_usage.seconds, citizen_usage.octets) == (180, 24)
+    voucher_usage = usage_today(db, Subject(voucher_id=voucher.id), NOW, tz)
+    assert (voucher_usage.seconds, voucher_usage.octets) == (30, 6)
+
+
+def test_subject_is_exactly_one_thing():
+    with pytest.raises(ValueError):
+        Subject()
+    with pytest.raises(ValueError):
+        Subject(device_id=1, account_id=2)
+
+
+def test_ticket_is_issued_found_and_claimed_once(db, world):
+    nas, plan = world
+    device = touch_device(db, "AABBCCDDEEFF", NOW)
+    ticket = issue_ticket(db, "free", plan, NOW, 120, nas=nas, device=device)
+    assert ticket.username.startswith("t-") and len(ticket.secret) >= 16
+    assert ticket.expires_at == NOW + timedelta(seconds=120)
+    found = find_ticket(db, ticket.username)
+    assert found.id == ticket.id and found.device_id == device.id
+    assert find_ticket(db, "ABCDEFGH23") is None
+    assert mark_used(db, found, NOW) is True
+    assert mark_used(db, found, NOW) is False
