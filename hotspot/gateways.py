@@ -225,6 +225,14 @@ def _http_url(params, key: str) -> str | None:
     return value
 
 
+def _original_url(params, key: str) -> str | None:
+    """The page the phone first asked for: kept as a link when it is http(s), dropped otherwise."""
+    try:
+        return _http_url(params, key)
+    except HandoffError:
+        return None
+
+
 def parse_handoff(params) -> GatewayHandoff | None:
     """Read a gateway's query parameters into one hand-off; None when no gateway sent the visit."""
     vendor = detect_vendor(params)
@@ -243,13 +251,9 @@ def _parse_mikrotik(params) -> GatewayHandoff:
         chap_challenge = decode_octal(_text(params, "chap-challenge", 256) or "")
         if len(chap_id) != 1 or not 1 <= len(chap_challenge) <= 64:
             raise HandoffError("chap-id must be one byte and chap-challenge 1 to 64 bytes")
-    try:
-        original = _http_url(params, "link-orig")
-    except HandoffError:
-        original = None
     return GatewayHandoff(
         vendor="mikrotik", mac=_mac(params), ip=_ip(params, "ip"), nas_id=_text(params, "identity"),
-        called=_text(params, "server-name"), login_url=login_url, original_url=original,
+        called=_text(params, "server-name"), login_url=login_url, original_url=_original_url(params, "link-orig"),
         error=_text(params, "error", 256), chap_id=chap_id, chap_challenge=chap_challenge,
     )
 
@@ -270,13 +274,9 @@ def _parse_chilli(params) -> GatewayHandoff:
     uam_ip = _ip(params, "uamip")
     if (uam_ip is None) != (port is None):
         raise HandoffError("uamip and uamport come together")
-    try:
-        original = _http_url(params, "userurl")
-    except HandoffError:
-        original = None
     return GatewayHandoff(
         vendor="chilli", mac=_mac(params), ip=_ip(params, "ip"), nas_id=_text(params, "nasid"),
-        called=_text(params, "called"), original_url=original, error=_text(params, "reply", 256), res=res,
+        called=_text(params, "called"), original_url=_original_url(params, "userurl"), error=_text(params, "reply", 256), res=res,
         chap_challenge=bytes.fromhex(challenge) if challenge else None, uam_ip=uam_ip, uam_port=port,
         session_id=_text(params, "sessionid", 64),
     )

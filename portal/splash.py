@@ -206,20 +206,16 @@ def hand_over(handoff: GatewayHandoff, nas: Nas, grant: logins.Grant, kind_label
     return render_template("splash/handoff.html", form=form, place=place_name(nas))
 
 
-def _grant_or_message(grant_call):
+def _login(kind: str, grant):
+    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl)`, then hand it over."""
+    handoff, nas = _require_gateway()
+    settings, now = extensions.settings(), utcnow()
     try:
-        return grant_call(), None
+        granted = grant(extensions.db(), handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds)
     except logins.Refused as exc:
         status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400
-        return None, (refusal_message(exc.reason, exc.resets_at, utcnow()), status)
-
-
-def _login(kind: str, grant_call):
-    handoff, nas = _require_gateway()
-    grant, refusal = _grant_or_message(grant_call)
-    if refusal is not None:
-        return render_splash(handoff, nas, *refusal)
-    return hand_over(handoff, nas, grant, kind)
+        return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status)
+    return hand_over(handoff, nas, granted, kind)
 
 
 @bp.post("/login/free")
@@ -227,10 +223,7 @@ def _login(kind: str, grant_call):
 @per_mac
 def login_free():
     """Way in 1: accept the terms, one tap."""
-    handoff, nas = _require_gateway()
-    settings = extensions.settings()
-    return _login("free", lambda: logins.grant_free(
-        extensions.db(), handoff.mac, nas, utcnow(), settings.timezone, settings.login_ticket_seconds))
+    return _login("free", logins.grant_free)
 
 
 @bp.post("/login/account")
@@ -239,16 +232,12 @@ def login_free():
 def login_account():
     """Way in 2: a registered citizen's phone number and password."""
     handoff, nas = _require_gateway()
-    settings = extensions.settings()
-    db, now = extensions.db(), utcnow()
+    now = utcnow()
     try:
-        account = citizens.authenticate(db, request.form.get("phone", "")[:32],
-                                        request.form.get("password", "")[:128], now)
+        account = citizens.authenticate(extensions.db(), _form("phone", 32), _form("password", 128), now)
     except citizens.CitizenError as exc:
-        return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400,
-                             phone=request.form.get("phone", "")[:32])
-    return _login("account", lambda: logins.grant_account(
-        db, account, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds))
+        return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400, phone=_form("phone", 32))
+    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest))
 
 
 @bp.post("/login/voucher")
@@ -256,46 +245,47 @@ def login_account():
 @per_mac
 def login_voucher():
     """Way in 3: a voucher code from an event or a longer plan."""
-    handoff, nas = _require_gateway()
-    settings = extensions.settings()
-    code = request.form.get("code", "")[:64]
-    return _login("voucher", lambda: logins.grant_voucher(
-        extensions.db(), code, handoff.mac, nas, utcnow(), settings.timezone, settings.login_ticket_seconds))
+    code = _form("code", 64)
+    return _login("voucher", lambda db, *rest: logins.grant_voucher(db, code, *rest))
 
 
-def _send_code(action):
-    """Run a step that sends an SMS code, mapping failures to a message."""
-    try:
-        return action(), None
-    except citizens.CitizenError as exc:
-        return None, refusal_message(exc.reason, None, utcnow())
-    except SmsError:
-        return None, refusal_message("sms_failed", None, utcnow())
+def _form(name: str, limit: int) -> str:
+    return request.form.get(name, "")[:limit]
 
 
-@bp.route("/register", methods=["GET", "POST"])
-@per_ip
-@per_mac
-def register():
-    """Registration, step 1: phone and password; a code goes out by SMS."""
+def _request_code(purpose: str, template: str, next_endpoint: str, send):
+    """Step 1 of registration or reset: send an SMS code, then ask for it on the next page."""
     message = None
     if request.method == "POST":
         settings = extensions.settings()
-        phone, message = _send_code(lambda: citizens.start_registration(
-            extensions.db(), request.form.get("phone", "")[:32], request.form.get("password", "")[:128],
-            utcnow(), make_sender(settings), settings.city_name))
-        if message is None:
-            session[PENDING] = {"phone": phone, "purpose": "register"}
-            return redirect(url_for("splash.verify"), 303)
-    return render_template("splash/register.html", message=message, place=place_name(current_nas()),
-                           phone=request.form.get("phone", "")[:32]), 400 if message else 200
+        try:
+            phone = send(extensions.db(), utcnow(), make_sender(settings), settings.city_name)
+        except citizens.CitizenError as exc:
+            message = refusal_message(exc.reason, None, utcnow())
+        except SmsError:
+            message = refusal_message("sms_failed", None, utcnow())
+        else:
+            session[PENDING] = {"phone": phone, "purpose": purpose}
+            return redirect(url_for(next_endpoint), 303)
+    return render_template(template, message=message, place=place_name(current_nas()),
+                           phone=_form("phone", 32)), 400 if message else 200
 
 
-def _pending(purpose: str) -> str:
+def _check_code(purpose: str, complete):
+    """Step 2: the SMS code (and for a reset the new password); then the citizen is online."""
     pending = session.get(PENDING) or {}
     if pending.get("purpose") != purpose:
         raise refuse(_("Mulai lagi dari halaman login."))
-    return pending["phone"]
+    phone, message = pending["phone"], None
+    if request.method == "POST":
+        try:
+            account = complete(extensions.db(), phone, _form("code", 16), utcnow())
+        except citizens.CitizenError as exc:
+            message = refusal_message(exc.reason, None, utcnow())
+        else:
+            return _sign_in_after_code(account)
+    return render_template("splash/code.html", message=message, phone=phone, purpose=purpose,
+                           place=place_name(current_nas())), 400 if message else 200
 
 
 def _sign_in_after_code(account):
@@ -303,29 +293,25 @@ def _sign_in_after_code(account):
     session.pop(PENDING, None)
     if current_handoff() is None:
         return render_template("splash/info.html", place=extensions.settings().city_name, account_ready=True)
-    settings = extensions.settings()
-    handoff, nas = _require_gateway()
-    return _login("account", lambda: logins.grant_account(
-        extensions.db(), account, handoff.mac, nas, utcnow(), settings.timezone, settings.login_ticket_seconds))
+    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@per_ip
+@per_mac
+def register():
+    """Registration, step 1: phone and password; a code goes out by SMS."""
+    return _request_code("register", "splash/register.html", "splash.verify",
+                         lambda db, now, sender, city: citizens.start_registration(
+                             db, _form("phone", 32), _form("password", 128), now, sender, city))
 
 
 @bp.route("/register/verify", methods=["GET", "POST"])
 @per_ip
 @per_mac
 def verify():
-    """Registration, step 2: the SMS code; then the citizen is online."""
-    phone = _pending("register")
-    message = None
-    if request.method == "POST":
-        try:
-            account = citizens.complete_registration(extensions.db(), phone, request.form.get("code", "")[:16],
-                                                     utcnow())
-        except citizens.CitizenError as exc:
-            message = refusal_message(exc.reason, None, utcnow())
-        else:
-            return _sign_in_after_code(account)
-    return render_template("splash/code.html", message=message, phone=phone, purpose="register",
-                           place=place_name(current_nas())), 400 if message else 200
+    """Registration, step 2: the SMS code."""
+    return _check_code("register", citizens.complete_registration)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -333,36 +319,18 @@ def verify():
 @per_mac
 def reset():
     """Password reset, step 1: the phone number; a code goes out when it has an account."""
-    message = None
-    if request.method == "POST":
-        settings = extensions.settings()
-        phone, message = _send_code(lambda: citizens.request_reset(
-            extensions.db(), request.form.get("phone", "")[:32], utcnow(), make_sender(settings),
-            settings.city_name))
-        if message is None:
-            session[PENDING] = {"phone": phone, "purpose": "reset"}
-            return redirect(url_for("splash.reset_confirm"), 303)
-    return render_template("splash/reset.html", message=message, place=place_name(current_nas()),
-                           phone=request.form.get("phone", "")[:32]), 400 if message else 200
+    return _request_code("reset", "splash/reset.html", "splash.reset_confirm",
+                         lambda db, now, sender, city: citizens.request_reset(db, _form("phone", 32), now,
+                                                                              sender, city))
 
 
 @bp.route("/reset/confirm", methods=["GET", "POST"])
 @per_ip
 @per_mac
 def reset_confirm():
-    """Password reset, step 2: the SMS code and a new password; then the citizen is online."""
-    phone = _pending("reset")
-    message = None
-    if request.method == "POST":
-        try:
-            account = citizens.reset_password(extensions.db(), phone, request.form.get("code", "")[:16],
-                                              request.form.get("password", "")[:128], utcnow())
-        except citizens.CitizenError as exc:
-            message = refusal_message(exc.reason, None, utcnow())
-        else:
-            return _sign_in_after_code(account)
-    return render_template("splash/code.html", message=message, phone=phone, purpose="reset",
-                           place=place_name(current_nas())), 400 if message else 200
+    """Password reset, step 2: the SMS code and a new password."""
+    return _check_code("reset", lambda db, phone, code, now: citizens.reset_password(
+        db, phone, code, _form("password", 128), now))
 
 
 @bp.get("/status")
