@@ -393,7 +393,8 @@ def restore_command(ctx: Context, source: Path, yes: bool) -> None:
 @click.option("--octets", type=int, default=1_000_000, show_default=True,
               help="Bytes downloaded per interval (a quarter of it uploaded).")
 @click.option("--no-logout", is_flag=True, help="End with Session-Timeout instead of the citizen's logout.")
-def simulate(vendor, portal_url, radius_host, auth_port, acct_port, secret, identity, router_ip, uam_secret,
+@pass_context
+def simulate(ctx: Context, vendor, portal_url, radius_host, auth_port, acct_port, secret, identity, router_ip, uam_secret,
              mac, client_ip, way, phone, password, code, interims, octets, no_logout) -> None:
     """Play a MikroTik or CoovaChilli router: splash page, RADIUS login, accounting. Exit 1 if refused."""
     from hotspot.simulate import Router, RouterConfig, SimulationError, Way
@@ -401,7 +402,7 @@ def simulate(vendor, portal_url, radius_host, auth_port, acct_port, secret, iden
     router = Router(RouterConfig(
         vendor=vendor, portal=portal_url, radius_host=radius_host, auth_port=auth_port, acct_port=acct_port,
         secret=secret, identity=identity, router_ip=router_ip, uam_secret=uam_secret, mac=mac,
-        client_ip=client_ip), echo=click.echo)
+        client_ip=client_ip, dictionary_dir=ctx.settings.radius_dictionary_dir), echo=click.echo)
     try:
         result = router.run(Way(way, phone=phone, password=password, code=code), interims=interims,
                             octets=octets, logout=not no_logout)

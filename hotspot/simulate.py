@@ -10,7 +10,6 @@ Stop with growing octets, as the router would.
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
 import time
@@ -21,65 +20,13 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import requests
 from pyrad import packet
 from pyrad.client import Client, Timeout
-from pyrad.dictionary import Dictionary
 
 from hotspot import gateways
+from hotspot.radius_dictionary import load_dictionary
+from hotspot.settings import Settings
 
 WAYS = ("free", "account", "voucher", "mac")
 
-# Only what a router sends and what we print of the reply; the server has the full dictionaries.
-ROUTER_DICTIONARY = """
-ATTRIBUTE User-Name 1 string
-ATTRIBUTE User-Password 2 string encrypt=1
-ATTRIBUTE CHAP-Password 3 octets
-ATTRIBUTE NAS-IP-Address 4 ipaddr
-ATTRIBUTE NAS-Port 5 integer
-ATTRIBUTE Service-Type 6 integer
-ATTRIBUTE Framed-IP-Address 8 ipaddr
-ATTRIBUTE Reply-Message 18 string
-ATTRIBUTE Class 25 octets
-ATTRIBUTE Session-Timeout 27 integer
-ATTRIBUTE Idle-Timeout 28 integer
-ATTRIBUTE Called-Station-Id 30 string
-ATTRIBUTE Calling-Station-Id 31 string
-ATTRIBUTE NAS-Identifier 32 string
-ATTRIBUTE Acct-Status-Type 40 integer
-ATTRIBUTE Acct-Delay-Time 41 integer
-ATTRIBUTE Acct-Input-Octets 42 integer
-ATTRIBUTE Acct-Output-Octets 43 integer
-ATTRIBUTE Acct-Session-Id 44 string
-ATTRIBUTE Acct-Authentic 45 integer
-ATTRIBUTE Acct-Session-Time 46 integer
-ATTRIBUTE Acct-Input-Packets 47 integer
-ATTRIBUTE Acct-Output-Packets 48 integer
-ATTRIBUTE Acct-Terminate-Cause 49 integer
-ATTRIBUTE Acct-Input-Gigawords 52 integer
-ATTRIBUTE Acct-Output-Gigawords 53 integer
-ATTRIBUTE Event-Timestamp 55 date
-ATTRIBUTE CHAP-Challenge 60 octets
-ATTRIBUTE NAS-Port-Type 61 integer
-ATTRIBUTE Acct-Interim-Interval 85 integer
-ATTRIBUTE NAS-Port-Id 87 string
-ATTRIBUTE Message-Authenticator 80 octets
-VALUE Acct-Status-Type Start 1
-VALUE Acct-Status-Type Stop 2
-VALUE Acct-Status-Type Interim-Update 3
-VALUE Acct-Terminate-Cause User-Request 1
-VALUE Acct-Terminate-Cause Session-Timeout 5
-VALUE NAS-Port-Type Wireless-802.11 19
-VALUE Service-Type Login-User 1
-VENDOR Mikrotik 14988
-BEGIN-VENDOR Mikrotik
-ATTRIBUTE Mikrotik-Rate-Limit 8 string
-ATTRIBUTE Mikrotik-Total-Limit 17 integer
-END-VENDOR Mikrotik
-VENDOR ChilliSpot 14559
-BEGIN-VENDOR ChilliSpot
-ATTRIBUTE ChilliSpot-Max-Total-Octets 5 integer
-ATTRIBUTE ChilliSpot-Bandwidth-Max-Up 6 integer
-ATTRIBUTE ChilliSpot-Bandwidth-Max-Down 7 integer
-END-VENDOR ChilliSpot
-"""
 SHOWN_REPLY_ATTRIBUTES = ("Reply-Message", "Session-Timeout", "Idle-Timeout", "Acct-Interim-Interval",
                           "Mikrotik-Rate-Limit", "Mikrotik-Total-Limit", "ChilliSpot-Bandwidth-Max-Up",
                           "ChilliSpot-Bandwidth-Max-Down", "ChilliSpot-Max-Total-Octets")
@@ -109,6 +56,7 @@ class RouterConfig:
     nas_ip: str = "127.0.0.1"
     original_url: str = "http://example.com/"
     timeout: float = 3.0
+    dictionary_dir: str = Settings.radius_dictionary_dir
 
 
 @dataclass
@@ -170,10 +118,6 @@ def parse_page(html: str) -> _Forms:
     return parser
 
 
-def dictionary() -> Dictionary:
-    return Dictionary(io.StringIO(ROUTER_DICTIONARY))
-
-
 def mikrotik_redirect(cfg: RouterConfig, chap_id: bytes, challenge: bytes) -> str:
     """The URL MikroTik's login.html sends the phone to (external login page), with real octal CHAP."""
     params = {
@@ -209,7 +153,7 @@ class Router:
         self.result = Result()
         self.browser = requests.Session()
         self.radius = Client(server=cfg.radius_host, authport=cfg.auth_port, acctport=cfg.acct_port,
-                             secret=cfg.secret.encode(), dict=dictionary(), retries=2, timeout=cfg.timeout)
+                             secret=cfg.secret.encode(), dict=load_dictionary(cfg.dictionary_dir), retries=2, timeout=cfg.timeout)
         self._chap_id = os.urandom(1)
         self._challenge = os.urandom(16)
 
