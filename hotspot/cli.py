@@ -385,6 +385,8 @@ def restore_command(ctx: Context, source: Path, yes: bool) -> None:
 @click.option("--uam-secret", help="Chilli's uamsecret (signs the redirect with md).")
 @click.option("--mac", default="02:00:00:00:00:01", show_default=True, help="The simulated phone's MAC.")
 @click.option("--client-ip", default="10.5.50.23", show_default=True, help="The phone's IP (Framed-IP-Address).")
+@click.option("--nas-ip", default="127.0.0.1", show_default=True,
+              help="The router's RADIUS source address (within the NAS's --ip); packets are sent from it.")
 @click.option("--way", type=click.Choice(["free", "account", "voucher", "mac"]), default="free", show_default=True)
 @click.option("--phone", help="For --way account.")
 @click.option("--password", help="For --way account.")
@@ -395,14 +397,14 @@ def restore_command(ctx: Context, source: Path, yes: bool) -> None:
 @click.option("--no-logout", is_flag=True, help="End with Session-Timeout instead of the citizen's logout.")
 @pass_context
 def simulate(ctx: Context, vendor, portal_url, radius_host, auth_port, acct_port, secret, identity, router_ip, uam_secret,
-             mac, client_ip, way, phone, password, code, interims, octets, no_logout) -> None:
+             mac, client_ip, nas_ip, way, phone, password, code, interims, octets, no_logout) -> None:
     """Play a MikroTik or CoovaChilli router: splash page, RADIUS login, accounting. Exit 1 if refused."""
     from hotspot.simulate import Router, RouterConfig, SimulationError, Way
 
     router = Router(RouterConfig(
         vendor=vendor, portal=portal_url, radius_host=radius_host, auth_port=auth_port, acct_port=acct_port,
         secret=secret, identity=identity, router_ip=router_ip, uam_secret=uam_secret, mac=mac,
-        client_ip=client_ip, dictionary_dir=ctx.settings.radius_dictionary_dir), echo=click.echo)
+        client_ip=client_ip, nas_ip=nas_ip, dictionary_dir=ctx.settings.radius_dictionary_dir), echo=click.echo)
     try:
         result = router.run(Way(way, phone=phone, password=password, code=code), interims=interims,
                             octets=octets, logout=not no_logout)

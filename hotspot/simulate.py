@@ -154,6 +154,7 @@ class Router:
         self.browser = requests.Session()
         self.radius = Client(server=cfg.radius_host, authport=cfg.auth_port, acctport=cfg.acct_port,
                              secret=cfg.secret.encode(), dict=load_dictionary(cfg.dictionary_dir), retries=2, timeout=cfg.timeout)
+        self.radius.bind((cfg.nas_ip, 0))
         self._chap_id = os.urandom(1)
         self._challenge = os.urandom(16)
 

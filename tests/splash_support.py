@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from hotspot.crypto import SecretBox
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.simulate import parse_page
+from tests.helpers import free_port
 
 UAM_SECRET = "uamsecret-perumnas"
 RADIUS_SECRET = "radius-secret-123"
 
 
-def add_city(db, settings, nas_ip: str = "10.53.1.1/32") -> dict:
+def add_city(db, settings, mikrotik_ip: str = "10.53.1.1/32", chilli_ip: str = "10.53.10.1") -> dict:
     """Free, citizen and event plans; a MikroTik at Taman Tirosa and a CoovaChilli at Perumnas."""
     box = SecretBox(settings.secret_key)
     plans = {
@@ -22,9 +26,9 @@ def add_city(db, settings, nas_ip: str = "10.53.1.1/32") -> dict:
         "citizen": add_plan(db, PlanSpec(name="Warga", session_minutes=120, daily_minutes=180, daily_mb=2000)),
         "event": add_plan(db, PlanSpec(name="Acara", session_minutes=240, daily_minutes=480, valid_days=3)),
     }
-    mikrotik = add_nas(db, box, NasSpec(name="Taman Tirosa", ip_range=nas_ip, secret=RADIUS_SECRET,
+    mikrotik = add_nas(db, box, NasSpec(name="Taman Tirosa", ip_range=mikrotik_ip, secret=RADIUS_SECRET,
                                         vendor="mikrotik", location_name="Taman Tirosa", identifier="taman-tirosa"))
-    chilli = add_nas(db, box, NasSpec(name="Perumnas", ip_range="10.53.10.1", secret=RADIUS_SECRET, vendor="chilli",
+    chilli = add_nas(db, box, NasSpec(name="Perumnas", ip_range=chilli_ip, secret=RADIUS_SECRET, vendor="chilli",
                                       location_name="Perumnas", identifier="perumnas", uam_secret=UAM_SECRET))
     return {"plans": plans, "mikrotik": mikrotik, "chilli": chilli}
 
@@ -46,3 +50,40 @@ def sms_code(caplog, phone: str) -> str:
     codes = re.findall(rf"SMS to {re.escape(phone)}: .*?(\d{{6}})", caplog.text)
     assert codes, f"no SMS to {phone} in the log"
     return codes[-1]
+
+
+class SmsInbox:
+    """A local SMS provider for the webhook sender: `/sms` accepts and keeps each message, other paths fail."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, dict]] = []
+        inbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                inbox.messages.append((self.headers["Content-Type"], json.loads(body)))
+                self.send_response(202 if self.path == "/sms" else 500)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/sms"
+        self._server = HTTPServer(("127.0.0.1", self.port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "SmsInbox":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def code_for(self, phone: str) -> str:
+        codes = [re.search(r"\d{6}", m["message"]).group(0) for _, m in self.messages if m["to"] == phone]
+        assert codes, f"no SMS to {phone}"
+        return codes[-1]

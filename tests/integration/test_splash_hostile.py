@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -14,7 +11,7 @@ from hotspot.models import LoginTicket
 from hotspot.sms import SmsError, WebhookSender
 from tests.helpers import free_port
 from tests.integration.test_splash import chilli_url, mikrotik_url, post_way
-from tests.splash_support import add_city, form
+from tests.splash_support import SmsInbox, add_city, form
 
 SCRIPT = '"><script>alert(1)</script>'
 MIKROTIK_PARAMS = ("mac", "ip", "link-login-only", "link-orig", "chap-id", "chap-challenge", "error", "identity",
@@ -188,32 +185,11 @@ def test_whole_splash_page_is_under_50_kb(client, city):
     assert total < 50_000
 
 
-class _SmsProvider(BaseHTTPRequestHandler):
-    received: list = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((self.headers["Content-Type"], json.loads(body)))
-        self.send_response(202 if self.path == "/sms" else 500)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_webhook_sms_sender_posts_json_and_reports_failure():
-    port = free_port()
-    server = HTTPServer(("127.0.0.1", port), _SmsProvider)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        WebhookSender(f"http://127.0.0.1:{port}/sms").send("+6281234567890", "Kode: 123456")
-        assert _SmsProvider.received == [("application/json", {"to": "+6281234567890", "message": "Kode: 123456"})]
+    with SmsInbox() as inbox:
+        WebhookSender(inbox.url).send("+6281234567890", "Kode: 123456")
+        assert inbox.messages == [("application/json", {"to": "+6281234567890", "message": "Kode: 123456"})]
         with pytest.raises(SmsError):
-            WebhookSender(f"http://127.0.0.1:{port}/broken").send("+6281234567890", "x")
-        with pytest.raises(SmsError):
-            WebhookSender(f"http://127.0.0.1:{free_port()}/sms", timeout=1).send("+6281234567890", "x")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+            WebhookSender(inbox.url.replace("/sms", "/broken")).send("+6281234567890", "x")
+    with pytest.raises(SmsError):
+        WebhookSender(f"http://127.0.0.1:{free_port()}/sms", timeout=1).send("+6281234567890", "x")
