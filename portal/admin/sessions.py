@@ -71,6 +71,8 @@ def disconnect(session_id: int):
     result = disconnect_session(db, extensions.settings(), extensions.state().box, session, current_user.username,
                                 admin_id=current_user.id, ip=request.remote_addr)
     message = f"{session.username} at {session.nas.name}: {result.describe()}"
+    if result.error_cause is None and result.error_text:
+        message += f" ({result.error_text})"
     flash(message, "info" if result.acknowledged else "error")
     return redirect(_back_to_log())
 
