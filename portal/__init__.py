@@ -30,11 +30,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     _add_branding(app, settings)
 
-    from portal import captive, health, splash
+    from portal import admin, api, captive, health, splash
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(splash.bp)
-    app.register_blueprint(captive.bp)
+    for blueprint in (health.bp, splash.bp, captive.bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
     return app
 
 
