@@ -79,7 +79,7 @@ def wait_in_words(seconds: float) -> str:
 
 
 @bp.app_template_filter("time_in_words")
-def duration(seconds: int) -> str:
+def time_in_words(seconds: int) -> str:
     """Time left in words, rounded down to a minute (never promise more than there is)."""
     return _hours_minutes(max(0, int(seconds) // 60))
 
