@@ -26,14 +26,12 @@ import sys
 import tempfile
 import textwrap
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from hotspot.crypto import SecretBox  # noqa: E402
 from hotspot.db import make_engine, make_session_factory, migrate  # noqa: E402
@@ -42,7 +40,7 @@ from hotspot.services.nas import NasSpec, add_nas  # noqa: E402
 from hotspot.services.plans import PlanSpec, add_plan  # noqa: E402
 from hotspot.settings import Settings  # noqa: E402
 from hotspot.simulate import RouterConfig, mikrotik_redirect  # noqa: E402
-from tests.helpers import free_port, settings_env, wait_for  # noqa: E402
+from tests.helpers import free_port, fresh_postgres_schema, settings_env, wait_for  # noqa: E402
 
 LOGIN_SCRIPT = textwrap.dedent("""
     -- One splash GET per thread for the session cookie and CSRF token, then free-access logins.
@@ -85,17 +83,8 @@ def fresh_database(url: str | None, tmp: str):
     if not url:
         yield f"sqlite:///{tmp}/bench.db"
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_postgres_schema(url, prefix="bench") as schema_url:
+        yield schema_url
 
 
 def prepare(settings: Settings) -> None:
