@@ -348,11 +348,16 @@ def reset_confirm():
 def status():
     """After login: time and data left today, logout, the city's links."""
     login = session.get(LOGIN)
-    settings = extensions.settings()
-    standing = logins.Standing.from_dict(extensions.db(), login) if login else None
+    settings, db = extensions.settings(), extensions.db()
+    standing = logins.Standing.from_dict(db, login) if login else None
+    handoff = current_handoff()
+    if standing is None and handoff is not None and handoff.mac:
+        online = logins.open_session(db, mac=handoff.mac)
+        standing = logins.Standing.of_session(db, online) if online else None
+        login = {"logout_url": handoff.logout_url, "place": place_name(current_nas())}
     if standing is None:
         return render_template("splash/info.html", place=settings.city_name, not_signed_in=True)
-    left = logins.what_is_left(extensions.db(), standing, utcnow(), settings.timezone)
+    left = logins.what_is_left(db, standing, utcnow(), settings.timezone)
     if login.get("logout_url"):
         allow_form_target(login["logout_url"].rsplit("/", 1)[0])
     return render_template("splash/status.html", login=login, left=left, plan=standing.plan,
@@ -365,7 +370,8 @@ def status():
 def logout():
     """Forget the login here and send the browser to the router's own logout address."""
     login = session.pop(LOGIN, None) or {}
-    target = login.get("logout_url")
+    handoff = current_handoff()
+    target = login.get("logout_url") or (handoff.logout_url if handoff else None)
     if target:
         return redirect(target, 303)
     return redirect(url_for("splash.index"), 303)
