@@ -309,6 +309,12 @@ class Router:
         """The whole visit: portal (unless MAC re-login), RADIUS auth, accounting with growing octets."""
         if way.kind not in WAYS:
             raise ValueError(f"way must be one of {', '.join(WAYS)}")
+        try:
+            return self._visit(way, interims, octets, interval, logout)
+        except requests.RequestException as exc:
+            raise SimulationError(f"the portal at {self.cfg.portal} cannot be reached: {exc}") from exc
+
+    def _visit(self, way: Way, interims: int, octets: int, interval: int, logout: bool) -> Result:
         if way.kind == "mac":
             self._step(f"MAC authentication of {self.cfg.mac}")
             accepted = self.authenticate(self.cfg.mac, None, None)

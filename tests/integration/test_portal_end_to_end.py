@@ -171,3 +171,14 @@ def test_simulate_command_prints_what_happened(portal, radius, settings):
     assert output.returncode == 0, output.stdout + output.stderr
     assert "RADIUS Access-Accept for t-" in output.stdout
     assert "Result: online as t-" in output.stdout and "1000 bytes up and 4000 bytes down" in output.stdout
+
+
+def test_simulate_command_reports_an_unreachable_portal(settings):
+    from tests.helpers import free_port, settings_env
+
+    output = subprocess.run(
+        [HOTSPOT, "simulate", "chilli", "--portal", f"http://127.0.0.1:{free_port()}", "--radius", "127.0.0.1",
+         "--secret", RADIUS_SECRET], env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    assert output.returncode == 1
+    assert "Error: the portal at http://127.0.0.1:" in output.stderr and "cannot be reached" in output.stderr
+    assert "Traceback" not in output.stderr
