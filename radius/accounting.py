@@ -25,6 +25,7 @@ from radius.packets import AccountingRequest
 SESSION_EVENTS = ("Start", "Interim-Update", "Stop")
 NAS_EVENTS = ("Accounting-On", "Accounting-Off")
 NAS_REBOOT = "NAS-Reboot"
+DEFAULT_INTERVAL = 300
 COUNTERS = ("session_time", "input_octets", "output_octets")
 
 
