@@ -23,7 +23,7 @@ from hotspot.db import is_sqlite, make_engine
 from hotspot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("radius.daemon")
-SQLITE_BUSY_MS = 2000
+LOCK_WAIT_MS = 2000
 RESTART_DELAY = 1.0
 
 
@@ -33,18 +33,24 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _short_sqlite_wait(dbapi_connection, _record) -> None:
+def _sqlite_bounded_wait(dbapi_connection, _record) -> None:
     """Fail fast when SQLite is locked, so the batch goes to the journal before the NAS retransmits."""
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     cursor.close()
 
 
+def _postgresql_bounded_wait(dbapi_connection, _record) -> None:
+    """Same on PostgreSQL: a batch waits at most LOCK_WAIT_MS for a lock, then it is journalled."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {LOCK_WAIT_MS}")
+    dbapi_connection.commit()
+
+
 def worker_engine(settings: Settings):
-    """The database engine of one worker process (created after the fork)."""
+    """The database engine of one worker process (created after the fork), with bounded lock waits."""
     engine = make_engine(settings, pool_size=8, max_overflow=4)
-    if is_sqlite(engine):
-        event.listen(engine, "connect", _short_sqlite_wait)
+    event.listen(engine, "connect", _sqlite_bounded_wait if is_sqlite(engine) else _postgresql_bounded_wait)
     return engine
 
 
