@@ -58,7 +58,7 @@ def run_worker(settings: Settings, index: int) -> int:
     """One worker: sockets, handler, batcher; returns when SIGTERM has been honoured."""
     from radius.batcher import Batcher
     from radius.clients import ClientTable
-    from radius.dictionary import load_dictionary
+    from hotspot.radius_dictionary import load_dictionary
     from radius.handler import Handler
     from radius.journal import Journal
     from radius.metrics import Metrics
