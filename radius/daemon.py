@@ -57,6 +57,7 @@ def worker_engine(settings: Settings):
 def run_worker(settings: Settings, index: int) -> int:
     """One worker: sockets, handler, batcher; returns when SIGTERM has been honoured."""
     from radius.batcher import Batcher
+    from radius.enforcement import QuotaEnforcer
     from radius.clients import ClientTable
     from hotspot.radius_dictionary import load_dictionary
     from radius.handler import Handler
@@ -65,23 +66,27 @@ def run_worker(settings: Settings, index: int) -> int:
     from radius.server import Server, bind_udp
 
     engine = worker_engine(settings)
-    clients = ClientTable(engine, SecretBox(settings.secret_key), settings.radius_client_reload_seconds)
+    box = SecretBox(settings.secret_key)
+    clients = ClientTable(engine, box, settings.radius_client_reload_seconds)
     clients.refresh()
     metrics = Metrics()
     handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone)
     server = Server(handler, bind_udp(settings.radius_bind, settings.radius_auth_port),
                     bind_udp(settings.radius_bind, settings.radius_acct_port))
     journal = Journal(settings.journal_dir, index)
+    enforcer = QuotaEnforcer(settings, engine, box, metrics)
     batcher = Batcher(engine, journal, metrics, batch_max=settings.radius_batch_max,
                       wait_ms=settings.radius_batch_wait_ms, stale_grace=settings.radius_stale_grace_seconds,
-                      answer=server.answer_accounting, drop=server.drop_accounting)
+                      answer=server.answer_accounting, drop=server.drop_accounting, watch=enforcer.watch)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stopping.set())
     log.info("radius_worker_ready worker=%d pid=%d auth=%s:%d acct=%s:%d", index, os.getpid(),
              settings.radius_bind, settings.radius_auth_port, settings.radius_bind, settings.radius_acct_port)
+    enforcer.start()
     try:
         server.serve(batcher)
     finally:
+        enforcer.stop()
         journal.close()
         engine.dispose()
     log.info("radius_worker_stopped worker=%d", index)
