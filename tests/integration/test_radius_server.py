@@ -17,6 +17,7 @@ from hotspot.services.devices import touch_device
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
+from tests.helpers import wait_for
 from tests.radius_daemon import RadiusDaemon, exchange, radclient
 from tests.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply, status_server
 
@@ -232,3 +233,17 @@ def test_pyrad_client_times_out_on_a_wrong_secret(radius, db, world):
     client.secret = b"wrong-secret-value"
     with pytest.raises(Timeout):
         pap(client, "someone", "pw")
+
+
+def test_a_nas_added_while_running_is_served_without_restart(settings, engine, world, db, tmp_path):
+    daemon = RadiusDaemon(settings.with_overrides(radius_client_reload_seconds=1), tmp_path / "reload.log")
+    daemon.start(SECRETS["mikrotik"])
+    try:
+        start = accounting_request(b"new-router-secret", "Start", "n1")
+        assert exchange(start, daemon.acct_port, "127.0.0.5") is None
+        add_nas(db, SecretBox(settings.secret_key), NasSpec(name="new", ip_range="127.0.0.5",
+                                                            secret="new-router-secret"))
+        wait_for(lambda: exchange(start, daemon.acct_port, "127.0.0.5", timeout=0.5), timeout=10,
+                 what="the new NAS to be answered")
+    finally:
+        daemon.stop()
