@@ -19,7 +19,7 @@ from hotspot.services import quota, tickets, vouchers
 from hotspot.services.devices import find_device, touch_device
 from hotspot.validation import is_mac
 from radius.packets import AuthRequest, Grant
-from radius.store import add_usage, hour_of
+from radius.store import add_usage, hour_of, touch_nas
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,9 @@ def decide(db: Session, request: AuthRequest, now: datetime, tz: str) -> Decisio
     return _voucher(db, request, now, tz) or _reject("unknown", "unknown_user")
 
 
-def authenticate(db: Session, request: AuthRequest, nas_id: int, now: datetime, tz: str) -> Decision:
-    """Decide, write the AuthEvent and the hourly accept/reject count, and commit all of it."""
+def authenticate(db: Session, request: AuthRequest, nas_id: int, now: datetime, tz: str,
+                 nas_seen: bool = False) -> Decision:
+    """Decide, write the AuthEvent and the hourly accept/reject count (and `Nas.last_seen_at`), commit it all."""
     decision = decide(db, request, now, tz)
     station = request.mac or request.calling_station_id
     db.add(AuthEvent(
@@ -166,5 +167,7 @@ def authenticate(db: Session, request: AuthRequest, nas_id: int, now: datetime, 
     db.flush()
     counter = "auth_accepts" if decision.accepted else "auth_rejects"
     add_usage(db.connection(), {(nas_id, hour_of(now)): {counter: 1}})
+    if nas_seen:
+        touch_nas(db.connection(), [nas_id], now)
     db.commit()
     return decision

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
-from hotspot.models import AuthEvent, RadiusSession, UsageHour, Voucher
+from hotspot.models import AuthEvent, Nas, RadiusSession, UsageHour, Voucher
 from hotspot.services.devices import touch_device
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
@@ -182,6 +182,7 @@ def test_radclient_accounting_and_accounting_on_closes_open_sessions(radius, db)
     out = radclient(radius.acct_port, "acct", "mikrotik-secret", text, "-p", "3")
     assert out.count("Received Accounting-Response") == 3
     assert db.scalar(select(UsageHour)).sessions == 3
+    assert db.scalar(select(Nas.last_seen_at).where(Nas.name == "mikrotik")) is not None
     out = radclient(radius.acct_port, "acct", "mikrotik-secret", "Acct-Status-Type = Accounting-On\n")
     assert "Received Accounting-Response" in out
     db.expire_all()

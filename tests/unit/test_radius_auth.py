@@ -119,3 +119,13 @@ def test_unknown_user_is_rejected(db, world):
     decision = decide(db, nas, request("someone", "pw"))
     assert (decision.accepted, decision.method, decision.reason) == (False, "unknown", "unknown_user")
     assert decision.reply_message == "Pengguna tidak dikenal. / Unknown user."
+
+
+def test_nas_last_seen_is_noted_when_asked(db, world):
+    nas, _, _ = world
+    decide(db, nas, request("someone", "pw"))
+    db.expire_all()
+    assert nas.last_seen_at is None
+    auth.authenticate(db, request("someone", "pw"), nas.id, NOW, TZ, nas_seen=True)
+    db.expire_all()
+    assert nas.last_seen_at == NOW
