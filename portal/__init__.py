@@ -23,6 +23,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.behind_tls,
         MAX_CONTENT_LENGTH=64 * 1024,
+        # Redis down must not lock citizens out: count in memory until it is back.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
     extensions.init_app(app, settings)
     security.init_app(app, settings)
