@@ -14,6 +14,7 @@ the slowest query seen. Not a test: it prints figures.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
 import statistics
@@ -230,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
 
         deep, depth = deep_cursor(engine)
         nas_deep, nas_depth = deep_cursor(engine, "WHERE nas_id = 42", 9_000)
+        this_month = datetime.date.today().replace(day=1)
+        previous = this_month - datetime.timedelta(days=1)
+        last_month = (previous.replace(day=1).isoformat(), previous.isoformat())
         month_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
         week_start = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime(time.time() - 120 * 86400))
         week_end = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime(time.time() - 113 * 86400))
@@ -247,10 +251,17 @@ def main(argv: list[str] | None = None) -> int:
             ("log, active only", "/admin/sessions?status=active"),
             ("log, oldest first", "/admin/sessions?sort=asc"),
             ("per-AP monthly report, 12 months", "/admin/reports?period=month"),
+            ("per-AP report, last calendar month", f"/admin/reports?period=month&since={last_month[0]}"
+                                                   f"&until={last_month[1]}"),
+            ("weekly report, 12 weeks", "/admin/reports?period=week"),
             ("daily report, 30 days", f"/admin/reports?period=day&since={month_ago}"),
             ("access point page (AP 042)", "/admin/nas/42"),
             ("access points list", "/admin/nas"),
         ]
+        started = time.perf_counter()
+        assert client.get("/admin/reports?period=month").status_code == 200
+        print(f"first report after seeding, folding a year of hours into usage_day: "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms (once)")
         print(f"\nPage times (server, Flask test client, {args.runs} runs after a warm-up; target < {PAGE_TARGET_MS} ms)")
         print(f"{'page':42} {'median ms':>10} {'max ms':>8}")
         slowest = (0.0, "")
