@@ -97,16 +97,21 @@ def rss_kib() -> int:
 
 
 @contextmanager
-def fresh_database(base_url: str):
+def fresh_database(base_url: str, keep: bool):
+    """A new database for this run, dropped at the end unless `keep` (then its URL is printed)."""
     name = f"hotspot_bench_admin_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"kept {url}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -216,11 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         "HOTSPOT_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="Keep the seeded database (its URL is printed).")
     args = parser.parse_args(argv)
 
     from portal import create_app
 
-    with fresh_database(args.url) as url, tempfile.TemporaryDirectory() as var:
+    with fresh_database(args.url, args.keep) as url, tempfile.TemporaryDirectory() as var:
         settings = Settings().with_overrides(database_url=url, secret_key=SECRET_KEY, var_dir=var, log_level="WARNING")
         seed(settings, args.sessions)
         app = create_app(settings)

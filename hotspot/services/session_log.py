@@ -95,11 +95,13 @@ def page_sessions(db: Session, f: SessionFilter, after: Cursor | None = None, so
 
 def totals(db: Session, f: SessionFilter) -> Totals:
     """Count, time and bytes of every session the filter matches."""
-    matching = filtered_sessions(f).order_by(None).subquery()
-    count, seconds, up, down = db.execute(select(
-        func.count(), func.coalesce(func.sum(matching.c.session_time), 0),
-        func.coalesce(func.sum(matching.c.input_octets), 0), func.coalesce(func.sum(matching.c.output_octets), 0),
-    )).one()
+    rs = RadiusSession
+    query = select(func.count(), func.coalesce(func.sum(rs.session_time), 0),
+                   func.coalesce(func.sum(rs.input_octets), 0), func.coalesce(func.sum(rs.output_octets), 0))
+    # The join to nas is only needed to filter by its name; without it PostgreSQL scans one table.
+    query = query.select_from(rs.__table__.join(Nas.__table__) if f.nas else rs.__table__)
+    conditions = filtered_sessions(f).whereclause
+    count, seconds, up, down = db.execute(query if conditions is None else query.where(conditions)).one()
     return Totals(int(count), int(seconds), int(up), int(down))
 
 
@@ -109,18 +111,20 @@ def export_query(f: SessionFilter):
     return filtered_sessions(f).with_only_columns(*columns)
 
 
-def _cell(value) -> object:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def csv_chunks(conn: Connection, f: SessionFilter) -> Iterator[str]:
     """CSV text of the filtered log, header first, in chunks of STREAM_BATCH rows from a server-side cursor."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SESSION_FIELDS)
     result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(export_query(f))
+    times = [SESSION_FIELDS.index(name) for name in ("start_time", "stop_time")]
     for partition in result.partitions():
-        writer.writerows([_cell(v) for v in row] for row in partition)
+        rows = [list(row) for row in partition]
+        for row in rows:
+            for i in times:
+                if row[i] is not None:
+                    row[i] = row[i].isoformat()
+        writer.writerows(rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -1,8 +1,9 @@
 """Reports: usage per access point per day/week/month, peak hours, top users, as pages and CSV; retention.
 
 Usage per period comes from the daily roll-up (today from the hourly one);
-peak hours from the hourly roll-up and top users from sessions, both over at
-most the last RECENT_DAYS days of the range so that no page scans a year.
+peak hours come from the hourly roll-up over at most the last PEAK_DAYS days
+of the range, top users from sessions over at most its last TOP_USERS_DAYS
+days, so that no page scans a year.
 """
 
 from __future__ import annotations
@@ -25,8 +26,14 @@ from portal.admin.roles import requires
 
 bp = Blueprint("reports", __name__)
 DEFAULT_DAYS = {"day": 30, "week": 84, "month": 365}
-RECENT_DAYS = 31
+PEAK_DAYS = 31
+TOP_USERS_DAYS = 7
 USAGE_COLUMNS = ("period", "nas", "sessions", "session_seconds", "input_octets", "output_octets")
+CSV_COLUMNS = {
+    "usage": USAGE_COLUMNS,
+    "peak": ("hour", "sessions", "input_octets", "output_octets"),
+    "top": ("username", "sessions", "session_seconds", "input_octets", "output_octets"),
+}
 
 
 def report_range() -> tuple[str, datetime, datetime, int | None]:
@@ -59,12 +66,12 @@ def _report(kind: str):
     if kind == "usage":
         return [{"period": r.period, "nas": r.nas, **{c: getattr(r.bucket, c) for c in USAGE_COLUMNS[2:]}}
                 for r in usage_reports.usage_by_period(db, period, since, until, tz, now, nas_id)]
-    recent = max(since, until - timedelta(days=RECENT_DAYS))
     if kind == "peak":
+        peak_since = max(since, until - timedelta(days=PEAK_DAYS))
         return [{"hour": b.label, "sessions": b.sessions, "input_octets": b.input_octets,
-                 "output_octets": b.output_octets} for b in usage_reports.peak_hours(db, recent, until, tz, nas_id)]
+                 "output_octets": b.output_octets} for b in usage_reports.peak_hours(db, peak_since, until, tz, nas_id)]
     if kind == "top":
-        return usage_reports.top_users(db, recent, until, 50, nas_id)
+        return usage_reports.top_users(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, 50, nas_id)
     raise ValidationError("kind must be usage, peak or top")
 
 
@@ -80,7 +87,7 @@ def index():
     peak_chart = charts.bar_chart("Sessions by hour of day", [p["hour"] for p in peak], [p["sessions"] for p in peak])
     return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
                            all_nas=list_nas(extensions.db()), usage=usage, peak_chart=peak_chart, top=top,
-                           recent_days=RECENT_DAYS, args=request.args.to_dict())
+                           peak_days=PEAK_DAYS, top_days=TOP_USERS_DAYS, args=request.args.to_dict())
 
 
 @bp.get("/reports.csv")
@@ -92,8 +99,7 @@ def export():
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
     buffer = io.StringIO()
-    columns = USAGE_COLUMNS if kind == "usage" else tuple(rows[0]) if rows else ("none",)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS[kind], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return Response(buffer.getvalue(), mimetype="text/csv",
