@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, DateTime, func, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
 from hotspot.models import Nas, RadiusSession
@@ -105,10 +105,22 @@ def totals(db: Session, f: SessionFilter) -> Totals:
     return Totals(int(count), int(seconds), int(up), int(down))
 
 
-def export_query(f: SessionFilter):
-    """The filtered log as plain columns in SESSION_FIELDS order (no ORM objects: export speed)."""
-    columns = [Nas.name if name == "nas" else getattr(RadiusSession, name) for name in SESSION_FIELDS]
-    return filtered_sessions(f).with_only_columns(*columns)
+TIME_FIELDS = ("start_time", "stop_time")
+
+
+def export_query(f: SessionFilter, raw_times: bool = False):
+    """The filtered log as plain columns in SESSION_FIELDS order (no ORM objects: export speed).
+
+    With `raw_times` the two timestamps skip the UTCDateTime conversion: PostgreSQL
+    returns them already aware, in the session time zone csv_chunks sets to UTC.
+    """
+    def column(name: str):
+        if name == "nas":
+            return Nas.name
+        attribute = getattr(RadiusSession, name)
+        return type_coerce(attribute, DateTime(timezone=True)) if raw_times and name in TIME_FIELDS else attribute
+
+    return filtered_sessions(f).with_only_columns(*[column(name) for name in SESSION_FIELDS])
 
 
 def csv_chunks(conn: Connection, f: SessionFilter) -> Iterator[str]:
@@ -116,8 +128,12 @@ def csv_chunks(conn: Connection, f: SessionFilter) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SESSION_FIELDS)
-    result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(export_query(f))
-    times = [SESSION_FIELDS.index(name) for name in ("start_time", "stop_time")]
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+    query = export_query(f, raw_times=postgres)
+    result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
+    times = [SESSION_FIELDS.index(name) for name in TIME_FIELDS]
     for partition in result.partitions():
         rows = [list(row) for row in partition]
         for row in rows:
