@@ -268,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         assert client.get("/admin/reports?period=month").status_code == 200
         print(f"first report after seeding, folding a year of hours into usage_day: "
               f"{(time.perf_counter() - started) * 1000:.0f} ms (once)")
+        print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"\nPage times (server, Flask test client, {args.runs} runs after a warm-up; target < {PAGE_TARGET_MS} ms)")
         print(f"{'page':42} {'median ms':>10} {'max ms':>8}")
         slowest = (0.0, "")
@@ -291,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(target >= {CSV_TARGET_ROWS_PER_S:,}); RSS growth while streaming {growth / 1024:.1f} MiB; "
               f"PostgreSQL COPY of the same rows {copy_seconds:.1f} s ({seconds / copy_seconds:.1f}x of COPY)")
 
+        print(f"load average after timing: {os.getloadavg()[0]:.1f}")
         print(f"\nSlowest query: {slowest[0] * 1000:.1f} ms, in '{slowest[1]}'; EXPLAIN (ANALYZE, BUFFERS):")
         print(explain(engine, slowest[2], slowest[3]))
         engine.dispose()

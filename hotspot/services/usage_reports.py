@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, distinct, func, literal, select
+from sqlalchemy import BigInteger, case, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from hotspot.models import Nas, RadiusSession, UsageDay, UsageHour, UsageHourUser
@@ -58,8 +58,13 @@ class Bucket:
         return self.input_octets + self.output_octets
 
 
+def _total(column, name: str):
+    """SUM as a plain integer (PostgreSQL's numeric would come back as Decimal, slow to convert per row)."""
+    return cast(func.coalesce(func.sum(column), 0), BigInteger).label(name)
+
+
 def _sums():
-    return [func.coalesce(func.sum(getattr(UsageHour, name)), 0).label(name) for name in SUMS]
+    return [_total(getattr(UsageHour, name), name) for name in SUMS]
 
 
 def _bucket(label: str, row) -> Bucket:
@@ -169,13 +174,13 @@ def usage_by_period(db: Session, period: str, since: datetime, until: datetime, 
     totals: dict[tuple[str, int], dict[str, int]] = {}
     if first < min(end, today):
         key = _period_key(period, first, min(end, today) - timedelta(days=1)).label("period")
-        query = (select(UsageDay.nas_id, key, *[func.sum(getattr(UsageDay, n)).label(n) for n in SUMS])
+        query = (select(UsageDay.nas_id, key, *[_total(getattr(UsageDay, n), n) for n in SUMS])
                  .where(UsageDay.day >= first, UsageDay.day < min(end, today)).group_by(UsageDay.nas_id, key))
         if nas_id is not None:
             query = query.where(UsageDay.nas_id == nas_id)
-        for row in db.execute(query):
-            label = row.period if isinstance(row.period, str) else row.period.isoformat()
-            totals[(label, row.nas_id)] = {n: int(getattr(row, n) or 0) for n in SUMS}
+        for nas, start, *values in db.execute(query):
+            label = start if isinstance(start, str) else start.isoformat()
+            totals[(label, nas)] = dict(zip(SUMS, map(int, values)))
     if first <= today < end:
         label = period_start(today, period).isoformat()
         today_start = max(since, usage_days.day_bounds(today, tz)[0])

@@ -27,6 +27,7 @@ from portal.admin.roles import requires
 bp = Blueprint("reports", __name__)
 DEFAULT_DAYS = {"day": 30, "week": 84, "month": 365}
 PEAK_DAYS = 31
+HTML_ROWS = 1000
 TOP_USERS_DAYS = 7
 USAGE_COLUMNS = ("period", "nas", "sessions", "session_seconds", "input_octets", "output_octets")
 CSV_COLUMNS = {
@@ -86,7 +87,8 @@ def index():
         return redirect(url_for(".index"))
     peak_chart = charts.bar_chart("Sessions by hour of day", [p["hour"] for p in peak], [p["sessions"] for p in peak])
     return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
-                           all_nas=list_nas(extensions.db()), usage=usage, peak_chart=peak_chart, top=top,
+                           all_nas=list_nas(extensions.db()), usage=usage[:HTML_ROWS], usage_rows=len(usage),
+                           peak_chart=peak_chart, top=top,
                            peak_days=PEAK_DAYS, top_days=TOP_USERS_DAYS, args=request.args.to_dict())
 
 
