@@ -220,6 +220,7 @@ class RadiusSession(Base):
     called_station_id: Mapped[str | None] = mapped_column(String(128), doc="hotspot server / SSID")
     nas_port_id: Mapped[str | None] = mapped_column(String(64))
     framed_ip: Mapped[str | None] = mapped_column(String(45))
+    nas_ip_address: Mapped[str | None] = mapped_column(String(45), doc="where the router's packets came from (CoA target)")
     start_time: Mapped[datetime] = mapped_column()
     update_time: Mapped[datetime] = mapped_column()
     stop_time: Mapped[datetime | None] = mapped_column()
@@ -292,6 +293,17 @@ class AdminUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+
+    # The user interface Flask-Login expects, without importing Flask into the shared core.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class ApiToken(Base):

@@ -1,16 +1,30 @@
-"""Per-app state bound in the factory: settings and the database session for this request."""
+"""Extensions and per-app state, created once and bound in the factory.
+
+The splash pages and the admin console share one CSRF guard, one rate limiter
+and one login manager (for admins; citizens never get a Flask-Login session).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from hotspot.crypto import SecretBox
 from hotspot.db import make_engine, make_session_factory
+from hotspot.models import AdminUser
 from hotspot.settings import Settings
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+login_manager.login_view = "admin.login"
 
 
 @dataclass
@@ -25,10 +39,21 @@ def init_app(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings)
     state = PortalState(settings, engine, scoped_session(make_session_factory(engine)), SecretBox(settings.secret_key))
     app.extensions["hotspot"] = state
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_url)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
 
     @app.teardown_appcontext
     def remove_session(_exc):
         state.db.remove()
+
+
+@login_manager.user_loader
+def load_admin(admin_id: str) -> AdminUser | None:
+    admin = db().get(AdminUser, int(admin_id)) if admin_id.isdigit() else None
+    return admin if admin is not None and admin.active else None
 
 
 def state() -> PortalState:

@@ -240,6 +240,7 @@ def upgrade() -> None:
     sa.Column('called_station_id', sa.String(length=128), nullable=True),
     sa.Column('nas_port_id', sa.String(length=64), nullable=True),
     sa.Column('framed_ip', sa.String(length=45), nullable=True),
+    sa.Column('nas_ip_address', sa.String(length=45), nullable=True),
     sa.Column('start_time', sa.DateTime(timezone=True), nullable=False),
     sa.Column('update_time', sa.DateTime(timezone=True), nullable=False),
     sa.Column('stop_time', sa.DateTime(timezone=True), nullable=True),
