@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -213,6 +214,7 @@ class RadclientRun:
     rejected: int = 0
     lost: int = 0
     seconds: float = 0.0
+    client_cpu: float = 0.0  # radclient's own user + system CPU seconds
 
     def add(self, other: "RadclientRun") -> None:
         self.sent += other.sent
@@ -220,6 +222,7 @@ class RadclientRun:
         self.rejected += other.rejected
         self.lost += other.lost
         self.seconds += other.seconds
+        self.client_cpu += other.client_cpu
 
     @property
     def answered(self) -> int:
@@ -235,14 +238,17 @@ def run_radclient(path: Path, port: int, kind: str, parallel: int) -> RadclientR
     sent = path.read_text().count("User-Name =")
     cmd = ["radclient", "-q", "-s", "-f", str(path), "-p", str(parallel), "-r", "3", "-t", "3",
            f"{LOOPBACK}:{port}", kind, SECRET]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = dict(re.findall(r"^\s*(Accepted|Rejected|Lost)\s*:\s*(\d+)", proc.stdout, re.M))
     if "Accepted" not in summary:
         raise RuntimeError(f"radclient gave no summary (exit {proc.returncode}): {proc.stdout}{proc.stderr}")
     return RadclientRun(sent=sent, accepted=int(summary["Accepted"]), rejected=int(summary["Rejected"]),
-                        lost=int(summary["Lost"]), seconds=seconds)
+                        lost=int(summary["Lost"]), seconds=seconds, client_cpu=cpu)
 
 
 @dataclasses.dataclass
@@ -372,7 +378,7 @@ def wait_ready(proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; see {log}:\n{_tail(log)}")
+            raise RuntimeError(f"server exited with {proc.returncode}; its log ({log}, kept with --keep):\n{_tail(log)}")
         probe = AuthPacket(code=StatusServer, secret=SECRET.encode(), dict=dictionary)
         probe.add_message_authenticator()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -385,7 +391,7 @@ def wait_ready(proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path
         if _udp_port_taken(acct_port):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"server not ready after {timeout:.0f} s; see {log}:\n{_tail(log)}")
+    raise RuntimeError(f"server not ready after {timeout:.0f} s; its log ({log}, kept with --keep):\n{_tail(log)}")
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -596,7 +602,9 @@ def hotspot_env(database_url: str, var_dir: Path, auth_port: int, acct_port: int
 
 
 def hotspot_command() -> list[str]:
-    return [sys.executable, "-m", "hotspot.cli"]
+    """The `hotspot` command of the running virtualenv, as a user would type it."""
+    script = Path(sys.executable).parent / "hotspot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hotspot.cli"]
 
 
 def prepare_hotspot(env: dict[str, str], users: int) -> list[Credential]:
@@ -684,7 +692,8 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         print(f"{r.label}: auth {r.auth.accepted} accepted, {r.auth.rejected} rejected, "
               f"{r.auth.sent - r.auth.answered} lost of {r.auth.sent} in {r.auth.seconds:.2f} s; "
               f"acct {r.acct.answered} answered, {r.acct.sent - r.acct.answered} lost of {r.acct.sent} "
-              f"in {r.acct.seconds:.2f} s")
+              f"in {r.acct.seconds:.2f} s (radclient CPU: auth {r.auth.client_cpu:.2f} s, "
+              f"acct {r.acct.client_cpu:.2f} s)")
         if r.paced:
             print(f"  paced auth at {r.paced.rate}/s for {args.pace_seconds:g} s: {r.paced.answered}/{r.paced.sent} "
                   f"answered ({r.paced.accepted} accepted), p50 {r.paced.p50_ms:.2f} ms, "
@@ -758,21 +767,27 @@ def main(argv: list[str] | None = None) -> int:
         print("freeradius not found: apt-get install freeradius freeradius-postgresql", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="radbench-"))
-    results = []
+    results, failures = [], []
     try:
         for target in plan:
             print(f"running {target} ...", flush=True)
-            if target == "freeradius":
-                results.append(bench_freeradius(args, work))
-            else:
-                results.append(bench_hotspot(args, work, target))
+            try:
+                if target == "freeradius":
+                    results.append(bench_freeradius(args, work))
+                else:
+                    results.append(bench_hotspot(args, work, target))
+            except (RuntimeError, OSError, subprocess.SubprocessError, psycopg.Error) as exc:
+                failures.append(f"{target}: {exc}")
+                print(f"{target} FAILED: {exc}", file=sys.stderr, flush=True)
     finally:
         if args.keep:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     report(results, args)
-    return 0
+    for failure in failures:
+        print(f"FAILED {failure.splitlines()[0]}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
