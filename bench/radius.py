@@ -727,6 +727,10 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         biggest = max(ours.rss_mb.values(), default=0)
         print(f"  largest process RSS = {biggest:.1f} MB   target < {TARGETS['rss_mb']:g} MB each: "
               f"{_mark(biggest < TARGETS['rss_mb'])}")
+        paced_accepted = ours.paced.accepted if ours.paced else 0
+        paced_sent = ours.paced.sent if ours.paced else 0
+        print(f"  Access-Accepts = {ours.auth.accepted + paced_accepted}/{ours.auth.sent + paced_sent} "
+              f"(every voucher is valid): {_mark(ours.auth.accepted == ours.auth.sent and paced_accepted == paced_sent)}")
         print(f"  accounting check: {'OK' if not ours.mismatches else 'FAILED'}")
 
 
