@@ -100,7 +100,6 @@ class Session:
     mac: str
     called_station_id: str
     framed_ip: str
-    start_epoch: int
     updates: tuple[Counters, Counters, Counters]  # interim 1, interim 2, stop
 
     @property
@@ -111,7 +110,6 @@ class Session:
 def make_sessions(count: int, usernames: list[str], seed: int = 3) -> list[Session]:
     """Deterministic sessions over NAS_COUNT access points; every 7th crosses 4 GiB."""
     rng = random.Random(seed)
-    base = int(time.time()) - 3 * 3600
     sessions = []
     for i in range(count):
         ap = i % NAS_COUNT
@@ -132,13 +130,12 @@ def make_sessions(count: int, usernames: list[str], seed: int = 3) -> list[Sessi
             mac="02:00:%02X:%02X:%02X:%02X" % (ap, (i >> 16) & 255, (i >> 8) & 255, i & 255),
             called_station_id=f"hotspot-{ap:03d}",
             framed_ip=f"10.{64 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}",
-            start_epoch=base + i,
             updates=updates,  # type: ignore[arg-type]
         ))
     return sessions
 
 
-def _acct_packet(session: Session, status: str, counters: Counters | None) -> str:
+def _acct_packet(session: Session, status: str, counters: Counters | None, event_timestamp: int) -> str:
     lines = [
         f'User-Name = "{session.username}"',
         f"Acct-Status-Type = {status}",
@@ -151,9 +148,7 @@ def _acct_packet(session: Session, status: str, counters: Counters | None) -> st
         f"Framed-IP-Address = {session.framed_ip}",
         "Acct-Delay-Time = 0",
     ]
-    elapsed = 0
     if counters is not None:
-        elapsed = counters.session_time
         lines.append(f"Acct-Session-Time = {counters.session_time}")
         for name, total in (("Input", counters.input_octets), ("Output", counters.output_octets)):
             lines.append(f"Acct-{name}-Octets = {total & 0xFFFFFFFF}")
@@ -161,24 +156,29 @@ def _acct_packet(session: Session, status: str, counters: Counters | None) -> st
                 lines.append(f"Acct-{name}-Gigawords = {total >> 32}")
     if status == "Stop":
         lines.append("Acct-Terminate-Cause = User-Request")
-    lines.append(f"Event-Timestamp = {session.start_epoch + elapsed}")
+    lines.append(f"Event-Timestamp = {event_timestamp}")
     return "\n".join(lines) + "\n"
 
 
-def write_acct_phases(sessions: list[Session], directory: Path, seed: int = 5) -> list[Path]:
-    """Four packet files (Starts, Interim 1, Interim 2, Stops), sessions shuffled within each."""
-    rng = random.Random(seed)
-    phases = [("Start", None), ("Interim-Update", 0), ("Interim-Update", 1), ("Stop", 2)]
-    paths = []
-    for n, (status, index) in enumerate(phases):
-        order = sessions[:]
-        rng.shuffle(order)
-        path = directory / f"acct-{n}-{status.lower()}.txt"
-        path.write_text("\n".join(
-            _acct_packet(s, status, None if index is None else s.updates[index]) for s in order
-        ))
-        paths.append(path)
-    return paths
+ACCT_PHASES = (("Start", None), ("Interim-Update", 0), ("Interim-Update", 1), ("Stop", 2))
+
+
+def write_acct_phase(sessions: list[Session], phase: int, directory: Path, event_timestamp: int) -> Path:
+    """One phase's packet file (Starts, Interim 1, Interim 2 or Stops), sessions shuffled.
+
+    Every packet of a phase carries the same Event-Timestamp, the wall clock when
+    the phase is sent, as a NAS stamps events when they happen: a server that
+    sweeps sessions without recent updates must not see three-hour-old updates.
+    The session's length travels in Acct-Session-Time.
+    """
+    status, index = ACCT_PHASES[phase]
+    order = sessions[:]
+    random.Random(1000 + phase).shuffle(order)
+    path = directory / f"acct-{phase}-{status.lower()}.txt"
+    path.write_text("\n".join(
+        _acct_packet(s, status, None if index is None else s.updates[index], event_timestamp) for s in order
+    ))
+    return path
 
 
 def write_auth_file(credentials: list[Credential], directory: Path) -> Path:
@@ -487,13 +487,14 @@ class Result:
         return self.auth.sent - self.auth.answered + self.acct.sent - self.acct.answered
 
 
-def run_load(auth_port: int, acct_port: int, auth_file: Path, acct_files: list[Path],
-             credentials: list[Credential], args: argparse.Namespace) -> tuple[RadclientRun, Latency | None, RadclientRun]:
-    """Auth burst, then paced auth, then accounting in four phases."""
-    auth = run_radclient(auth_file, auth_port, "auth", args.parallel)
+def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sessions: list[Session],
+             directory: Path, args: argparse.Namespace) -> tuple[RadclientRun, Latency | None, RadclientRun]:
+    """Auth burst, then paced auth, then accounting in four phases (each file written just before it is sent)."""
+    auth = run_radclient(write_auth_file(credentials, directory), auth_port, "auth", args.parallel)
     paced = paced_auth(auth_port, credentials, args.pace_rate, args.pace_seconds) if args.pace_seconds > 0 else None
     acct = RadclientRun()
-    for path in acct_files:
+    for phase in range(len(ACCT_PHASES)):
+        path = write_acct_phase(sessions, phase, directory, int(time.time()))
         acct.add(run_radclient(path, acct_port, "acct", args.parallel))
     return auth, paced, acct
 
@@ -555,7 +556,6 @@ def bench_freeradius(args: argparse.Namespace, work: Path) -> Result:
     sessions = make_sessions(args.sessions, [c.username for c in credentials])
     files = work / "freeradius-load"
     files.mkdir()
-    auth_file, acct_files = write_auth_file(credentials, files), write_acct_phases(sessions, files)
     with fresh_pg_database(dbname, args.keep):
         with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, autocommit=True) as conn:
             conn.execute((STOCK_PG_SQL / "schema.sql").read_text())
@@ -568,7 +568,7 @@ def bench_freeradius(args: argparse.Namespace, work: Path) -> Result:
         prepare_raddb(raddb, dbname, auth_port, acct_port)
         log = raddb / "log" / "radius.log"
         with running(["freeradius", "-f", "-d", str(raddb)], None, log, auth_port, acct_port) as proc:
-            auth, paced, acct = run_load(auth_port, acct_port, auth_file, acct_files, credentials, args)
+            auth, paced, acct = run_load(auth_port, acct_port, credentials, sessions, files, args)
             rss = {pid: rss_mb(pid) for pid in process_tree(proc.pid)}
         with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname) as conn:
             rows = {
@@ -642,11 +642,10 @@ def bench_hotspot(args: argparse.Namespace, work: Path, database: str) -> Result
     with database_cm:
         credentials = prepare_hotspot(env, args.users)
         sessions = make_sessions(args.sessions, [c.username for c in credentials])
-        auth_file, acct_files = write_auth_file(credentials, var_dir), write_acct_phases(sessions, var_dir)
         cmd = [*hotspot_command(), "radius"] + ([] if workers is None else ["--workers", str(workers)])
         log = var_dir / "radius.log"
         with running(cmd, env, log, auth_port, acct_port) as proc:
-            auth, paced, acct = run_load(auth_port, acct_port, auth_file, acct_files, credentials, args)
+            auth, paced, acct = run_load(auth_port, acct_port, credentials, sessions, var_dir, args)
             rss = {pid: rss_mb(pid) for pid in process_tree(proc.pid)}
         engine = create_engine(url)
         try:

@@ -38,11 +38,12 @@ def total(packet: dict[str, str], direction: str) -> int:
 def test_phases_carry_each_session_once_in_order_with_64_bit_totals(tmp_path):
     bench = load_bench()
     sessions = bench.make_sessions(42, ["alice", "bob"])
-    phases = [parse_packets(path) for path in bench.write_acct_phases(sessions, tmp_path)]
+    phases = [parse_packets(bench.write_acct_phase(sessions, n, tmp_path, 1_800_000_000 + n)) for n in range(4)]
 
     assert [p[0]["Acct-Status-Type"] for p in phases] == ["Start", "Interim-Update", "Interim-Update", "Stop"]
     by_id = {s.acct_session_id: s for s in sessions}
-    for phase in phases:
+    for n, phase in enumerate(phases):
+        assert {p["Event-Timestamp"] for p in phase} == {str(1_800_000_000 + n)}
         assert sorted(p["Acct-Session-Id"] for p in phase) == sorted(by_id)
     for index, phase in enumerate(phases[1:]):
         for packet in phase:
