@@ -18,11 +18,13 @@ import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotspot import backup
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox, new_token
 from hotspot.db import make_engine, make_session_factory, migrate
@@ -341,6 +343,33 @@ def purge(ctx: Context, days: int) -> None:
         f"Anonymised {result.sessions_anonymised} sessions and {result.auth_events_anonymised} auth events; "
         f"deleted {result.tickets_deleted} login tickets and {result.codes_deleted} one-time codes."
     )
+
+
+@main.command(name="backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def backup_command(ctx: Context, destination: Path) -> None:
+    """Write a consistent backup of the database (SQLite copy, or pg_dump custom format)."""
+    try:
+        backup.backup(ctx.settings, destination)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {destination}.")
+
+
+@main.command(name="restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def restore_command(ctx: Context, source: Path, yes: bool) -> None:
+    """Replace the database's contents with a backup. Stop the portal and RADIUS first."""
+    if not yes:
+        click.confirm(f"Replace everything in {ctx.engine.url.render_as_string(hide_password=True)}?", abort=True)
+    try:
+        backup.restore(ctx.settings, source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored from {source}.")
 
 
 @main.command()

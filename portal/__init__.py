@@ -27,4 +27,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from portal import health
 
     app.register_blueprint(health.bp)
+    from portal import admin, api
+
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
     return app

@@ -24,7 +24,7 @@ from hotspot.settings import Settings
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
-login_manager.login_view = "admin.login"
+login_manager.login_view = "admin.auth.login"
 
 
 @dataclass

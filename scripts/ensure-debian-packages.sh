@@ -5,6 +5,7 @@ set -euo pipefail
 needed=(
   radclient:freeradius-utils
   chromium:chromium
+  pg_dump:postgresql-client
 )
 missing=()
 for entry in "${needed[@]}"; do

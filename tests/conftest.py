@@ -78,3 +78,34 @@ def app(settings, engine):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+ADMIN_PASSWORD = "correct horse battery"
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a console page carries (meta tag or hidden field)."""
+    import re
+
+    match = re.search(r'name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client, db):
+    """Create an admin with a role and sign the test client in through the real /admin/login form.
+
+    `login("operator")` returns the AdminUser; the client then carries its session cookie.
+    """
+    from hotspot.services.accounts import create_admin
+
+    def sign_in(role: str = "admin", username: str | None = None):
+        admin = create_admin(db, username or f"{role}-user", ADMIN_PASSWORD, role, actor="test")
+        token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+        response = client.post("/admin/login", data={"username": admin.username, "password": ADMIN_PASSWORD,
+                                                      "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return admin
+
+    return sign_in

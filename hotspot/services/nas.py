@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -77,3 +78,40 @@ def list_nas(db: Session, include_inactive: bool = True) -> list[Nas]:
 
 def find_nas(db: Session, name: str) -> Nas | None:
     return db.scalar(select(Nas).where(Nas.name == name))
+
+
+def update_nas(db: Session, box: SecretBox, nas: Nas, spec: NasSpec, actor: str = "cli",
+               ip: str | None = None) -> Nas:
+    """Change an access point's settings; the shared secret is kept (see rotate_secret), a blank uam secret too."""
+    validate(db, NasSpec(**{**spec.__dict__, "secret": box.decrypt(nas.secret_encrypted)}), existing_id=nas.id)
+    nas.name = spec.name.strip()
+    nas.ip_range = str(parse_network(spec.ip_range))
+    nas.vendor = spec.vendor
+    nas.location_name = spec.location_name
+    nas.latitude = spec.latitude
+    nas.longitude = spec.longitude
+    nas.require_message_authenticator = spec.require_message_authenticator
+    if spec.uam_secret:
+        nas.uam_secret_encrypted = box.encrypt(spec.uam_secret)
+    nas.login_host = spec.login_host or None
+    nas.identifier = spec.identifier or None
+    audit.record(db, actor, "nas.edit", nas.name, {"ip_range": nas.ip_range, "vendor": nas.vendor,
+                                                   "uam_secret_changed": bool(spec.uam_secret)}, ip=ip)
+    db.commit()
+    return nas
+
+
+def rotate_secret(db: Session, box: SecretBox, nas: Nas, actor: str = "cli", ip: str | None = None) -> str:
+    """Give the access point a new random shared secret; returned once, never logged."""
+    secret = secrets.token_urlsafe(18)
+    nas.secret_encrypted = box.encrypt(secret)
+    audit.record(db, actor, "nas.rotate_secret", nas.name, ip=ip)
+    db.commit()
+    return secret
+
+
+def set_nas_active(db: Session, nas: Nas, active: bool, actor: str = "cli", ip: str | None = None) -> None:
+    """Deactivate (the RADIUS server stops answering it) or reactivate an access point; history stays."""
+    nas.active = active
+    audit.record(db, actor, "nas.activate" if active else "nas.deactivate", nas.name, ip=ip)
+    db.commit()

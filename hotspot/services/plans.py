@@ -27,10 +27,12 @@ class PlanSpec:
     mac_relogin: bool = False
 
 
-def add_plan(db: Session, spec: PlanSpec, actor: str = "cli") -> Plan:
+def validate(db: Session, spec: PlanSpec, existing_id: int | None = None) -> None:
+    """Raise ValidationError with a message an admin can act on."""
     if not spec.name.strip():
         raise ValidationError("the plan needs a name")
-    if find_plan(db, spec.name.strip()) is not None:
+    clash = find_plan(db, spec.name.strip())
+    if clash is not None and clash.id != existing_id:
         raise ValidationError(f"a plan named {spec.name!r} already exists")
     for field in ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days"):
         value = getattr(spec, field)
@@ -38,6 +40,10 @@ def add_plan(db: Session, spec: PlanSpec, actor: str = "cli") -> Plan:
             raise ValidationError(f"{field.replace('_', '-')} must be a positive number")
     if spec.interim_interval_seconds < 60:
         raise ValidationError("the interim interval must be at least 60 seconds")
+
+
+def add_plan(db: Session, spec: PlanSpec, actor: str = "cli") -> Plan:
+    validate(db, spec)
     plan = Plan(**{**spec.__dict__, "name": spec.name.strip()})
     db.add(plan)
     db.flush()
@@ -66,3 +72,20 @@ def free_access_plan(db: Session) -> Plan | None:
     return db.scalar(
         select(Plan).where(Plan.free_access.is_(True), Plan.active.is_(True)).order_by(Plan.id).limit(1)
     )
+
+
+def update_plan(db: Session, plan: Plan, spec: PlanSpec, actor: str = "cli", ip: str | None = None) -> Plan:
+    """Change a plan's limits; they apply from each user's next login."""
+    validate(db, spec, existing_id=plan.id)
+    for field, value in {**spec.__dict__, "name": spec.name.strip()}.items():
+        setattr(plan, field, value)
+    audit.record(db, actor, "plan.edit", plan.name, spec.__dict__, ip=ip)
+    db.commit()
+    return plan
+
+
+def set_plan_active(db: Session, plan: Plan, active: bool, actor: str = "cli", ip: str | None = None) -> None:
+    """Retire a plan (no new logins or vouchers on it) or bring it back; sessions keep their history."""
+    plan.active = active
+    audit.record(db, actor, "plan.activate" if active else "plan.deactivate", plan.name, ip=ip)
+    db.commit()

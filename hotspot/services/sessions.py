@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
-from hotspot.models import SESSION_STATUSES, Nas, RadiusSession
-from hotspot.validation import ValidationError, normalize_mac
+from hotspot.models import SESSION_STATUSES, Account, Nas, RadiusSession
+from hotspot.validation import ValidationError, normalize_mac, normalize_phone
 
 SESSION_FIELDS = (
     "username", "nas", "acct_session_id", "calling_station_id", "called_station_id", "framed_ip",
@@ -29,6 +29,7 @@ class SessionFilter:
     until: datetime | None = None
     status: str | None = None
     terminate_cause: str | None = None
+    phone: str | None = None
 
     def __post_init__(self):
         if self.status is not None and self.status not in SESSION_STATUSES:
@@ -71,6 +72,9 @@ def filtered_sessions(f: SessionFilter) -> Select:
         query = query.where(RadiusSession.status == f.status)
     if f.terminate_cause:
         query = query.where(RadiusSession.terminate_cause == f.terminate_cause)
+    if f.phone:
+        query = query.where(RadiusSession.account_id.in_(
+            select(Account.id).where(Account.phone == normalize_phone(f.phone))))
     return query.order_by(RadiusSession.start_time.desc(), RadiusSession.id.desc())
 
 

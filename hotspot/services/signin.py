@@ -1,0 +1,115 @@
+"""Console sign-in: password check, lock-out after repeated failures, optional TOTP second factor.
+
+The decision lives here (not in the view) so that the rules are the same for
+every way in and can be tested with an explicit `now`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy.orm import Session
+
+from hotspot.crypto import SecretBox, hash_password, verify_password
+from hotspot.models import AdminUser
+from hotspot.services import audit
+from hotspot.services.accounts import check_password_strength, find_admin
+from hotspot.validation import ValidationError
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+TOTP_ISSUER = "City hotspot"
+# A dummy hash so that an unknown name costs as much time as a wrong password.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Outcome of a password check: the admin when it matched, else a reason to show."""
+
+    admin: AdminUser | None
+    error: str | None = None
+
+    @property
+    def needs_totp(self) -> bool:
+        return self.admin is not None and self.admin.totp_secret_encrypted is not None
+
+
+def check_password(db: Session, username: str, password: str, now: datetime, ip: str | None = None) -> SignIn:
+    """Verify name and password, counting failures and locking the admin out after too many."""
+    admin = find_admin(db, username.strip())
+    if admin is None or not admin.active:
+        verify_password(_DUMMY_HASH, password)
+        return SignIn(None, "Wrong name or password.")
+    if admin.locked_until is not None and admin.locked_until > now:
+        return SignIn(None, f"Too many failed sign-ins: locked until {admin.locked_until:%H:%M} UTC.")
+    if not verify_password(admin.password_hash, password):
+        record_failure(db, admin, now, ip)
+        return SignIn(None, "Wrong name or password.")
+    return SignIn(admin)
+
+
+def record_failure(db: Session, admin: AdminUser, now: datetime, ip: str | None = None) -> bool:
+    """Count a wrong password or code; lock the admin out after MAX_FAILURES. True when now locked."""
+    admin.failed_logins += 1
+    locked = admin.failed_logins >= MAX_FAILURES
+    if locked:
+        admin.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        admin.failed_logins = 0
+        audit.record(db, admin.username, "admin.locked", admin.username, {"minutes": LOCK_MINUTES},
+                     admin_id=admin.id, ip=ip)
+    db.commit()
+    return locked
+
+
+def complete_sign_in(db: Session, admin: AdminUser, now: datetime, ip: str | None = None) -> None:
+    """Record a successful sign-in (after the second factor, when there is one)."""
+    admin.failed_logins = 0
+    admin.locked_until = None
+    admin.last_login_at = now
+    audit.record(db, admin.username, "admin.login", admin.username, admin_id=admin.id, ip=ip)
+    db.commit()
+
+
+def check_totp(box: SecretBox, admin: AdminUser, code: str, now: datetime) -> bool:
+    """True when the code matches the admin's authenticator (one step of clock drift allowed)."""
+    if admin.totp_secret_encrypted is None:
+        return False
+    totp = pyotp.TOTP(box.decrypt(admin.totp_secret_encrypted))
+    return totp.verify(code.strip().replace(" ", ""), for_time=now, valid_window=1)
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, username: str) -> str:
+    """The otpauth:// address an authenticator app imports."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
+
+
+def enable_totp(db: Session, box: SecretBox, admin: AdminUser, secret: str, code: str, now: datetime,
+                ip: str | None = None) -> None:
+    """Turn on the second factor once the admin proves their app shows the right code."""
+    if not pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), for_time=now, valid_window=1):
+        raise ValidationError("that code does not match; check the phone's clock and try again")
+    admin.totp_secret_encrypted = box.encrypt(secret)
+    audit.record(db, admin.username, "admin.totp.enable", admin.username, admin_id=admin.id, ip=ip)
+    db.commit()
+
+
+def disable_totp(db: Session, admin: AdminUser, ip: str | None = None) -> None:
+    admin.totp_secret_encrypted = None
+    audit.record(db, admin.username, "admin.totp.disable", admin.username, admin_id=admin.id, ip=ip)
+    db.commit()
+
+
+def change_password(db: Session, admin: AdminUser, current: str, new: str, ip: str | None = None) -> None:
+    if not verify_password(admin.password_hash, current):
+        raise ValidationError("the current password is wrong")
+    check_password_strength(new)
+    admin.password_hash = hash_password(new)
+    audit.record(db, admin.username, "admin.password", admin.username, admin_id=admin.id, ip=ip)
+    db.commit()

@@ -1,0 +1,69 @@
+"""Citizens and devices: find a citizen by phone or a device by MAC, and block or unblock them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from hotspot.clock import utcnow
+from hotspot.models import Device
+from hotspot.services.blocking import find_accounts, set_account_blocked, set_device_blocked
+from hotspot.validation import ValidationError, normalize_mac
+from portal import extensions
+from portal.admin.roles import requires
+
+bp = Blueprint("citizens", __name__)
+
+
+@bp.get("/citizens")
+@requires("viewer")
+def index():
+    query = request.args.get("phone", "").strip()
+    accounts = find_accounts(extensions.db(), query) if query else []
+    return render_template("admin/citizens/index.html", query=query, accounts=accounts)
+
+
+@bp.post("/citizens/block")
+@requires("operator")
+def block_account():
+    blocked = request.form.get("blocked") == "1"
+    try:
+        account = set_account_blocked(extensions.db(), request.form.get("phone", ""), blocked, current_user.username,
+                                      admin_id=current_user.id, ip=request.remote_addr)
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".index"))
+    if account is None:
+        flash("No citizen with that number.", "error")
+        return redirect(url_for(".index"))
+    flash(f"{account.phone} {'blocked' if blocked else 'unblocked'}.", "info")
+    return redirect(url_for(".index", phone=account.phone))
+
+
+@bp.get("/devices")
+@requires("viewer")
+def devices():
+    """A device by MAC, or the blocked ones when no MAC is given."""
+    mac = request.args.get("mac", "").strip()
+    query = select(Device).order_by(Device.last_seen.desc()).limit(100)
+    try:
+        query = query.where(Device.mac == normalize_mac(mac)) if mac else query.where(Device.blocked.is_(True))
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return render_template("admin/citizens/devices.html", mac=mac, devices=[]), 400
+    return render_template("admin/citizens/devices.html", mac=mac, devices=list(extensions.db().scalars(query)))
+
+
+@bp.post("/devices/block")
+@requires("operator")
+def block_device():
+    blocked = request.form.get("blocked") == "1"
+    try:
+        device = set_device_blocked(extensions.db(), request.form.get("mac", ""), blocked, utcnow(),
+                                    current_user.username, admin_id=current_user.id, ip=request.remote_addr)
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".devices"))
+    flash(f"{device.mac} {'blocked' if blocked else 'unblocked'}.", "info")
+    return redirect(url_for(".devices", mac=device.mac))

@@ -1,0 +1,30 @@
+"""How the console writes sizes, durations and times (also used inside the SVG charts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def human_size(octets: float | None) -> str:
+    """Bytes as an admin reads them (1000-based, like the routers' counters)."""
+    value = float(octets or 0)
+    for unit in UNITS[:-1]:
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} {UNITS[-1]}"
+
+
+def duration(seconds: int | None) -> str:
+    """Hours:minutes:seconds; hours grow past 24 for totals."""
+    seconds = int(seconds or 0)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def local_time(value: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A UTC time shown in the city's timezone."""
+    return "" if value is None else value.astimezone(ZoneInfo(tz)).strftime(fmt)

@@ -1,0 +1,78 @@
+"""Fair-use plans: list, add, edit, retire (admins only change them; everyone reads them)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from hotspot.models import Plan
+from hotspot.services.plans import PlanSpec, add_plan, list_plans, set_plan_active, update_plan
+from hotspot.validation import ValidationError
+from portal import extensions
+from portal.admin.roles import requires
+
+bp = Blueprint("plans", __name__)
+LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days")
+
+
+def spec_from_form() -> PlanSpec:
+    form = request.form
+    values: dict = {}
+    for name in (*LIMIT_FIELDS, "idle_timeout_seconds", "interim_interval_seconds"):
+        text = form.get(name, "").strip()
+        if text:
+            try:
+                values[name] = int(text)
+            except ValueError as exc:
+                raise ValidationError(f"{name.replace('_', ' ')} must be a whole number") from exc
+    return PlanSpec(name=form.get("name", ""), free_access=form.get("free_access") == "on",
+                    mac_relogin=form.get("mac_relogin") == "on", **values)
+
+
+def _render_list(status: int = 200, form=None, editing: Plan | None = None):
+    return render_template("admin/plans/index.html", plans=list_plans(extensions.db()), form=form or {},
+                           editing=editing, fields=LIMIT_FIELDS), status
+
+
+@bp.get("/plans")
+@requires("viewer")
+def index():
+    editing = extensions.db().get(Plan, request.args.get("edit", 0, type=int))
+    return _render_list(editing=editing)
+
+
+@bp.post("/plans")
+@requires("admin")
+def create():
+    try:
+        plan = add_plan(extensions.db(), spec_from_form(), actor=current_user.username)
+    except ValidationError as exc:
+        extensions.db().rollback()
+        flash(str(exc), "error")
+        return _render_list(400, request.form)
+    flash(f"Added plan {plan.name}.", "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/plans/<int:plan_id>")
+@requires("admin")
+def update(plan_id: int):
+    plan = extensions.db().get(Plan, plan_id) or abort(404)
+    try:
+        update_plan(extensions.db(), plan, spec_from_form(), actor=current_user.username, ip=request.remote_addr)
+    except ValidationError as exc:
+        extensions.db().rollback()
+        flash(str(exc), "error")
+        return _render_list(400, request.form, plan)
+    flash(f"Saved plan {plan.name}.", "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/plans/<int:plan_id>/active")
+@requires("admin")
+def set_active(plan_id: int):
+    plan = extensions.db().get(Plan, plan_id) or abort(404)
+    set_plan_active(extensions.db(), plan, request.form.get("active") == "1", actor=current_user.username,
+                    ip=request.remote_addr)
+    flash(f"Plan {plan.name} {'active' if plan.active else 'retired'}.", "info")
+    return redirect(url_for(".index"))

@@ -1,0 +1,115 @@
+"""Reports: usage per access point per day/week/month, peak hours, top users, as pages and CSV; retention.
+
+Usage and peak hours come from the hourly roll-ups; top users read sessions
+and are therefore bounded to at most TOP_USERS_DAYS days.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from hotspot.clock import utcnow
+from hotspot.services import retention, usage_reports
+from hotspot.services.nas import list_nas
+from hotspot.validation import ValidationError
+from portal import extensions
+from portal.admin import charts
+from portal.admin.roles import requires
+
+bp = Blueprint("reports", __name__)
+DEFAULT_DAYS = {"day": 30, "week": 84, "month": 365}
+TOP_USERS_DAYS = 31
+USAGE_COLUMNS = ("period", "nas", "sessions", "session_seconds", "input_octets", "output_octets")
+
+
+def report_range() -> tuple[str, datetime, datetime, int | None]:
+    """Period, start and end (UTC) and optional AP from the query string; dates are local days."""
+    period = request.args.get("period", "day")
+    if period not in usage_reports.PERIODS:
+        raise ValidationError(f"period must be one of {', '.join(usage_reports.PERIODS)}")
+    zone = ZoneInfo(extensions.settings().timezone)
+    today = utcnow().astimezone(zone).date()
+
+    def day(name: str, default):
+        text = request.args.get(name, "").strip()
+        try:
+            return datetime.strptime(text, "%Y-%m-%d").date() if text else default
+        except ValueError as exc:
+            raise ValidationError(f"{name} must be a date like 2026-11-01") from exc
+
+    until_day = day("until", today)
+    since_day = day("since", until_day - timedelta(days=DEFAULT_DAYS[period] - 1))
+    if since_day > until_day:
+        raise ValidationError("since is after until")
+    since = datetime.combine(since_day, time.min, zone)
+    until = datetime.combine(until_day + timedelta(days=1), time.min, zone)
+    return period, since, until, request.args.get("nas", type=int)
+
+
+def _report(kind: str):
+    period, since, until, nas_id = report_range()
+    db, tz, now = extensions.db(), extensions.settings().timezone, utcnow()
+    if kind == "usage":
+        return [{"period": r.period, "nas": r.nas, **{c: getattr(r.bucket, c) for c in USAGE_COLUMNS[2:]}}
+                for r in usage_reports.usage_by_period(db, period, since, until, tz, now, nas_id)]
+    if kind == "peak":
+        return [{"hour": b.label, "sessions": b.sessions, "input_octets": b.input_octets,
+                 "output_octets": b.output_octets} for b in usage_reports.peak_hours(db, since, until, tz, now, nas_id)]
+    if kind == "top":
+        return usage_reports.top_users(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, 50, nas_id)
+    raise ValidationError("kind must be usage, peak or top")
+
+
+@bp.get("/reports")
+@requires("viewer")
+def index():
+    try:
+        period, since, until, nas_id = report_range()
+        usage, peak, top = _report("usage"), _report("peak"), _report("top")
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".index"))
+    peak_chart = charts.bar_chart("Sessions by hour of day", [p["hour"] for p in peak], [p["sessions"] for p in peak])
+    return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
+                           all_nas=list_nas(extensions.db()), usage=usage, peak_chart=peak_chart, top=top,
+                           top_days=TOP_USERS_DAYS, args=request.args.to_dict())
+
+
+@bp.get("/reports.csv")
+@requires("viewer")
+def export():
+    kind = request.args.get("kind", "usage")
+    try:
+        rows = _report(kind)
+    except ValidationError as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    buffer = io.StringIO()
+    columns = USAGE_COLUMNS if kind == "usage" else tuple(rows[0]) if rows else ("none",)
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="report-{kind}.csv"'})
+
+
+@bp.get("/retention")
+@requires("viewer")
+def retention_page():
+    return render_template("admin/reports/retention.html", days=extensions.settings().retention_days)
+
+
+@bp.post("/retention/purge")
+@requires("admin")
+def purge_now():
+    """Run the daily anonymisation now, with the configured retention period."""
+    result = retention.purge(extensions.db(), extensions.settings().retention_days, utcnow(),
+                             actor=current_user.username)
+    flash(f"Anonymised {result.sessions_anonymised} sessions and {result.auth_events_anonymised} auth events; "
+          f"deleted {result.tickets_deleted} login tickets and {result.codes_deleted} one-time codes.", "info")
+    return redirect(url_for(".retention_page"))

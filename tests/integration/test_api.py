@@ -1,0 +1,103 @@
+"""The JSON API: same shapes as the CLI, and an OpenAPI document whose every path answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from hotspot.cli import main
+from hotspot.services.accounts import create_admin, create_api_token
+from hotspot.services.plans import PlanSpec, add_plan
+from portal.api import OPENAPI_FILE
+from tests.admin_data import T0, add_usage, seed_log
+from tests.helpers import settings_env
+
+
+@pytest.fixture
+def bearer(db):
+    tokens: dict[str, str] = {}
+
+    def make(role: str = "viewer") -> dict:
+        if role not in tokens:
+            create_admin(db, f"api-{role}", "api-password", role, actor="test")
+            tokens[role] = create_api_token(db, f"api-{role}")
+        return {"Authorization": f"Bearer {tokens[role]}"}
+
+    return make
+
+
+def test_sessions_json_is_the_same_as_the_cli(client, db, bearer, settings):
+    seed_log(db, count=12)
+    cli = CliRunner().invoke(main, ["sessions", "--nas", "Taman Tirosa", "--format", "json"],
+                             env=settings_env(settings))
+    assert cli.exit_code == 0, cli.output
+    response = client.get("/api/v1/sessions?nas=Taman%20Tirosa&limit=1000", headers=bearer())
+    assert response.json == json.loads(cli.output)
+    assert len(response.json) == 8
+
+
+def test_active_sessions_and_nas_list(client, db, bearer):
+    seed_log(db, count=30)
+    active = client.get("/api/v1/sessions/active", headers=bearer()).json
+    assert {s["status"] for s in active} == {"active"} and len(active) == 2
+    nas = client.get("/api/v1/nas", headers=bearer()).json
+    assert [(n["name"], n["ip_range"], n["vendor"], n["active"]) for n in nas] == [
+        ("Pantai Warna", "10.53.2.0/24", "mikrotik", True), ("Taman Tirosa", "10.53.1.0/24", "mikrotik", True)]
+    assert "secret" not in json.dumps(nas)
+
+
+def test_usage_by_nas_and_hour(client, db, bearer):
+    first, second = seed_log(db, count=1)
+    add_usage(db, first, T0, 3, 100, 200, 30)
+    add_usage(db, second, T0, 1, 1, 2, 3)
+    add_usage(db, first, T0 + timedelta(hours=1), 2, 10, 20, 5)
+    db.commit()
+    by_nas = client.get("/api/v1/usage?by=nas", headers=bearer()).json
+    assert by_nas == [
+        {"nas": "Pantai Warna", "sessions": 1, "session_seconds": 3, "input_octets": 1, "output_octets": 2},
+        {"nas": "Taman Tirosa", "sessions": 5, "session_seconds": 35, "input_octets": 110, "output_octets": 220}]
+    by_hour = client.get("/api/v1/usage", query_string={"by": "hour", "since": (T0 + timedelta(hours=1)).isoformat()},
+                         headers=bearer()).json
+    assert [(h["hour"][:16], h["sessions"]) for h in by_hour] == [("2026-11-20T01:00", 2)]
+    assert client.get("/api/v1/usage?by=user", headers=bearer()).json == {"error": "by must be nas or hour"}
+
+
+def test_generate_vouchers_through_the_api(client, db, bearer):
+    add_plan(db, PlanSpec(name="Acara", valid_days=3), actor="test")
+    created = client.post("/api/v1/vouchers", json={"plan": "Acara", "count": 4, "batch": "Rapat"},
+                          headers=bearer("operator"))
+    assert created.status_code == 201
+    assert (created.json["batch"], created.json["plan"], len(set(created.json["codes"]))) == ("Rapat", "Acara", 4)
+    bad = client.post("/api/v1/vouchers", json={"plan": "Nope", "count": 4}, headers=bearer("admin"))
+    assert (bad.status_code, bad.json) == (400, {"error": "no plan named 'Nope'"})
+
+
+def test_bad_parameters_get_400_with_a_message(client, db, bearer):
+    headers = bearer()
+    assert client.get("/api/v1/sessions?mac=xyz", headers=headers).json == {"error": "not a MAC address: 'xyz'"}
+    assert client.get("/api/v1/sessions?limit=5000", headers=headers).status_code == 400
+
+
+def test_openapi_document_lists_every_api_route_and_each_answers(app, client, db, bearer):
+    document = json.loads(client.get("/api/v1/openapi.json").get_data(as_text=True))
+    assert document == json.loads(OPENAPI_FILE.read_text())
+    assert document["openapi"].startswith("3.")
+    routes = {rule.rule.removeprefix("/api/v1").replace("<int:session_id>", "{id}")
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
+    assert set(document["paths"]) == routes
+    seed_log(db, count=3)
+    add_plan(db, PlanSpec(name="Acara"), actor="test")
+    headers = bearer("admin")
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            url = "/api/v1" + path.replace("{id}", "2")
+            if method == "get":
+                response = client.get(url, headers=headers)
+            else:
+                response = client.post(url, headers=headers, json={"plan": "Acara", "count": 1})
+            documented = {int(code) for code in operation["responses"]}
+            assert response.status_code in documented, (method, path, response.status_code)
+            assert response.status_code < 300, (method, path, response.get_data(as_text=True))
