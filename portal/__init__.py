@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 
 from hotspot.settings import Settings, load_settings
-from portal import extensions
+from portal import errors, extensions, language, security
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -23,12 +25,25 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     extensions.init_app(app, settings)
+    security.init_app(app, settings)
+    language.init_app(app, settings.default_language)
+    errors.init_app(app)
+    _add_branding(app, settings)
 
-    from portal import health
+    from portal import admin, api, captive, health, splash
 
-    app.register_blueprint(health.bp)
-    from portal import admin, api
-
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(api.bp)
+    for blueprint in (health.bp, splash.bp, captive.bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
     return app
+
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
+
+
+def _add_branding(app: Flask, settings: Settings) -> None:
+    """City name, logo and colour from the settings; only a local logo and a plain hex colour are used."""
+    default = Settings()
+    logo = settings.brand_logo if "://" not in settings.brand_logo and ".." not in settings.brand_logo \
+        else default.brand_logo
+    color = settings.brand_color if _COLOR.match(settings.brand_color) else default.brand_color
+    app.jinja_env.globals["brand"] = {"city": settings.city_name, "logo": logo.lstrip("/"), "color": color}

@@ -1,0 +1,51 @@
+"""Security headers on every response: a strict Content-Security-Policy and its friends.
+
+No inline script or style is allowed (`unsafe-inline` is never granted): the
+one inline style (the brand colour) carries a per-request nonce. Forms may be
+posted only to the portal itself and to the router a view names with
+`allow_form_target` (the MikroTik login form, the CoovaChilli logon redirect).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g
+
+from hotspot.settings import Settings
+
+
+def allow_form_target(origin: str) -> None:
+    """Let this response's page submit (or be redirected after a submit) to the router's origin."""
+    g.setdefault("form_targets", []).append(origin)
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str, form_targets: list[str]) -> str:
+    form_action = " ".join(["'self'", *sorted(set(form_targets))])
+    return (
+        "default-src 'self'; script-src 'self'; "
+        f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def add_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy",
+                           content_security_policy(csp_nonce(), g.get("form_targets", [])))
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if settings.behind_tls:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
