@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from hotspot.settings import Settings, load_settings
+from hotspot.validation import MAX_DATABASE_ID
 from portal import errors, extensions, language, security
 
 
@@ -17,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the portal for the given settings (from the environment when None)."""
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowId
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -35,6 +38,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (health.bp, splash.bp, captive.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+class RowId(IntegerConverter):
+    """`<int:…>` in a URL, bounded to what the database can compare: a larger number is a 404, not a crash."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_DATABASE_ID,
+                 signed: bool = False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")

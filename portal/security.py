@@ -1,4 +1,5 @@
-"""Security headers on every response: a strict Content-Security-Policy and its friends.
+"""Security headers on every response (a strict Content-Security-Policy and its friends),
+and the refusal of NUL characters in any input before a view sees them.
 
 No inline script or style is allowed (`unsafe-inline` is never granted): the
 one inline style (the brand colour) carries a per-request nonce. Forms may be
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 
 from hotspot.settings import Settings
 
@@ -35,8 +36,23 @@ def content_security_policy(nonce: str, form_targets: list[str]) -> str:
     )
 
 
+def has_nul_byte() -> bool:
+    """True when the path, a query or form field, or a JSON body carries a NUL character: never meaningful
+    in this portal, and PostgreSQL refuses it in text (the query would fail with a 500)."""
+    fields = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += [*request.form.keys(), *request.form.values()]
+    body = request.get_data(cache=True) if request.is_json else b""
+    return any("\x00" in field for field in fields) or b"\x00" in body or b"\\u0000" in body
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def refuse_nul_bytes():
+        if has_nul_byte():
+            abort(400)
 
     @app.after_request
     def add_security_headers(response):
