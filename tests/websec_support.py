@@ -38,7 +38,7 @@ def populate(db, settings) -> dict:
     db.commit()
     voucher = generate_vouchers(db, "Acara", 2, batch="B1", actor="test")[0]
     create_admin(db, "other", OTHER_ADMIN_PASSWORD, "admin", actor="test")
-    token = create_api_token(db, "other", "grafana", actor="test")
+    token = create_api_token(db, "other", "nightly-export", actor="test")
     return {"nas_id": city["mikrotik"].id, "chilli_id": city["chilli"].id, "plan_id": city["plans"]["citizen"].id,
             "session_id": session.id, "voucher": voucher.code, "name": "B1", "api_token": token,
             "token_id": db.scalar(select(ApiToken.id)), "account_id": account.id, "device_mac": device.mac}
