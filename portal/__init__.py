@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from hotspot.settings import Settings, load_settings
@@ -27,6 +28,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.behind_tls,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
+    if settings.behind_tls:
+        # The TLS proxy's X-Forwarded-For (its last entry only: what a client wrote before it is not believed)
+        # is the citizen's address, so per-address limits and audit entries name the client, not the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     extensions.init_app(app, settings)
     security.init_app(app, settings)
     language.init_app(app, settings.default_language)

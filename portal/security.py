@@ -61,7 +61,8 @@ def init_app(app: Flask, settings: Settings) -> None:
                            content_security_policy(csp_nonce(), g.get("form_targets", [])))
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: over https Flask-WTF refuses a form post without a same-site Referer.
+        headers.setdefault("Referrer-Policy", "same-origin")
         if settings.behind_tls:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
