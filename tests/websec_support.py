@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 from werkzeug.routing import Rule
 
@@ -18,7 +19,7 @@ from hotspot.services.accounts import add_account, create_admin, create_api_toke
 from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers
 from tests.admin_data import T0, add_session
-from tests.splash_support import add_city
+from tests.splash_support import SmsInbox, add_city
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CITIZEN_PHONE = "+6281234567890"
@@ -73,3 +74,15 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
 
 def changed_tables(before: dict, after: dict) -> list[str]:
     return [name for name in before if before[name] != after[name]]
+
+
+@pytest.fixture
+def inbox():
+    """A local SMS provider receiving the codes (import this fixture into a test module to use it)."""
+    with SmsInbox() as sms:
+        yield sms
+
+
+def with_sms_inbox(settings, inbox: SmsInbox, **overrides):
+    """Settings whose codes go to the inbox: the console sender's job is to log them, so it is not used here."""
+    return settings.with_overrides(sms_sender="webhook", sms_webhook_url=inbox.url, **overrides)

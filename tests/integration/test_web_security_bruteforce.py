@@ -14,22 +14,15 @@ from sqlalchemy import select
 from hotspot.models import LoginTicket
 from hotspot.services.citizens import CODE_ATTEMPTS, CODES_PER_PHONE_PER_HOUR
 from tests.integration.test_splash import mikrotik_url, post_way
-from tests.splash_support import SmsInbox, alert
-from tests.websec_support import CITIZEN_PASSWORD, CITIZEN_PHONE, populate
+from tests.splash_support import alert
+from tests.websec_support import CITIZEN_PASSWORD, CITIZEN_PHONE, inbox, populate, with_sms_inbox  # noqa: F401
 
 LOCAL_PHONE = "0" + CITIZEN_PHONE[3:]
 
 
 @pytest.fixture
-def inbox():
-    with SmsInbox() as sms:
-        yield sms
-
-
-@pytest.fixture
 def settings(settings, inbox):
-    return settings.with_overrides(sms_sender="webhook", sms_webhook_url=inbox.url, ratelimit_per_mac="6/minute",
-                                   ratelimit_per_ip="8/minute")
+    return with_sms_inbox(settings, inbox, ratelimit_per_mac="6/minute", ratelimit_per_ip="8/minute")
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from hotspot.services.accounts import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from tests.servers import portal_server
 from tests.splash_support import SmsInbox, add_city
+from tests.websec_support import inbox, with_sms_inbox  # noqa: F401
 
 TYPED_SECRET = "typed-radius-secret-7f3k"
 UAM_SECRET = "typed-uam-secret-9q2w"
@@ -95,15 +96,8 @@ def leaks(walk: Walk, text_: str) -> list[str]:
 
 
 @pytest.fixture
-def inbox():
-    with SmsInbox() as sms:
-        yield sms
-
-
-@pytest.fixture
 def settings(settings, inbox):
-    """Codes go to a local SMS provider (the console sender's job is to log them, so it is not used here)."""
-    return settings.with_overrides(sms_sender="webhook", sms_webhook_url=inbox.url)
+    return with_sms_inbox(settings, inbox)
 
 
 def test_no_secret_in_the_database_the_logs_or_later_pages(client, db, engine, settings, inbox, caplog):
