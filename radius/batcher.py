@@ -117,6 +117,7 @@ class Batcher(threading.Thread):
 
     def _commit(self, arrivals: list[accounting.Arrival]) -> list[accounting.Running]:
         with self.engine.begin() as conn:
+            store.begin_write(conn)
             running = accounting.record(conn, arrivals)
             self._touch_nas(conn, arrivals)
         return running
