@@ -1,7 +1,7 @@
 """admin_session: server-side record of each console sign-in, so sign-out ends a copied cookie too
 
-Revision ID: websec_0002
-Revises: 0001
+Revision ID: websec_0003
+Revises: admin_0002
 Create Date: 2026-11-27
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "websec_0002"
-down_revision = "0001"
+revision = "websec_0003"
+down_revision = "admin_0002"
 branch_labels = None
 depends_on = None
 
