@@ -116,6 +116,7 @@ class Batcher(threading.Thread):
 
     def _commit(self, arrivals: list[accounting.Arrival]) -> list[accounting.Running]:
         with self.engine.begin() as conn:
+            store.begin_write(conn)
             running = accounting.record(conn, arrivals)
             self._touch_nas(conn, arrivals)
         return running
@@ -181,16 +182,23 @@ class Batcher(threading.Thread):
         return True
 
     def replay(self) -> bool:
-        """Commit the journal in order; True when it is empty afterwards. Tried at most every few seconds."""
+        """Commit the journal in order; True when it is empty afterwards.
+
+        Tried at most every few seconds, counted from the end of the last try:
+        a try against a locked SQLite file waits out its busy timeout, and the
+        batcher must have time to journal (and answer) between two tries.
+        """
         if time.monotonic() < self._next_replay:
             return not self.journal.depth
-        self._next_replay = time.monotonic() + REPLAY_EVERY
-        self.journal.adopt_orphans(self._replay_records)
-        if not self.journal.depth:
-            return True
-        records = self.journal.records()
-        if not self._replay_records(records):
-            return False
+        try:
+            self.journal.adopt_orphans(self._replay_records)
+            if not self.journal.depth:
+                return True
+            records = self.journal.records()
+            if not self._replay_records(records):
+                return False
+        finally:
+            self._next_replay = time.monotonic() + REPLAY_EVERY
         self.journal.clear()
         self.metrics.journal_depth.set(0)
         log.info("journal_replayed records=%d", len(records))

@@ -45,6 +45,19 @@ def _usage_upsert(dialect: str):
     )
 
 
+def begin_write(conn: Connection) -> None:
+    """Make a read-modify-write transaction safe against other workers, first thing in the transaction.
+
+    PostgreSQL locks the session rows a batch reads (SELECT ... FOR UPDATE).
+    SQLite has no row locks, and pysqlite only begins a transaction at the
+    first write, so without this a worker could merge a packet into a row
+    another worker changed meanwhile and write the stale row back (a lost Stop).
+    BEGIN IMMEDIATE takes the database's write lock before the first read.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def add_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[str, int]]) -> None:
     """Add counters to the (NAS, hour) roll-ups, creating rows as needed; keys in order to avoid deadlocks."""
     if not deltas:
