@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from pyrad.dictionary import Dictionary
 from sqlalchemy import Engine
@@ -60,12 +61,13 @@ class Handler:
     """Turns datagrams into jobs and authentication jobs into replies."""
 
     def __init__(self, engine: Engine, clients: ClientTable, dictionary: Dictionary, metrics: Metrics,
-                 timezone: str, duplicates: DuplicateCache | None = None):
+                 timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None):
         self.sessions = make_session_factory(engine)
         self.clients = clients
         self.dictionary = dictionary
         self.metrics = metrics
         self.timezone = timezone
+        self.auth_events = auth_events
         self.duplicates = duplicates or DuplicateCache()
         self._nas_seen: dict[int, float] = {}
 
@@ -129,6 +131,7 @@ class Handler:
                 decision = auth.authenticate(db, job.request, nas_id, now, self.timezone, nas_seen=seen)
         except DBAPIError as exc:
             return self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
+        self.auth_events(auth.event(job.request, decision, nas_id, now))
         if seen:
             self._nas_seen[nas_id] = time.monotonic()
         if decision.accepted:

@@ -90,7 +90,7 @@ def test_pap_ticket_with_pyrad_client_gets_mikrotik_limits(radius, db, world):
     assert reply["Mikrotik-Total-Limit"] == [500_000_000]
     assert reply["Mikrotik-Total-Limit-Gigawords"] == [0]
     assert list(reply.keys())[0] == "Message-Authenticator"
-    event = db.scalar(select(AuthEvent))
+    event = wait_for(lambda: db.scalar(select(AuthEvent)), timeout=5, what="the AuthEvent")
     assert (event.method, event.accepted, event.reason, event.calling_station_id) == ("ticket", True, "ok", MAC)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hotspot.models import Account, AuthEvent, Nas, Plan, RadiusSession, UsageHour, Voucher
 from hotspot.services.devices import find_device, touch_device
 from hotspot.services.tickets import issue_ticket
-from radius import auth, packets
+from radius import auth, authlog, packets
 from tests.radius_packets import DICTIONARY, access_request
 
 SECRET = b"s3cret-for-tests"
@@ -34,7 +34,11 @@ def world(db):
 
 
 def decide(db, nas, req, now=NOW):
-    return auth.authenticate(db, req, nas.id, now, TZ)
+    """Decide as the auth thread does, then write the AuthEvent as radius.authlog does."""
+    decision = auth.authenticate(db, req, nas.id, now, TZ)
+    with db.get_bind().begin() as conn:
+        authlog.write_events(conn, [auth.event(req, decision, nas.id, now)])
+    return decision
 
 
 def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):

@@ -26,7 +26,8 @@ def handler(db, engine, settings):
     add_nas(db, box, NasSpec(name="tirosa", ip_range="10.53.1.1", secret=SECRET.decode(), vendor="mikrotik"))
     add_nas(db, box, NasSpec(name="kota", ip_range="10.53.0.0/16", secret="kota-secret", vendor="chilli",
                              require_message_authenticator=True))
-    return Handler(engine, ClientTable(engine, box, 60), DICTIONARY, Metrics(CollectorRegistry()), "Asia/Makassar")
+    return Handler(engine, ClientTable(engine, box, 60), DICTIONARY, Metrics(CollectorRegistry()), "Asia/Makassar",
+                   auth_events=[].append)
 
 
 def test_most_specific_client_wins(handler):
