@@ -17,7 +17,7 @@ from hotspot import policy
 from hotspot.models import Account, Device, Plan, Voucher
 from hotspot.services import quota, tickets, vouchers
 from hotspot.services.devices import find_device, touch_device
-from hotspot.validation import is_mac
+from hotspot.validation import is_mac, normalize_mac
 from radius.packets import AuthRequest, Grant
 from radius.store import touch_nas
 
@@ -124,6 +124,10 @@ def _voucher(db: Session, request: AuthRequest, now: datetime, tz: str) -> Decis
 
 
 def _mac(db: Session, request: AuthRequest, now: datetime, tz: str) -> Decision:
+    if request.mac != normalize_mac(request.username):
+        # A citizen can type someone else's MAC into the router's login page; the
+        # router then sends it as User-Name but the typist's own Calling-Station-Id.
+        return _reject("mac", "mac_mismatch")
     device = find_device(db, request.username)
     if device is None:
         return _reject("mac", "unknown_user")

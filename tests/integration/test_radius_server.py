@@ -124,11 +124,14 @@ def test_mac_authentication_after_a_login_today(radius, db, world):
     assert "Access-Accept" in radclient(radius.auth_port, "auth", "mikrotik-secret",
                                         f'User-Name = "{ticket.username}", User-Password = "{ticket.secret}"\n')
     out = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                    'User-Name = "AA:BB:CC:DD:EE:01", User-Password = ""\n')
+                    'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "aa-bb-cc-dd-ee-01"\n')
     assert "Received Access-Accept" in out
     assert "Session-Timeout = 1800" in out
+    typed = radclient(radius.auth_port, "auth", "mikrotik-secret",
+                      'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:66"\n')
+    assert "Received Access-Reject" in typed
     stranger = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                         'User-Name = "AA:BB:CC:DD:EE:99", User-Password = ""\n')
+                         'User-Name = "AA:BB:CC:DD:EE:99", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:99"\n')
     assert 'Reply-Message = "Pengguna tidak dikenal. / Unknown user."' in stranger
 
 

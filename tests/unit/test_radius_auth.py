@@ -115,7 +115,10 @@ def test_mac_relogin_only_for_a_device_that_logged_in_today(db, world):
     assert (later.accepted, later.method) == (True, "mac")
     tomorrow = decide(db, nas, request("AA-BB-CC-DD-EE-01", ""), NOW + timedelta(hours=8))
     assert tomorrow.reason == "no_login_today"
-    assert decide(db, nas, request("AA-BB-CC-DD-EE-02", "")).reason == "unknown_user"
+    assert decide(db, nas, request("AA-BB-CC-DD-EE-02", "", mac="AA-BB-CC-DD-EE-02")).reason == "unknown_user"
+    typed_by_another = decide(db, nas, request("AA-BB-CC-DD-EE-01", "", mac="AA-BB-CC-DD-EE-66"),
+                              NOW + timedelta(hours=2))
+    assert (typed_by_another.accepted, typed_by_another.reason) == (False, "mac_mismatch")
 
 
 def test_unknown_user_is_rejected(db, world):
