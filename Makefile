@@ -12,7 +12,13 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(STAMP)
+# Message catalogs (*.mo is not in git): compiled whenever a .po is newer.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+install: $(STAMP) $(CATALOGS)
 
 # Debian packages the tests drive as real peers (radclient, chromium); installed when missing.
 system-deps:

@@ -384,6 +384,53 @@ def restore_command(ctx: Context, source: Path, yes: bool) -> None:
 
 
 @main.command()
+@click.argument("vendor", type=click.Choice(["mikrotik", "chilli"]))
+@click.option("--portal", "portal_url", required=True, help="The splash page's address, e.g. http://127.0.0.1:8080")
+@click.option("--radius", "radius_host", required=True, help="RADIUS server host.")
+@click.option("--auth-port", type=int, default=1812, show_default=True)
+@click.option("--acct-port", type=int, default=1813, show_default=True)
+@click.option("--secret", required=True, help="The NAS's RADIUS shared secret.")
+@click.option("--identity", default="taman-tirosa", show_default=True,
+              help="MikroTik identity / Chilli nasid (the NAS's identifier).")
+@click.option("--router-ip", default="10.5.50.1", show_default=True, help="The router's own login address.")
+@click.option("--uam-secret", help="Chilli's uamsecret (signs the redirect with md).")
+@click.option("--mac", default="02:00:00:00:00:01", show_default=True, help="The simulated phone's MAC.")
+@click.option("--client-ip", default="10.5.50.23", show_default=True, help="The phone's IP (Framed-IP-Address).")
+@click.option("--nas-ip", default="127.0.0.1", show_default=True,
+              help="The router's RADIUS source address (within the NAS's --ip); packets are sent from it.")
+@click.option("--way", type=click.Choice(["free", "account", "voucher", "mac"]), default="free", show_default=True)
+@click.option("--phone", help="For --way account.")
+@click.option("--password", help="For --way account.")
+@click.option("--voucher", "code", help="For --way voucher.")
+@click.option("--interims", type=int, default=1, show_default=True, help="Interim-Updates between Start and Stop.")
+@click.option("--octets", type=int, default=1_000_000, show_default=True,
+              help="Bytes downloaded per interval (a quarter of it uploaded).")
+@click.option("--no-logout", is_flag=True, help="End with Session-Timeout instead of the citizen's logout.")
+@pass_context
+def simulate(ctx: Context, vendor, portal_url, radius_host, auth_port, acct_port, secret, identity, router_ip, uam_secret,
+             mac, client_ip, nas_ip, way, phone, password, code, interims, octets, no_logout) -> None:
+    """Play a MikroTik or CoovaChilli router: splash page, RADIUS login, accounting. Exit 1 if refused."""
+    from hotspot.simulate import Router, RouterConfig, SimulationError, Way
+
+    router = Router(RouterConfig(
+        vendor=vendor, portal=portal_url, radius_host=radius_host, auth_port=auth_port, acct_port=acct_port,
+        secret=secret, identity=identity, router_ip=router_ip, uam_secret=uam_secret, mac=mac,
+        client_ip=client_ip, nas_ip=nas_ip, dictionary_dir=ctx.settings.radius_dictionary_dir), echo=click.echo)
+    try:
+        result = router.run(Way(way, phone=phone, password=password, code=code), interims=interims,
+                            octets=octets, logout=not no_logout)
+    except SimulationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        router.close()
+    if not result.accepted:
+        click.echo("Result: not online (" + (result.refused_by_portal or "RADIUS rejected the login") + ")")
+        sys.exit(1)
+    click.echo(f"Result: online as {result.username}, session {result.acct_session_id} closed after "
+               f"{result.input_octets} bytes up and {result.output_octets} bytes down.")
+
+
+@main.command()
 @pass_context
 def portal(ctx: Context) -> None:
     """Run the captive portal and admin console under gunicorn."""

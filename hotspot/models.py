@@ -342,6 +342,20 @@ class ApiToken(Base):
     admin: Mapped[AdminUser] = relationship(lazy="joined")
 
 
+class AdminSession(Base):
+    """A console sign-in: the cookie carries a random id whose hash is kept here, deleted at sign-out,
+    so a copied cookie dies with the session (Flask's own session cookie would stay valid)."""
+
+    __tablename__ = "admin_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admin_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    admin: Mapped[AdminUser] = relationship(lazy="joined")
+
+
 class OneTimeCode(Base):
     """A code sent by SMS to prove a phone number, for registration or password reset."""
 

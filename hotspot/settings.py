@@ -71,6 +71,8 @@ class Settings:
     sms_sender: str = "console"
     sms_webhook_url: str = ""
     ratelimit_storage_url: str = "memory://"
+    ratelimit_per_ip: str = "60/minute"
+    ratelimit_per_mac: str = "10/minute"
 
     retention_days: int = 90
 

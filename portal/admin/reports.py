@@ -19,7 +19,7 @@ from flask_login import current_user
 from hotspot.clock import utcnow
 from hotspot.services import retention, usage_reports
 from hotspot.services.nas import list_nas
-from hotspot.validation import ValidationError
+from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin import charts
 from portal.admin.roles import requires
@@ -58,7 +58,7 @@ def report_range() -> tuple[str, datetime, datetime, int | None]:
         raise ValidationError("since is after until")
     since = datetime.combine(since_day, time.min, zone)
     until = datetime.combine(until_day + timedelta(days=1), time.min, zone)
-    return period, since, until, request.args.get("nas", type=int)
+    return period, since, until, request.args.get("nas", type=database_id)
 
 
 def _report(kind: str):

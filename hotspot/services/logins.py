@@ -1,0 +1,179 @@
+"""The three ways in at the splash page, each ending in a one-time login ticket for the router.
+
+The portal checks the citizen's own credential (terms accepted, phone and
+password, or voucher) and today's quota here, then issues a ticket the router
+presents to RADIUS. A refusal says why and when the quota comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotspot.models import Account, LoginTicket, Nas, Plan, RadiusSession
+from hotspot.policy import Allowance, Limits, allowance
+from hotspot.services.devices import touch_device
+from hotspot.services.plans import free_access_plan
+from hotspot.services.quota import Subject, usage_today
+from hotspot.services.tickets import issue_ticket
+from hotspot.services.vouchers import find_voucher
+from hotspot.validation import ValidationError
+
+
+class Refused(ValidationError):
+    """No ticket: `reason` says why; `resets_at` is when a used-up quota comes back."""
+
+    def __init__(self, reason: str, resets_at: datetime | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.resets_at = resets_at
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whose quota a login spends, under which plan, until when (vouchers)."""
+
+    subject: Subject
+    plan: Plan
+    valid_until: datetime | None = None
+
+    def to_dict(self) -> dict:
+        return {"device_id": self.subject.device_id, "account_id": self.subject.account_id,
+                "voucher_id": self.subject.voucher_id, "plan_id": self.plan.id,
+                "valid_until": self.valid_until.isoformat() if self.valid_until else None}
+
+    @classmethod
+    def of_session(cls, db: Session, session: "RadiusSession") -> "Standing | None":
+        """Whose quota an open RADIUS session spends (e.g. a phone let in again by MAC)."""
+        plan = db.get(Plan, session.plan_id) if session.plan_id else None
+        owners = {"account_id": session.account_id} if session.account_id is not None else (
+            {"voucher_id": session.voucher_id} if session.voucher_id is not None else (
+                {"device_id": session.device_id} if session.device_id is not None else None))
+        if plan is None or owners is None:
+            return None
+        return cls(Subject(**owners), plan)
+
+    @classmethod
+    def from_dict(cls, db: Session, data: dict) -> "Standing | None":
+        plan = db.get(Plan, data.get("plan_id") or 0)
+        if plan is None:
+            return None
+        subject = Subject(device_id=data.get("device_id"), account_id=data.get("account_id"),
+                          voucher_id=data.get("voucher_id"))
+        until = data.get("valid_until")
+        return cls(subject, plan, datetime.fromisoformat(until) if until else None)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A ticket and what is left for the login it starts."""
+
+    ticket: LoginTicket
+    standing: Standing
+    allowance: Allowance
+
+
+def what_is_left(db: Session, standing: Standing, now: datetime, tz: str) -> Allowance:
+    """Today's remaining time and data for this subject and plan (the RADIUS server decides the same way)."""
+    used = usage_today(db, standing.subject, now, tz)
+    return allowance(Limits.from_plan(standing.plan), used, now, tz, standing.valid_until)
+
+
+def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: Nas | None,
+           **owners) -> Grant:
+    if not standing.plan.active:
+        raise Refused("plan_inactive")
+    left = what_is_left(db, standing, now, tz)
+    if not left.allowed:
+        raise Refused(left.reason, left.resets_at)
+    ticket = issue_ticket(db, kind, standing.plan, now, ttl, nas=nas, **owners)
+    return Grant(ticket, standing, left)
+
+
+def _device(db: Session, mac: str | None, now: datetime):
+    if mac is None:
+        return None
+    device = touch_device(db, mac, now)
+    if device.blocked:
+        raise Refused("blocked")
+    return device
+
+
+def grant_free(db: Session, mac: str | None, nas: Nas | None, now: datetime, tz: str, ttl: int) -> Grant:
+    """Click-through access: the free plan, counted per device (MAC) per day."""
+    if mac is None:
+        raise Refused("no_mac")
+    plan = free_access_plan(db)
+    if plan is None:
+        raise Refused("plan_inactive")
+    device = _device(db, mac, now)
+    return _grant(db, "free", Standing(Subject(device_id=device.id), plan), now, tz, ttl, nas, device=device)
+
+
+def grant_account(db: Session, account: Account, mac: str | None, nas: Nas | None, now: datetime, tz: str,
+                  ttl: int) -> Grant:
+    """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
+    plan = account.plan or free_access_plan(db)
+    if plan is None:
+        raise Refused("plan_inactive")
+    device = _device(db, mac, now)
+    if device is not None:
+        device.account_id = account.id
+    return _grant(db, "account", Standing(Subject(account_id=account.id), plan), now, tz, ttl, nas,
+                  device=device, account=account)
+
+
+def grant_voucher(db: Session, code: str, mac: str | None, nas: Nas | None, now: datetime, tz: str,
+                  ttl: int) -> Grant:
+    """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it."""
+    voucher = find_voucher(db, code) if code.strip() else None
+    if voucher is None:
+        raise Refused("unknown_voucher")
+    if voucher.revoked:
+        raise Refused("revoked")
+    valid_until = voucher.expires_at
+    if valid_until is None and voucher.first_used_at is not None and voucher.plan.valid_days:
+        valid_until = voucher.first_used_at + timedelta(days=voucher.plan.valid_days)
+    device = _device(db, mac, now)
+    standing = Standing(Subject(voucher_id=voucher.id), voucher.plan, valid_until)
+    return _grant(db, "voucher", standing, now, tz, ttl, nas, device=device, voucher=voucher)
+
+
+@dataclass(frozen=True)
+class SessionLeft:
+    """What an open session may still use (RFC 8908's seconds-remaining and bytes-remaining)."""
+
+    seconds: int | None
+    octets: int | None
+    can_extend: bool
+
+
+def open_session(db: Session, ip: str | None = None, mac: str | None = None) -> RadiusSession | None:
+    """The newest open RADIUS session of a client, by its IP or its (normalised) MAC."""
+    query = select(RadiusSession).where(RadiusSession.status == "active")
+    if mac is not None:
+        query = query.where(RadiusSession.calling_station_id == mac)
+    elif ip is not None:
+        query = query.where(RadiusSession.framed_ip == ip)
+    else:
+        return None
+    return db.scalar(query.order_by(RadiusSession.start_time.desc(), RadiusSession.id.desc()).limit(1))
+
+
+def session_remaining(db: Session, session: RadiusSession, now: datetime, tz: str) -> SessionLeft | None:
+    """Time left = min(plan session length - elapsed, today's time left); data left from today's quota."""
+    standing = Standing.of_session(db, session)
+    if standing is None:
+        return None
+    limits = Limits.from_plan(standing.plan)
+    left = allowance(limits, usage_today(db, standing.subject, now, tz), now, tz)
+    elapsed = max(0, int((now - session.start_time).total_seconds()))
+    in_session = None if limits.session_seconds is None else max(0, limits.session_seconds - elapsed)
+    known = [value for value in (in_session, left.seconds_left_today) if value is not None]
+    seconds = min(known) if known else None
+    can_extend = left.allowed and (left.seconds_left_today is None or in_session is None
+                                   or left.seconds_left_today > in_session)
+    return SessionLeft(seconds, left.octets_left if left.allowed else 0, can_extend)

@@ -1,0 +1,205 @@
+"""Accounting: turning Start / Interim-Update / Stop / Accounting-On/Off into sessions and roll-ups.
+
+Every packet is idempotent: counters and times only move forward (max), so a
+retransmission, a replay from the journal or an out-of-order packet changes
+nothing it should not. A Stop or Interim without a Start still creates the
+session. Roll-ups per NAS and hour are updated by the deltas each packet adds,
+so the dashboards never scan raw sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from hotspot.services.tickets import TICKET_PREFIX
+from hotspot.services.vouchers import normalize_code
+from hotspot.validation import is_mac, normalize_mac
+from radius import store
+from radius.packets import AccountingRequest
+
+SESSION_EVENTS = ("Start", "Interim-Update", "Stop")
+NAS_EVENTS = ("Accounting-On", "Accounting-Off")
+NAS_REBOOT = "NAS-Reboot"
+DEFAULT_INTERVAL = 300
+COUNTERS = ("session_time", "input_octets", "output_octets")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One accounting packet as received: from which NAS (and source address), saying what."""
+
+    nas_id: int
+    source_ip: str
+    request: AccountingRequest
+
+
+@dataclass(frozen=True)
+class Running:
+    """A session still open after an Interim-Update: a candidate for quota enforcement."""
+
+    unique_id: str
+    nas_id: int
+    username: str
+    acct_session_id: str
+    framed_ip: str | None
+    calling_station_id: str | None
+    device_id: int | None
+    account_id: int | None
+    voucher_id: int | None
+    plan_id: int | None
+    nas_address: str | None
+
+
+def session_key(nas_id: int, request: AccountingRequest) -> str:
+    """RadiusSession.unique_id: NAS + Acct-Session-Id + User-Name + Calling-Station-Id, hashed."""
+    parts = (str(nas_id), request.acct_session_id, request.username, request.calling_station_id or "")
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def new_session(unique_id: str, arrival: Arrival, links: dict) -> dict:
+    """The row for a session first heard of now; a Stop or Interim without Start backdates its start."""
+    request = arrival.request
+    closed = request.status == "Stop"
+    return {
+        "id": None,
+        "unique_id": unique_id,
+        "nas_id": arrival.nas_id,
+        "acct_session_id": request.acct_session_id,
+        "username": request.username,
+        "device_id": links.get("device_id"),
+        "account_id": links.get("account_id"),
+        "voucher_id": links.get("voucher_id"),
+        "plan_id": links.get("plan_id"),
+        "calling_station_id": request.calling_station_id,
+        "called_station_id": request.called_station_id,
+        "nas_port_id": request.nas_port_id,
+        "framed_ip": request.framed_ip,
+        "nas_ip_address": arrival.source_ip,
+        "start_time": request.event_time - timedelta(seconds=request.session_time),
+        "update_time": request.event_time,
+        "stop_time": request.event_time if closed else None,
+        "session_time": request.session_time,
+        "input_octets": request.input_octets,
+        "output_octets": request.output_octets,
+        "interim_interval": links.get("interim_interval"),
+        "terminate_cause": request.terminate_cause if closed else None,
+        "status": "closed" if closed else "active",
+    }
+
+
+def merge(row: dict, request: AccountingRequest) -> dict[str, int]:
+    """Fold a packet into a known session in place; returns what it added to the counters."""
+    added = {}
+    for counter in COUNTERS:
+        value = max(row[counter], getattr(request, counter))
+        added[counter] = value - row[counter]
+        row[counter] = value
+    row["update_time"] = max(row["update_time"], request.event_time)
+    row["start_time"] = min(row["start_time"], request.event_time - timedelta(seconds=request.session_time))
+    for field in ("framed_ip", "called_station_id", "nas_port_id"):
+        if row[field] is None and getattr(request, field):
+            row[field] = getattr(request, field)
+    if request.status == "Stop" and row["status"] != "closed":
+        row.update(status="closed", stop_time=request.event_time, terminate_cause=request.terminate_cause)
+    elif request.status == "Interim-Update" and row["status"] == "stale":
+        row.update(status="active", stop_time=None)
+    return added
+
+
+def _links(conn: Connection, arrivals: list[Arrival]) -> dict[str, dict]:
+    """Who each new session's User-Name is: its ticket, voucher or device, and its plan."""
+    names = {a.request.username for a in arrivals}
+    macs = {normalize_mac(n) for n in names if is_mac(n)}
+    macs |= {a.request.calling_station_id for a in arrivals if a.request.calling_station_id
+             and is_mac(a.request.calling_station_id)}
+    tickets = store.find_tickets(conn, (n for n in names if n.startswith(TICKET_PREFIX)))
+    vouchers = store.find_vouchers(conn, (normalize_code(n) for n in names
+                                          if not n.startswith(TICKET_PREFIX) and not is_mac(n)))
+    devices = store.find_devices(conn, macs)
+    intervals = store.plan_intervals(conn) if tickets or vouchers or devices else {}
+    links = {}
+    for arrival in arrivals:
+        name, station = arrival.request.username, arrival.request.calling_station_id
+        device = devices.get(station or "", {})
+        if name in tickets:
+            t = tickets[name]
+            link = {"device_id": t["device_id"] or device.get("id"), "account_id": t["account_id"],
+                    "voucher_id": t["voucher_id"], "plan_id": t["plan_id"]}
+            if t["kind"] == "free":
+                link["account_id"] = None
+        elif is_mac(name) and normalize_mac(name) in devices:
+            d = devices[normalize_mac(name)]
+            link = {"device_id": d["id"], "account_id": d["account_id"], "plan_id": d["plan_id"]}
+        elif normalize_code(name) in vouchers:
+            v = vouchers[normalize_code(name)]
+            link = {"device_id": device.get("id"), "voucher_id": v["id"], "plan_id": v["plan_id"]}
+        else:
+            link = {"device_id": device.get("id")}
+        link["interim_interval"] = intervals.get(link.get("plan_id"))
+        links[name] = link
+    return links
+
+
+def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
+    """Apply a batch of accounting packets, in order, inside the caller's transaction.
+
+    Returns the sessions an Interim-Update left running, for quota enforcement.
+    """
+    keyed = [(session_key(a.nas_id, a.request), a) for a in arrivals if a.request.status in SESSION_EVENTS]
+    rows = store.load_sessions(conn, (key for key, _ in keyed))
+    unknown = [a for key, a in keyed if key not in rows]
+    links = _links(conn, unknown) if unknown else {}
+    new: set[str] = set()
+    changed: set[str] = set()
+    usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seen: list[tuple[int, datetime, str]] = []
+    reboots: list[tuple[int, datetime]] = []
+    running: dict[str, Running] = {}
+    for arrival in arrivals:
+        request = arrival.request
+        hour = store.hour_of(request.event_time)
+        if request.status in NAS_EVENTS:
+            for row in rows.values():
+                if row["nas_id"] == arrival.nas_id and row["status"] == "active" \
+                        and row["update_time"] <= request.event_time:
+                    row.update(status="closed", stop_time=request.event_time, terminate_cause=NAS_REBOOT)
+                    changed.add(row["unique_id"])
+            reboots.append((arrival.nas_id, request.event_time))
+            continue
+        if request.status not in SESSION_EVENTS:
+            continue
+        key = session_key(arrival.nas_id, request)
+        if key in rows:
+            added = merge(rows[key], request)
+            changed.add(key)
+        else:
+            rows[key] = new_session(key, arrival, links.get(request.username, {}))
+            new.add(key)
+            added = {c: rows[key][c] for c in COUNTERS}
+            usage[(arrival.nas_id, hour)]["sessions"] += 1
+        bucket = usage[(arrival.nas_id, hour)]
+        bucket["input_octets"] += added["input_octets"]
+        bucket["output_octets"] += added["output_octets"]
+        bucket["session_seconds"] += added["session_time"]
+        if request.username:
+            seen.append((arrival.nas_id, hour, request.username))
+        row = rows[key]
+        if request.status == "Interim-Update" and row["status"] == "active":
+            running[key] = Running(key, row["nas_id"], row["username"], row["acct_session_id"], row["framed_ip"],
+                                   row["calling_station_id"], row["device_id"], row["account_id"],
+                                   row["voucher_id"], row["plan_id"], row["nas_ip_address"])
+        else:
+            running.pop(key, None)
+    for (nas_id, hour), count in store.add_users(conn, seen).items():
+        usage[(nas_id, hour)]["unique_users"] += count
+    store.add_usage(conn, usage)
+    store.insert_sessions(conn, [rows[k] for k in sorted(new)])
+    store.update_sessions(conn, [rows[k] for k in sorted(changed - new)])
+    for nas_id, at in reboots:
+        store.close_nas_sessions(conn, nas_id, at, NAS_REBOOT, keep=rows)
+    return list(running.values())

@@ -1,0 +1,224 @@
+"""Group commit for accounting: many packets, one transaction, then all their answers.
+
+One thread per worker owns the accounting side of the database. It collects up
+to `radius_batch_max` packets or waits `radius_batch_wait_ms`, commits them in
+one transaction and only then releases their Accounting-Responses. When the
+database is unreachable the batch goes to the fsync'd journal instead (and so
+does everything after it, to keep order) until a replay succeeds. The same
+thread sweeps stale sessions and notes when each NAS was last heard from.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from hotspot.clock import utcnow
+from radius import accounting, store
+from radius.handler import AcctJob
+from radius.journal import Journal
+from radius.metrics import Metrics
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = (OperationalError, InterfaceError)
+REPLAY_EVERY = 2.0
+SWEEP_EVERY = 30.0
+NAS_SEEN_EVERY = 60.0
+_STOP = object()
+
+
+class Batcher(threading.Thread):
+    """The accounting writer thread of one worker."""
+
+    def __init__(self, engine: Engine, journal: Journal, metrics: Metrics, *, batch_max: int, wait_ms: int,
+                 stale_grace: int, answer: Callable[[AcctJob], None], drop: Callable[[AcctJob, str], None],
+                 watch: Callable[[list[accounting.Running]], None] = lambda running: None):
+        super().__init__(name="accounting-batcher", daemon=True)
+        self.engine = engine
+        self.journal = journal
+        self.metrics = metrics
+        self.batch_max = batch_max
+        self.wait = wait_ms / 1000
+        self.stale_grace = stale_grace
+        self.answer = answer
+        self.drop = drop
+        self.watch = watch
+        self.queue: queue.Queue = queue.Queue()
+        self._nas_seen: dict[int, float] = {}
+        self._next_replay = 0.0
+        self._next_sweep = time.monotonic() + SWEEP_EVERY
+
+    def submit(self, job: AcctJob) -> None:
+        self.queue.put(job)
+
+    def stop(self) -> None:
+        """Finish and answer what was received, then end the thread."""
+        self.queue.put(_STOP)
+        self.join()
+
+    def run(self) -> None:
+        self.metrics.journal_depth.set(self.journal.depth)
+        self.replay()
+        stopping = False
+        while not stopping:
+            try:
+                first = self.queue.get(timeout=1.0)
+            except queue.Empty:
+                self.housekeeping()
+                continue
+            batch, stopping = self._gather(first)
+            if batch:
+                self.process(batch)
+            self.housekeeping()
+
+    def _gather(self, first) -> tuple[list[AcctJob], bool]:
+        if first is _STOP:
+            return self._drain(), True
+        batch = [first]
+        deadline = time.monotonic() + self.wait
+        while len(batch) < self.batch_max:
+            remaining = deadline - time.monotonic()
+            try:
+                item = self.queue.get(timeout=remaining) if remaining > 0 else self.queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch + self._drain(), True
+            batch.append(item)
+        return batch, False
+
+    def _drain(self) -> list[AcctJob]:
+        items = []
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return items
+            if item is not _STOP:
+                items.append(item)
+
+    def process(self, batch: list[AcctJob]) -> None:
+        """Commit (or journal) a batch, then answer every packet that is now durable."""
+        self.metrics.batch_size.observe(len(batch))
+        arrivals = [job.arrival for job in batch]
+        if self.journal.depth and not self.replay():
+            self._to_journal(arrivals)
+            answered = batch
+        else:
+            answered = self._commit_or_journal(batch)
+        for job in answered:
+            self.answer(job)
+
+    def _commit(self, arrivals: list[accounting.Arrival]) -> list[accounting.Running]:
+        with self.engine.begin() as conn:
+            store.begin_write(conn)
+            running = accounting.record(conn, arrivals)
+            self._touch_nas(conn, arrivals)
+        return running
+
+    def _commit_or_journal(self, batch: list[AcctJob]) -> list[AcctJob]:
+        arrivals = [job.arrival for job in batch]
+        for attempt in range(2):
+            try:
+                self.watch(self._commit(arrivals))
+                return batch
+            except UNAVAILABLE as exc:
+                log.warning("database_unavailable action=journal packets=%d error=%s", len(batch),
+                            exc.__class__.__name__)
+                self._to_journal(arrivals)
+                return batch
+            except IntegrityError:
+                if attempt == 0:
+                    continue
+            except DBAPIError:
+                break
+        return self._one_by_one(batch)
+
+    def _one_by_one(self, batch: list[AcctJob]) -> list[AcctJob]:
+        """Isolate a packet the database refuses: it gets no answer (logged), the others are committed."""
+        done = []
+        for job in batch:
+            try:
+                self.watch(self._commit([job.arrival]))
+                done.append(job)
+            except DBAPIError as exc:
+                self.drop(job, f"database_refused:{exc.__class__.__name__}")
+        return done
+
+    def _to_journal(self, arrivals: list[accounting.Arrival]) -> None:
+        self.journal.append(arrivals)
+        self.metrics.journal_depth.set(self.journal.depth)
+
+    def _touch_nas(self, conn, arrivals: list[accounting.Arrival]) -> None:
+        now = time.monotonic()
+        due = {a.nas_id for a in arrivals if now - self._nas_seen.get(a.nas_id, float("-inf")) >= NAS_SEEN_EVERY}
+        if due:
+            store.touch_nas(conn, due, utcnow())
+            self._nas_seen.update(dict.fromkeys(due, now))
+
+    def _replay_records(self, arrivals: list[accounting.Arrival]) -> bool:
+        """Commit journal records in order; False (keep the journal) while the database is away."""
+        for start in range(0, len(arrivals), self.batch_max):
+            chunk = arrivals[start:start + self.batch_max]
+            try:
+                self._commit(chunk)
+            except UNAVAILABLE as exc:
+                log.info("journal_replay_postponed error=%s", exc.__class__.__name__)
+                return False
+            except DBAPIError:
+                for arrival in chunk:
+                    try:
+                        self._commit([arrival])
+                    except UNAVAILABLE:
+                        return False
+                    except DBAPIError as exc:
+                        log.error("journal_record_refused nas=%d session=%s error=%s", arrival.nas_id,
+                                  arrival.request.acct_session_id, exc.__class__.__name__)
+        return True
+
+    def replay(self) -> bool:
+        """Commit the journal in order; True when it is empty afterwards.
+
+        Tried at most every few seconds, counted from the end of the last try:
+        a try against a locked SQLite file waits out its busy timeout, and the
+        batcher must have time to journal (and answer) between two tries.
+        """
+        if time.monotonic() < self._next_replay:
+            return not self.journal.depth
+        try:
+            self.journal.adopt_orphans(self._replay_records)
+            if not self.journal.depth:
+                return True
+            records = self.journal.records()
+            if not self._replay_records(records):
+                return False
+        finally:
+            self._next_replay = time.monotonic() + REPLAY_EVERY
+        self.journal.clear()
+        self.metrics.journal_depth.set(0)
+        log.info("journal_replayed records=%d", len(records))
+        return True
+
+    def housekeeping(self) -> None:
+        """Between batches: retry the journal, close stale sessions."""
+        if self.journal.depth:
+            self.replay()
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + SWEEP_EVERY
+            self.sweep()
+
+    def sweep(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                closed = store.sweep_stale(conn, utcnow(), self.stale_grace, accounting.DEFAULT_INTERVAL)
+        except DBAPIError as exc:
+            log.info("stale_sweep_postponed error=%s", exc.__class__.__name__)
+            return
+        if closed:
+            log.info("stale_sessions_closed count=%d", closed)

@@ -1,0 +1,137 @@
+"""From datagram to job: framing, client lookup, duplicate cache, authenticators, decoding.
+
+The socket-free core of the server. `screen` decides what a datagram is: a drop
+(with a reason that is logged and counted), an immediate reply (Status-Server,
+or a retransmission answered from the duplicate cache), an authentication job
+or an accounting arrival. Tests call it with real packet bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from pyrad.dictionary import Dictionary
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from hotspot.db import make_session_factory
+from radius import auth, packets
+from radius.accounting import Arrival
+from radius.clients import Client, ClientTable
+from radius.dupcache import PENDING, DuplicateCache
+from radius.metrics import Metrics
+
+log = logging.getLogger(__name__)
+PACKET_TYPES = {packets.ACCESS_REQUEST: "access_request", packets.ACCOUNTING_REQUEST: "accounting_request",
+                packets.STATUS_SERVER: "status_server"}
+
+
+@dataclass(frozen=True)
+class Drop:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class AuthJob:
+    key: tuple
+    client: Client
+    packet: object
+    request: packets.AuthRequest
+    received: float
+
+
+@dataclass(frozen=True)
+class AcctJob:
+    key: tuple
+    arrival: Arrival
+    reply: bytes
+
+
+class Handler:
+    """Turns datagrams into jobs and authentication jobs into replies."""
+
+    def __init__(self, engine: Engine, clients: ClientTable, dictionary: Dictionary, metrics: Metrics,
+                 timezone: str, duplicates: DuplicateCache | None = None):
+        self.sessions = make_session_factory(engine)
+        self.clients = clients
+        self.dictionary = dictionary
+        self.metrics = metrics
+        self.timezone = timezone
+        self.duplicates = duplicates or DuplicateCache()
+
+    def drop(self, reason: str, source: tuple[str, int], detail: str = "", key: tuple | None = None) -> Drop:
+        """Count and log one dropped packet (one structured line), and forget it in the duplicate cache."""
+        self.metrics.drops.labels(reason).inc()
+        log.warning("radius_drop reason=%s source=%s:%d%s", reason, source[0], source[1],
+                    f" detail={detail!r}" if detail else "")
+        if key is not None:
+            self.duplicates.forget(key)
+        return Drop(reason)
+
+    def screen(self, raw: bytes, source: tuple[str, int], port: str, now: datetime):
+        """What to do with one datagram from `source` on the `port` ("auth" or "acct") socket."""
+        try:
+            header = packets.read_header(raw, port)
+        except packets.MalformedPacket as exc:
+            return self.drop(exc.reason, source, str(exc))
+        self.metrics.requests.labels(PACKET_TYPES[header.code]).inc()
+        client = self.clients.lookup(source[0])
+        if client is None:
+            return self.drop("unknown_client", source)
+        key = (source[0], source[1], header.identifier, header.authenticator)
+        cached = self.duplicates.claim(key)
+        if cached is not None:
+            self.metrics.duplicates.inc()
+            return Reply(cached) if cached != PENDING else Drop("in_progress")
+        try:
+            pkt = packets.decode(raw, port, client.secret, self.dictionary)
+            return self._classify(pkt, header, client, key, source, port, now)
+        except packets.MalformedPacket as exc:
+            return self.drop(exc.reason, source, str(exc), key)
+
+    def _classify(self, pkt, header, client, key, source, port, now):
+        signed = packets.has_message_authenticator(pkt)
+        if signed and not packets.message_authenticator_valid(pkt):
+            return self.drop("bad_message_authenticator", source, client.name, key)
+        if header.code == packets.STATUS_SERVER:
+            if not signed:
+                return self.drop("missing_message_authenticator", source, client.name, key)
+            return self.answer(key, packets.status_reply(pkt))
+        if port == "auth":
+            if not signed and (client.require_message_authenticator or packets.has_proxy_state(pkt)):
+                return self.drop("missing_message_authenticator", source, client.name, key)
+            return AuthJob(key, client, pkt, packets.auth_request(pkt), time.perf_counter())
+        if not packets.request_authenticator_valid(pkt):
+            return self.drop("bad_request_authenticator", source, client.name, key)
+        request = packets.accounting_request(pkt, now)
+        return AcctJob(key, Arrival(client.nas_id, source[0], request), packets.accounting_response(pkt))
+
+    def answer(self, key: tuple, data: bytes) -> Reply:
+        self.duplicates.answer(key, data)
+        return Reply(data)
+
+    def authenticate(self, job: AuthJob, now: datetime) -> Reply | Drop:
+        """Decide an Access-Request against the database; no answer if the database is unreachable."""
+        try:
+            with self.sessions() as db:
+                decision = auth.authenticate(db, job.request, job.client.nas_id, now, self.timezone)
+        except DBAPIError as exc:
+            return self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
+        if decision.accepted:
+            self.metrics.accepts.inc()
+            data = packets.access_accept(job.packet, job.client.vendor, decision.grant)
+        else:
+            self.metrics.rejects.labels(decision.reason).inc()
+            data = packets.access_reject(job.packet, decision.reply_message)
+        log.info("radius_auth nas=%s user=%s method=%s accepted=%s reason=%s", job.client.name,
+                 job.request.username, decision.method, decision.accepted, decision.reason)
+        self.metrics.auth_latency.observe(time.perf_counter() - job.received)
+        return self.answer(job.key, data)

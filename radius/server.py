@@ -1,0 +1,114 @@
+"""Moves bytes: the two UDP sockets, one receiving thread each, and where each datagram goes.
+
+Authentication runs on a small thread pool so it never waits behind an
+accounting batch; accounting goes to the batcher thread, which answers after
+its commit. Sockets use SO_REUSEPORT so several worker processes share the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from hotspot.clock import utcnow
+from radius.batcher import Batcher
+from radius.handler import AcctJob, AuthJob, Drop, Handler, Reply
+
+log = logging.getLogger(__name__)
+RECEIVE_BUFFER = 65535
+POLL_SECONDS = 0.5
+
+
+def bind_udp(host: str, port: int) -> socket.socket:
+    """A UDP socket on (host, port) that other workers may bind too (SO_REUSEPORT)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+    sock.bind((host, port))
+    sock.settimeout(POLL_SECONDS)
+    return sock
+
+
+class Server:
+    """One worker's sockets and threads; `serve` returns once `stop` was set and the work in hand is answered."""
+
+    def __init__(self, handler: Handler, auth_socket: socket.socket, acct_socket: socket.socket,
+                 auth_threads: int = 4):
+        self.handler = handler
+        self.sockets = {"auth": auth_socket, "acct": acct_socket}
+        self.auth_pool = ThreadPoolExecutor(max_workers=auth_threads, thread_name_prefix="auth")
+        self.batcher: Batcher | None = None
+        self.stopping = threading.Event()
+
+    def answer_accounting(self, job: AcctJob) -> None:
+        """Called by the batcher once a packet is durable."""
+        self.handler.duplicates.answer(job.key, job.reply)
+        self._send("acct", job.reply, (job.key[0], job.key[1]))
+
+    def drop_accounting(self, job: AcctJob, reason: str) -> None:
+        self.handler.drop(reason, (job.key[0], job.key[1]), job.arrival.request.acct_session_id, job.key)
+
+    def _send(self, port: str, data: bytes, address: tuple[str, int]) -> None:
+        try:
+            self.sockets[port].sendto(data, address)
+        except OSError as exc:
+            log.warning("radius_send_failed destination=%s:%d error=%s", address[0], address[1], exc)
+
+    def _authenticate(self, job: AuthJob, address: tuple[str, int]) -> None:
+        try:
+            outcome = self.handler.authenticate(job, utcnow())
+        except Exception:  # a bug must cost one answer, never the worker
+            log.exception("radius_internal_error port=auth source=%s:%d", *address)
+            self.handler.drop("internal_error", address, key=job.key)
+            return
+        if isinstance(outcome, Reply):
+            self._send("auth", outcome.data, address)
+
+    def _dispatch(self, port: str, data: bytes, address: tuple[str, int]) -> None:
+        try:
+            outcome = self.handler.screen(data, address, port, utcnow())
+        except Exception:
+            log.exception("radius_internal_error port=%s source=%s:%d", port, *address)
+            self.handler.drop("internal_error", address)
+            return
+        if isinstance(outcome, Reply):
+            self._send(port, outcome.data, address)
+        elif isinstance(outcome, AuthJob):
+            self.auth_pool.submit(self._authenticate, outcome, address)
+        elif isinstance(outcome, AcctJob):
+            self.batcher.submit(outcome)
+        elif not isinstance(outcome, Drop):
+            raise TypeError(f"unexpected outcome {outcome!r}")
+
+    def _receive(self, port: str) -> None:
+        sock = self.sockets[port]
+        while not self.stopping.is_set():
+            try:
+                data, address = sock.recvfrom(RECEIVE_BUFFER)
+            except socket.timeout:
+                continue
+            except OSError as exc:
+                if self.stopping.is_set():
+                    return
+                log.warning("radius_receive_failed port=%s error=%s", port, exc)
+                continue
+            self._dispatch(port, data, address[:2])
+
+    def serve(self, batcher: Batcher) -> None:
+        """Receive until `stopping` is set; then stop receiving, answer the work in hand, close."""
+        self.batcher = batcher
+        batcher.start()
+        receivers = [threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}", daemon=True)
+                     for port in self.sockets]
+        for thread in receivers:
+            thread.start()
+        self.stopping.wait()
+        for thread in receivers:
+            thread.join()
+        self.auth_pool.shutdown(wait=True)
+        batcher.stop()
+        for sock in self.sockets.values():
+            sock.close()

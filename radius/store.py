@@ -1,0 +1,154 @@
+"""Queries of the RADIUS daemon: sessions, hourly roll-ups, links to who logged in, NAS liveness.
+
+Core SQL (not the ORM) on one connection inside the caller's transaction, so a
+batch of accounting packets costs a handful of statements, not one round trip
+per packet per table. Upserts use INSERT ... ON CONFLICT, which SQLite and
+PostgreSQL both speak.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Iterable, Mapping
+
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hotspot.models import Device, LoginTicket, Nas, Plan, RadiusSession, UsageHour, UsageHourUser, Voucher
+
+SESSIONS = RadiusSession.__table__
+USAGE = UsageHour.__table__
+USAGE_USERS = UsageHourUser.__table__
+USAGE_COUNTERS = ("sessions", "unique_users", "input_octets", "output_octets", "session_seconds",
+                  "auth_accepts", "auth_rejects")
+SHORTEST_INTERVAL = 60
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The UTC hour a moment falls in: the key of the hourly roll-up."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _insert(conn: Connection):
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+
+
+def begin_write(conn: Connection) -> None:
+    """Make a read-modify-write transaction safe against other workers, first thing in the transaction.
+
+    PostgreSQL locks the session rows a batch reads (SELECT ... FOR UPDATE).
+    SQLite has no row locks, and pysqlite only begins a transaction at the
+    first write, so without this a worker could merge a packet into a row
+    another worker changed meanwhile and write the stale row back (a lost Stop).
+    BEGIN IMMEDIATE takes the database's write lock before the first read.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def add_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[str, int]]) -> None:
+    """Add counters to the (NAS, hour) roll-ups, creating rows as needed; keys in order to avoid deadlocks."""
+    if not deltas:
+        return
+    rows = [{"nas_id": nas_id, "hour": hour, **{c: int(delta.get(c, 0)) for c in USAGE_COUNTERS}}
+            for (nas_id, hour), delta in sorted(deltas.items())]
+    stmt = _insert(conn)(USAGE)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[USAGE.c.nas_id, USAGE.c.hour],
+        set_={c: USAGE.c[c] + stmt.excluded[c] for c in USAGE_COUNTERS},
+    )
+    conn.execute(stmt, rows)
+
+
+def add_users(conn: Connection, seen: Iterable[tuple[int, datetime, str]]) -> Counter:
+    """Record users seen per (NAS, hour); returns how many were new per (NAS, hour)."""
+    rows = [{"nas_id": n, "hour": h, "username": u} for n, h, u in sorted(set(seen))]
+    if not rows:
+        return Counter()
+    stmt = _insert(conn)(USAGE_USERS).on_conflict_do_nothing().returning(USAGE_USERS.c.nas_id, USAGE_USERS.c.hour)
+    inserted = conn.execute(stmt, rows).all()
+    return Counter((nas_id, hour) for nas_id, hour in inserted)
+
+
+def load_sessions(conn: Connection, unique_ids: Iterable[str]) -> dict[str, dict]:
+    """The stored sessions among `unique_ids`, locked for this transaction on PostgreSQL."""
+    ids = sorted(set(unique_ids))
+    if not ids:
+        return {}
+    query = select(SESSIONS).where(SESSIONS.c.unique_id.in_(ids)).order_by(SESSIONS.c.unique_id).with_for_update()
+    return {row.unique_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def insert_sessions(conn: Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(SESSIONS.insert(), [{k: v for k, v in row.items() if k != "id"} for row in rows])
+
+
+def update_sessions(conn: Connection, rows: list[dict]) -> None:
+    """Write back changed sessions by primary key (one executemany)."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c not in ("id", "unique_id")]
+    stmt = update(SESSIONS).where(SESSIONS.c.id == bindparam("b_id")).values(
+        {c: bindparam(f"b_{c}") for c in columns})
+    conn.execute(stmt, [{f"b_{k}": v for k, v in row.items() if k != "unique_id"}
+                        for row in sorted(rows, key=lambda r: r["id"])])
+
+
+def close_nas_sessions(conn: Connection, nas_id: int, at: datetime, cause: str, keep: Iterable[str]) -> int:
+    """Close a rebooted NAS's open sessions (those not updated after `at`), except the ones in `keep`."""
+    stmt = update(SESSIONS).where(
+        SESSIONS.c.nas_id == nas_id, SESSIONS.c.status == "active", SESSIONS.c.update_time <= at)
+    keep = list(keep)
+    if keep:
+        stmt = stmt.where(SESSIONS.c.unique_id.not_in(keep))
+    return conn.execute(stmt.values(status="closed", stop_time=at, terminate_cause=cause)).rowcount
+
+
+def sweep_stale(conn: Connection, now: datetime, grace: int, default_interval: int) -> int:
+    """Mark sessions silent for 2 x their interim interval + grace as stale, ended at their last update."""
+    rows = conn.execute(select(SESSIONS.c.id, SESSIONS.c.update_time, SESSIONS.c.interim_interval).where(
+        SESSIONS.c.status == "active",
+        SESSIONS.c.update_time < now - timedelta(seconds=2 * SHORTEST_INTERVAL + grace))).all()
+    stale = [row.id for row in rows
+             if row.update_time < now - timedelta(seconds=2 * (row.interim_interval or default_interval) + grace)]
+    if stale:
+        conn.execute(update(SESSIONS).where(SESSIONS.c.id.in_(stale), SESSIONS.c.status == "active").values(
+            status="stale", stop_time=SESSIONS.c.update_time))
+    return len(stale)
+
+
+def touch_nas(conn: Connection, nas_ids: Iterable[int], now: datetime) -> None:
+    ids = sorted(set(nas_ids))
+    if ids:
+        conn.execute(update(Nas).where(Nas.id.in_(ids)).values(last_seen_at=now))
+
+
+def find_tickets(conn: Connection, usernames: Iterable[str]) -> dict[str, dict]:
+    names = sorted(set(usernames))
+    if not names:
+        return {}
+    rows = conn.execute(select(LoginTicket.username, LoginTicket.kind, LoginTicket.device_id, LoginTicket.account_id,
+                               LoginTicket.voucher_id, LoginTicket.plan_id).where(LoginTicket.username.in_(names)))
+    return {row.username: dict(row._mapping) for row in rows}
+
+
+def find_vouchers(conn: Connection, codes: Iterable[str]) -> dict[str, dict]:
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    rows = conn.execute(select(Voucher.code, Voucher.id, Voucher.plan_id).where(Voucher.code.in_(codes)))
+    return {row.code: dict(row._mapping) for row in rows}
+
+
+def find_devices(conn: Connection, macs: Iterable[str]) -> dict[str, dict]:
+    macs = sorted(set(macs))
+    if not macs:
+        return {}
+    rows = conn.execute(select(Device.mac, Device.id, Device.account_id, Device.plan_id).where(Device.mac.in_(macs)))
+    return {row.mac: dict(row._mapping) for row in rows}
+
+
+def plan_intervals(conn: Connection) -> dict[int, int]:
+    return dict(conn.execute(select(Plan.id, Plan.interim_interval_seconds)).all())

@@ -1,0 +1,140 @@
+"""Accounting against a real database: idempotent, out of order, 64-bit, rolled up per NAS and hour."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from hotspot.models import Nas, Plan, RadiusSession, UsageHour
+from hotspot.services.devices import touch_device
+from hotspot.services.tickets import issue_ticket
+from radius import accounting
+from radius.packets import AccountingRequest
+
+NOW = datetime(2026, 11, 27, 10, 20, tzinfo=timezone.utc)
+GIB4 = 2**32
+
+
+@pytest.fixture
+def nas(db):
+    nas = Nas(name="Taman Tirosa", ip_range="10.53.1.1/32", secret_encrypted="x", vendor="mikrotik")
+    other = Nas(name="Pantai Lasiana", ip_range="10.53.2.1/32", secret_encrypted="x")
+    db.add_all([nas, other])
+    db.commit()
+    return nas
+
+
+def packet(status, session="81a00001", *, at=NOW, seconds=0, octets_in=0, octets_out=0, user="t-user",
+           mac="AA:BB:CC:DD:EE:01", cause=None):
+    return AccountingRequest(status=status, acct_session_id=session, username=user, calling_station_id=mac,
+                             called_station_id="hs-tirosa", nas_port_id="bridge1", framed_ip="10.5.50.7",
+                             session_time=seconds,
+                             input_octets=octets_in, output_octets=octets_out, terminate_cause=cause, event_time=at)
+
+
+def record(engine, nas, *requests):
+    with engine.begin() as conn:
+        return accounting.record(conn, [accounting.Arrival(nas.id, "10.53.1.1", r) for r in requests])
+
+
+def sessions(db):
+    db.expire_all()
+    return list(db.scalars(select(RadiusSession).order_by(RadiusSession.id)))
+
+
+def usage(db, nas):
+    db.expire_all()
+    return db.scalar(select(UsageHour).where(UsageHour.nas_id == nas.id))
+
+
+def test_start_interim_stop_and_their_retransmissions_count_once(engine, db, nas):
+    start = packet("Start")
+    interim = packet("Interim-Update", at=NOW + timedelta(minutes=5), seconds=300, octets_in=1000, octets_out=9000)
+    stop = packet("Stop", at=NOW + timedelta(minutes=8), seconds=480, octets_in=1500, octets_out=20000,
+                  cause="User-Request")
+    for request in (start, start, interim, interim, stop, interim, stop, start):
+        record(engine, nas, request)
+    [session] = sessions(db)
+    assert (session.status, session.session_time, session.input_octets, session.output_octets) == (
+        "closed", 480, 1500, 20000)
+    assert session.start_time == NOW
+    assert session.stop_time == NOW + timedelta(minutes=8)
+    assert session.terminate_cause == "User-Request"
+    assert session.nas_ip_address == "10.53.1.1"
+    hour = usage(db, nas)
+    assert (hour.sessions, hour.unique_users, hour.input_octets, hour.output_octets, hour.session_seconds) == (
+        1, 1, 1500, 20000, 480)
+
+
+def test_stop_without_start_creates_the_closed_session_backdated(engine, db, nas):
+    record(engine, nas, packet("Stop", seconds=600, octets_in=5, octets_out=6, cause="Idle-Timeout"))
+    record(engine, nas, packet("Start", at=NOW - timedelta(seconds=600)))
+    [session] = sessions(db)
+    assert session.status == "closed"
+    assert session.start_time == NOW - timedelta(seconds=600)
+    assert session.stop_time == NOW
+    assert usage(db, nas).sessions == 1
+
+
+def test_counters_never_go_backwards_and_gigawords_cross_4_gib(engine, db, nas):
+    record(engine, nas, packet("Interim-Update", seconds=600, octets_in=GIB4 - 10, octets_out=3 * GIB4 + 5))
+    record(engine, nas, packet("Interim-Update", at=NOW - timedelta(minutes=5), seconds=300, octets_in=10,
+                               octets_out=10))
+    record(engine, nas, packet("Interim-Update", at=NOW + timedelta(minutes=5), seconds=900,
+                               octets_in=GIB4 + 90, octets_out=3 * GIB4 + 5))
+    [session] = sessions(db)
+    assert (session.session_time, session.input_octets, session.output_octets) == (900, GIB4 + 90, 3 * GIB4 + 5)
+    hour = usage(db, nas)
+    assert (hour.input_octets, hour.output_octets, hour.session_seconds) == (GIB4 + 90, 3 * GIB4 + 5, 900)
+
+
+def test_a_batch_with_the_whole_session_in_it_inserts_it_once(engine, db, nas):
+    record(engine, nas, packet("Start"), packet("Interim-Update", seconds=60, octets_in=1, octets_out=2),
+           packet("Stop", seconds=90, octets_in=3, octets_out=4))
+    [session] = sessions(db)
+    assert (session.status, session.input_octets, session.output_octets) == ("closed", 3, 4)
+    assert usage(db, nas).sessions == 1
+
+
+def test_accounting_on_closes_that_nas_open_sessions_only(engine, db, nas):
+    other = db.scalar(select(Nas).where(Nas.name == "Pantai Lasiana"))
+    record(engine, nas, packet("Start", session="a"), packet("Start", session="b"))
+    record(engine, other, packet("Start", session="c"))
+    record(engine, nas, packet("Accounting-On", session="", user="", at=NOW + timedelta(minutes=1)))
+    by_id = {s.acct_session_id: s for s in sessions(db)}
+    assert (by_id["a"].status, by_id["a"].terminate_cause) == ("closed", "NAS-Reboot")
+    assert by_id["b"].stop_time == NOW + timedelta(minutes=1)
+    assert by_id["c"].status == "active"
+
+
+def test_users_are_counted_once_per_hour(engine, db, nas):
+    record(engine, nas, packet("Start", session="a", user="u1"), packet("Start", session="b", user="u1"),
+           packet("Start", session="c", user="u2"))
+    record(engine, nas, packet("Interim-Update", session="a", user="u1", seconds=60))
+    hour = usage(db, nas)
+    assert (hour.sessions, hour.unique_users) == (3, 2)
+
+
+def test_new_sessions_are_linked_to_the_ticket_that_authenticated_them(engine, db, nas):
+    plan = Plan(name="Gratis", daily_minutes=60, free_access=True, interim_interval_seconds=120)
+    db.add(plan)
+    db.commit()
+    device = touch_device(db, "AA:BB:CC:DD:EE:01", NOW)
+    ticket = issue_ticket(db, "free", plan, NOW, 120, device=device)
+    running = record(engine, nas, packet("Interim-Update", user=ticket.username, seconds=60))
+    [session] = sessions(db)
+    assert (session.device_id, session.account_id, session.plan_id, session.interim_interval) == (
+        device.id, None, plan.id, 120)
+    assert [r.unique_id for r in running] == [session.unique_id]
+
+
+def test_stale_sessions_are_swept(engine, db, nas):
+    from radius import store
+
+    record(engine, nas, packet("Start", session="old", at=NOW - timedelta(minutes=20)),
+           packet("Start", session="fresh", at=NOW - timedelta(minutes=2)))
+    with engine.begin() as conn:
+        assert store.sweep_stale(conn, NOW, grace=120, default_interval=300) == 1
+    by_id = {s.acct_session_id: s for s in sessions(db)}
+    assert (by_id["old"].status, by_id["old"].stop_time) == ("stale", NOW - timedelta(minutes=20))
+    assert by_id["fresh"].status == "active"

@@ -1,0 +1,121 @@
+"""Authentication decisions against a real database: tickets, vouchers, MAC re-login, reasons."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from hotspot.models import Account, AuthEvent, Nas, Plan, RadiusSession, UsageHour, Voucher
+from hotspot.services.devices import find_device, touch_device
+from hotspot.services.tickets import issue_ticket
+from radius import auth, packets
+from tests.radius_packets import DICTIONARY, access_request
+
+SECRET = b"s3cret-for-tests"
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang
+TZ = "Asia/Makassar"
+MAC = "AA:BB:CC:DD:EE:01"
+
+
+def request(username, password=None, **kw):
+    raw = access_request(SECRET, username, password, Calling_Station_Id=kw.pop("mac", "aa-bb-cc-dd-ee-01"), **kw)
+    return packets.auth_request(packets.decode(raw, "auth", SECRET, DICTIONARY))
+
+
+@pytest.fixture
+def world(db):
+    nas = Nas(name="Taman Tirosa", ip_range="10.53.1.1/32", secret_encrypted="x")
+    free = Plan(name="Gratis", session_minutes=30, daily_minutes=60, daily_mb=500, down_kbps=2048, up_kbps=1024,
+                free_access=True, mac_relogin=True)
+    event = Plan(name="Acara", daily_minutes=240, valid_days=3)
+    db.add_all([nas, free, event])
+    db.commit()
+    return nas, free, event
+
+
+def decide(db, nas, req, now=NOW):
+    return auth.authenticate(db, req, nas.id, now, TZ)
+
+
+def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):
+    nas, free, _ = world
+    device = touch_device(db, MAC, NOW)
+    ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
+    first = decide(db, nas, request(ticket.username, chap=ticket.secret))
+    assert (first.accepted, first.method) == (True, "ticket")
+    assert first.grant == packets.Grant(session_timeout=1800, idle_timeout=600, interim_interval=300,
+                                        down_kbps=2048, up_kbps=1024, octets_left=500_000_000)
+    again = decide(db, nas, request(ticket.username, ticket.secret))
+    assert (again.accepted, again.reason) == (False, "ticket_used")
+    assert "sudah dipakai" in again.reply_message
+    db.expire_all()
+    assert find_device(db, MAC).last_login_at == NOW
+    events = db.scalars(select(AuthEvent).order_by(AuthEvent.id)).all()
+    assert [(e.method, e.accepted, e.reason, e.calling_station_id) for e in events] == [
+        ("ticket", True, "ok", MAC), ("ticket", False, "ticket_used", MAC)]
+    hour = db.scalar(select(UsageHour))
+    assert (hour.auth_accepts, hour.auth_rejects) == (1, 1)
+
+
+def test_ticket_wrong_password_and_expiry(db, world):
+    nas, free, _ = world
+    device = touch_device(db, MAC, NOW)
+    ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
+    assert decide(db, nas, request(ticket.username, "nope")).reason == "bad_password"
+    late = decide(db, nas, request(ticket.username, ticket.secret), NOW + timedelta(seconds=121))
+    assert late.reason == "ticket_expired"
+
+
+def test_quota_used_up_today_rejects_with_a_readable_message(db, world):
+    nas, free, _ = world
+    device = touch_device(db, MAC, NOW)
+    db.add(RadiusSession(unique_id="x", nas_id=nas.id, acct_session_id="s", username="u", device_id=device.id,
+                         start_time=NOW - timedelta(hours=1), update_time=NOW, session_time=3600, status="closed"))
+    db.commit()
+    ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
+    decision = decide(db, nas, request(ticket.username, ticket.secret))
+    assert (decision.accepted, decision.reason) == (False, "quota_time")
+    assert decision.reply_message.startswith("Kuota waktu hari ini sudah habis")
+
+
+def test_blocked_account_is_rejected(db, world):
+    nas, free, _ = world
+    citizen = Account(phone="+6281234567890", password_hash="x", blocked=True)
+    db.add(citizen)
+    db.commit()
+    ticket = issue_ticket(db, "account", free, NOW, 120, account=citizen, device=touch_device(db, MAC, NOW))
+    assert decide(db, nas, request(ticket.username, ticket.secret)).reason == "blocked"
+
+
+def test_voucher_first_use_starts_its_validity_and_later_expires(db, world):
+    nas, _, event = world
+    db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
+    db.commit()
+    decision = decide(db, nas, request("abcd-efgh23", "abcd-efgh23"))
+    assert (decision.accepted, decision.method, decision.grant.session_timeout) == (True, "voucher", 240 * 60)
+    voucher = db.scalar(select(Voucher))
+    assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
+    assert decide(db, nas, request("ABCDEFGH23", "ABCDEFGH23"), NOW + timedelta(days=1)).accepted
+    expired = decide(db, nas, request("ABCDEFGH23", "ABCDEFGH23"), NOW + timedelta(days=3))
+    assert (expired.accepted, expired.reason) == (False, "expired")
+    assert decide(db, nas, request("ABCDEFGH23", "wrong")).reason == "bad_password"
+
+
+def test_mac_relogin_only_for_a_device_that_logged_in_today(db, world):
+    nas, free, _ = world
+    device = touch_device(db, MAC, NOW)
+    assert decide(db, nas, request("aabbccddee01", "")).reason == "no_mac_relogin"
+    ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
+    assert decide(db, nas, request(ticket.username, ticket.secret)).accepted
+    later = decide(db, nas, request("AA-BB-CC-DD-EE-01", "aabbccddee01"), NOW + timedelta(hours=2))
+    assert (later.accepted, later.method) == (True, "mac")
+    tomorrow = decide(db, nas, request("AA-BB-CC-DD-EE-01", ""), NOW + timedelta(hours=8))
+    assert tomorrow.reason == "no_login_today"
+    assert decide(db, nas, request("AA-BB-CC-DD-EE-02", "")).reason == "unknown_user"
+
+
+def test_unknown_user_is_rejected(db, world):
+    nas, _, _ = world
+    decision = decide(db, nas, request("someone", "pw"))
+    assert (decision.accepted, decision.method, decision.reason) == (False, "unknown", "unknown_user")
+    assert decision.reply_message == "Pengguna tidak dikenal. / Unknown user."
