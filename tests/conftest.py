@@ -8,6 +8,7 @@ so servers started by a test in another process see the same schema.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -74,8 +75,6 @@ ADMIN_PASSWORD = "correct horse battery"
 
 def csrf_token_from(html: str) -> str:
     """The CSRF token a console page carries (meta tag or hidden field)."""
-    import re
-
     match = re.search(r'name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
