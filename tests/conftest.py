@@ -7,8 +7,10 @@ so servers started by a test in another process see the same schema.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -21,11 +23,11 @@ from hotspot.settings import Settings
 TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """URL of an empty database for this test (no tables yet)."""
+@contextlib.contextmanager
+def fresh_database_url(directory: Path):
+    """URL of an empty database (no tables yet): a SQLite file in `directory`, or a fresh PostgreSQL schema."""
     if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'hotspot.db'}"
+        yield f"sqlite:///{directory / 'hotspot.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin_engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
@@ -38,6 +40,13 @@ def database_url(tmp_path):
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin_engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """URL of an empty database for this test (no tables yet)."""
+    with fresh_database_url(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
