@@ -29,9 +29,10 @@ INTERESTING = (1, 2, 3, 4, 5, 6, 8, 18, 24, 25, 27, 28, 30, 31, 32, 33, 40, 41, 
                50, 52, 53, 55, 60, 61, 79, 80, 85, 87, 95, 96, 97, 101, 123, 168)
 NASTY_VALUES = (b"", b"\x00", b"\x00\x00\x00", b"\x00\x00\x00\x03", b"\xff" * 4, b"\xff" * 8, bytes(16),
                 b"\x00\x80" + bytes(16), b"\xed\xb3\xbf\xc3", b"%s%n{}'\"<", b"\x00" * 253, b"\x80" * 17)
-FAMOUS_SIZES = (b"", b"\x01", bytes(19), bytes(20), b"\x04" + bytes(19), b"\x01\x00\x00\x14" + bytes(16),
-                b"\x04\x00\x10\x00" + bytes(4092), b"\x04\x00\xff\xff" + bytes(65531),
-                b"\x01\x00\x10\x00" + bytes(4092), b"\x0c\x00\x00\x14" + bytes(16), b"\x04\x00\x10\x01" + bytes(4093))
+FAMOUS_SIZES = (  # the largest is the largest UDP datagram
+    b"", b"\x01", bytes(19), bytes(20), b"\x04" + bytes(19), b"\x01\x00\x00\x14" + bytes(16),
+    b"\x04\x00\x10\x00" + bytes(4092), b"\x04\x00\xff\xff" + bytes(65503),
+    b"\x01\x00\x10\x00" + bytes(4092), b"\x0c\x00\x00\x14" + bytes(16), b"\x04\x00\x10\x01" + bytes(4093))
 
 
 def _valid_packets() -> list[bytes]:
