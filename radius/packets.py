@@ -59,7 +59,6 @@ class AuthRequest:
     chap_password: bytes | None
     chap_challenge: bytes
     calling_station_id: str | None
-    nas_identifier: str | None
 
     @property
     def mac(self) -> str | None:
@@ -93,8 +92,6 @@ class AccountingRequest:
     called_station_id: str | None
     nas_port_id: str | None
     framed_ip: str | None
-    nas_ip_address: str | None
-    nas_identifier: str | None
     session_time: int
     input_octets: int
     output_octets: int
@@ -228,7 +225,6 @@ def auth_request(pkt: pyrad_packet.AuthPacket) -> AuthRequest:
         chap_password=chap,
         chap_challenge=challenge,
         calling_station_id=_text(pkt, "Calling-Station-Id", 64),
-        nas_identifier=_text(pkt, "NAS-Identifier", 128),
     )
 
 
@@ -267,8 +263,6 @@ def accounting_request(pkt: pyrad_packet.AcctPacket, now: datetime) -> Accountin
         called_station_id=_text(pkt, "Called-Station-Id", 128),
         nas_port_id=_text(pkt, "NAS-Port-Id", 64),
         framed_ip=_text(pkt, "Framed-IP-Address", 45),
-        nas_ip_address=_text(pkt, "NAS-IP-Address", 45),
-        nas_identifier=_text(pkt, "NAS-Identifier", 128),
         session_time=_number(pkt, "Acct-Session-Time"),
         input_octets=_number(pkt, "Acct-Input-Octets") + (_number(pkt, "Acct-Input-Gigawords") << 32),
         output_octets=_number(pkt, "Acct-Output-Octets") + (_number(pkt, "Acct-Output-Gigawords") << 32),

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from hotspot.db import make_engine, make_session_factory
 from hotspot.models import Base
 from hotspot.settings import Settings
+from tests.helpers import fresh_postgres_schema
 
 TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
 
@@ -29,17 +27,8 @@ def fresh_database_url(directory: Path):
     if not TEST_DATABASE_URL:
         yield f"sqlite:///{directory / 'hotspot.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin_engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin_engine.dispose()
+    with fresh_postgres_schema(TEST_DATABASE_URL) as url:
+        yield url
 
 
 @pytest.fixture
