@@ -14,29 +14,15 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import child_pids, gunicorn_master, wait_for
 from tests.servers import portal_server
 from tests.splash_support import add_city
 
 SPLASH = "/?mac=02:00:00:00:00:09&link-login-only=http://10.5.50.1/login&identity=taman-tirosa"
 CLIENTS = 4
-
-
-def children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
-def gunicorn_master() -> int:
-    """Our child process running gunicorn (started by tests.servers.portal_server)."""
-    for pid in children(os.getpid()):
-        if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return pid
-    raise AssertionError("no gunicorn child process")
 
 
 @dataclass
@@ -68,7 +54,7 @@ def test_killed_portal_worker_is_replaced_and_no_citizen_sees_an_error(db, setti
     add_city(db, settings)
     with portal_server(settings, tmp_path / "portal.log", workers=2) as url:
         master = gunicorn_master()
-        workers = wait_for(lambda: len(children(master)) == 2 and children(master), what="two workers")
+        workers = wait_for(lambda: len(child_pids(master)) == 2 and child_pids(master), what="two workers")
         stop, outcomes = threading.Event(), []
         threads = [threading.Thread(target=citizen, args=(int(url.rsplit(":", 1)[1]), stop, outcomes))
                    for _ in range(CLIENTS)]
@@ -78,8 +64,8 @@ def test_killed_portal_worker_is_replaced_and_no_citizen_sees_an_error(db, setti
             time.sleep(2)
             killed_at = time.monotonic()
             os.kill(workers[0], signal.SIGKILL)
-            replaced = wait_for(lambda: len(children(master)) == 2 and workers[0] not in children(master)
-                                and children(master), timeout=20, what="gunicorn to replace the worker")
+            replaced = wait_for(lambda: len(child_pids(master)) == 2 and workers[0] not in child_pids(master)
+                                and child_pids(master), timeout=20, what="gunicorn to replace the worker")
             time.sleep(2)
         finally:
             stop.set()
