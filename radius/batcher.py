@@ -28,7 +28,7 @@ from radius.metrics import Metrics
 log = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError)
 REPLAY_EVERY = 2.0
-SWEEP_EVERY = 30.0
+SWEEP_EVERY = 30.0  # or the stale grace when shorter: a session is closed within its grace
 _STOP = object()
 
 
@@ -51,7 +51,8 @@ class Batcher(threading.Thread):
         self.queue: queue.Queue = queue.Queue()
         self._nas_seen: dict[int, float] = {}
         self._next_replay = 0.0
-        self._next_sweep = time.monotonic() + SWEEP_EVERY
+        self.sweep_every = min(SWEEP_EVERY, max(1, stale_grace))
+        self._next_sweep = time.monotonic() + self.sweep_every
 
     def submit(self, job: AcctJob) -> None:
         self.queue.put(job)
@@ -209,7 +210,7 @@ class Batcher(threading.Thread):
         if self.journal.depth:
             self.replay()
         if time.monotonic() >= self._next_sweep:
-            self._next_sweep = time.monotonic() + SWEEP_EVERY
+            self._next_sweep = time.monotonic() + self.sweep_every
             self.sweep()
 
     def sweep(self) -> None:

@@ -28,7 +28,8 @@ ACCESS_REQUEST = pyrad_packet.AccessRequest
 ACCOUNTING_REQUEST = pyrad_packet.AccountingRequest
 STATUS_SERVER = pyrad_packet.StatusServer
 PORT_CODES = {"auth": {ACCESS_REQUEST, STATUS_SERVER}, "acct": {ACCOUNTING_REQUEST, STATUS_SERVER}}
-SANE_CLOCK_SKEW = timedelta(days=1)
+MAX_DELAY = timedelta(days=1)
+CLOCK_TOLERANCE = timedelta(minutes=5)
 MAX_32 = 0xFFFFFFFF
 
 
@@ -228,12 +229,19 @@ def auth_request(pkt: pyrad_packet.AuthPacket) -> AuthRequest:
 
 
 def event_time(event_timestamp: int | None, delay: int, now: datetime) -> datetime:
-    """When the event happened: Event-Timestamp if within a day of now, else now - Acct-Delay-Time."""
+    """When the event happened, by our clock: now - Acct-Delay-Time, or Event-Timestamp when it agrees.
+
+    The router's Event-Timestamp is used only within a few minutes of that: a
+    router without NTP, or one that sends local time as UTC, is hours off, and
+    trusting it would put its sessions hours in the future (never swept as
+    stale) or in the past (swept as stale while still running).
+    """
+    arrival = now - timedelta(seconds=min(max(delay, 0), MAX_DELAY.total_seconds()))
     if event_timestamp:
         stamp = datetime.fromtimestamp(event_timestamp, timezone.utc)
-        if abs(stamp - now) <= SANE_CLOCK_SKEW:
+        if abs(stamp - arrival) <= CLOCK_TOLERANCE:
             return stamp
-    return now - timedelta(seconds=min(max(delay, 0), SANE_CLOCK_SKEW.total_seconds()))
+    return arrival
 
 
 def accounting_request(pkt: pyrad_packet.AcctPacket, now: datetime) -> AccountingRequest:

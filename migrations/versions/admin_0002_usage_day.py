@@ -1,7 +1,7 @@
 """usage_day: per access point per local day totals for the reports
 
 Revision ID: admin_0002
-Revises: websec_0002
+Revises: 0001
 Create Date: 2026-11-27
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "admin_0002"
-down_revision = "websec_0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
