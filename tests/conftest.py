@@ -7,7 +7,10 @@ so servers started by a test in another process see the same schema.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+from pathlib import Path
 
 import pytest
 
@@ -19,13 +22,20 @@ from tests.helpers import fresh_postgres_schema
 TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
 
 
+@contextlib.contextmanager
+def fresh_database_url(directory: Path):
+    """URL of an empty database (no tables yet): a SQLite file in `directory`, or a fresh PostgreSQL schema."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{directory / 'hotspot.db'}"
+        return
+    with fresh_postgres_schema(TEST_DATABASE_URL) as url:
+        yield url
+
+
 @pytest.fixture
 def database_url(tmp_path):
     """URL of an empty database for this test (no tables yet)."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'hotspot.db'}"
-        return
-    with fresh_postgres_schema(TEST_DATABASE_URL) as url:
+    with fresh_database_url(tmp_path) as url:
         yield url
 
 
@@ -74,8 +84,6 @@ ADMIN_PASSWORD = "correct horse battery"
 
 def csrf_token_from(html: str) -> str:
     """The CSRF token a console page carries (meta tag or hidden field)."""
-    import re
-
     match = re.search(r'name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)

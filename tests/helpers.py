@@ -59,3 +59,17 @@ def fresh_postgres_schema(server_url: str, prefix: str = "t"):
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin_engine.dispose()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The process ids of `pid`'s children (Linux /proc), for tests that kill or watch worker processes."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def gunicorn_master() -> int:
+    """This process's child running gunicorn (as started by tests.servers.portal_server)."""
+    for pid in child_pids(os.getpid()):
+        if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return pid
+    raise AssertionError("no gunicorn child process")

@@ -143,7 +143,7 @@ def test_security_headers_and_error_pages(client, settings, engine):
     assert "unsafe-inline" not in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in response.headers
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "Halaman tidak ditemukan." in missing.get_data(as_text=True)
