@@ -15,6 +15,7 @@ COPY radius ./radius
 COPY config ./config
 COPY migrations ./migrations
 RUN pip install --no-cache-dir -e . \
+    && pybabel compile -d portal/translations \
     && useradd --system --home /var/lib/hotspot --create-home hotspot
 
 USER hotspot

@@ -14,6 +14,7 @@ the slowest query seen. Not a test: it prints figures.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
 import statistics
@@ -96,16 +97,21 @@ def rss_kib() -> int:
 
 
 @contextmanager
-def fresh_database(base_url: str):
+def fresh_database(base_url: str, keep: bool):
+    """A new database for this run, dropped at the end unless `keep` (then its URL is printed)."""
     name = f"hotspot_bench_admin_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"kept {url}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -215,11 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         "HOTSPOT_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="Keep the seeded database (its URL is printed).")
     args = parser.parse_args(argv)
 
     from portal import create_app
 
-    with fresh_database(args.url) as url, tempfile.TemporaryDirectory() as var:
+    with fresh_database(args.url, args.keep) as url, tempfile.TemporaryDirectory() as var:
         settings = Settings().with_overrides(database_url=url, secret_key=SECRET_KEY, var_dir=var, log_level="WARNING")
         seed(settings, args.sessions)
         app = create_app(settings)
@@ -230,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
 
         deep, depth = deep_cursor(engine)
         nas_deep, nas_depth = deep_cursor(engine, "WHERE nas_id = 42", 9_000)
+        this_month = datetime.date.today().replace(day=1)
+        previous = this_month - datetime.timedelta(days=1)
+        last_month = (previous.replace(day=1).isoformat(), previous.isoformat())
         month_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
         week_start = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime(time.time() - 120 * 86400))
         week_end = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime(time.time() - 113 * 86400))
@@ -247,10 +257,18 @@ def main(argv: list[str] | None = None) -> int:
             ("log, active only", "/admin/sessions?status=active"),
             ("log, oldest first", "/admin/sessions?sort=asc"),
             ("per-AP monthly report, 12 months", "/admin/reports?period=month"),
+            ("per-AP report, last calendar month", f"/admin/reports?period=month&since={last_month[0]}"
+                                                   f"&until={last_month[1]}"),
+            ("weekly report, 12 weeks", "/admin/reports?period=week"),
             ("daily report, 30 days", f"/admin/reports?period=day&since={month_ago}"),
             ("access point page (AP 042)", "/admin/nas/42"),
             ("access points list", "/admin/nas"),
         ]
+        started = time.perf_counter()
+        assert client.get("/admin/reports?period=month").status_code == 200
+        print(f"first report after seeding, folding a year of hours into usage_day: "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms (once)")
+        print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"\nPage times (server, Flask test client, {args.runs} runs after a warm-up; target < {PAGE_TARGET_MS} ms)")
         print(f"{'page':42} {'median ms':>10} {'max ms':>8}")
         slowest = (0.0, "")
@@ -274,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(target >= {CSV_TARGET_ROWS_PER_S:,}); RSS growth while streaming {growth / 1024:.1f} MiB; "
               f"PostgreSQL COPY of the same rows {copy_seconds:.1f} s ({seconds / copy_seconds:.1f}x of COPY)")
 
+        print(f"load average after timing: {os.getloadavg()[0]:.1f}")
         print(f"\nSlowest query: {slowest[0] * 1000:.1f} ms, in '{slowest[1]}'; EXPLAIN (ANALYZE, BUFFERS):")
         print(explain(engine, slowest[2], slowest[3]))
         engine.dispose()

@@ -29,7 +29,7 @@ from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox, new_token
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import accounts, demo, retention, usage, vouchers
+from hotspot.services import accounts, demo, retention, usage, usage_days, vouchers
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
 from hotspot.services.sessions import SessionFilter, list_sessions, parse_time, session_to_dict
@@ -329,6 +329,17 @@ def usage_command(ctx: Context, by: str, since: str | None, fmt: str) -> None:
     with ctx.session() as db:
         rows = usage.usage(db, by, parse_time(since))
     emit(rows, fmt)
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Fold every day again (after a long outage or a timezone change).")
+@pass_context
+def rollup(ctx: Context, rebuild: bool) -> None:
+    """Fold finished days of the hourly usage into the daily roll-up (reports also do it on demand)."""
+    with ctx.session() as db:
+        fold = usage_days.rebuild if rebuild else usage_days.refresh
+        folded = fold(db, utcnow(), ctx.settings.timezone)
+    click.echo(f"Folded {folded} days.")
 
 
 @main.command()

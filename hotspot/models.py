@@ -7,11 +7,12 @@ access point and time, by user, by MAC, by IP, and the open ones.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -262,6 +263,25 @@ class UsageHourUser(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class UsageDay(Base):
+    """Per access point per local day totals, folded from UsageHour once a day is over.
+
+    Reports over weeks and months read these (a year is 365 rows per access
+    point instead of 8,760); `day` is the calendar day in the city's timezone.
+    """
+
+    __tablename__ = "usage_day"
+
+    nas_id: Mapped[int] = mapped_column(ForeignKey("nas.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    input_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    session_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    auth_accepts: Mapped[int] = mapped_column(Integer, default=0)
+    auth_rejects: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuthEvent(Base):
     """Every RADIUS authentication decision, with the reason a citizen was turned away."""
 
@@ -318,6 +338,20 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    admin: Mapped[AdminUser] = relationship(lazy="joined")
+
+
+class AdminSession(Base):
+    """A console sign-in: the cookie carries a random id whose hash is kept here, deleted at sign-out,
+    so a copied cookie dies with the session (Flask's own session cookie would stay valid)."""
+
+    __tablename__ = "admin_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admin_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     admin: Mapped[AdminUser] = relationship(lazy="joined")
 

@@ -157,6 +157,7 @@ class Router:
         self.radius.bind((cfg.nas_ip, 0))
         self._chap_id = os.urandom(1)
         self._challenge = os.urandom(16)
+        self._dst: str | None = None
 
     def close(self) -> None:
         self.browser.close()
@@ -219,7 +220,6 @@ class Router:
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         self._step(f"router {parts.netloc} receives GET /logon username={query['username']}")
         new_challenge = gateways.chilli_new_challenge(self._challenge, cfg.uam_secret)
-        self._dst = None
         if "response" not in query:
             raise SimulationError("the hand-off to Chilli carries no CHAP response")
         return query["username"], b"\x00" + bytes.fromhex(query["response"]), new_challenge
@@ -309,6 +309,12 @@ class Router:
         """The whole visit: portal (unless MAC re-login), RADIUS auth, accounting with growing octets."""
         if way.kind not in WAYS:
             raise ValueError(f"way must be one of {', '.join(WAYS)}")
+        try:
+            return self._visit(way, interims, octets, interval, logout)
+        except requests.RequestException as exc:
+            raise SimulationError(f"the portal at {self.cfg.portal} cannot be reached: {exc}") from exc
+
+    def _visit(self, way: Way, interims: int, octets: int, interval: int, logout: bool) -> Result:
         if way.kind == "mac":
             self._step(f"MAC authentication of {self.cfg.mac}")
             accepted = self.authenticate(self.cfg.mac, None, None)

@@ -15,8 +15,19 @@ _MAC_SPELLINGS = re.compile(
 )
 
 
+MAX_DATABASE_ID = 2**63 - 1
+
+
 class ValidationError(ValueError):
     """A value typed by a person or sent by a router is not acceptable; the message says why."""
+
+
+def database_id(value: str) -> int:
+    """A row id from a URL: a whole number both databases can compare (SQLite refuses anything past 64 bits)."""
+    number = int(value)
+    if not 0 <= number <= MAX_DATABASE_ID:
+        raise ValidationError(f"not a row id: {value!r}")
+    return number
 
 
 def normalize_mac(value: str) -> str:

@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from hotspot.settings import Settings, load_settings
+from hotspot.validation import MAX_DATABASE_ID
 from portal import errors, extensions, language, security
 
 
@@ -17,13 +20,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the portal for the given settings (from the environment when None)."""
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowId
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.behind_tls,
         MAX_CONTENT_LENGTH=64 * 1024,
+        # Phones on a slow hotspot fetch the stylesheet and logo once a day, not on every page.
+        SEND_FILE_MAX_AGE_DEFAULT=86400,
+        # Redis down must not lock citizens out: count in memory until it is back.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
+    if settings.behind_tls:
+        # The TLS proxy's X-Forwarded-For (its last entry only: what a client wrote before it is not believed)
+        # is the citizen's address, so per-address limits and audit entries name the client, not the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     extensions.init_app(app, settings)
     security.init_app(app, settings)
     language.init_app(app, settings.default_language)
@@ -35,6 +47,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (health.bp, splash.bp, captive.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+class RowId(IntegerConverter):
+    """`<int:…>` in a URL, bounded to what the database can compare: a larger number is a 404, not a crash."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_DATABASE_ID,
+                 signed: bool = False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,15 +16,18 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, scoped_session
 
+from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.db import make_engine, make_session_factory
 from hotspot.models import AdminUser
+from hotspot.services.signin import session_admin
 from hotspot.settings import Settings
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "admin.auth.login"
+ADMIN_SESSION_KEY = "admin_session"
 
 
 @dataclass
@@ -52,8 +55,10 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 @login_manager.user_loader
 def load_admin(admin_id: str) -> AdminUser | None:
-    admin = db().get(AdminUser, int(admin_id)) if admin_id.isdigit() else None
-    return admin if admin is not None and admin.active else None
+    """The signed-in admin, only while the server-side session the cookie names still exists."""
+    if not admin_id.isdigit():
+        return None
+    return session_admin(db(), int(admin_id), session.get(ADMIN_SESSION_KEY), utcnow())
 
 
 def state() -> PortalState:

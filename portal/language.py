@@ -6,8 +6,8 @@ The message ids in the code and templates are Indonesian; the English catalog
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import Babel
+from flask import Flask, g, request
+from flask_babel import Babel, get_translations
 
 LANGUAGES = ("id", "en")
 COOKIE = "lang"
@@ -16,6 +16,13 @@ COOKIE = "lang"
 def chosen_language(default: str) -> str:
     asked = request.args.get("lang") or request.cookies.get(COOKIE)
     return asked if asked in LANGUAGES else default
+
+
+def _translations():
+    """The request's catalog, looked up once per request (a page has a few dozen strings)."""
+    if "translations" not in g:
+        g.translations = get_translations()
+    return g.translations
 
 
 def switch_url(language: str) -> str:
@@ -31,6 +38,11 @@ def init_app(app: Flask, default_language: str) -> None:
     default = default_language if default_language in LANGUAGES else "id"
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     Babel(app, locale_selector=lambda: chosen_language(default))
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(switch_url=switch_url, current_language=lambda: chosen_language(default))
 
     @app.after_request

@@ -1,4 +1,5 @@
-"""Security headers on every response: a strict Content-Security-Policy and its friends.
+"""Security headers on every response (a strict Content-Security-Policy and its friends),
+and the refusal of NUL characters in any input before a view sees them.
 
 No inline script or style is allowed (`unsafe-inline` is never granted): the
 one inline style (the brand colour) carries a per-request nonce. Forms may be
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 
 from hotspot.settings import Settings
 
@@ -35,8 +36,23 @@ def content_security_policy(nonce: str, form_targets: list[str]) -> str:
     )
 
 
+def has_nul_byte() -> bool:
+    """True when the path, a query or form field, or a JSON body carries a NUL character: never meaningful
+    in this portal, and PostgreSQL refuses it in text (the query would fail with a 500)."""
+    fields = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += [*request.form.keys(), *request.form.values()]
+    body = request.get_data(cache=True) if request.is_json else b""
+    return any("\x00" in field for field in fields) or b"\x00" in body or b"\\u0000" in body
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def refuse_nul_bytes():
+        if has_nul_byte():
+            abort(400)
 
     @app.after_request
     def add_security_headers(response):
@@ -45,7 +61,8 @@ def init_app(app: Flask, settings: Settings) -> None:
                            content_security_policy(csp_nonce(), g.get("form_targets", [])))
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: over https Flask-WTF refuses a form post without a same-site Referer.
+        headers.setdefault("Referrer-Policy", "same-origin")
         if settings.behind_tls:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
@@ -23,13 +23,25 @@ from hotspot.clock import utcnow
 from hotspot.gateways import GatewayHandoff, HandoffError
 from hotspot.models import Nas
 from hotspot.services import citizens, logins
-from hotspot.services.attribution import find_gateway_nas
+from hotspot.db import make_session_factory
+from hotspot.services.attribution import AccessPoint, AccessPoints
 from hotspot.sms import SmsError, make_sender
 from portal import extensions
 from portal.extensions import limiter
 from portal.security import allow_form_target
 
 bp = Blueprint("splash", __name__)
+
+
+@bp.record_once
+def _keep_access_points(setup) -> None:
+    state = setup.app.extensions["hotspot"]
+    setup.app.extensions["access_points"] = AccessPoints(make_session_factory(state.engine),
+                                                         state.settings.radius_client_reload_seconds)
+
+
+def access_points() -> AccessPoints:
+    return current_app.extensions["access_points"]
 
 GATEWAY, NAS, LOGIN, PENDING = "gateway", "nas", "login", "pending"
 
@@ -67,7 +79,7 @@ def wait_in_words(seconds: float) -> str:
 
 
 @bp.app_template_filter("time_in_words")
-def duration(seconds: int) -> str:
+def time_in_words(seconds: int) -> str:
     """Time left in words, rounded down to a minute (never promise more than there is)."""
     return _hours_minutes(max(0, int(seconds) // 60))
 
@@ -110,18 +122,17 @@ def current_handoff() -> GatewayHandoff | None:
     return GatewayHandoff.from_dict(data) if data else None
 
 
-def current_nas() -> Nas | None:
-    nas_id = session.get(NAS)
-    return extensions.db().get(Nas, nas_id) if nas_id else None
+def current_nas() -> AccessPoint | None:
+    return access_points().get(session.get(NAS))
 
 
-def place_name(nas: Nas | None) -> str:
+def place_name(nas: AccessPoint | None) -> str:
     if nas is None:
         return extensions.settings().city_name
     return nas.location_name or nas.name
 
 
-def _uam_secret(nas: Nas | None) -> str | None:
+def _uam_secret(nas: AccessPoint | None) -> str | None:
     if nas is None or not nas.uam_secret_encrypted:
         return None
     return extensions.state().box.decrypt(nas.uam_secret_encrypted)
@@ -135,7 +146,7 @@ def signed_url() -> str:
     return f"{request.scheme}://{request.host}{raw_path}"
 
 
-def read_gateway() -> tuple[GatewayHandoff | None, Nas | None]:
+def read_gateway() -> tuple[GatewayHandoff | None, AccessPoint | None]:
     """The hand-off in this request's parameters, checked and remembered; else the remembered one."""
     try:
         handoff = gateways.parse_handoff(request.args)
@@ -143,7 +154,7 @@ def read_gateway() -> tuple[GatewayHandoff | None, Nas | None]:
         raise refuse(_("Parameter dari router tidak valid: %(detail)s", detail=str(exc))) from exc
     if handoff is None:
         return current_handoff(), current_nas()
-    nas = find_gateway_nas(extensions.db(), handoff)
+    nas = access_points().find(handoff)
     uam_secret = _uam_secret(nas) if handoff.vendor == "chilli" else None
     if uam_secret and not gateways.chilli_md_valid(signed_url(), uam_secret):
         raise refuse(_("Tanda tangan router (md) tidak cocok. Sambungkan ulang ke Wi-Fi."))
@@ -154,7 +165,7 @@ def read_gateway() -> tuple[GatewayHandoff | None, Nas | None]:
     return handoff, nas
 
 
-def render_splash(handoff: GatewayHandoff, nas: Nas | None, message: str | None = None, status: int = 200,
+def render_splash(handoff: GatewayHandoff, nas: AccessPoint | None, message: str | None = None, status: int = 200,
                   **context):
     if handoff.login_origin:
         allow_form_target(handoff.login_origin)
@@ -179,7 +190,7 @@ def index():
     return render_splash(handoff, nas)
 
 
-def _require_gateway() -> tuple[GatewayHandoff, Nas]:
+def _require_gateway() -> tuple[GatewayHandoff, AccessPoint]:
     handoff, nas = current_handoff(), current_nas()
     if handoff is None:
         raise refuse(_("Sesi login tidak ditemukan. Sambungkan ulang ke Wi-Fi lalu buka halaman login lagi."))
@@ -190,7 +201,7 @@ def _require_gateway() -> tuple[GatewayHandoff, Nas]:
     return handoff, nas
 
 
-def hand_over(handoff: GatewayHandoff, nas: Nas, grant: logins.Grant, kind_label: str):
+def hand_over(handoff: GatewayHandoff, nas: AccessPoint, grant: logins.Grant, kind_label: str):
     """Give the ticket to the router: MikroTik's login form (auto-submitted), or Chilli's /logon redirect."""
     settings = extensions.settings()
     session[LOGIN] = {**grant.standing.to_dict(), "logout_url": handoff.logout_url, "kind": kind_label,
@@ -209,9 +220,9 @@ def hand_over(handoff: GatewayHandoff, nas: Nas, grant: logins.Grant, kind_label
 def _login(kind: str, grant):
     """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl)`, then hand it over."""
     handoff, nas = _require_gateway()
-    settings, now = extensions.settings(), utcnow()
+    settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
-        granted = grant(extensions.db(), handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds)
+        granted = grant(db, handoff.mac, db.get(Nas, nas.id), now, settings.timezone, settings.login_ticket_seconds)
     except logins.Refused as exc:
         status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400
         return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status)
@@ -337,11 +348,16 @@ def reset_confirm():
 def status():
     """After login: time and data left today, logout, the city's links."""
     login = session.get(LOGIN)
-    settings = extensions.settings()
-    standing = logins.Standing.from_dict(extensions.db(), login) if login else None
+    settings, db = extensions.settings(), extensions.db()
+    standing = logins.Standing.from_dict(db, login) if login else None
+    handoff = current_handoff()
+    if standing is None and handoff is not None and handoff.mac:
+        online = logins.open_session(db, mac=handoff.mac)
+        standing = logins.Standing.of_session(db, online) if online else None
+        login = {"logout_url": handoff.logout_url, "place": place_name(current_nas())}
     if standing is None:
         return render_template("splash/info.html", place=settings.city_name, not_signed_in=True)
-    left = logins.what_is_left(extensions.db(), standing, utcnow(), settings.timezone)
+    left = logins.what_is_left(db, standing, utcnow(), settings.timezone)
     if login.get("logout_url"):
         allow_form_target(login["logout_url"].rsplit("/", 1)[0])
     return render_template("splash/status.html", login=login, left=left, plan=standing.plan,
@@ -354,7 +370,8 @@ def status():
 def logout():
     """Forget the login here and send the browser to the router's own logout address."""
     login = session.pop(LOGIN, None) or {}
-    target = login.get("logout_url")
+    handoff = current_handoff()
+    target = login.get("logout_url") or (handoff.logout_url if handoff else None)
     if target:
         return redirect(target, 303)
     return redirect(url_for("splash.index"), 303)

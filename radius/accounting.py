@@ -52,6 +52,7 @@ class Running:
     account_id: int | None
     voucher_id: int | None
     plan_id: int | None
+    nas_address: str | None
 
 
 def session_key(nas_id: int, request: AccountingRequest) -> str:
@@ -78,7 +79,7 @@ def new_session(unique_id: str, arrival: Arrival, links: dict) -> dict:
         "called_station_id": request.called_station_id,
         "nas_port_id": request.nas_port_id,
         "framed_ip": request.framed_ip,
-        "nas_ip_address": request.nas_ip_address or arrival.source_ip,
+        "nas_ip_address": arrival.source_ip,
         "start_time": request.event_time - timedelta(seconds=request.session_time),
         "update_time": request.event_time,
         "stop_time": request.event_time if closed else None,
@@ -191,7 +192,7 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
         if request.status == "Interim-Update" and row["status"] == "active":
             running[key] = Running(key, row["nas_id"], row["username"], row["acct_session_id"], row["framed_ip"],
                                    row["calling_station_id"], row["device_id"], row["account_id"],
-                                   row["voucher_id"], row["plan_id"])
+                                   row["voucher_id"], row["plan_id"], row["nas_ip_address"])
         else:
             running.pop(key, None)
     for (nas_id, hour), count in store.add_users(conn, seen).items():

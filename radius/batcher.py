@@ -21,15 +21,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from hotspot.clock import utcnow
 from radius import accounting, store
-from radius.handler import AcctJob
+from radius.handler import NAS_SEEN_EVERY, AcctJob
 from radius.journal import Journal
 from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError)
 REPLAY_EVERY = 2.0
-SWEEP_EVERY = 30.0
-NAS_SEEN_EVERY = 60.0
+SWEEP_EVERY = 30.0  # or the stale grace when shorter: a session is closed within its grace
 _STOP = object()
 
 
@@ -52,7 +51,8 @@ class Batcher(threading.Thread):
         self.queue: queue.Queue = queue.Queue()
         self._nas_seen: dict[int, float] = {}
         self._next_replay = 0.0
-        self._next_sweep = time.monotonic() + SWEEP_EVERY
+        self.sweep_every = min(SWEEP_EVERY, max(1, stale_grace))
+        self._next_sweep = time.monotonic() + self.sweep_every
 
     def submit(self, job: AcctJob) -> None:
         self.queue.put(job)
@@ -117,6 +117,7 @@ class Batcher(threading.Thread):
 
     def _commit(self, arrivals: list[accounting.Arrival]) -> list[accounting.Running]:
         with self.engine.begin() as conn:
+            store.begin_write(conn)
             running = accounting.record(conn, arrivals)
             self._touch_nas(conn, arrivals)
         return running
@@ -182,16 +183,23 @@ class Batcher(threading.Thread):
         return True
 
     def replay(self) -> bool:
-        """Commit the journal in order; True when it is empty afterwards. Tried at most every few seconds."""
+        """Commit the journal in order; True when it is empty afterwards.
+
+        Tried at most every few seconds, counted from the end of the last try:
+        a try against a locked SQLite file waits out its busy timeout, and the
+        batcher must have time to journal (and answer) between two tries.
+        """
         if time.monotonic() < self._next_replay:
             return not self.journal.depth
-        self._next_replay = time.monotonic() + REPLAY_EVERY
-        self.journal.adopt_orphans(self._replay_records)
-        if not self.journal.depth:
-            return True
-        records = self.journal.records()
-        if not self._replay_records(records):
-            return False
+        try:
+            self.journal.adopt_orphans(self._replay_records)
+            if not self.journal.depth:
+                return True
+            records = self.journal.records()
+            if not self._replay_records(records):
+                return False
+        finally:
+            self._next_replay = time.monotonic() + REPLAY_EVERY
         self.journal.clear()
         self.metrics.journal_depth.set(0)
         log.info("journal_replayed records=%d", len(records))
@@ -202,7 +210,7 @@ class Batcher(threading.Thread):
         if self.journal.depth:
             self.replay()
         if time.monotonic() >= self._next_sweep:
-            self._next_sweep = time.monotonic() + SWEEP_EVERY
+            self._next_sweep = time.monotonic() + self.sweep_every
             self.sweep()
 
     def sweep(self) -> None:

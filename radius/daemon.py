@@ -23,7 +23,7 @@ from hotspot.db import is_sqlite, make_engine
 from hotspot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("radius.daemon")
-SQLITE_BUSY_MS = 2000
+LOCK_WAIT_MS = 2000
 RESTART_DELAY = 1.0
 
 
@@ -33,49 +33,65 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _short_sqlite_wait(dbapi_connection, _record) -> None:
+def _sqlite_bounded_wait(dbapi_connection, _record) -> None:
     """Fail fast when SQLite is locked, so the batch goes to the journal before the NAS retransmits."""
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     cursor.close()
 
 
+def _postgresql_bounded_wait(dbapi_connection, _record) -> None:
+    """Same on PostgreSQL: a batch waits at most LOCK_WAIT_MS for a lock, then it is journalled."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {LOCK_WAIT_MS}")
+    dbapi_connection.commit()
+
+
 def worker_engine(settings: Settings):
-    """The database engine of one worker process (created after the fork)."""
+    """The database engine of one worker process (created after the fork), with bounded lock waits."""
     engine = make_engine(settings, pool_size=8, max_overflow=4)
-    if is_sqlite(engine):
-        event.listen(engine, "connect", _short_sqlite_wait)
+    event.listen(engine, "connect", _sqlite_bounded_wait if is_sqlite(engine) else _postgresql_bounded_wait)
     return engine
 
 
 def run_worker(settings: Settings, index: int) -> int:
     """One worker: sockets, handler, batcher; returns when SIGTERM has been honoured."""
+    from radius.authlog import AuthLog
     from radius.batcher import Batcher
+    from radius.enforcement import QuotaEnforcer
     from radius.clients import ClientTable
-    from radius.dictionary import load_dictionary
+    from hotspot.radius_dictionary import load_dictionary
     from radius.handler import Handler
     from radius.journal import Journal
     from radius.metrics import Metrics
     from radius.server import Server, bind_udp
 
     engine = worker_engine(settings)
-    clients = ClientTable(engine, SecretBox(settings.secret_key), settings.radius_client_reload_seconds)
+    box = SecretBox(settings.secret_key)
+    clients = ClientTable(engine, box, settings.radius_client_reload_seconds)
     clients.refresh()
     metrics = Metrics()
-    handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone)
+    auth_log = AuthLog(engine)
+    handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone,
+                      auth_log.submit)
     server = Server(handler, bind_udp(settings.radius_bind, settings.radius_auth_port),
                     bind_udp(settings.radius_bind, settings.radius_acct_port))
     journal = Journal(settings.journal_dir, index)
+    enforcer = QuotaEnforcer(settings, engine, box, metrics)
     batcher = Batcher(engine, journal, metrics, batch_max=settings.radius_batch_max,
                       wait_ms=settings.radius_batch_wait_ms, stale_grace=settings.radius_stale_grace_seconds,
-                      answer=server.answer_accounting, drop=server.drop_accounting)
+                      answer=server.answer_accounting, drop=server.drop_accounting, watch=enforcer.watch)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stopping.set())
     log.info("radius_worker_ready worker=%d pid=%d auth=%s:%d acct=%s:%d", index, os.getpid(),
              settings.radius_bind, settings.radius_auth_port, settings.radius_bind, settings.radius_acct_port)
+    enforcer.start()
+    auth_log.start()
     try:
         server.serve(batcher)
     finally:
+        auth_log.stop()
+        enforcer.stop()
         journal.close()
         engine.dispose()
     log.info("radius_worker_stopped worker=%d", index)

@@ -28,7 +28,8 @@ ACCESS_REQUEST = pyrad_packet.AccessRequest
 ACCOUNTING_REQUEST = pyrad_packet.AccountingRequest
 STATUS_SERVER = pyrad_packet.StatusServer
 PORT_CODES = {"auth": {ACCESS_REQUEST, STATUS_SERVER}, "acct": {ACCOUNTING_REQUEST, STATUS_SERVER}}
-SANE_CLOCK_SKEW = timedelta(days=1)
+MAX_DELAY = timedelta(days=1)
+CLOCK_TOLERANCE = timedelta(minutes=5)
 MAX_32 = 0xFFFFFFFF
 
 
@@ -58,7 +59,6 @@ class AuthRequest:
     chap_password: bytes | None
     chap_challenge: bytes
     calling_station_id: str | None
-    nas_identifier: str | None
 
     @property
     def mac(self) -> str | None:
@@ -92,8 +92,6 @@ class AccountingRequest:
     called_station_id: str | None
     nas_port_id: str | None
     framed_ip: str | None
-    nas_ip_address: str | None
-    nas_identifier: str | None
     session_time: int
     input_octets: int
     output_octets: int
@@ -227,17 +225,23 @@ def auth_request(pkt: pyrad_packet.AuthPacket) -> AuthRequest:
         chap_password=chap,
         chap_challenge=challenge,
         calling_station_id=_text(pkt, "Calling-Station-Id", 64),
-        nas_identifier=_text(pkt, "NAS-Identifier", 128),
     )
 
 
 def event_time(event_timestamp: int | None, delay: int, now: datetime) -> datetime:
-    """When the event happened: Event-Timestamp if within a day of now, else now - Acct-Delay-Time."""
+    """When the event happened, by our clock: now - Acct-Delay-Time, or Event-Timestamp when it agrees.
+
+    The router's Event-Timestamp is used only within a few minutes of that: a
+    router without NTP, or one that sends local time as UTC, is hours off, and
+    trusting it would put its sessions hours in the future (never swept as
+    stale) or in the past (swept as stale while still running).
+    """
+    arrival = now - timedelta(seconds=min(max(delay, 0), MAX_DELAY.total_seconds()))
     if event_timestamp:
         stamp = datetime.fromtimestamp(event_timestamp, timezone.utc)
-        if abs(stamp - now) <= SANE_CLOCK_SKEW:
+        if abs(stamp - arrival) <= CLOCK_TOLERANCE:
             return stamp
-    return now - timedelta(seconds=min(max(delay, 0), SANE_CLOCK_SKEW.total_seconds()))
+    return arrival
 
 
 def accounting_request(pkt: pyrad_packet.AcctPacket, now: datetime) -> AccountingRequest:
@@ -259,8 +263,6 @@ def accounting_request(pkt: pyrad_packet.AcctPacket, now: datetime) -> Accountin
         called_station_id=_text(pkt, "Called-Station-Id", 128),
         nas_port_id=_text(pkt, "NAS-Port-Id", 64),
         framed_ip=_text(pkt, "Framed-IP-Address", 45),
-        nas_ip_address=_text(pkt, "NAS-IP-Address", 45),
-        nas_identifier=_text(pkt, "NAS-Identifier", 128),
         session_time=_number(pkt, "Acct-Session-Time"),
         input_octets=_number(pkt, "Acct-Input-Octets") + (_number(pkt, "Acct-Input-Gigawords") << 32),
         output_octets=_number(pkt, "Acct-Output-Octets") + (_number(pkt, "Acct-Output-Gigawords") << 32),

@@ -7,37 +7,36 @@ so servers started by a test in another process see the same schema.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import uuid
+import re
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from hotspot.db import make_engine, make_session_factory
 from hotspot.models import Base
 from hotspot.settings import Settings
+from tests.helpers import fresh_postgres_schema
 
 TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
+
+
+@contextlib.contextmanager
+def fresh_database_url(directory: Path):
+    """URL of an empty database (no tables yet): a SQLite file in `directory`, or a fresh PostgreSQL schema."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{directory / 'hotspot.db'}"
+        return
+    with fresh_postgres_schema(TEST_DATABASE_URL) as url:
+        yield url
 
 
 @pytest.fixture
 def database_url(tmp_path):
     """URL of an empty database for this test (no tables yet)."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'hotspot.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin_engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin_engine.dispose()
+    with fresh_database_url(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -85,8 +84,6 @@ ADMIN_PASSWORD = "correct horse battery"
 
 def csrf_token_from(html: str) -> str:
     """The CSRF token a console page carries (meta tag or hidden field)."""
-    import re
-
     match = re.search(r'name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)

@@ -36,9 +36,10 @@ def exchange(raw: bytes, port: int, source: str = "127.0.0.1", timeout: float = 
             sock.close()
 
 
-def radclient(port: int, command: str, secret: str, text: str, *extra: str) -> str:
-    """Run Debian's radclient once (-x: print what was received) and return its output."""
-    result = subprocess.run(["radclient", "-x", "-r", "1", "-t", "3", *extra, f"127.0.0.1:{port}", command, secret],
+def radclient(port: int, command: str, secret: str, text: str, *extra: str, wait: int = 3) -> str:
+    """Run Debian's radclient once (-x: print what was received; `wait` seconds, no retry) and return its output."""
+    result = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(wait), *extra, f"127.0.0.1:{port}", command,
+                             secret],
                             input=text, capture_output=True, text=True, timeout=30)
     return result.stdout + result.stderr
 

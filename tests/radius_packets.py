@@ -7,7 +7,7 @@ import hashlib
 from pyrad import packet
 
 from hotspot.settings import Settings
-from radius.dictionary import load_dictionary
+from hotspot.radius_dictionary import load_dictionary
 
 DICTIONARY = load_dictionary(Settings().radius_dictionary_dir)
 

@@ -2,41 +2,87 @@
 
 The router names itself (CoovaChilli `nasid`/`called`, MikroTik
 `identity`/`server-name`); failing that, its login address lies within the
-NAS's IP range or equals its configured login host.
+NAS's IP range or equals its configured login host. The splash page is the
+hottest path of the portal, so each worker keeps the (small) list of access
+points in memory and re-reads it every few seconds, like the RADIUS server does.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
+from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.gateways import GatewayHandoff
 from hotspot.models import Nas
 
 
-def find_gateway_nas(db: Session, handoff: GatewayHandoff) -> Nas | None:
-    """The active NAS this hand-off came from, or None when no router matches."""
+@dataclass(frozen=True)
+class AccessPoint:
+    """What the portal needs of a NAS, detached from any database session."""
+
+    id: int
+    name: str
+    location_name: str
+    identifier: str | None
+    ip_range: str
+    login_host: str | None
+    uam_secret_encrypted: str | None
+
+    @classmethod
+    def of(cls, nas: Nas) -> "AccessPoint":
+        return cls(nas.id, nas.name, nas.location_name, nas.identifier, nas.ip_range, nas.login_host,
+                   nas.uam_secret_encrypted)
+
+    def covers(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        try:
+            return address in ipaddress.ip_network(self.ip_range, strict=False)
+        except ValueError:
+            return False
+
+
+def find_access_point(points: list[AccessPoint], handoff: GatewayHandoff) -> AccessPoint | None:
+    """By identifier, then by name, then by the login address (IP range or configured login host)."""
     names = [value for value in (handoff.nas_id, handoff.called) if value]
-    if names:
-        nas = db.scalar(
-            select(Nas).where(Nas.active.is_(True), or_(Nas.identifier.in_(names), Nas.name.in_(names)))
-            .order_by(Nas.identifier.in_(names).desc(), Nas.id).limit(1)
-        )
-        if nas is not None:
-            return nas
+    for attribute in ("identifier", "name"):
+        for point in points:
+            if getattr(point, attribute) in names:
+                return point
     host = handoff.login_host
     if not host:
         return None
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return db.scalar(select(Nas).where(Nas.active.is_(True), func.lower(Nas.login_host) == host.lower()).limit(1))
-    for nas in db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.id)):
-        try:
-            if address in ipaddress.ip_network(nas.ip_range, strict=False):
-                return nas
-        except ValueError:
-            continue
-    return None
+        return next((p for p in points if p.login_host and p.login_host.lower() == host.lower()), None)
+    return next((p for p in points if p.covers(address)), None)
+
+
+class AccessPoints:
+    """The active access points of one worker, re-read from the database at most every `ttl` seconds."""
+
+    def __init__(self, session_factory: sessionmaker[Session], ttl: float):
+        self._session_factory = session_factory
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._points: list[AccessPoint] = []
+        self._loaded_at: float | None = None
+
+    def all(self) -> list[AccessPoint]:
+        with self._lock:
+            if self._loaded_at is None or time.monotonic() - self._loaded_at >= self._ttl:
+                with self._session_factory() as db:
+                    self._points = [AccessPoint.of(nas) for nas in
+                                    db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.id))]
+                self._loaded_at = time.monotonic()
+            return self._points
+
+    def find(self, handoff: GatewayHandoff) -> AccessPoint | None:
+        return find_access_point(self.all(), handoff)
+
+    def get(self, nas_id: int | None) -> AccessPoint | None:
+        return next((p for p in self.all() if p.id == nas_id), None) if nas_id else None

@@ -46,6 +46,17 @@ class Standing:
                 "valid_until": self.valid_until.isoformat() if self.valid_until else None}
 
     @classmethod
+    def of_session(cls, db: Session, session: "RadiusSession") -> "Standing | None":
+        """Whose quota an open RADIUS session spends (e.g. a phone let in again by MAC)."""
+        plan = db.get(Plan, session.plan_id) if session.plan_id else None
+        owners = {"account_id": session.account_id} if session.account_id is not None else (
+            {"voucher_id": session.voucher_id} if session.voucher_id is not None else (
+                {"device_id": session.device_id} if session.device_id is not None else None))
+        if plan is None or owners is None:
+            return None
+        return cls(Subject(**owners), plan)
+
+    @classmethod
     def from_dict(cls, db: Session, data: dict) -> "Standing | None":
         plan = db.get(Plan, data.get("plan_id") or 0)
         if plan is None:
@@ -154,19 +165,11 @@ def open_session(db: Session, ip: str | None = None, mac: str | None = None) -> 
 
 def session_remaining(db: Session, session: RadiusSession, now: datetime, tz: str) -> SessionLeft | None:
     """Time left = min(plan session length - elapsed, today's time left); data left from today's quota."""
-    plan = db.get(Plan, session.plan_id) if session.plan_id else None
-    if plan is None:
+    standing = Standing.of_session(db, session)
+    if standing is None:
         return None
-    if session.account_id is not None:
-        subject = Subject(account_id=session.account_id)
-    elif session.voucher_id is not None:
-        subject = Subject(voucher_id=session.voucher_id)
-    elif session.device_id is not None:
-        subject = Subject(device_id=session.device_id)
-    else:
-        return None
-    limits = Limits.from_plan(plan)
-    left = allowance(limits, usage_today(db, subject, now, tz), now, tz)
+    limits = Limits.from_plan(standing.plan)
+    left = allowance(limits, usage_today(db, standing.subject, now, tz), now, tz)
     elapsed = max(0, int((now - session.start_time).total_seconds()))
     in_session = None if limits.session_seconds is None else max(0, limits.session_seconds - elapsed)
     known = [value for value in (in_session, left.seconds_left_today) if value is not None]

@@ -1,7 +1,10 @@
-"""Console sign-in: password check, lock-out after repeated failures, optional TOTP second factor.
+"""Console sign-in: password check, lock-out after repeated failures, optional TOTP second factor,
+and the server-side record of each signed-in session.
 
 The decision lives here (not in the view) so that the rules are the same for
-every way in and can be tested with an explicit `now`.
+every way in and can be tested with an explicit `now`. A session is a row
+whose random id only the admin's cookie holds: sign-out deletes it, so a
+copied cookie is worthless afterwards, and a password change ends the others.
 """
 
 from __future__ import annotations
@@ -10,16 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotspot.crypto import SecretBox, hash_password, verify_password
-from hotspot.models import AdminUser
+from hotspot.crypto import SecretBox, hash_password, hash_token, new_token, verify_password
+from hotspot.models import AdminSession, AdminUser
 from hotspot.services import audit
 from hotspot.services.accounts import check_password_strength, find_admin
 from hotspot.validation import ValidationError
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+SESSION_HOURS = 12
 TOTP_ISSUER = "City hotspot"
 # A dummy hash so that an unknown name costs as much time as a wrong password.
 _DUMMY_HASH = hash_password("not-a-real-password")
@@ -64,12 +69,36 @@ def record_failure(db: Session, admin: AdminUser, now: datetime, ip: str | None 
     return locked
 
 
-def complete_sign_in(db: Session, admin: AdminUser, now: datetime, ip: str | None = None) -> None:
-    """Record a successful sign-in (after the second factor, when there is one)."""
+def complete_sign_in(db: Session, admin: AdminUser, now: datetime, ip: str | None = None) -> str:
+    """Record a successful sign-in (after the second factor, when there is one) and open its session;
+    returns the session id for the cookie (only its hash is stored)."""
     admin.failed_logins = 0
     admin.locked_until = None
     admin.last_login_at = now
+    db.execute(delete(AdminSession).where(AdminSession.admin_id == admin.id,
+                                          AdminSession.created_at <= now - timedelta(hours=SESSION_HOURS)))
+    session_id = new_token()
+    db.add(AdminSession(admin_id=admin.id, token_hash=hash_token(session_id), created_at=now))
     audit.record(db, admin.username, "admin.login", admin.username, admin_id=admin.id, ip=ip)
+    db.commit()
+    return session_id
+
+
+def session_admin(db: Session, admin_id: int, session_id: str | None, now: datetime) -> AdminUser | None:
+    """The active admin this cookie's session belongs to, while the sign-in lasts (SESSION_HOURS)."""
+    if not session_id:
+        return None
+    record = db.scalar(select(AdminSession).where(AdminSession.token_hash == hash_token(session_id)))
+    if record is None or record.admin_id != admin_id or not record.admin.active \
+            or record.created_at <= now - timedelta(hours=SESSION_HOURS):
+        return None
+    return record.admin
+
+
+def end_session(db: Session, session_id: str | None) -> None:
+    """Sign-out: the session's row goes, so the cookie (and any copy of it) no longer signs anyone in."""
+    if session_id:
+        db.execute(delete(AdminSession).where(AdminSession.token_hash == hash_token(session_id)))
     db.commit()
 
 
@@ -106,10 +135,14 @@ def disable_totp(db: Session, admin: AdminUser, ip: str | None = None) -> None:
     db.commit()
 
 
-def change_password(db: Session, admin: AdminUser, current: str, new: str, ip: str | None = None) -> None:
+def change_password(db: Session, admin: AdminUser, current: str, new: str, ip: str | None = None,
+                    keep_session: str | None = None) -> None:
+    """A new password ends every other signed-in session of this admin (whoever knew the old one)."""
     if not verify_password(admin.password_hash, current):
         raise ValidationError("the current password is wrong")
     check_password_strength(new)
     admin.password_hash = hash_password(new)
+    db.execute(delete(AdminSession).where(AdminSession.admin_id == admin.id,
+                                          AdminSession.token_hash != hash_token(keep_session or "")))
     audit.record(db, admin.username, "admin.password", admin.username, admin_id=admin.id, ip=ip)
     db.commit()

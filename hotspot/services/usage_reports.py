@@ -1,9 +1,9 @@
 """Dashboard figures and reports, read from the hourly roll-ups so that no page scans raw sessions.
 
-Local days, weeks and months follow the city's timezone. On PostgreSQL the
-database converts each hour (timezone()); SQLite gets the zone's current UTC
-offset, which is exact for zones without daylight saving such as Asia/Makassar.
-Only "online now" and top users read the session table, through its indexes.
+Local days, weeks and months follow the city's timezone (boundaries computed
+with zoneinfo, so exact on every backend). Long reports read the daily roll-up
+(UsageDay), short charts the hourly one. Only "online now" and top users read
+the session table, through its indexes.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, distinct, func, select
+from sqlalchemy import BigInteger, case, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
-from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourUser
+from hotspot.models import Nas, RadiusSession, UsageDay, UsageHour, UsageHourUser
 from hotspot.policy import day_start
+from hotspot.services import usage_days
 from hotspot.validation import ValidationError
 
 PERIODS = ("day", "week", "month")
@@ -57,8 +58,13 @@ class Bucket:
         return self.input_octets + self.output_octets
 
 
+def _total(column, name: str):
+    """SUM as a plain integer (PostgreSQL's numeric would come back as Decimal, slow to convert per row)."""
+    return cast(func.coalesce(func.sum(column), 0), BigInteger).label(name)
+
+
 def _sums():
-    return [func.coalesce(func.sum(getattr(UsageHour, name)), 0).label(name) for name in SUMS]
+    return [_total(getattr(UsageHour, name), name) for name in SUMS]
 
 
 def _bucket(label: str, row) -> Bucket:
@@ -126,25 +132,6 @@ def daily(db: Session, until: datetime, days: int, tz: str, nas_id: int | None =
     return [Bucket(d.strftime("%d %b"), **totals.get(d, {})) for d in days_list]
 
 
-def _local_period(db: Session, column, period: str, tz: str, now: datetime):
-    """SQL expression naming the local day/week/month (YYYY-MM-DD of its first day) of a UTC column."""
-    if db.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc(period, func.timezone(tz, column)), "YYYY-MM-DD")
-    offset = f"{int(now.astimezone(ZoneInfo(tz)).utcoffset().total_seconds() // 60):+d} minutes"
-    if period == "day":
-        return func.strftime("%Y-%m-%d", column, offset)
-    if period == "week":
-        return func.date(column, offset, "-6 days", "weekday 1")
-    return func.strftime("%Y-%m-01", column, offset)
-
-
-def _local_hour(db: Session, column, tz: str, now: datetime):
-    if db.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("hour", func.timezone(tz, column)), Integer)
-    offset = f"{int(now.astimezone(ZoneInfo(tz)).utcoffset().total_seconds() // 60):+d} minutes"
-    return cast(func.strftime("%H", column, offset), Integer)
-
-
 @dataclass(frozen=True)
 class PeriodRow:
     period: str
@@ -152,37 +139,81 @@ class PeriodRow:
     bucket: Bucket
 
 
+def period_start(day: date, period: str) -> date:
+    """First day of the day's period: itself, its week's Monday, or its month's first."""
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _period_key(period: str, first: date, last: date):
+    """SQL naming each UsageDay.day by its period start (ISO date), for days first..last."""
+    if period == "day":
+        return UsageDay.day
+    starts, day = [], period_start(first, period)
+    while day <= last:
+        starts.append(day)
+        day = period_start(day + timedelta(days=7 if period == "week" else 32), period)
+    whens = [(UsageDay.day < following, literal(current.isoformat())) for current, following in zip(starts, starts[1:])]
+    return case(*whens, else_=literal(starts[-1].isoformat())) if whens else literal(starts[0].isoformat())
+
+
 def usage_by_period(db: Session, period: str, since: datetime, until: datetime, tz: str, now: datetime,
                     nas_id: int | None = None) -> list[PeriodRow]:
-    """Usage per access point per local day, week or month, newest period first."""
+    """Usage per access point per local day, week or month, newest period first.
+
+    Finished days come from UsageDay (folded on demand), today from UsageHour.
+    """
     if period not in PERIODS:
         raise ValidationError(f"period must be one of {', '.join(PERIODS)}")
-    label = _local_period(db, UsageHour.hour, period, tz, now).label("period")
-    per_nas = (
-        select(UsageHour.nas_id, label, *_sums())
-        .where(UsageHour.hour >= since, UsageHour.hour < until)
-        .group_by(UsageHour.nas_id, label)
-    )
-    if nas_id is not None:
-        per_nas = per_nas.where(UsageHour.nas_id == nas_id)
-    grouped = per_nas.subquery()
-    query = (
-        select(grouped, Nas.name)
-        .join(Nas, Nas.id == grouped.c.nas_id)
-        .order_by(grouped.c.period.desc(), Nas.name)
-    )
-    return [PeriodRow(row.period, row.name, _bucket(row.period, row)) for row in db.execute(query)]
+    usage_days.refresh(db, now, tz)
+    first, end = usage_days.local_day(since, tz), usage_days.local_day(until, tz)
+    today = usage_days.local_day(now, tz)
+    totals: dict[tuple[str, int], dict[str, int]] = {}
+    if first < min(end, today):
+        key = _period_key(period, first, min(end, today) - timedelta(days=1)).label("period")
+        query = (select(UsageDay.nas_id, key, *[_total(getattr(UsageDay, n), n) for n in SUMS])
+                 .where(UsageDay.day >= first, UsageDay.day < min(end, today)).group_by(UsageDay.nas_id, key))
+        if nas_id is not None:
+            query = query.where(UsageDay.nas_id == nas_id)
+        for nas, start, *values in db.execute(query):
+            label = start if isinstance(start, str) else start.isoformat()
+            totals[(label, nas)] = dict(zip(SUMS, map(int, values)))
+    if first <= today < end:
+        label = period_start(today, period).isoformat()
+        today_start = max(since, usage_days.day_bounds(today, tz)[0])
+        query = (select(UsageHour.nas_id, *_sums()).where(UsageHour.hour >= today_start, UsageHour.hour < until)
+                 .group_by(UsageHour.nas_id))
+        if nas_id is not None:
+            query = query.where(UsageHour.nas_id == nas_id)
+        for row in db.execute(query):
+            entry = totals.setdefault((label, row.nas_id), dict.fromkeys(SUMS, 0))
+            for n in SUMS:
+                entry[n] += int(getattr(row, n))
+    names = dict(db.execute(select(Nas.id, Nas.name)).all())
+    rows = [PeriodRow(label, names[nas], Bucket(label, **sums)) for (label, nas), sums in totals.items()
+            if any(sums.values())]
+    return sorted(rows, key=lambda r: (_descending(r.period), r.nas))
 
 
-def peak_hours(db: Session, since: datetime, until: datetime, tz: str, now: datetime,
-               nas_id: int | None = None) -> list[Bucket]:
+def _descending(iso_day: str) -> int:
+    return -date.fromisoformat(iso_day).toordinal()
+
+
+def peak_hours(db: Session, since: datetime, until: datetime, tz: str, nas_id: int | None = None) -> list[Bucket]:
     """Totals per local hour of the day (00 to 23) over the range: when the hotspots are busiest."""
-    hour_of_day = _local_hour(db, UsageHour.hour, tz, now).label("hour_of_day")
-    query = select(hour_of_day, *_sums()).where(UsageHour.hour >= since, UsageHour.hour < until)
+    query = select(UsageHour.hour, *_sums()).where(UsageHour.hour >= since, UsageHour.hour < until)
     if nas_id is not None:
         query = query.where(UsageHour.nas_id == nas_id)
-    found = {int(row.hour_of_day): row for row in db.execute(query.group_by(hour_of_day))}
-    return [_bucket(f"{h:02d}", found[h]) if h in found else Bucket(f"{h:02d}") for h in range(24)]
+    zone = ZoneInfo(tz)
+    by_hour = {h: dict.fromkeys(SUMS, 0) for h in range(24)}
+    for row in db.execute(query.group_by(UsageHour.hour)):
+        entry = by_hour[row.hour.astimezone(zone).hour]
+        for n in SUMS:
+            entry[n] += int(getattr(row, n))
+    return [Bucket(f"{h:02d}", **sums) for h, sums in by_hour.items()]
 
 
 def top_users(db: Session, since: datetime, until: datetime, limit: int = 20,

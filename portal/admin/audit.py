@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from hotspot.models import AuditEvent
+from hotspot.validation import database_id
 from portal import extensions
 from portal.admin.roles import requires
 
@@ -21,8 +22,8 @@ def index():
     if actor:
         query = query.where(AuditEvent.actor == actor)
     if action:
-        query = query.where(AuditEvent.action.startswith(action))
-    before = request.args.get("before", type=int)
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    before = request.args.get("before", type=database_id)
     if before:
         query = query.where(AuditEvent.id < before)
     events = list(extensions.db().scalars(query))

@@ -34,8 +34,9 @@ def _safe_next(target: str | None) -> str:
 
 def _start_session(admin: AdminUser, next_url: str | None):
     session.clear()
+    session[extensions.ADMIN_SESSION_KEY] = signin.complete_sign_in(extensions.db(), admin, utcnow(),
+                                                                    ip=request.remote_addr)
     login_user(admin)
-    signin.complete_sign_in(extensions.db(), admin, utcnow(), ip=request.remote_addr)
     return redirect(_safe_next(next_url))
 
 
@@ -84,7 +85,7 @@ def totp():
 def logout():
     audit.record(extensions.db(), current_user.username, "admin.logout", current_user.username,
                  admin_id=current_user.id, ip=request.remote_addr)
-    extensions.db().commit()
+    signin.end_session(extensions.db(), session.get(extensions.ADMIN_SESSION_KEY))
     logout_user()
     session.clear()
     flash("Signed out.", "info")
@@ -110,7 +111,8 @@ def account():
 def change_password():
     try:
         signin.change_password(extensions.db(), current_user, request.form.get("current", ""),
-                               request.form.get("new", ""), ip=request.remote_addr)
+                               request.form.get("new", ""), ip=request.remote_addr,
+                               keep_session=session.get(extensions.ADMIN_SESSION_KEY))
         flash("Password changed.", "info")
     except ValidationError as exc:
         flash(str(exc), "error")

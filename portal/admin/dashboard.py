@@ -12,6 +12,7 @@ from hotspot.clock import utcnow
 from hotspot.models import Nas
 from hotspot.services import usage_reports
 from hotspot.services.nas import list_nas
+from hotspot.validation import database_id
 from portal import extensions
 from portal.admin import charts
 from portal.admin.formatting import human_size
@@ -45,7 +46,7 @@ def usage_charts(nas_id: int | None) -> dict:
 @requires("viewer")
 def index():
     db, settings, now = extensions.db(), extensions.settings(), utcnow()
-    nas_id = request.args.get("nas", type=int)
+    nas_id = request.args.get("nas", type=database_id)
     selected = db.get(Nas, nas_id) if nas_id else None
     return render_template(
         "admin/dashboard/index.html",

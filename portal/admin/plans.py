@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from hotspot.models import Plan
 from hotspot.services.plans import PlanSpec, add_plan, list_plans, set_plan_active, update_plan
-from hotspot.validation import ValidationError
+from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin.roles import requires
 
@@ -37,7 +37,7 @@ def _render_list(status: int = 200, form=None, editing: Plan | None = None):
 @bp.get("/plans")
 @requires("viewer")
 def index():
-    editing = extensions.db().get(Plan, request.args.get("edit", 0, type=int))
+    editing = extensions.db().get(Plan, request.args.get("edit", 0, type=database_id))
     return _render_list(editing=editing)
 
 

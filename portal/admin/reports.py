@@ -1,7 +1,9 @@
 """Reports: usage per access point per day/week/month, peak hours, top users, as pages and CSV; retention.
 
-Usage and peak hours come from the hourly roll-ups; top users read sessions
-and are therefore bounded to at most TOP_USERS_DAYS days.
+Usage per period comes from the daily roll-up (today from the hourly one);
+peak hours come from the hourly roll-up over at most the last PEAK_DAYS days
+of the range, top users from sessions over at most its last TOP_USERS_DAYS
+days, so that no page scans a year.
 """
 
 from __future__ import annotations
@@ -17,15 +19,22 @@ from flask_login import current_user
 from hotspot.clock import utcnow
 from hotspot.services import retention, usage_reports
 from hotspot.services.nas import list_nas
-from hotspot.validation import ValidationError
+from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin import charts
 from portal.admin.roles import requires
 
 bp = Blueprint("reports", __name__)
 DEFAULT_DAYS = {"day": 30, "week": 84, "month": 365}
-TOP_USERS_DAYS = 31
+PEAK_DAYS = 31
+HTML_ROWS = 1000
+TOP_USERS_DAYS = 7
 USAGE_COLUMNS = ("period", "nas", "sessions", "session_seconds", "input_octets", "output_octets")
+CSV_COLUMNS = {
+    "usage": USAGE_COLUMNS,
+    "peak": ("hour", "sessions", "input_octets", "output_octets"),
+    "top": ("username", "sessions", "session_seconds", "input_octets", "output_octets"),
+}
 
 
 def report_range() -> tuple[str, datetime, datetime, int | None]:
@@ -49,7 +58,7 @@ def report_range() -> tuple[str, datetime, datetime, int | None]:
         raise ValidationError("since is after until")
     since = datetime.combine(since_day, time.min, zone)
     until = datetime.combine(until_day + timedelta(days=1), time.min, zone)
-    return period, since, until, request.args.get("nas", type=int)
+    return period, since, until, request.args.get("nas", type=database_id)
 
 
 def _report(kind: str):
@@ -59,8 +68,9 @@ def _report(kind: str):
         return [{"period": r.period, "nas": r.nas, **{c: getattr(r.bucket, c) for c in USAGE_COLUMNS[2:]}}
                 for r in usage_reports.usage_by_period(db, period, since, until, tz, now, nas_id)]
     if kind == "peak":
+        peak_since = max(since, until - timedelta(days=PEAK_DAYS))
         return [{"hour": b.label, "sessions": b.sessions, "input_octets": b.input_octets,
-                 "output_octets": b.output_octets} for b in usage_reports.peak_hours(db, since, until, tz, now, nas_id)]
+                 "output_octets": b.output_octets} for b in usage_reports.peak_hours(db, peak_since, until, tz, nas_id)]
     if kind == "top":
         return usage_reports.top_users(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, 50, nas_id)
     raise ValidationError("kind must be usage, peak or top")
@@ -77,8 +87,9 @@ def index():
         return redirect(url_for(".index"))
     peak_chart = charts.bar_chart("Sessions by hour of day", [p["hour"] for p in peak], [p["sessions"] for p in peak])
     return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
-                           all_nas=list_nas(extensions.db()), usage=usage, peak_chart=peak_chart, top=top,
-                           top_days=TOP_USERS_DAYS, args=request.args.to_dict())
+                           all_nas=list_nas(extensions.db()), usage=usage[:HTML_ROWS], usage_rows=len(usage),
+                           peak_chart=peak_chart, top=top,
+                           peak_days=PEAK_DAYS, top_days=TOP_USERS_DAYS, args=request.args.to_dict())
 
 
 @bp.get("/reports.csv")
@@ -90,8 +101,7 @@ def export():
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
     buffer = io.StringIO()
-    columns = USAGE_COLUMNS if kind == "usage" else tuple(rows[0]) if rows else ("none",)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS[kind], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return Response(buffer.getvalue(), mimetype="text/csv",

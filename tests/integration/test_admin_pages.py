@@ -192,8 +192,10 @@ def test_reports_per_period_peak_hours_and_top_users(client, login, db):
         "/admin/reports.csv", query_string={**query, "kind": "peak"}).get_data(as_text=True))))
     assert [(p["hour"], p["sessions"]) for p in peak if p["sessions"] != "0"] == [("01", "1"), ("18", "6")]
     top = list(csv.DictReader(io.StringIO(client.get(
-        "/admin/reports.csv", query_string={**query, "kind": "top"}).get_data(as_text=True))))
+        "/admin/reports.csv", query_string={**query, "until": "2026-11-05", "kind": "top"}).get_data(as_text=True))))
     assert [t["username"] for t in top] == ["heavy", "light"]
+    last_week_only = client.get("/admin/reports.csv", query_string={**query, "kind": "top"}).get_data(as_text=True)
+    assert last_week_only == "username,sessions,session_seconds,input_octets,output_octets\n"  # 2 Nov is outside the last 7 days of the range
     page = client.get("/admin/reports", query_string={**query, "period": "day"}).get_data(as_text=True)
     assert "<td>2026-11-02</td><td>Taman Tirosa</td><td class=\"num\">4</td>" in page
     assert '<svg class="chart"' in page

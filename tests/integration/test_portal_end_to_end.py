@@ -7,7 +7,6 @@ simulated router reported.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +21,6 @@ from tests.servers import portal_server, radius_server
 from tests.splash_support import RADIUS_SECRET, UAM_SECRET, SmsInbox, add_city, form
 
 pytestmark = pytest.mark.slow
-needs_radius = pytest.mark.skipif(importlib.util.find_spec("radius.daemon") is None,
-                                  reason="the RADIUS server (radius.daemon, branch radius) is not merged here yet")
 HOTSPOT = str(Path(sys.executable).parent / "hotspot")
 MIKROTIK_SOURCE, CHILLI_SOURCE = "127.0.0.1", "127.0.0.2"
 
@@ -87,7 +84,6 @@ def test_portal_under_gunicorn_hands_the_ticket_to_the_router(portal, vendor, db
     assert username.startswith("t-") and len(chap_password) == 17 and len(challenge) == 16
 
 
-@needs_radius
 @pytest.mark.parametrize("vendor, nas", [("mikrotik", "Taman Tirosa"), ("chilli", "Perumnas")])
 def test_free_access_session_is_recorded_at_its_access_point(portal, radius, db, vendor, nas):
     result = run(vendor, portal, radius, Way("free"))
@@ -101,7 +97,6 @@ def test_free_access_session_is_recorded_at_its_access_point(portal, radius, db,
     assert session.calling_station_id == "02:00:00:00:00:01"
 
 
-@needs_radius
 def test_mac_relogin_the_same_day_without_the_portal(portal, radius, db):
     assert run("mikrotik", portal, radius, Way("free")).accepted
     again = run("mikrotik", portal, radius, Way("mac"))
@@ -110,7 +105,6 @@ def test_mac_relogin_the_same_day_without_the_portal(portal, radius, db):
     assert not stranger.accepted
 
 
-@needs_radius
 def test_registered_citizen_with_sms_code_then_online(portal, radius, db, sms):
     import requests
 
@@ -138,7 +132,6 @@ def simulated_query(simulated: Router) -> str:
     return mikrotik_redirect(simulated.cfg, b"\x01", bytes(16)).split("?", 1)[1]
 
 
-@needs_radius
 def test_voucher_login(portal, radius, db):
     (voucher,) = generate_vouchers(db, "Acara", 1)
     code = voucher.code
@@ -147,7 +140,6 @@ def test_voucher_login(portal, radius, db):
     assert closed_session(db, result.username).voucher_id == voucher.id
 
 
-@needs_radius
 def test_over_quota_is_refused_with_the_reset_time(portal, radius, db):
     first = router("mikrotik", portal, radius)
     try:
@@ -159,7 +151,6 @@ def test_over_quota_is_refused_with_the_reset_time(portal, radius, db):
     assert again.refused_by_portal.startswith("Kuota habis. Tersedia lagi dalam ")
 
 
-@needs_radius
 def test_simulate_command_prints_what_happened(portal, radius, settings):
     from tests.helpers import settings_env
 
@@ -171,3 +162,14 @@ def test_simulate_command_prints_what_happened(portal, radius, settings):
     assert output.returncode == 0, output.stdout + output.stderr
     assert "RADIUS Access-Accept for t-" in output.stdout
     assert "Result: online as t-" in output.stdout and "1000 bytes up and 4000 bytes down" in output.stdout
+
+
+def test_simulate_command_reports_an_unreachable_portal(settings):
+    from tests.helpers import free_port, settings_env
+
+    output = subprocess.run(
+        [HOTSPOT, "simulate", "chilli", "--portal", f"http://127.0.0.1:{free_port()}", "--radius", "127.0.0.1",
+         "--secret", RADIUS_SECRET], env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    assert output.returncode == 1
+    assert "Error: the portal at http://127.0.0.1:" in output.stderr and "cannot be reached" in output.stderr
+    assert "Traceback" not in output.stderr

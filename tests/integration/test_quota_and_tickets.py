@@ -69,3 +69,25 @@ def test_ticket_is_issued_found_and_claimed_once(db, world):
     assert find_ticket(db, "ABCDEFGH23") is None
     assert mark_used(db, found, NOW) is True
     assert mark_used(db, found, NOW) is False
+
+
+def test_touch_device_keeps_the_row_another_connection_created_first(engine, db, monkeypatch):
+    """Two first logins of one phone at once: the loser of the insert race gets the winner's device."""
+    import hotspot.services.devices as devices
+    from hotspot.db import make_session_factory
+
+    now = datetime(2026, 11, 27, 12, tzinfo=timezone.utc)
+    with make_session_factory(engine)() as other:
+        winner_id = touch_device(other, "02-00-00-00-00-aa", now).id
+        other.commit()
+    lookups = []
+    real_find = devices.find_device
+
+    def lookup_before_the_winner_committed(session, mac):
+        lookups.append(mac)
+        return None if len(lookups) == 1 else real_find(session, mac)
+
+    monkeypatch.setattr(devices, "find_device", lookup_before_the_winner_committed)
+    device = touch_device(db, "02:00:00:00:00:AA", now)
+    db.commit()
+    assert device.id == winner_id and len(lookups) == 2

@@ -284,3 +284,18 @@ def test_language_switch_keeps_gateway_parameters_and_is_remembered(client, city
     assert "lang=en" in switched.headers["Set-Cookie"]
     assert "Welcome to Taman Tirosa" in client.get(mikrotik_url()).get_data(as_text=True)
     assert "Selamat datang" in client.get(mikrotik_url() + "&lang=id").get_data(as_text=True)
+
+
+def test_phone_let_in_again_by_mac_sees_its_status_without_a_portal_login(client, db, city):
+    device = touch_device(db, MAC, utcnow())
+    db.commit()
+    add_session(db, city["chilli"], 300, 50_000_000, device_id=device.id, status="active")
+    cfg = RouterConfig(vendor="chilli", portal="http://localhost", radius_host="127.0.0.1", auth_port=1,
+                       acct_port=1, secret="x", mac=MAC, identity="perumnas", router_ip="10.1.0.1",
+                       uam_secret=UAM_SECRET)
+    already = client.get(chilli_redirect(cfg, CHALLENGE, res="already"))
+    assert already.headers["Location"] == "/status"
+    body = client.get("/status").get_data(as_text=True)
+    assert "Anda tersambung di Perumnas" in body
+    assert '<dd id="time-left">55 menit</dd>' in body and '<dd id="data-left">450 MB</dd>' in body
+    assert post_way(client, client.get("/status"), "/logout").headers["Location"] == "http://10.1.0.1:3990/logoff"

@@ -143,7 +143,7 @@ def test_security_headers_and_error_pages(client, settings, engine):
     assert "unsafe-inline" not in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in response.headers
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "Halaman tidak ditemukan." in missing.get_data(as_text=True)
@@ -180,6 +180,7 @@ def test_whole_splash_page_is_under_50_kb(client, city):
     for asset in ("/static/css/portal.css", "/static/img/logo.svg", "/static/js/handoff.js"):
         response = client.get(asset)
         assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=86400"
         total += len(response.data)
         response.close()
     assert total < 50_000
@@ -193,3 +194,18 @@ def test_webhook_sms_sender_posts_json_and_reports_failure():
             WebhookSender(inbox.url.replace("/sms", "/broken")).send("+6281234567890", "x")
     with pytest.raises(SmsError):
         WebhookSender(f"http://127.0.0.1:{free_port()}/sms", timeout=1).send("+6281234567890", "x")
+
+
+def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, engine, db):
+    from portal import create_app
+
+    add_city(db, settings)
+    app = create_app(settings.with_overrides(ratelimit_storage_url=f"redis://127.0.0.1:{free_port()}",
+                                             ratelimit_per_mac="2/minute"))
+    try:
+        client = app.test_client()
+        page = client.get(mikrotik_url())
+        codes = [post_way(client, page, "/login/voucher", code="NOPE").status_code for _ in range(3)]
+        assert codes == [400, 400, 429]
+    finally:
+        app.extensions["hotspot"].engine.dispose()

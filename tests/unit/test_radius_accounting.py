@@ -28,7 +28,7 @@ def packet(status, session="81a00001", *, at=NOW, seconds=0, octets_in=0, octets
            mac="AA:BB:CC:DD:EE:01", cause=None):
     return AccountingRequest(status=status, acct_session_id=session, username=user, calling_station_id=mac,
                              called_station_id="hs-tirosa", nas_port_id="bridge1", framed_ip="10.5.50.7",
-                             nas_ip_address="10.53.1.1", nas_identifier="tirosa", session_time=seconds,
+                             session_time=seconds,
                              input_octets=octets_in, output_octets=octets_out, terminate_cause=cause, event_time=at)
 
 

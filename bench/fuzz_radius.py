@@ -1,0 +1,51 @@
+"""Long coverage-guided fuzzing of the RADIUS packet path with atheris (libFuzzer), for hours, not for CI.
+
+Each input becomes one datagram (tests/fuzz/hostile_packets.py: raw, mutated
+or built and signed from the input's bytes), from a known router, a strict one
+or a stranger, on the auth or the accounting port; it goes through
+`Handler.screen`, then `Handler.authenticate` or the accounting
+`Batcher.process` on a SQLite database, and a valid accounting packet and a
+Status-Server must still be answered after it (tests/fuzz/rig.py). Any
+exception is a crash that libFuzzer reports with the input that caused it.
+
+    .venv/bin/pip install atheris
+    .venv/bin/python bench/fuzz_radius.py -runs=1000000       # libFuzzer options pass through
+    .venv/bin/python bench/fuzz_radius.py -max_total_time=3600 corpus/
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import atheris  # noqa: E402
+
+with atheris.instrument_imports(include=["radius", "pyrad", "hotspot"]):
+    from tests.fuzz.hostile_packets import datagram  # noqa: E402
+    from tests.fuzz.rig import Rig  # noqa: E402
+
+SOURCES = ("127.0.0.1", "127.0.0.4", "127.0.0.9")
+PORTS = ("auth", "acct")
+
+
+def main() -> None:
+    logging.disable(logging.CRITICAL)  # every drop is logged; libFuzzer's own output is what matters here
+    workdir = Path(tempfile.mkdtemp(prefix="hotspot-fuzz-"))
+    rig = Rig(workdir, f"sqlite:///{workdir / 'fuzz.db'}")
+
+    def one_input(data: bytes) -> None:
+        if len(data) < 2:
+            return
+        port = PORTS[data[0] & 1]
+        rig.feed([(datagram(data[2:], port), SOURCES[data[1] % 3], 1024 + data[1])], port)
+
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()

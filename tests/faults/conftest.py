@@ -1,0 +1,88 @@
+"""Fixtures of the fault tests: a database that can be taken away, a NAS, a running daemon.
+
+The pass decides the database: SQLite (locked by another process for an
+outage) or, when HOTSPOT_TEST_DATABASE_URL is set, a private PostgreSQL server
+(stopped for an outage). Either way the schema comes from `hotspot init`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from hotspot.crypto import SecretBox
+from hotspot.db import make_engine, make_session_factory
+from hotspot.services.nas import NasSpec, add_nas
+from hotspot.settings import Settings
+from tests.conftest import TEST_DATABASE_URL
+from tests.database_outage import PrivatePostgres, SqliteLock
+from tests.helpers import settings_env
+from tests.radius_daemon import HOTSPOT, RadiusDaemon
+
+SECRET = b"tirosa-secret-1"
+NAS_NAME = "tirosa"
+
+
+@dataclass
+class FaultDatabase:
+    """The test's database, an engine on it, and the outage switch (begin/end)."""
+
+    kind: str
+    settings: Settings
+    engine: Engine
+    outage: SqliteLock | PrivatePostgres
+
+    def add_nas(self, name: str, ip: str, secret: bytes, **spec) -> None:
+        with make_session_factory(self.engine)() as db:
+            add_nas(db, SecretBox(self.settings.secret_key), NasSpec(name=name, ip_range=ip, secret=secret.decode(),
+                                                                     **spec))
+
+
+def hotspot_init(settings: Settings) -> None:
+    result = subprocess.run([HOTSPOT, "init"], env=settings_env(settings, HOTSPOT_ADMIN_PASSWORD="fault-tests-pw"),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def fault_db(settings, tmp_path):
+    """A fresh database initialised by `hotspot init`, with the NAS `tirosa` on 127.0.0.1."""
+    server = PrivatePostgres().create() if TEST_DATABASE_URL else None
+    try:
+        if server is not None:
+            settings = settings.with_overrides(database_url=server.url)
+        hotspot_init(settings)
+        engine = make_engine(settings)
+        outage = server or SqliteLock(Path(make_url(settings.database_url).database))
+        database = FaultDatabase("postgresql" if server else "sqlite", settings, engine, outage)
+        database.add_nas(NAS_NAME, "127.0.0.1", SECRET)
+        try:
+            yield database
+        finally:
+            if isinstance(outage, SqliteLock):
+                outage.end()
+            engine.dispose()
+    finally:
+        if server is not None:
+            server.destroy()
+
+
+@pytest.fixture
+def start_daemon(tmp_path):
+    """`start_daemon(settings, workers=1)` runs `hotspot radius`; every daemon started is stopped afterwards."""
+    daemons = []
+
+    def start(settings: Settings, workers: int = 1, **env) -> RadiusDaemon:
+        daemon = RadiusDaemon(settings.with_overrides(**env), tmp_path / f"radius-{len(daemons)}.log",
+                              workers=workers)
+        daemons.append(daemon)
+        return daemon.start(SECRET)
+
+    yield start
+    for daemon in daemons:
+        daemon.stop()

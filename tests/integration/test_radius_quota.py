@@ -1,0 +1,79 @@
+"""Quota enforced by accounting: an Interim-Update over today's quota gets the session one Disconnect-Request."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from pyrad import packet
+
+from hotspot.clock import utcnow
+from hotspot.crypto import SecretBox
+from hotspot.services.devices import touch_device
+from hotspot.services.nas import NasSpec, add_nas
+from hotspot.services.plans import PlanSpec, add_plan
+from hotspot.services.tickets import issue_ticket
+from tests.radius_daemon import RadiusDaemon, radclient
+from tests.radius_packets import DICTIONARY
+
+SECRET = "mikrotik-secret"
+
+
+class Router:
+    """The router's RFC 5176 listener: records Disconnect-Requests and acknowledges them."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+
+    def receive(self, timeout: float):
+        self.sock.settimeout(timeout)
+        try:
+            data, peer = self.sock.recvfrom(4096)
+        except socket.timeout:
+            return None
+        request = packet.CoAPacket(packet=data, secret=SECRET.encode(), dict=DICTIONARY)
+        reply = request.CreateReply()
+        reply.code = packet.DisconnectACK
+        self.sock.sendto(reply.ReplyPacket(), peer)
+        return request
+
+
+@pytest.fixture
+def router():
+    listener = Router()
+    yield listener
+    listener.sock.close()
+
+
+def test_an_interim_over_the_data_quota_disconnects_the_session_once(settings, engine, db, router, tmp_path):
+    nas = add_nas(db, SecretBox(settings.secret_key), NasSpec(name="tirosa", ip_range="127.0.0.1", secret=SECRET,
+                                                              vendor="mikrotik"))
+    nas.coa_port = router.port
+    db.commit()
+    plan = add_plan(db, PlanSpec("Gratis", daily_mb=10, free_access=True))
+    ticket = issue_ticket(db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow()))
+    base = (f'Acct-Session-Id = "81a00001", User-Name = "{ticket.username}", '
+            'Calling-Station-Id = "AA:BB:CC:DD:EE:01", Framed-IP-Address = 10.5.50.7')
+    daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET.encode())
+    try:
+        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Start, {base}\n")
+        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Interim-Update, {base}, "
+                                                    "Acct-Input-Octets = 1000, Acct-Output-Octets = 2000000\n")
+        assert router.receive(timeout=1.5) is None
+        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Interim-Update, {base}, "
+                                                    "Acct-Input-Octets = 2000, Acct-Output-Octets = 10000000\n")
+        request = router.receive(timeout=10)
+        assert request is not None, daemon.log()
+        assert request.code == packet.DisconnectRequest
+        assert request["User-Name"] == [ticket.username]
+        assert request["Acct-Session-Id"] == ["81a00001"]
+        assert request["Framed-IP-Address"] == ["10.5.50.7"]
+        assert "Message-Authenticator" in request
+        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Interim-Update, {base}, "
+                                                    "Acct-Input-Octets = 3000, Acct-Output-Octets = 11000000\n")
+        assert router.receive(timeout=1.5) is None
+        assert daemon.metric('radius_quota_disconnects_total{result="Disconnect-ACK"}') == 1.0
+    finally:
+        daemon.stop()
