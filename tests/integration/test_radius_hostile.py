@@ -4,7 +4,8 @@ Every forged packet must be dropped without an answer, counted on the metrics
 endpoint under its reason, and leave the database exactly as it was; replays
 are answered from the duplicate cache or refused, never processed twice.
 (test_radius_server.py covers the single drop reasons; these tests prove that
-nothing is written and that the server keeps serving.)
+nothing is written, that the server keeps serving, and that its DEBUG log holds
+no shared secret or ticket secret.)
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ def test_forged_packets_are_dropped_counted_and_change_nothing(radius, db, plan)
 
     genuine = access_request(TIROSA, login.username, login.secret, signed=True, proxy_state=b"\x01" * 40)
     assert decode_reply(exchange(genuine, radius.auth_port), TIROSA, genuine).code == packet.AccessAccept
+    log = radius.log()
+    assert "radius_auth nas=tirosa user=" + login.username in log
+    assert not [secret for secret in (TIROSA.decode(), LASIANA.decode(), login.secret) if secret in log]
 
 
 def test_replayed_access_request_is_answered_from_cache_or_refused(radius, db, plan):
