@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -312,7 +313,8 @@ def paced_auth(port: int, credentials: list[Credential], rate: int, seconds: flo
         sock.bind((LOOPBACK, 0))
         sock.connect((LOOPBACK, port))
         sockets.append(sock)
-    scheduled: dict[tuple[int, int], float] = {}
+    scheduled: dict[tuple[int, int], tuple[float, bytes]] = {}  # (socket, Identifier) -> (due, authenticator)
+    secret = SECRET.encode()
     latencies: list[float] = []
     accepted = 0
     last_answer = time.perf_counter()
@@ -328,10 +330,13 @@ def paced_auth(port: int, credentials: list[Credential], rate: int, seconds: flo
             for key, _ in selector.select(timeout=0.2):
                 data = key.fileobj.recv(4096)
                 now = last_answer = time.perf_counter()
-                sent_at = scheduled.pop((key.data, data[1]), None)
-                if sent_at is not None:
-                    latencies.append((now - sent_at) * 1000)
-                    accepted += data[0] == 2
+                pending = scheduled.get((key.data, data[1]))
+                # The Response Authenticator proves which request this answers (not an older one with that ID).
+                if pending is None or hashlib.md5(data[:4] + pending[1] + data[20:] + secret).digest() != data[4:20]:
+                    continue
+                del scheduled[(key.data, data[1])]
+                latencies.append((now - pending[0]) * 1000)
+                accepted += data[0] == 2
 
     receiver = threading.Thread(target=receive, daemon=True)
     receiver.start()
@@ -343,7 +348,7 @@ def paced_auth(port: int, credentials: list[Credential], rate: int, seconds: flo
             if delay > 0:
                 time.sleep(delay)
             index = i % len(sockets)
-            scheduled[(index, raw[1])] = due
+            scheduled[(index, raw[1])] = (due, raw[4:20])
             sockets[index].send(raw)
         # Drain: late answers are latencies too, and a backlog must not spill into the next phase.
         deadline = time.perf_counter() + 60

@@ -25,8 +25,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(settings: Settings, **kwargs) -> Engine:
-    """Engine for the configured URL; creates the SQLite file's folder when needed."""
+    """Engine for the configured URL; creates the SQLite file's folder when needed.
+
+    Statement parameters are kept out of error messages: a failed insert would otherwise carry a login
+    ticket's secret or a citizen's phone number into the log with the traceback."""
     url = make_url(settings.database_url)
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

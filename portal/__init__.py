@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.behind_tls,
         MAX_CONTENT_LENGTH=64 * 1024,
+        # Phones on a slow hotspot fetch the stylesheet and logo once a day, not on every page.
+        SEND_FILE_MAX_AGE_DEFAULT=86400,
         # Redis down must not lock citizens out: count in memory until it is back.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from hotspot import policy
-from hotspot.models import Account, AuthEvent, Device, Plan, Voucher
+from hotspot.models import Account, Device, Plan, Voucher
 from hotspot.services import quota, tickets, vouchers
 from hotspot.services.devices import find_device, touch_device
-from hotspot.validation import is_mac
+from hotspot.validation import is_mac, normalize_mac
 from radius.packets import AuthRequest, Grant
-from radius.store import add_usage, hour_of
+from radius.store import touch_nas
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,10 @@ def _voucher(db: Session, request: AuthRequest, now: datetime, tz: str) -> Decis
 
 
 def _mac(db: Session, request: AuthRequest, now: datetime, tz: str) -> Decision:
+    if request.mac != normalize_mac(request.username):
+        # A citizen can type someone else's MAC into the router's login page; the
+        # router then sends it as User-Name but the typist's own Calling-Station-Id.
+        return _reject("mac", "mac_mismatch")
     device = find_device(db, request.username)
     if device is None:
         return _reject("mac", "unknown_user")
@@ -150,21 +154,19 @@ def decide(db: Session, request: AuthRequest, now: datetime, tz: str) -> Decisio
     return _voucher(db, request, now, tz) or _reject("unknown", "unknown_user")
 
 
-def authenticate(db: Session, request: AuthRequest, nas_id: int, now: datetime, tz: str) -> Decision:
-    """Decide, write the AuthEvent and the hourly accept/reject count, and commit all of it."""
-    decision = decide(db, request, now, tz)
+def event(request: AuthRequest, decision: Decision, nas_id: int, now: datetime) -> dict:
+    """The AuthEvent row of a decision (written in batches by radius.authlog)."""
     station = request.mac or request.calling_station_id
-    db.add(AuthEvent(
-        time=now,
-        nas_id=nas_id,
-        username=request.username[:64],
-        calling_station_id=station[:32] if station else None,
-        method=decision.method,
-        accepted=decision.accepted,
-        reason=decision.reason,
-    ))
-    db.flush()
-    counter = "auth_accepts" if decision.accepted else "auth_rejects"
-    add_usage(db.connection(), {(nas_id, hour_of(now)): {counter: 1}})
+    return {"time": now, "nas_id": nas_id, "username": request.username[:64],
+            "calling_station_id": station[:32] if station else None, "method": decision.method,
+            "accepted": decision.accepted, "reason": decision.reason}
+
+
+def authenticate(db: Session, request: AuthRequest, nas_id: int, now: datetime, tz: str,
+                 nas_seen: bool = False) -> Decision:
+    """Decide and commit what the decision changed (ticket claimed, voucher started, device's last login)."""
+    decision = decide(db, request, now, tz)
+    if nas_seen:
+        touch_nas(db.connection(), [nas_id], now)
     db.commit()
     return decision

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from hotspot.clock import utcnow
 from radius import accounting, store
-from radius.handler import AcctJob
+from radius.handler import NAS_SEEN_EVERY, AcctJob
 from radius.journal import Journal
 from radius.metrics import Metrics
 
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError)
 REPLAY_EVERY = 2.0
 SWEEP_EVERY = 30.0  # or the stale grace when shorter: a session is closed within its grace
-NAS_SEEN_EVERY = 60.0
 _STOP = object()
 
 

@@ -56,6 +56,7 @@ def worker_engine(settings: Settings):
 
 def run_worker(settings: Settings, index: int) -> int:
     """One worker: sockets, handler, batcher; returns when SIGTERM has been honoured."""
+    from radius.authlog import AuthLog
     from radius.batcher import Batcher
     from radius.enforcement import QuotaEnforcer
     from radius.clients import ClientTable
@@ -70,7 +71,9 @@ def run_worker(settings: Settings, index: int) -> int:
     clients = ClientTable(engine, box, settings.radius_client_reload_seconds)
     clients.refresh()
     metrics = Metrics()
-    handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone)
+    auth_log = AuthLog(engine)
+    handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone,
+                      auth_log.submit)
     server = Server(handler, bind_udp(settings.radius_bind, settings.radius_auth_port),
                     bind_udp(settings.radius_bind, settings.radius_acct_port))
     journal = Journal(settings.journal_dir, index)
@@ -83,9 +86,11 @@ def run_worker(settings: Settings, index: int) -> int:
     log.info("radius_worker_ready worker=%d pid=%d auth=%s:%d acct=%s:%d", index, os.getpid(),
              settings.radius_bind, settings.radius_auth_port, settings.radius_bind, settings.radius_acct_port)
     enforcer.start()
+    auth_log.start()
     try:
         server.serve(batcher)
     finally:
+        auth_log.stop()
         enforcer.stop()
         journal.close()
         engine.dispose()

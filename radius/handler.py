@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from pyrad.dictionary import Dictionary
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ from radius.dupcache import PENDING, DuplicateCache
 from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
+NAS_SEEN_EVERY = 60.0
 PACKET_TYPES = {packets.ACCESS_REQUEST: "access_request", packets.ACCOUNTING_REQUEST: "accounting_request",
                 packets.STATUS_SERVER: "status_server"}
 
@@ -59,13 +61,15 @@ class Handler:
     """Turns datagrams into jobs and authentication jobs into replies."""
 
     def __init__(self, engine: Engine, clients: ClientTable, dictionary: Dictionary, metrics: Metrics,
-                 timezone: str, duplicates: DuplicateCache | None = None):
+                 timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None):
         self.sessions = make_session_factory(engine)
         self.clients = clients
         self.dictionary = dictionary
         self.metrics = metrics
         self.timezone = timezone
+        self.auth_events = auth_events
         self.duplicates = duplicates or DuplicateCache()
+        self._nas_seen: dict[int, float] = {}
 
     def drop(self, reason: str, source: tuple[str, int], detail: str = "", key: tuple | None = None) -> Drop:
         """Count and log one dropped packet (one structured line), and forget it in the duplicate cache."""
@@ -120,11 +124,16 @@ class Handler:
 
     def authenticate(self, job: AuthJob, now: datetime) -> Reply | Drop:
         """Decide an Access-Request against the database; no answer if the database is unreachable."""
+        nas_id = job.client.nas_id
+        seen = time.monotonic() - self._nas_seen.get(nas_id, float("-inf")) >= NAS_SEEN_EVERY
         try:
             with self.sessions() as db:
-                decision = auth.authenticate(db, job.request, job.client.nas_id, now, self.timezone)
+                decision = auth.authenticate(db, job.request, nas_id, now, self.timezone, nas_seen=seen)
         except DBAPIError as exc:
             return self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
+        self.auth_events(auth.event(job.request, decision, nas_id, now))
+        if seen:
+            self._nas_seen[nas_id] = time.monotonic()
         if decision.accepted:
             self.metrics.accepts.inc()
             data = packets.access_accept(job.packet, job.client.vendor, decision.grant)

@@ -57,7 +57,17 @@ class Journal:
         self.path = directory / f"accounting-{worker}{SUFFIX}"
         self._handle = open(self.path, "a+b")
         fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._cut_torn_tail()
         self.depth = len(read_records(self._handle))
+
+    def _cut_torn_tail(self) -> None:
+        """A record cut off by a crash was never acknowledged: remove it so appends start on a new line."""
+        self._handle.seek(0)
+        content = self._handle.read()
+        if content and not content.endswith(b"\n"):
+            self._handle.truncate(content.rfind(b"\n") + 1)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
 
     def append(self, arrivals: list[Arrival]) -> None:
         """Write and fsync; only then may the packets be acknowledged."""

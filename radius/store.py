@@ -8,6 +8,7 @@ PostgreSQL both speak.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
@@ -34,6 +35,16 @@ def _insert(conn: Connection):
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
 
 
+@functools.lru_cache(maxsize=2)
+def _usage_upsert(dialect: str):
+    """INSERT ... ON CONFLICT (nas_id, hour) DO UPDATE SET counter = counter + excluded.counter, built once."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(USAGE)
+    return stmt.on_conflict_do_update(
+        index_elements=[USAGE.c.nas_id, USAGE.c.hour],
+        set_={c: USAGE.c[c] + stmt.excluded[c] for c in USAGE_COUNTERS},
+    )
+
+
 def begin_write(conn: Connection) -> None:
     """Make a read-modify-write transaction safe against other workers, first thing in the transaction.
 
@@ -53,12 +64,7 @@ def add_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[st
         return
     rows = [{"nas_id": nas_id, "hour": hour, **{c: int(delta.get(c, 0)) for c in USAGE_COUNTERS}}
             for (nas_id, hour), delta in sorted(deltas.items())]
-    stmt = _insert(conn)(USAGE)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[USAGE.c.nas_id, USAGE.c.hour],
-        set_={c: USAGE.c[c] + stmt.excluded[c] for c in USAGE_COUNTERS},
-    )
-    conn.execute(stmt, rows)
+    conn.execute(_usage_upsert(conn.dialect.name), rows)
 
 
 def add_users(conn: Connection, seen: Iterable[tuple[int, datetime, str]]) -> Counter:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,6 @@ ADMIN_PASSWORD = "correct horse battery"
 
 def csrf_token_from(html: str) -> str:
     """The CSRF token a console page carries (meta tag or hidden field)."""
-    import re
-
     match = re.search(r'name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)

@@ -43,7 +43,7 @@ def citizen(port: int, stop: threading.Event, outcomes: list[Outcome]) -> None:
             body = response.read()
             ok = response.status != 200 or b"Taman Tirosa" in body
             outcomes.append(Outcome(started, time.monotonic(), response.status, "" if ok else "wrong page"))
-        except (OSError, http.client.HTTPException) as exc:  # reset, or cut off in the middle of the answer
+        except (OSError, http.client.HTTPException) as exc:  # a response cut off by the kill is in flight too
             outcomes.append(Outcome(started, time.monotonic(), None, repr(exc)))
         finally:
             connection.close()

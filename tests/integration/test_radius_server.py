@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
-from hotspot.models import AuthEvent, RadiusSession, UsageHour, Voucher
+from hotspot.models import AuthEvent, Nas, RadiusSession, UsageHour, Voucher
 from hotspot.services.devices import touch_device
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
+from tests.helpers import wait_for
 from tests.radius_daemon import RadiusDaemon, exchange, radclient
 from tests.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply, status_server
 
@@ -89,7 +90,7 @@ def test_pap_ticket_with_pyrad_client_gets_mikrotik_limits(radius, db, world):
     assert reply["Mikrotik-Total-Limit"] == [500_000_000]
     assert reply["Mikrotik-Total-Limit-Gigawords"] == [0]
     assert list(reply.keys())[0] == "Message-Authenticator"
-    event = db.scalar(select(AuthEvent))
+    event = wait_for(lambda: db.scalar(select(AuthEvent)), timeout=5, what="the AuthEvent")
     assert (event.method, event.accepted, event.reason, event.calling_station_id) == ("ticket", True, "ok", MAC)
 
 
@@ -123,11 +124,14 @@ def test_mac_authentication_after_a_login_today(radius, db, world):
     assert "Access-Accept" in radclient(radius.auth_port, "auth", "mikrotik-secret",
                                         f'User-Name = "{ticket.username}", User-Password = "{ticket.secret}"\n')
     out = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                    'User-Name = "AA:BB:CC:DD:EE:01", User-Password = ""\n')
+                    'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "aa-bb-cc-dd-ee-01"\n')
     assert "Received Access-Accept" in out
     assert "Session-Timeout = 1800" in out
+    typed = radclient(radius.auth_port, "auth", "mikrotik-secret",
+                      'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:66"\n')
+    assert "Received Access-Reject" in typed
     stranger = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                         'User-Name = "AA:BB:CC:DD:EE:99", User-Password = ""\n')
+                         'User-Name = "AA:BB:CC:DD:EE:99", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:99"\n')
     assert 'Reply-Message = "Pengguna tidak dikenal. / Unknown user."' in stranger
 
 
@@ -181,6 +185,7 @@ def test_radclient_accounting_and_accounting_on_closes_open_sessions(radius, db)
     out = radclient(radius.acct_port, "acct", "mikrotik-secret", text, "-p", "3")
     assert out.count("Received Accounting-Response") == 3
     assert db.scalar(select(UsageHour)).sessions == 3
+    assert db.scalar(select(Nas.last_seen_at).where(Nas.name == "mikrotik")) is not None
     out = radclient(radius.acct_port, "acct", "mikrotik-secret", "Acct-Status-Type = Accounting-On\n")
     assert "Received Accounting-Response" in out
     db.expire_all()
@@ -232,3 +237,17 @@ def test_pyrad_client_times_out_on_a_wrong_secret(radius, db, world):
     client.secret = b"wrong-secret-value"
     with pytest.raises(Timeout):
         pap(client, "someone", "pw")
+
+
+def test_a_nas_added_while_running_is_served_without_restart(settings, engine, world, db, tmp_path):
+    daemon = RadiusDaemon(settings.with_overrides(radius_client_reload_seconds=1), tmp_path / "reload.log")
+    daemon.start(SECRETS["mikrotik"])
+    try:
+        start = accounting_request(b"new-router-secret", "Start", "n1")
+        assert exchange(start, daemon.acct_port, "127.0.0.5") is None
+        add_nas(db, SecretBox(settings.secret_key), NasSpec(name="new", ip_range="127.0.0.5",
+                                                            secret="new-router-secret"))
+        wait_for(lambda: exchange(start, daemon.acct_port, "127.0.0.5", timeout=0.5), timeout=10,
+                 what="the new NAS to be answered")
+    finally:
+        daemon.stop()

@@ -180,6 +180,7 @@ def test_whole_splash_page_is_under_50_kb(client, city):
     for asset in ("/static/css/portal.css", "/static/img/logo.svg", "/static/js/handoff.js"):
         response = client.get(asset)
         assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=86400"
         total += len(response.data)
         response.close()
     assert total < 50_000

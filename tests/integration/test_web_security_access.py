@@ -92,3 +92,26 @@ def test_a_viewer_sees_no_edit_actions_on_an_access_point(client, login, world):
     for action in ("/edit", "/rotate", "/active"):
         assert f'/admin/nas/{world["nas_id"]}{action}' not in page
     assert client.get(f"/admin/nas/{world['nas_id']}/edit").status_code == 403
+
+
+def test_no_page_shows_a_stored_hash_or_ciphertext(app, client, login, world, engine):
+    from sqlalchemy import text
+
+    from tests.websec_support import get_rules, rule_url
+
+    login("admin")
+    with engine.connect() as conn:
+        stored = [value for query in ("SELECT password_hash FROM admin_user", "SELECT password_hash FROM account",
+                                      "SELECT token_hash FROM api_token", "SELECT token_hash FROM admin_session",
+                                      "SELECT secret_encrypted FROM nas", "SELECT uam_secret_encrypted FROM nas")
+                  for value in conn.execute(text(query)).scalars() if value]
+    assert len(stored) >= 8
+    shown = {}
+    for rule in get_rules(app):
+        url = rule_url(rule, world)
+        response = client.get(url, headers={"Authorization": f"Bearer {world['api_token']}"})
+        body = response.get_data(as_text=True)
+        response.close()
+        if found := [value[:12] for value in stored if value in body]:
+            shown[url] = found
+    assert shown == {}

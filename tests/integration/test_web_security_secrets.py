@@ -152,3 +152,20 @@ def test_no_secret_in_a_real_portals_output(db, settings, inbox, tmp_path):
     output = log_path.read_text()
     assert "POST /admin/nas" in output and "POST /register/verify" in output  # the requests were logged
     assert leaks(walk, output) == []
+
+
+def test_a_database_error_does_not_carry_the_values_into_the_log(db):
+    from datetime import timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    from hotspot.clock import utcnow
+    from hotspot.models import LoginTicket
+
+    db.add(LoginTicket(username="t-orphan", secret="ticket-secret-in-flight", kind="free", plan_id=999_999,
+                       expires_at=utcnow() + timedelta(minutes=2)))
+    with pytest.raises(IntegrityError) as error:
+        db.commit()
+    db.rollback()
+    assert "ticket-secret-in-flight" not in str(error.value)
+    assert "parameters hidden" in str(error.value)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hotspot.models import Account, AuthEvent, Nas, Plan, RadiusSession, UsageHour, Voucher
 from hotspot.services.devices import find_device, touch_device
 from hotspot.services.tickets import issue_ticket
-from radius import auth, packets
+from radius import auth, authlog, packets
 from tests.radius_packets import DICTIONARY, access_request
 
 SECRET = b"s3cret-for-tests"
@@ -34,7 +34,11 @@ def world(db):
 
 
 def decide(db, nas, req, now=NOW):
-    return auth.authenticate(db, req, nas.id, now, TZ)
+    """Decide as the auth thread does, then write the AuthEvent as radius.authlog does."""
+    decision = auth.authenticate(db, req, nas.id, now, TZ)
+    with db.get_bind().begin() as conn:
+        authlog.write_events(conn, [auth.event(req, decision, nas.id, now)])
+    return decision
 
 
 def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):
@@ -111,7 +115,10 @@ def test_mac_relogin_only_for_a_device_that_logged_in_today(db, world):
     assert (later.accepted, later.method) == (True, "mac")
     tomorrow = decide(db, nas, request("AA-BB-CC-DD-EE-01", ""), NOW + timedelta(hours=8))
     assert tomorrow.reason == "no_login_today"
-    assert decide(db, nas, request("AA-BB-CC-DD-EE-02", "")).reason == "unknown_user"
+    assert decide(db, nas, request("AA-BB-CC-DD-EE-02", "", mac="AA-BB-CC-DD-EE-02")).reason == "unknown_user"
+    typed_by_another = decide(db, nas, request("AA-BB-CC-DD-EE-01", "", mac="AA-BB-CC-DD-EE-66"),
+                              NOW + timedelta(hours=2))
+    assert (typed_by_another.accepted, typed_by_another.reason) == (False, "mac_mismatch")
 
 
 def test_unknown_user_is_rejected(db, world):
@@ -119,3 +126,13 @@ def test_unknown_user_is_rejected(db, world):
     decision = decide(db, nas, request("someone", "pw"))
     assert (decision.accepted, decision.method, decision.reason) == (False, "unknown", "unknown_user")
     assert decision.reply_message == "Pengguna tidak dikenal. / Unknown user."
+
+
+def test_nas_last_seen_is_noted_when_asked(db, world):
+    nas, _, _ = world
+    decide(db, nas, request("someone", "pw"))
+    db.expire_all()
+    assert nas.last_seen_at is None
+    auth.authenticate(db, request("someone", "pw"), nas.id, NOW, TZ, nas_seen=True)
+    db.expire_all()
+    assert nas.last_seen_at == NOW
