@@ -21,6 +21,7 @@ from hotspot.models import Base, RadiusSession, Voucher
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.settings import Settings
+from radius.authlog import write_events
 from radius.batcher import Batcher
 from radius.clients import ClientTable
 from radius.handler import AcctJob, AuthJob, Drop, Handler, Reply
@@ -57,7 +58,7 @@ class Rig:
             db.add(Voucher(code=VOUCHER, plan_id=plan.id, batch="fuzz"))
             db.commit()
         self.handler = Handler(self.engine, ClientTable(self.engine, box, 3600), DICTIONARY, Metrics(),
-                               settings_.timezone)
+                               settings_.timezone, self._log_auth)
         self.journal = Journal(directory / "journal", 0)
         self.answered: list[AcctJob] = []
         self.batcher = Batcher(self.engine, self.journal, self.handler.metrics, batch_max=200, wait_ms=5,
@@ -67,6 +68,11 @@ class Rig:
     def _answer(self, job: AcctJob) -> None:
         self.handler.duplicates.answer(job.key, job.reply)
         self.answered.append(job)
+
+    def _log_auth(self, event: dict) -> None:
+        """The auth-log thread's write, done at once: hostile User-Names must fit the AuthEvent table too."""
+        with self.engine.begin() as conn:
+            write_events(conn, [event])
 
     def _drop(self, job: AcctJob, reason: str) -> None:
         self.handler.drop(reason, (job.key[0], job.key[1]), key=job.key)
