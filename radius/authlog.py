@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hotspot.models import AuthEvent
 from radius import store
+from radius.batcher import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -76,5 +77,11 @@ class AuthLog(threading.Thread):
         try:
             with self.engine.begin() as conn:
                 write_events(conn, events)
-        except DBAPIError as exc:
+        except UNAVAILABLE as exc:
             log.error("auth_events_lost count=%d error=%s", len(events), exc.__class__.__name__)
+        except DBAPIError as exc:
+            if len(events) == 1:
+                log.error("auth_event_refused user=%r error=%s", events[0]["username"], exc.__class__.__name__)
+                return
+            for single in events:
+                self.write([single])

@@ -185,13 +185,14 @@ def _values(pkt: pyrad_packet.Packet, name: str) -> list:
 
 
 def _text(pkt: pyrad_packet.Packet, name: str, limit: int) -> str | None:
+    """First value as text without NUL characters (no database text column can hold them)."""
     values = _values(pkt, name)
     if not values:
         return None
     value = values[0]
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
-    return str(value)[:limit]
+    return str(value).replace("\x00", "")[:limit]
 
 
 def _number(pkt: pyrad_packet.Packet, name: str) -> int:

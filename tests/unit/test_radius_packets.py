@@ -166,3 +166,9 @@ def test_reject_carries_message_authenticator_first_and_the_reply_message():
     assert reply.code == packet.AccessReject
     assert reply["Reply-Message"] == ["Kuota habis / Quota used up"]
     assert reply["Proxy-State"] == [b"ps1"]
+
+
+def test_nul_characters_never_reach_the_database():
+    request = packets.auth_request(decoded(access_request(SECRET, "t-abc\x00def", "pw",
+                                                          Calling_Station_Id="aa\x00")))
+    assert (request.username, request.calling_station_id) == ("t-abcdef", "aa")
