@@ -99,12 +99,6 @@ def chilli_pap_password(password: str, new_challenge: bytes) -> str:
     return bytes(b ^ new_challenge[i % len(new_challenge)] for i, b in enumerate(data)).hex()
 
 
-def chilli_decode_pap(hex_password: str, new_challenge: bytes) -> str:
-    """What Chilli recovers from a PAP `password` parameter (the inverse of chilli_pap_password)."""
-    data = bytes.fromhex(hex_password)
-    return bytes(b ^ new_challenge[i % len(new_challenge)] for i, b in enumerate(data)).decode()
-
-
 # One hand-off from either gateway
 
 
