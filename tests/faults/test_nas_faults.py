@@ -147,7 +147,7 @@ def test_a_router_flooding_at_ten_times_the_rate_does_not_starve_another(routers
     latencies = quiet.latencies()
     assert len(quiet_ledger.packets) >= 300 and len(flood_ledger.packets) >= 3000
     assert quiet_ledger.unanswered == [] and flood_ledger.unanswered == []
-    assert percentile(latencies, 0.95) < 0.25, f"95th percentile {percentile(latencies, 0.95):.3f} s"
+    assert percentile(latencies, 0.95) < 0.5, f"95th percentile {percentile(latencies, 0.95):.3f} s"
     assert all(p.tries == 1 for p in quiet_ledger.packets), "the quiet router had to retransmit"
     quiet_counts = quiet_ledger.check(engine)
     flood_ledger.check(engine)

@@ -1,7 +1,8 @@
 """A RADIUS worker's packet path without sockets, for fuzzing: handler, accounting batcher, a canary session.
 
 `Rig.feed` screens hostile datagrams, authenticates or commits whatever gets
-through (the real `Handler.authenticate` and `Batcher.process`), then proves
+through (the real `Handler.authenticate`, `authlog.write_events` and
+`Batcher.process`), then proves
 that a valid Accounting-Request and a valid Status-Server are still answered
 correctly. Used by tests/fuzz/test_packet_fuzz.py (hypothesis) and
 bench/fuzz_radius.py (atheris).
@@ -21,6 +22,7 @@ from hotspot.models import Base, RadiusSession, Voucher
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.settings import Settings
+from radius.authlog import write_events
 from radius.batcher import Batcher
 from radius.clients import ClientTable
 from radius.handler import AcctJob, AuthJob, Drop, Handler, Reply
@@ -56,8 +58,9 @@ class Rig:
             plan = add_plan(db, PlanSpec("Acara", daily_minutes=600, valid_days=3, down_kbps=512, up_kbps=256))
             db.add(Voucher(code=VOUCHER, plan_id=plan.id, batch="fuzz"))
             db.commit()
+        self.auth_events: list[dict] = []
         self.handler = Handler(self.engine, ClientTable(self.engine, box, 3600), DICTIONARY, Metrics(),
-                               settings_.timezone)
+                               settings_.timezone, self.auth_events.append)
         self.journal = Journal(directory / "journal", 0)
         self.answered: list[AcctJob] = []
         self.batcher = Batcher(self.engine, self.journal, self.handler.metrics, batch_max=200, wait_ms=5,
@@ -82,6 +85,9 @@ class Rig:
                 assert isinstance(self.handler.authenticate(outcome, now), (Reply, Drop))
             elif isinstance(outcome, AcctJob):
                 jobs.append(outcome)
+        with self.engine.begin() as conn:  # what the auth-log thread does, but raising instead of logging
+            write_events(conn, self.auth_events)
+        self.auth_events.clear()
         self.canary_time += 1
         canary = accounting_request(SECRET, "Interim-Update", "canary", "canary-user",
                                     identifier=self.canary_time % 256, Acct_Session_Time=self.canary_time)

@@ -56,7 +56,7 @@ def router(vendor: str, portal: str, ports=(1, 1), mac="02:00:00:00:00:01", **ch
     else:
         changes = {"nas_ip": MIKROTIK_SOURCE, **changes}
     return Router(RouterConfig(vendor=vendor, portal=portal, radius_host="127.0.0.1", auth_port=ports[0],
-                               acct_port=ports[1], secret=RADIUS_SECRET, mac=mac, timeout=2.0, **changes),
+                               acct_port=ports[1], secret=RADIUS_SECRET, mac=mac, timeout=10.0, **changes),
                   echo=lambda _line: None)
 
 

@@ -4,7 +4,8 @@ Every forged packet must be dropped without an answer, counted on the metrics
 endpoint under its reason, and leave the database exactly as it was; replays
 are answered from the duplicate cache or refused, never processed twice.
 (test_radius_server.py covers the single drop reasons; these tests prove that
-nothing is written and that the server keeps serving.)
+nothing is written, that the server keeps serving, and that its DEBUG log holds
+no shared secret or ticket secret.)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
 from radius import packets
 from tests.fuzz.hostile_packets import datagram
+from tests.helpers import wait_for
 from tests.radius_daemon import RadiusDaemon, exchange
 from tests.radius_packets import access_request, accounting_request, decode_reply, status_server
 
@@ -104,6 +106,9 @@ def test_forged_packets_are_dropped_counted_and_change_nothing(radius, db, plan)
 
     genuine = access_request(TIROSA, login.username, login.secret, signed=True, proxy_state=b"\x01" * 40)
     assert decode_reply(exchange(genuine, radius.auth_port), TIROSA, genuine).code == packet.AccessAccept
+    log = radius.log()
+    assert "radius_auth nas=tirosa user=" + login.username in log
+    assert not [secret for secret in (TIROSA.decode(), LASIANA.decode(), login.secret) if secret in log]
 
 
 def test_replayed_access_request_is_answered_from_cache_or_refused(radius, db, plan):
@@ -116,14 +121,16 @@ def test_replayed_access_request_is_answered_from_cache_or_refused(radius, db, p
     assert decode_reply(first, TIROSA, request).code == packet.AccessAccept
     assert again == first
     assert radius.metric("radius_duplicates_total") == 1.0
+    wait_for(lambda: db.scalar(select(func.count()).select_from(AuthEvent)), what="the auth log")
     assert db.scalar(select(func.count()).select_from(AuthEvent)) == 1
 
     replayed = decode_reply(exchange(request, radius.auth_port), TIROSA, request)
     assert replayed.code == packet.AccessReject
     assert replayed["Reply-Message"] == [
         "Login ini sudah dipakai. Silakan login ulang. / This login was already used. Please sign in again."]
-    db.expire_all()
-    assert db.scalars(select(AuthEvent.reason).order_by(AuthEvent.id)).all() == ["ok", "ticket_used"]
+    reasons = wait_for(lambda: db.scalars(select(AuthEvent.reason).order_by(AuthEvent.id)).all()[1:] and
+                       db.scalars(select(AuthEvent.reason).order_by(AuthEvent.id)).all(), what="the auth log")
+    assert reasons == ["ok", "ticket_used"]
 
 
 def test_replayed_accounting_stop_changes_no_totals(radius, db):
