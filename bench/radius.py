@@ -858,6 +858,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM (timeout, CI cancel) unwinds like Ctrl-C: servers stopped, databases dropped, temp dir removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if shutil.which("radclient") is None:
         print("radclient not found: apt-get install freeradius-utils", file=sys.stderr)
         return 2
