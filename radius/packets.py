@@ -185,13 +185,14 @@ def _values(pkt: pyrad_packet.Packet, name: str) -> list:
 
 
 def _text(pkt: pyrad_packet.Packet, name: str, limit: int) -> str | None:
+    """A text attribute as stored: NUL characters removed (PostgreSQL text cannot hold them), cut to `limit`."""
     values = _values(pkt, name)
     if not values:
         return None
     value = values[0]
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
-    return str(value)[:limit]
+    return str(value).replace("\x00", "")[:limit]
 
 
 def _number(pkt: pyrad_packet.Packet, name: str) -> int:
