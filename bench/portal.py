@@ -125,6 +125,21 @@ def wrk(url: str, duration: int, connections: int, script: Path | None = None) -
     }
 
 
+def cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of gunicorn's master and workers so far (independent of the machine's load)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if master_pid in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def page_weight(base: str, splash_url: str) -> int:
     with urllib.request.urlopen(splash_url) as response:
         html = response.read()
@@ -165,11 +180,12 @@ def main(argv: list[str] | None = None) -> int:
                 b"\x2a", bytes(range(16)))
             script = Path(tmp) / "login.lua"
             script.write_text(LOGIN_SCRIPT % {"splash_path": splash_url[len(base):]})
-            results = {
-                "healthz": wrk(base + "/healthz", args.duration, args.connections),
-                "splash": wrk(splash_url, args.duration, args.connections),
-                "login": wrk(base + "/", args.duration, args.connections, script),
-            }
+            results = {}
+            for name, url, lua in (("healthz", base + "/healthz", None), ("splash", splash_url, None),
+                                   ("login", base + "/", script)):
+                cpu_before = cpu_seconds(server.pid)
+                results[name] = wrk(url, args.duration, args.connections, lua)
+                results[name]["cpu_ms"] = 1000 * (cpu_seconds(server.pid) - cpu_before) / results[name]["requests"]
             issued = tickets(settings)
             weight = page_weight(base, splash_url)
         finally:
@@ -182,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     peer = results["healthz"]["rps"]
     for name, r in results.items():
         print(f"  {name:8} {r['rps']:9.1f} req/s  p99 {r['p99_ms']:7.1f} ms  {r['rps'] / peer:5.2f}x healthz  "
-              f"({r['requests']} requests, {r['errors']} non-2xx/3xx{', ' + str(r['statuses']) if r['statuses'] else ''})")
+              f"{r['cpu_ms']:5.2f} CPU ms/request (2 idle cores: ~{2000 / r['cpu_ms']:.0f}/s)  ({r['requests']} requests, {r['errors']} non-2xx/3xx{', ' + str(r['statuses']) if r['statuses'] else ''})")
     print(f"  free-access logins completed: {issued} tickets committed = {issued / args.duration:.1f} logins/s")
     print(f"  splash page weight: {weight} bytes (HTML + CSS + logo), target < 50000")
     print(f"  targets: splash >= 1000 req/s: {'met' if results['splash']['rps'] >= 1000 else 'NOT met'}; "
