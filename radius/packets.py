@@ -185,7 +185,7 @@ def _values(pkt: pyrad_packet.Packet, name: str) -> list:
 
 
 def _text(pkt: pyrad_packet.Packet, name: str, limit: int) -> str | None:
-    """First value as text without NUL characters (no database text column can hold them)."""
+    """A text attribute as stored: NUL characters removed (PostgreSQL text cannot hold them), cut to `limit`."""
     values = _values(pkt, name)
     if not values:
         return None

@@ -17,13 +17,15 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import select
 
 from hotspot.clock import utcnow
+from hotspot.models import AuthEvent
 from radius import packets
 from tests.conftest import fresh_database_url
 from tests.fuzz.hostile_packets import SECRET, datagram
 from tests.fuzz.rig import Rig
-from tests.radius_packets import DICTIONARY
+from tests.radius_packets import DICTIONARY, access_request
 
 TOTAL = int(os.environ.get("HOTSPOT_FUZZ_EXAMPLES", "20000"))
 SOURCES = ("127.0.0.1", "127.0.0.4", "127.0.0.9")
@@ -85,3 +87,13 @@ def test_handler_survives_hostile_datagrams_and_keeps_serving(rig, port):
     assert rig.canary_stored() == (1, rig.canary_time)
     assert rig.journal.depth == 0
 
+
+
+def test_nul_characters_in_text_attributes_do_not_reach_the_database(rig):
+    """Found by the fuzzing above on PostgreSQL: a NUL in Calling-Station-Id failed the whole AuthEvent batch."""
+    raw = access_request(SECRET, "t-nul\x00", "pw", Calling_Station_Id="AA-BB-CC-00-00\x0001", identifier=5)
+    rig.feed([(raw, "127.0.0.1", 4000)], "auth")
+    with rig.engine.connect() as conn:
+        stored = conn.execute(select(AuthEvent.calling_station_id, AuthEvent.reason)
+                              .where(AuthEvent.username == "t-nul")).all()
+    assert [tuple(row) for row in stored] == [("AA:BB:CC:00:00:01", "unknown_user")]
