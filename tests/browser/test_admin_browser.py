@@ -17,13 +17,11 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from tests.admin_data import add_ap, add_session, add_usage
 from tests.conftest import ADMIN_PASSWORD
-from tests.helpers import PROJECT_ROOT, free_port
+from tests.browser.conftest import ARTIFACTS
+from tests.helpers import free_port
 from tests.integration.test_coa import SECRET, RouterListener
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
 
 
 @pytest.fixture
@@ -42,18 +40,12 @@ def served(app):
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-            yield context.new_page()
-            context.close()
-        finally:
-            browser.close()
+def browser_page(browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def test_admin_console_in_chromium(served, browser_page, db, settings, tmp_path):

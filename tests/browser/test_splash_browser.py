@@ -14,14 +14,12 @@ from sqlalchemy import select
 
 from hotspot.models import LoginTicket
 from hotspot.simulate import RouterConfig, mikrotik_redirect
-from tests.helpers import PROJECT_ROOT, free_port
+from tests.browser.conftest import ARTIFACTS
+from tests.helpers import free_port
 from tests.servers import portal_server
 from tests.splash_support import add_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
 CHAP_ID, CHALLENGE = b"\x2a", bytes(range(16))
 
 
@@ -63,19 +61,6 @@ def deployment(settings, db, tmp_path):
     add_city(db, settings)
     with MikrotikLogin() as router, portal_server(settings, tmp_path / "portal.log", workers=1) as url:
         yield url, router
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def splash_url(portal: str, router: MikrotikLogin, mac: str) -> str:
