@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
@@ -44,8 +44,6 @@ def parse_time(value: str | None) -> datetime | None:
     """ISO 8601 from a person or a URL; a time without offset is taken as UTC."""
     if value is None or value == "":
         return None
-    from datetime import timezone
-
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
