@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -25,6 +26,9 @@ from hotspot.settings import Settings, SettingsError, load_settings
 log = logging.getLogger("radius.daemon")
 LOCK_WAIT_MS = 2000
 RESTART_DELAY = 1.0
+# A thread woken by a datagram waits for the GIL at most this long (CPython's default is 5 ms,
+# which would put up to 5 ms on every Access-Request that arrives while a batch is being decided).
+GIL_SWITCH_SECONDS = 0.0005
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -48,14 +52,20 @@ def _postgresql_bounded_wait(dbapi_connection, _record) -> None:
 
 
 def worker_engine(settings: Settings):
-    """The database engine of one worker process (created after the fork), with bounded lock waits."""
-    engine = make_engine(settings, pool_size=8, max_overflow=4)
+    """The database engine of one worker process (created after the fork), with bounded lock waits.
+
+    No pre-ping: it would cost a round trip per batch. A connection the database
+    dropped fails its batch instead (accounting is journalled, Access-Requests
+    go unanswered and the NAS retries) and the pool reconnects.
+    """
+    engine = make_engine(settings, pool_size=8, max_overflow=4, pool_pre_ping=False)
     event.listen(engine, "connect", _sqlite_bounded_wait if is_sqlite(engine) else _postgresql_bounded_wait)
     return engine
 
 
-def run_worker(settings: Settings, index: int) -> int:
+def run_worker(settings: Settings, index: int, workers: int = 1) -> int:
     """One worker: sockets, handler, batcher; returns when SIGTERM has been honoured."""
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     from radius.authlog import AuthLog
     from radius.batcher import Batcher
     from radius.enforcement import QuotaEnforcer
@@ -65,6 +75,7 @@ def run_worker(settings: Settings, index: int) -> int:
     from radius.journal import Journal
     from radius.metrics import Metrics
     from radius.server import Server, bind_udp
+    from radius.spread import spread_by_identifier
 
     engine = worker_engine(settings)
     box = SecretBox(settings.secret_key)
@@ -73,9 +84,11 @@ def run_worker(settings: Settings, index: int) -> int:
     metrics = Metrics()
     auth_log = AuthLog(engine)
     handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone,
-                      auth_log.submit)
-    server = Server(handler, bind_udp(settings.radius_bind, settings.radius_auth_port),
-                    bind_udp(settings.radius_bind, settings.radius_acct_port))
+                      auth_log.submit, plans_reload_seconds=settings.radius_client_reload_seconds)
+    sockets = [bind_udp(settings.radius_bind, port) for port in (settings.radius_auth_port, settings.radius_acct_port)]
+    for sock in sockets:
+        spread_by_identifier(sock, workers)
+    server = Server(handler, *sockets)
     journal = Journal(settings.journal_dir, index)
     enforcer = QuotaEnforcer(settings, engine, box, metrics)
     batcher = Batcher(engine, journal, metrics, batch_max=settings.radius_batch_max,
@@ -98,12 +111,12 @@ def run_worker(settings: Settings, index: int) -> int:
     return 0
 
 
-def _fork_worker(settings: Settings, index: int) -> int:
+def _fork_worker(settings: Settings, index: int, workers: int) -> int:
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            code = run_worker(settings, index)
+            code = run_worker(settings, index, workers)
         except Exception:
             log.exception("radius_worker_failed worker=%d", index)
         finally:
@@ -119,7 +132,7 @@ def supervise(settings: Settings, workers: int) -> int:
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
-    children = {_fork_worker(settings, index): index for index in range(workers)}
+    children = {_fork_worker(settings, index, workers): index for index in range(workers)}
     metrics.serve_multiprocess(settings.radius_metrics_port)
     log.info("radius_started workers=%d metrics=127.0.0.1:%d", workers, settings.radius_metrics_port)
     while not stopping.is_set() and children:
@@ -135,7 +148,7 @@ def supervise(settings: Settings, workers: int) -> int:
         if not stopping.is_set():
             log.error("radius_worker_died worker=%d status=%d; restarting", index, status)
             time.sleep(RESTART_DELAY)
-            children[_fork_worker(settings, index)] = index
+            children[_fork_worker(settings, index, workers)] = index
     for pid in children:
         os.kill(pid, signal.SIGTERM)
     for pid in list(children):

@@ -18,8 +18,7 @@ from pyrad.dictionary import Dictionary
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from hotspot.db import make_session_factory
-from radius import auth, packets
+from radius import auth, packets, store
 from radius.accounting import Arrival
 from radius.clients import Client, ClientTable
 from radius.dupcache import PENDING, DuplicateCache
@@ -61,8 +60,11 @@ class Handler:
     """Turns datagrams into jobs and authentication jobs into replies."""
 
     def __init__(self, engine: Engine, clients: ClientTable, dictionary: Dictionary, metrics: Metrics,
-                 timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None):
-        self.sessions = make_session_factory(engine)
+                 timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None,
+                 plans_reload_seconds: float = 0.0):
+        self.engine = engine
+        self.plans_reload_seconds = plans_reload_seconds
+        self._plans: tuple[float, dict] = (float("-inf"), {})
         self.clients = clients
         self.dictionary = dictionary
         self.metrics = metrics
@@ -122,18 +124,36 @@ class Handler:
         self.duplicates.answer(key, data)
         return Reply(data)
 
-    def authenticate(self, job: AuthJob, now: datetime) -> Reply | Drop:
-        """Decide an Access-Request against the database; no answer if the database is unreachable."""
-        nas_id = job.client.nas_id
-        seen = time.monotonic() - self._nas_seen.get(nas_id, float("-inf")) >= NAS_SEEN_EVERY
+    def authenticate(self, jobs: list[AuthJob], now: datetime) -> list[Reply | Drop]:
+        """Decide a batch of Access-Requests in one transaction; no answers if the database is unreachable."""
+        due = self._nas_due(jobs)
         try:
-            with self.sessions() as db:
-                decision = auth.authenticate(db, job.request, nas_id, now, self.timezone, nas_seen=seen)
+            with self.engine.begin() as conn:
+                decisions = auth.decide_batch(conn, [job.request for job in jobs], now, self.timezone,
+                                              self._current_plans(conn))
+                store.touch_nas(conn, due, now)
         except DBAPIError as exc:
-            return self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
-        self.auth_events(auth.event(job.request, decision, nas_id, now))
-        if seen:
-            self._nas_seen[nas_id] = time.monotonic()
+            return [self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
+                    for job in jobs]
+        self._nas_seen.update(dict.fromkeys(due, time.monotonic()))
+        return [self._reply(job, decision, now) for job, decision in zip(jobs, decisions)]
+
+    def _current_plans(self, conn) -> dict:
+        """The plans, reloaded when older than `plans_reload_seconds` (an admin's change shows within that)."""
+        loaded_at, plans = self._plans
+        if time.monotonic() - loaded_at >= self.plans_reload_seconds:
+            plans = auth.load_plans(conn)
+            self._plans = (time.monotonic(), plans)
+        return plans
+
+    def _nas_due(self, jobs: list[AuthJob]) -> set[int]:
+        """The NAS whose last_seen_at is older than NAS_SEEN_EVERY: noted in the same transaction."""
+        now = time.monotonic()
+        return {job.client.nas_id for job in jobs
+                if now - self._nas_seen.get(job.client.nas_id, float("-inf")) >= NAS_SEEN_EVERY}
+
+    def _reply(self, job: AuthJob, decision: auth.Decision, now: datetime) -> Reply:
+        self.auth_events(auth.event(job.request, decision, job.client.nas_id, now))
         if decision.accepted:
             self.metrics.accepts.inc()
             data = packets.access_accept(job.packet, job.client.vendor, decision.grant)

@@ -1,16 +1,19 @@
 """Moves bytes: the two UDP sockets, one receiving thread each, and where each datagram goes.
 
-Authentication runs on a small thread pool so it never waits behind an
-accounting batch; accounting goes to the batcher thread, which answers after
-its commit. Sockets use SO_REUSEPORT so several worker processes share the ports.
+Authentication runs on its own threads so it never waits behind an accounting
+batch: each takes every Access-Request waiting (up to AUTH_BATCH_MAX) and
+decides them in one transaction, so a burst costs one commit, not one per
+request, while a lone request is decided at once. Accounting goes to the
+batcher thread, which answers after its commit. Sockets use SO_REUSEPORT so
+several worker processes share the ports.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from hotspot.clock import utcnow
 from radius.batcher import Batcher
@@ -19,6 +22,7 @@ from radius.handler import AcctJob, AuthJob, Drop, Handler, Reply
 log = logging.getLogger(__name__)
 RECEIVE_BUFFER = 65535
 POLL_SECONDS = 0.5
+AUTH_BATCH_MAX = 64
 
 
 def bind_udp(host: str, port: int) -> socket.socket:
@@ -36,12 +40,15 @@ class Server:
     """One worker's sockets and threads; `serve` returns once `stop` was set and the work in hand is answered."""
 
     def __init__(self, handler: Handler, auth_socket: socket.socket, acct_socket: socket.socket,
-                 auth_threads: int = 4):
+                 auth_threads: int = 2):
         self.handler = handler
         self.sockets = {"auth": auth_socket, "acct": acct_socket}
-        self.auth_pool = ThreadPoolExecutor(max_workers=auth_threads, thread_name_prefix="auth")
+        self.auth_queue: queue.Queue = queue.Queue()
+        self.auth_threads = [threading.Thread(target=self._authenticate, name=f"auth-{i}", daemon=True)
+                             for i in range(auth_threads)]
         self.batcher: Batcher | None = None
         self.stopping = threading.Event()
+        self.received_all = threading.Event()  # set once the receivers have stopped: auth drains, then ends
 
     def answer_accounting(self, job: AcctJob) -> None:
         """Called by the batcher once a packet is durable."""
@@ -57,15 +64,34 @@ class Server:
         except OSError as exc:
             log.warning("radius_send_failed destination=%s:%d error=%s", address[0], address[1], exc)
 
-    def _authenticate(self, job: AuthJob, address: tuple[str, int]) -> None:
-        try:
-            outcome = self.handler.authenticate(job, utcnow())
-        except Exception:  # a bug must cost one answer, never the worker
-            log.exception("radius_internal_error port=auth source=%s:%d", *address)
-            self.handler.drop("internal_error", address, key=job.key)
-            return
-        if isinstance(outcome, Reply):
-            self._send("auth", outcome.data, address)
+    def _take_auth_batch(self) -> list[AuthJob] | None:
+        """Every Access-Request waiting, at least one; None once stopping and the queue is empty."""
+        while True:
+            try:
+                batch = [self.auth_queue.get(timeout=POLL_SECONDS)]
+                break
+            except queue.Empty:
+                if self.received_all.is_set():
+                    return None
+        while len(batch) < AUTH_BATCH_MAX:
+            try:
+                batch.append(self.auth_queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _authenticate(self) -> None:
+        while (batch := self._take_auth_batch()) is not None:
+            try:
+                outcomes = self.handler.authenticate(batch, utcnow())
+            except Exception:  # a bug must cost these answers, never the worker
+                log.exception("radius_internal_error port=auth requests=%d", len(batch))
+                for job in batch:
+                    self.handler.drop("internal_error", (job.key[0], job.key[1]), key=job.key)
+                continue
+            for job, outcome in zip(batch, outcomes):
+                if isinstance(outcome, Reply):
+                    self._send("auth", outcome.data, (job.key[0], job.key[1]))
 
     def _dispatch(self, port: str, data: bytes, address: tuple[str, int]) -> None:
         try:
@@ -77,7 +103,7 @@ class Server:
         if isinstance(outcome, Reply):
             self._send(port, outcome.data, address)
         elif isinstance(outcome, AuthJob):
-            self.auth_pool.submit(self._authenticate, outcome, address)
+            self.auth_queue.put(outcome)
         elif isinstance(outcome, AcctJob):
             self.batcher.submit(outcome)
         elif not isinstance(outcome, Drop):
@@ -103,12 +129,14 @@ class Server:
         batcher.start()
         receivers = [threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}", daemon=True)
                      for port in self.sockets]
-        for thread in receivers:
+        for thread in receivers + self.auth_threads:
             thread.start()
         self.stopping.wait()
         for thread in receivers:
             thread.join()
-        self.auth_pool.shutdown(wait=True)
+        self.received_all.set()
+        for thread in self.auth_threads:
+            thread.join()
         batcher.stop()
         for sock in self.sockets.values():
             sock.close()

@@ -31,14 +31,15 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _insert(conn: Connection):
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+def insert_for(dialect: str):
+    """INSERT with ON CONFLICT for the dialect ("postgresql" or "sqlite")."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 @functools.lru_cache(maxsize=2)
 def _usage_upsert(dialect: str):
     """INSERT ... ON CONFLICT (nas_id, hour) DO UPDATE SET counter = counter + excluded.counter, built once."""
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(USAGE)
+    stmt = insert_for(dialect)(USAGE)
     return stmt.on_conflict_do_update(
         index_elements=[USAGE.c.nas_id, USAGE.c.hour],
         set_={c: USAGE.c[c] + stmt.excluded[c] for c in USAGE_COUNTERS},
@@ -72,7 +73,7 @@ def add_users(conn: Connection, seen: Iterable[tuple[int, datetime, str]]) -> Co
     rows = [{"nas_id": n, "hour": h, "username": u} for n, h, u in sorted(set(seen))]
     if not rows:
         return Counter()
-    stmt = _insert(conn)(USAGE_USERS).on_conflict_do_nothing().returning(USAGE_USERS.c.nas_id, USAGE_USERS.c.hour)
+    stmt = insert_for(conn.dialect.name)(USAGE_USERS).on_conflict_do_nothing().returning(USAGE_USERS.c.nas_id, USAGE_USERS.c.hour)
     inserted = conn.execute(stmt, rows).all()
     return Counter((nas_id, hour) for nas_id, hour in inserted)
 

@@ -8,10 +8,12 @@ the portal (the status page) both ask here, with the same `now`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hotspot.models import RadiusSession
@@ -30,21 +32,46 @@ class Subject:
         if sum(x is not None for x in (self.device_id, self.account_id, self.voucher_id)) != 1:
             raise ValueError("a quota subject is one device, one account or one voucher")
 
-    def condition(self):
+    @property
+    def kind(self) -> str:
+        """The RadiusSession column that names this subject."""
         if self.account_id is not None:
-            return RadiusSession.account_id == self.account_id
-        if self.voucher_id is not None:
-            return RadiusSession.voucher_id == self.voucher_id
-        return (RadiusSession.device_id == self.device_id) & RadiusSession.account_id.is_(None) & (
-            RadiusSession.voucher_id.is_(None))
+            return "account_id"
+        return "voucher_id" if self.voucher_id is not None else "device_id"
 
 
-def usage_today(db: Session, subject: Subject, now: datetime, tz: str) -> Usage:
+def usage_today(db: Session | Connection, subject: Subject, now: datetime, tz: str) -> Usage:
     """Seconds and octets of the subject's sessions that started since local midnight."""
-    seconds, octets = db.execute(
-        select(
-            func.coalesce(func.sum(RadiusSession.session_time), 0),
-            func.coalesce(func.sum(RadiusSession.input_octets + RadiusSession.output_octets), 0),
-        ).where(subject.condition(), RadiusSession.start_time >= day_start(now, tz))
-    ).one()
-    return Usage(seconds=int(seconds), octets=int(octets))
+    return usage_today_many(db, [subject], now, tz)[subject]
+
+
+@functools.lru_cache(maxsize=None)
+def _usage_statement(kind: str):
+    """Today's seconds and octets per subject of one kind, built once (kinds: the three Subject fields).
+
+    A free-access device counts only its own sessions, not those it had as a
+    citizen's device or with a voucher: those count against the account or voucher.
+    """
+    column = getattr(RadiusSession, kind)
+    conditions = [column.in_(bindparam("ids", expanding=True)), RadiusSession.start_time >= bindparam("since")]
+    if kind == "device_id":
+        conditions += [RadiusSession.account_id.is_(None), RadiusSession.voucher_id.is_(None)]
+    return select(
+        column,
+        func.coalesce(func.sum(RadiusSession.session_time), 0),
+        func.coalesce(func.sum(RadiusSession.input_octets + RadiusSession.output_octets), 0),
+    ).where(*conditions).group_by(column)
+
+
+def usage_today_many(db: Session | Connection, subjects: Iterable[Subject], now: datetime,
+                     tz: str) -> dict[Subject, Usage]:
+    """`usage_today` for many subjects at once: one grouped query per kind of subject."""
+    since = day_start(now, tz)
+    wanted = set(subjects)
+    usage = dict.fromkeys(wanted, Usage(seconds=0, octets=0))
+    for kind in ("device_id", "account_id", "voucher_id"):
+        ids = sorted({getattr(s, kind) for s in wanted if s.kind == kind})
+        if ids:
+            for subject_id, seconds, octets in db.execute(_usage_statement(kind), {"ids": ids, "since": since}):
+                usage[Subject(**{kind: subject_id})] = Usage(seconds=int(seconds), octets=int(octets))
+    return usage

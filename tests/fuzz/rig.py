@@ -80,14 +80,17 @@ class Rig:
     def feed(self, datagrams: list[tuple[bytes, str, int]], port: str) -> None:
         """Screen and process hostile datagrams, then prove a valid packet of each kind is still served."""
         now = utcnow()
-        jobs = []
+        jobs, auth_jobs = [], []
         for raw, source, source_port in datagrams:
             outcome = self.handler.screen(raw, (source, source_port), port, now)
             assert isinstance(outcome, (Drop, Reply, AuthJob, AcctJob))
             if isinstance(outcome, AuthJob):
-                assert isinstance(self.handler.authenticate(outcome, now), (Reply, Drop))
+                auth_jobs.append(outcome)
             elif isinstance(outcome, AcctJob):
                 jobs.append(outcome)
+        if auth_jobs:  # decided together, as the server decides whatever is queued
+            outcomes = self.handler.authenticate(auth_jobs, now)
+            assert len(outcomes) == len(auth_jobs) and all(isinstance(o, (Reply, Drop)) for o in outcomes)
         self.canary_time += 1
         canary = accounting_request(SECRET, "Interim-Update", "canary", "canary-user",
                                     identifier=self.canary_time % 256, Acct_Session_Time=self.canary_time)
@@ -106,7 +109,7 @@ class Rig:
         request = access_request(SECRET, VOUCHER.lower(), VOUCHER.lower(), signed=True, identifier=99)
         job = self.handler.screen(request, ("127.0.0.1", 3), "auth", utcnow())
         assert isinstance(job, AuthJob), job
-        reply = self.handler.authenticate(job, utcnow())
+        [reply] = self.handler.authenticate([job], utcnow())
         assert isinstance(reply, Reply)
         decoded = decode_reply(reply.data, SECRET, request)
         assert decoded.code == pyrad_packet.AccessAccept
