@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from pyrad import packet as pyrad_packet
+from pyrad import tools as pyrad_tools
 from pyrad.dictionary import Dictionary
 
 from hotspot.validation import is_mac, normalize_mac
@@ -178,8 +179,14 @@ def request_authenticator_valid(pkt: pyrad_packet.Packet) -> bool:
 
 
 def _values(pkt: pyrad_packet.Packet, name: str) -> list:
+    """The decoded values of a standard attribute: its code looked up once, only present values decoded."""
+    attribute = pkt.dict.attributes[name]
+    raw = OrderedDict.get(pkt, attribute.code)
+    if not raw:
+        return []
     try:
-        return pkt[name] if name in pkt else []
+        return [attribute.values.GetBackward(v) if attribute.values.HasBackward(v)
+                else pyrad_tools.DecodeAttr(attribute.type, v) for v in raw]
     except (struct.error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise MalformedPacket("bad_attribute_value", f"{name}: {exc}") from exc
 
