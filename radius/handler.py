@@ -160,7 +160,8 @@ class Handler:
         else:
             self.metrics.rejects.labels(decision.reason).inc()
             data = packets.access_reject(job.packet, decision.reply_message)
-        log.info("radius_auth nas=%s user=%s method=%s accepted=%s reason=%s", job.client.name,
+        # Debug only: every decision is already an AuthEvent row, which the admin console shows.
+        log.debug("radius_auth nas=%s user=%s method=%s accepted=%s reason=%s", job.client.name,
                  job.request.username, decision.method, decision.accepted, decision.reason)
         self.metrics.auth_latency.observe(time.perf_counter() - job.received)
         return self.answer(job.key, data)

@@ -68,13 +68,26 @@ def add_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[st
     conn.execute(_usage_upsert(conn.dialect.name), rows)
 
 
+@functools.lru_cache(maxsize=2)
+def _users_insert(dialect: str):
+    return insert_for(dialect)(USAGE_USERS).on_conflict_do_nothing().returning(USAGE_USERS.c.nas_id,
+                                                                                USAGE_USERS.c.hour)
+
+
+# Built once: a statement object that is reused skips SQLAlchemy's per-call cache-key work.
+LOAD_SESSIONS = (select(SESSIONS).where(SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
+                 .order_by(SESSIONS.c.unique_id).with_for_update())
+SESSION_COLUMNS = [c.name for c in SESSIONS.columns if c.name not in ("id", "unique_id")]
+UPDATE_SESSION = update(SESSIONS).where(SESSIONS.c.id == bindparam("b_id")).values(
+    {c: bindparam(f"b_{c}") for c in SESSION_COLUMNS})
+
+
 def add_users(conn: Connection, seen: Iterable[tuple[int, datetime, str]]) -> Counter:
     """Record users seen per (NAS, hour); returns how many were new per (NAS, hour)."""
     rows = [{"nas_id": n, "hour": h, "username": u} for n, h, u in sorted(set(seen))]
     if not rows:
         return Counter()
-    stmt = insert_for(conn.dialect.name)(USAGE_USERS).on_conflict_do_nothing().returning(USAGE_USERS.c.nas_id, USAGE_USERS.c.hour)
-    inserted = conn.execute(stmt, rows).all()
+    inserted = conn.execute(_users_insert(conn.dialect.name), rows).all()
     return Counter((nas_id, hour) for nas_id, hour in inserted)
 
 
@@ -83,8 +96,7 @@ def load_sessions(conn: Connection, unique_ids: Iterable[str]) -> dict[str, dict
     ids = sorted(set(unique_ids))
     if not ids:
         return {}
-    query = select(SESSIONS).where(SESSIONS.c.unique_id.in_(ids)).order_by(SESSIONS.c.unique_id).with_for_update()
-    return {row.unique_id: dict(row._mapping) for row in conn.execute(query)}
+    return {row.unique_id: dict(row._mapping) for row in conn.execute(LOAD_SESSIONS, {"ids": ids})}
 
 
 def insert_sessions(conn: Connection, rows: list[dict]) -> None:
@@ -96,11 +108,8 @@ def update_sessions(conn: Connection, rows: list[dict]) -> None:
     """Write back changed sessions by primary key (one executemany)."""
     if not rows:
         return
-    columns = [c for c in rows[0] if c not in ("id", "unique_id")]
-    stmt = update(SESSIONS).where(SESSIONS.c.id == bindparam("b_id")).values(
-        {c: bindparam(f"b_{c}") for c in columns})
-    conn.execute(stmt, [{f"b_{k}": v for k, v in row.items() if k != "unique_id"}
-                        for row in sorted(rows, key=lambda r: r["id"])])
+    conn.execute(UPDATE_SESSION, [{f"b_{k}": v for k, v in row.items() if k != "unique_id"}
+                                  for row in sorted(rows, key=lambda r: r["id"])])
 
 
 def close_nas_sessions(conn: Connection, nas_id: int, at: datetime, cause: str, keep: Iterable[str]) -> int:

@@ -136,3 +136,70 @@ def test_nas_last_seen_is_noted_when_asked(db, world):
     auth.authenticate(db, request("someone", "pw"), nas.id, NOW, TZ, nas_seen=True)
     db.expire_all()
     assert nas.last_seen_at == NOW
+
+
+def decide_together(db, requests, now=NOW):
+    """Decide several requests in one transaction, as the auth thread decides what is queued."""
+    decisions = auth.decide_batch(db.connection(), requests, now, TZ)
+    db.commit()
+    return decisions
+
+
+def test_a_batch_decides_each_credential_as_if_it_came_alone(db, world):
+    nas, free, event = world
+    device = touch_device(db, MAC, NOW)
+    db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
+    db.commit()
+    ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
+    decisions = decide_together(db, [
+        request(ticket.username, chap=ticket.secret),
+        request("ABCDEFGH23", "ABCDEFGH23", mac="aa-bb-cc-dd-ee-02"),
+        request("ABCDEFGH23", "wrong"),
+        request("aabbccddee01", ""),  # decided before the ticket login of the same batch is written
+        request("someone", "pw"),
+    ])
+    assert [(d.accepted, d.method, d.reason) for d in decisions] == [
+        (True, "ticket", "ok"), (True, "voucher", "ok"), (False, "voucher", "bad_password"),
+        (False, "mac", "no_mac_relogin"), (False, "unknown", "unknown_user")]
+    db.expire_all()
+    assert find_device(db, MAC).last_login_at == NOW
+    assert find_device(db, "AA:BB:CC:DD:EE:02").last_seen == NOW  # the voucher's phone is registered
+    assert db.scalar(select(Voucher)).expires_at == NOW + timedelta(days=3)
+
+
+def test_one_ticket_twice_in_a_batch_is_accepted_once(db, world):
+    nas, free, _ = world
+    ticket = issue_ticket(db, "free", free, NOW, 120, device=touch_device(db, MAC, NOW))
+    first, second = decide_together(db, [request(ticket.username, ticket.secret)] * 2)
+    assert (first.accepted, second.accepted, second.reason) == (True, False, "ticket_used")
+
+
+def test_a_voucher_shared_by_two_phones_in_one_batch_starts_once(db, world):
+    nas, _, event = world
+    db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
+    db.commit()
+    decisions = decide_together(db, [request("ABCDEFGH23", "ABCDEFGH23", mac=f"aa-bb-cc-dd-ee-0{i}")
+                                     for i in (1, 2)])
+    assert all(d.accepted for d in decisions)
+    voucher = db.scalar(select(Voucher))
+    assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
+
+
+def test_a_ticket_another_worker_claimed_meanwhile_is_not_claimed_again(db, world):
+    nas, free, _ = world
+    ticket = issue_ticket(db, "free", free, NOW, 120, device=touch_device(db, MAC, NOW))
+    assert auth._claim_tickets(db.connection(), [ticket.id], NOW) == {ticket.id}
+    assert auth._claim_tickets(db.connection(), [ticket.id], NOW) == set()
+
+
+def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
+    nas, free, event = world
+    phone_a, phone_b = touch_device(db, MAC, NOW), touch_device(db, "AA:BB:CC:DD:EE:02", NOW)
+    db.add(RadiusSession(unique_id="u1", nas_id=nas.id, acct_session_id="s1", username="x", device_id=phone_a.id,
+                         start_time=NOW - timedelta(minutes=50), update_time=NOW, session_time=3600,
+                         input_octets=0, output_octets=0, status="closed"))
+    db.commit()
+    tickets = [issue_ticket(db, "free", free, NOW, 120, device=d) for d in (phone_a, phone_b)]
+    used_up, fresh = decide_together(db, [request(t.username, t.secret) for t in tickets])
+    assert (used_up.accepted, used_up.reason) == (False, "quota_time")
+    assert (fresh.accepted, fresh.grant.session_timeout) == (True, 1800)
