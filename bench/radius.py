@@ -219,6 +219,7 @@ class RadclientRun:
     seconds: float = 0.0
     client_cpu: float = 0.0  # radclient's own user + system CPU seconds
     server_cpu: float = 0.0  # the server's processes and its PostgreSQL backends, CPU seconds
+    database_cpu: float = 0.0  # the PostgreSQL backends' part of server_cpu
 
     def add(self, other: "RadclientRun") -> None:
         self.sent += other.sent
@@ -228,6 +229,7 @@ class RadclientRun:
         self.seconds += other.seconds
         self.client_cpu += other.client_cpu
         self.server_cpu += other.server_cpu
+        self.database_cpu += other.database_cpu
 
     @property
     def answered(self) -> int:
@@ -469,26 +471,30 @@ class CpuMeter:
         self.server_pid, self.dbname = server_pid, dbname
         self.ticks = os.sysconf("SC_CLK_TCK")
 
-    def _pids(self) -> list[int]:
-        pids = process_tree(self.server_pid)
-        if self.dbname:
-            with _pg_admin() as conn:
-                pids += [row[0] for row in conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.dbname,))]
-        return pids
+    def _database_pids(self) -> list[int]:
+        if not self.dbname:
+            return []
+        with _pg_admin() as conn:
+            return [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                                   (self.dbname,))]
 
     def sample(self) -> dict[int, float]:
         usage = {}
-        for pid in self._pids():
+        database = self._database_pids()
+        for pid in process_tree(self.server_pid) + database:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            usage[pid] = (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
+            usage[("database" if pid in database else "server", pid)] = (
+                int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
         return usage
 
-    def since(self, before: dict[int, float]) -> float:
-        return sum(cpu - before.get(pid, 0.0) for pid, cpu in self.sample().items())
+    def charge(self, run: "RadclientRun", before: dict) -> None:
+        """Put the CPU used since `before` on the run: all of it, and the database backends' part."""
+        used = {key: cpu - before.get(key, 0.0) for key, cpu in self.sample().items()}
+        run.server_cpu = sum(used.values())
+        run.database_cpu = sum(cpu for (kind, _), cpu in used.items() if kind == "database")
 
 
 def rss_mb(pid: int) -> float:
@@ -546,14 +552,14 @@ def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sess
     auth_file = write_auth_file(credentials, directory)
     before = meter.sample()
     auth = run_radclient(auth_file, auth_port, "auth", args.parallel)
-    auth.server_cpu = meter.since(before)
+    meter.charge(auth, before)
     paced = paced_auth(auth_port, credentials, args.pace_rate, args.pace_seconds) if args.pace_seconds > 0 else None
     acct = RadclientRun()
     for phase in range(len(ACCT_PHASES)):
         path = write_acct_phase(sessions, phase, directory, int(time.time()))
         before = meter.sample()
         run = run_radclient(path, acct_port, "acct", args.parallel)
-        run.server_cpu = meter.since(before)
+        meter.charge(run, before)
         acct.add(run)
     return auth, paced, acct
 
@@ -761,6 +767,11 @@ def print_details(r: Result, args: argparse.Namespace) -> None:
           f"acct {r.acct.answered} answered, {r.acct.sent - r.acct.answered} lost of {r.acct.sent} "
           f"in {r.acct.seconds:.2f} s (radclient CPU: auth {r.auth.client_cpu:.2f} s, "
           f"acct {r.acct.client_cpu:.2f} s)")
+    for name, run in (("auth", r.auth), ("acct", r.acct)):
+        if run.answered:
+            print(f"  {name} CPU per packet: {run.cpu_ms_per_packet:.3f} ms = server processes "
+                  f"{1000 * (run.server_cpu - run.database_cpu) / run.answered:.3f} ms + PostgreSQL backends "
+                  f"{1000 * run.database_cpu / run.answered:.3f} ms")
     if r.paced:
         print(f"  paced auth at {r.paced.rate}/s for {args.pace_seconds:g} s: {r.paced.answered}/{r.paced.sent} "
               f"answered ({r.paced.accepted} accepted), p50 {r.paced.p50_ms:.2f} ms, "

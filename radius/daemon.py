@@ -12,7 +12,6 @@ import argparse
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,9 +25,6 @@ from hotspot.settings import Settings, SettingsError, load_settings
 log = logging.getLogger("radius.daemon")
 LOCK_WAIT_MS = 2000
 RESTART_DELAY = 1.0
-# A thread woken by a datagram waits for the GIL at most this long (CPython's default is 5 ms,
-# which would put up to 5 ms on every Access-Request that arrives while a batch is being decided).
-GIL_SWITCH_SECONDS = 0.0005
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -65,7 +61,6 @@ def worker_engine(settings: Settings):
 
 def run_worker(settings: Settings, index: int, workers: int = 1) -> int:
     """One worker: sockets, handler, batcher; returns when SIGTERM has been honoured."""
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     from radius.authlog import AuthLog
     from radius.batcher import Batcher
     from radius.enforcement import QuotaEnforcer

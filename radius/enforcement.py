@@ -3,7 +3,9 @@
 Runs on its own thread, off the packet path: the batcher hands over the
 sessions an Interim-Update left running, this thread asks `hotspot.policy`
 whether their quota subject is over, and sends one Disconnect-Request per
-session through `hotspot.coa`.
+session through `hotspot.coa`. It checks whatever is queued together (one
+usage query per kind of subject), since a busy city sends thousands of
+Interim-Updates a minute and almost none of them overrun.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from hotspot import coa, policy
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.db import make_session_factory
-from hotspot.models import Nas, Plan
-from hotspot.services.quota import Subject, usage_today
+from hotspot.models import Nas
+from hotspot.services.quota import Subject, usage_today_many
 from hotspot.settings import Settings
 from radius.accounting import Running
+from radius.auth import PLANS
 from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 10_000
+CHECK_BATCH = 500
 REMEMBERED = 100_000
 _STOP = object()
 
@@ -48,6 +52,7 @@ class QuotaEnforcer(threading.Thread):
     def __init__(self, settings: Settings, engine: Engine, box: SecretBox, metrics: Metrics):
         super().__init__(name="quota-enforcer", daemon=True)
         self.settings = settings
+        self.engine = engine
         self.sessions = make_session_factory(engine)
         self.box = box
         self.metrics = metrics
@@ -68,27 +73,42 @@ class QuotaEnforcer(threading.Thread):
         self.join(timeout=10)
 
     def run(self) -> None:
-        while (session := self.queue.get()) is not _STOP:
+        stopping = False
+        while not stopping:
+            batch = [self.queue.get()]
+            while len(batch) < CHECK_BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            stopping = _STOP in batch
+            sessions = [s for s in batch if s is not _STOP]
             try:
-                self.check(session)
+                for session in self.over_quota(sessions):
+                    self.disconnect(session)
             except DBAPIError as exc:
-                log.info("quota_check_postponed session=%s error=%s", session.acct_session_id,
-                         exc.__class__.__name__)
+                log.info("quota_check_postponed sessions=%d error=%s", len(sessions), exc.__class__.__name__)
 
-    def check(self, session: Running) -> None:
-        """Disconnect the session if its subject has used up today's quota."""
-        subject = subject_of(session)
-        if subject is None or session.unique_id in self.disconnected:
-            return
+    def over_quota(self, sessions: list[Running]) -> list[Running]:
+        """The sessions whose subject has used up today's quota (each session once)."""
+        subjects = {s.unique_id: (s, subject_of(s)) for s in sessions if s.unique_id not in self.disconnected}
+        subjects = {key: pair for key, pair in subjects.items() if pair[1] is not None}
+        if not subjects:
+            return []
         now = utcnow()
+        with self.engine.connect() as conn:
+            plans = {row.id: row for row in conn.execute(PLANS)}
+            usage = usage_today_many(conn, (subject for _, subject in subjects.values()), now,
+                                     self.settings.timezone)
+        return [session for session, subject in subjects.values() if session.plan_id in plans
+                and policy.over_quota(policy.Limits.from_plan(plans[session.plan_id]), usage[subject])]
+
+    def disconnect(self, session: Running) -> None:
+        """Send the Disconnect-Request for a session over quota, once."""
         with self.sessions() as db:
-            plan = db.get(Plan, session.plan_id)
             nas = db.get(Nas, session.nas_id)
-            if plan is None or nas is None:
-                return
-            limits = policy.Limits.from_plan(plan)
-            if not policy.over_quota(limits, usage_today(db, subject, now, self.settings.timezone)):
-                return
+        if nas is None:
+            return
         if len(self.disconnected) >= REMEMBERED:
             self.disconnected.clear()
         self.disconnected.add(session.unique_id)
