@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hotspot.models import AuthEvent
 from radius import store
-from radius.batcher import UNAVAILABLE
+from radius.handler import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 BATCH = 500

@@ -17,16 +17,15 @@ import time
 from typing import Callable
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from hotspot.clock import utcnow
 from radius import accounting, store
-from radius.handler import NAS_SEEN_EVERY, AcctJob
+from radius.handler import NAS_SEEN_EVERY, UNAVAILABLE, AcctJob
 from radius.journal import Journal
 from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = (OperationalError, InterfaceError)
 REPLAY_EVERY = 2.0
 SWEEP_EVERY = 30.0  # or the stale grace when shorter: a session is closed within its grace
 _STOP = object()

@@ -60,6 +60,7 @@ class ClientTable:
         self._box = box
         self._reload_seconds = reload_seconds
         self._clients: list[Client] = []
+        self._known: dict[str, Client] = {}  # address -> client, filled by lookups (strangers are not kept)
         self._loaded_at = float("-inf")
         self._lock = threading.Lock()
 
@@ -71,7 +72,7 @@ class ClientTable:
             log.warning("nas_reload_failed error=%s", exc.__class__.__name__)
             self._loaded_at = time.monotonic()
             return
-        self._clients = clients
+        self._clients, self._known = clients, {}
         self._loaded_at = time.monotonic()
 
     def lookup(self, address: str) -> Client | None:
@@ -80,12 +81,16 @@ class ClientTable:
             with self._lock:
                 if time.monotonic() - self._loaded_at >= self._reload_seconds:
                     self.refresh()
+        known = self._known.get(address)
+        if known is not None:
+            return known
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return None
         for client in self._clients:
             if ip.version == client.network.version and ip in client.network:
+                self._known[address] = client
                 return client
         return None
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 from pyrad.dictionary import Dictionary
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from radius import auth, packets, store
 from radius.accounting import Arrival
@@ -26,6 +26,7 @@ from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
 NAS_SEEN_EVERY = 60.0
+UNAVAILABLE = (OperationalError, InterfaceError)  # the database is away, as opposed to refusing a statement
 PACKET_TYPES = {packets.ACCESS_REQUEST: "access_request", packets.ACCOUNTING_REQUEST: "accounting_request",
                 packets.STATUS_SERVER: "status_server"}
 
@@ -132,9 +133,14 @@ class Handler:
                 decisions = auth.decide_batch(conn, [job.request for job in jobs], now, self.timezone,
                                               self._current_plans(conn))
                 store.touch_nas(conn, due, now)
-        except DBAPIError as exc:
+        except UNAVAILABLE as exc:
             return [self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
                     for job in jobs]
+        except DBAPIError as exc:
+            if len(jobs) > 1:  # one request the database refuses must not cost the others their answers
+                return [outcome for job in jobs for outcome in self.authenticate([job], now)]
+            return [self.drop(f"database_refused:{exc.__class__.__name__}", (jobs[0].key[0], jobs[0].key[1]),
+                              jobs[0].request.username, jobs[0].key)]
         self._nas_seen.update(dict.fromkeys(due, time.monotonic()))
         return [self._reply(job, decision, now) for job, decision in zip(jobs, decisions)]
 

@@ -6,6 +6,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from hotspot.crypto import SecretBox
+from hotspot.models import Plan, Voucher
 from hotspot.services.nas import NasSpec, add_nas
 from radius.accounting import Arrival
 from radius.clients import ClientTable
@@ -106,3 +107,32 @@ def test_journal_survives_a_torn_last_line_and_is_adopted_when_its_worker_is_gon
     assert adopted == [[arrival] * 3]
     assert not (tmp_path / "accounting-0.jsonl").exists()
     other.close()
+
+
+ACCESS_ACCEPT = 2
+REFUSED_MAC = "AA:BB:CC:DD:EE:66"
+REFUSE_DEVICE = {
+    "sqlite": [f"CREATE TRIGGER refuse_device BEFORE INSERT ON device WHEN NEW.mac = '{REFUSED_MAC}' "
+               "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"],
+    "postgresql": [
+        f"CREATE FUNCTION refuse_device() RETURNS trigger AS $$ BEGIN IF NEW.mac = '{REFUSED_MAC}' THEN "
+        "RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_device BEFORE INSERT ON device FOR EACH ROW EXECUTE FUNCTION refuse_device()"],
+}
+
+
+def test_a_request_the_database_refuses_costs_only_its_own_answer(handler, db, engine):
+    """A batch is one transaction; when a statement fails, its requests are decided one by one."""
+    plan = Plan(name="Acara", daily_minutes=240)
+    db.add_all([plan, *(Voucher(code=f"VOUCHER{i}", plan=plan, batch="b") for i in range(3))])
+    db.commit()
+    with engine.begin() as conn:
+        for statement in REFUSE_DEVICE[engine.dialect.name]:
+            conn.exec_driver_sql(statement)
+    macs = ["AA:BB:CC:DD:EE:01", REFUSED_MAC, "AA:BB:CC:DD:EE:03"]
+    jobs = [handler.screen(access_request(SECRET, f"VOUCHER{i}", f"VOUCHER{i}", identifier=i,
+                                          Calling_Station_Id=mac), ROUTER, "auth", NOW)
+            for i, mac in enumerate(macs)]
+    first, refused, third = handler.authenticate(jobs, NOW)
+    assert [first.data[0], third.data[0]] == [ACCESS_ACCEPT] * 2
+    assert isinstance(refused, Drop) and refused.reason.startswith("database_refused:")
