@@ -80,10 +80,9 @@ def run_worker(settings: Settings, index: int, workers: int = 1) -> int:
     auth_log = AuthLog(engine)
     handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone,
                       auth_log.submit, plans_reload_seconds=settings.radius_client_reload_seconds)
-    sockets = [bind_udp(settings.radius_bind, port) for port in (settings.radius_auth_port, settings.radius_acct_port)]
-    for sock in sockets:
-        spread_by_identifier(sock, workers)
-    server = Server(handler, *sockets)
+    auth_socket = bind_udp(settings.radius_bind, settings.radius_auth_port)
+    spread_by_identifier(auth_socket, workers)  # accounting stays by source: a router's rows on one worker
+    server = Server(handler, auth_socket, bind_udp(settings.radius_bind, settings.radius_acct_port))
     journal = Journal(settings.journal_dir, index)
     enforcer = QuotaEnforcer(settings, engine, box, metrics)
     batcher = Batcher(engine, journal, metrics, batch_max=settings.radius_batch_max,

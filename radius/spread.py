@@ -1,4 +1,4 @@
-"""Spread one NAS's packets over all worker processes by RADIUS Identifier.
+"""Spread one NAS's Access-Requests over all worker processes by RADIUS Identifier.
 
 SO_REUSEPORT alone picks a worker by hashing the source address and port, and
 a router (or radclient) sends everything from one socket: every packet lands
@@ -6,6 +6,11 @@ on the same worker while the others idle. A three-instruction classic BPF
 program attached to the port's reuseport group picks worker
 `Identifier mod N` instead. A retransmission carries the same Identifier, so it
 still reaches the worker whose duplicate cache knows it.
+
+Only the authentication port is spread. Accounting keeps the hash: a router's
+sessions and hourly roll-ups then stay on one worker, and two workers never
+wait for each other's row locks (measured: spreading accounting cost a third
+more CPU per packet for no more packets/s).
 """
 
 from __future__ import annotations
