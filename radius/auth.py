@@ -134,7 +134,10 @@ def load_rows(conn: Connection, requests: list[AuthRequest], plans: dict[int, ob
     account_ids = sorted({t.account_id for t in tickets.values() if t.account_id}
                          | {d.account_id for d in devices if d.account_id})
     accounts = _by(conn.execute(ACCOUNTS, {"ids": account_ids}), "id") if account_ids else {}
-    return Rows(plans=load_plans(conn) if plans is None else plans, tickets=tickets, vouchers=_by(vouchers, "code"),
+    named = {row.plan_id for row in [*tickets.values(), *vouchers, *devices] if row.plan_id is not None}
+    if plans is None or not named <= plans.keys():  # a plan newer than the server's copy
+        plans = load_plans(conn)
+    return Rows(plans=plans, tickets=tickets, vouchers=_by(vouchers, "code"),
                 voucher_ids=_by(vouchers, "id"), devices=_by(devices, "mac"), device_ids=_by(devices, "id"),
                 accounts=accounts)
 

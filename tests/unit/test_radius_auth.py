@@ -203,3 +203,13 @@ def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
     used_up, fresh = decide_together(db, [request(t.username, t.secret) for t in tickets])
     assert (used_up.accepted, used_up.reason) == (False, "quota_time")
     assert (fresh.accepted, fresh.grant.session_timeout) == (True, 1800)
+
+
+def test_a_plan_newer_than_the_servers_copy_is_read_when_a_voucher_names_it(db, world):
+    nas, free, _ = world
+    known = auth.load_plans(db.connection())
+    late = Plan(name="Konser", daily_minutes=120)
+    db.add_all([late, Voucher(code="LATEPLAN22", plan=late, batch="b")])
+    db.commit()
+    [decision] = auth.decide_batch(db.connection(), [request("LATEPLAN22", "LATEPLAN22")], NOW, TZ, known)
+    assert (decision.accepted, decision.grant.session_timeout) == (True, 120 * 60)
