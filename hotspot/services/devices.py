@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,14 +16,6 @@ from hotspot.validation import normalize_mac
 
 def find_device(db: Session, mac: str) -> Device | None:
     return db.scalar(select(Device).where(Device.mac == normalize_mac(mac)))
-
-
-_STANDING = select(Device.id, Device.blocked).where(Device.mac == bindparam("mac"))
-
-
-def device_standing(db: Session, mac: str) -> Row | None:
-    """The device's `id` and `blocked` (no ORM object: the free login reads this before it writes anything)."""
-    return db.execute(_STANDING, {"mac": normalize_mac(mac)}).first()
 
 
 @functools.lru_cache(maxsize=2)

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotspot.models import Account, LoginTicket, Plan, RadiusSession
-from hotspot.policy import Allowance, Limits, Usage, allowance
+from hotspot.policy import Allowance, Limits, allowance
 from hotspot.services.attribution import AccessPoint
-from hotspot.services.devices import device_standing, record_device, touch_device
+from hotspot.services.devices import record_device, touch_device
 from hotspot.services.plans import free_access_plan
-from hotspot.services.quota import Subject, usage_today
+from hotspot.services.quota import Subject, device_usage_today, usage_today
 from hotspot.services.tickets import insert_ticket, issue_ticket, new_ticket
 from hotspot.services.vouchers import find_voucher
 from hotspot.validation import ValidationError
@@ -115,10 +115,9 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint
         raise Refused("no_mac")
     if plan is None or not plan.active:
         raise Refused("plan_inactive")
-    known = device_standing(db, mac)
+    known, used = device_usage_today(db, mac, now, tz)
     if known is not None and known.blocked:
         raise Refused("blocked")
-    used = usage_today(db, Subject(device_id=known.id), now, tz) if known is not None else Usage()
     left = allowance(Limits.from_plan(plan), used, now, tz)
     if not left.allowed:
         raise Refused(left.reason, left.resets_at)
