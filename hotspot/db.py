@@ -42,7 +42,7 @@ def make_engine(settings: Settings, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def insert_or_update(dialect: str):
+def insert_for(dialect: str):
     """The dialect's INSERT, which speaks ON CONFLICT ... DO UPDATE (SQLite and PostgreSQL alike)."""
     return (postgresql if dialect == "postgresql" else sqlite).insert
 

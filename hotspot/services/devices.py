@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotspot.db import insert_or_update
+from hotspot.db import insert_for
 from hotspot.models import Device
 from hotspot.validation import normalize_mac
 
@@ -21,7 +21,7 @@ def find_device(db: Session, mac: str) -> Device | None:
 @functools.lru_cache(maxsize=2)
 def _record(dialect: str):
     """INSERT ... ON CONFLICT (mac) DO UPDATE SET last_seen, built once per dialect."""
-    stmt = insert_or_update(dialect)(Device.__table__).values(
+    stmt = insert_for(dialect)(Device.__table__).values(
         mac=bindparam("mac"), first_seen=bindparam("now"), last_seen=bindparam("now"))
     return stmt.on_conflict_do_update(index_elements=[Device.mac], set_={"last_seen": stmt.excluded.last_seen}
                                       ).returning(Device.id)
