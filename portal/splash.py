@@ -51,6 +51,7 @@ def free_plan() -> Plan | None:
     """The click-through plan as this worker last read it (at most a few seconds ago); detached, read-only."""
     return current_app.extensions["free_plan"].get()
 
+
 GATEWAY, NAS, LOGIN, PENDING = "gateway", "nas", "login", "pending"
 
 
