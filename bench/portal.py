@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import os
 import re
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -192,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=30)
     backend = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
-    print(f"portal under gunicorn: {args.workers} workers x 4 threads, {backend}, rate limits in "
+    threads = runpy.run_path(str(ROOT / "config/gunicorn.conf.py"))["threads"]
+    print(f"portal under gunicorn: {args.workers} workers x {threads} threads, {backend}, rate limits in "
           f"{args.ratelimit_storage.split(':')[0]}, wrk -t2 -c{args.connections} -d{args.duration}s, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     peer = results["healthz"]["rps"]

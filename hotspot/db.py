@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +40,11 @@ def make_engine(settings: Settings, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def insert_for(dialect: str):
+    """The dialect's INSERT, which speaks ON CONFLICT ... DO UPDATE (SQLite and PostgreSQL alike)."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

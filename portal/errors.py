@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import math
+import time
+
+from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from portal.extensions import limiter
 
 
 def _message(code: int) -> str:
@@ -27,7 +32,18 @@ def handle_http_error(error: HTTPException):
     detail = getattr(error, "portal_detail", None)
     if isinstance(error, CSRFError):
         detail = _("Halaman ini sudah kedaluwarsa. Muat ulang halaman lalu coba lagi.")
-    return render_template("errors/error.html", code=code, message=detail or _message(code)), code
+    response = make_response(render_template("errors/error.html", code=code, message=detail or _message(code)), code)
+    if code == 429:
+        retry_after(response)
+    return response
+
+
+def retry_after(response) -> None:
+    """Retry-After on a 429: seconds until the breached limit's window ends (read from the limiter's storage
+    here only, not on every limited request)."""
+    breached = limiter.current_limit
+    if breached is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(breached.window.reset_time - time.time())))
 
 
 def init_app(app: Flask) -> None:

@@ -43,7 +43,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     state = PortalState(settings, engine, scoped_session(make_session_factory(engine)), SecretBox(settings.secret_key))
     app.extensions["hotspot"] = state
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_url)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-* headers on every limited POST: a phone's browser ignores them, and they cost two more
+    # Redis round trips per login (the window's state is read again after the hit). A 429 still says when
+    # to retry (errors.retry_after).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

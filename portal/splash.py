@@ -21,10 +21,12 @@ from werkzeug.exceptions import BadRequest
 from hotspot import gateways
 from hotspot.clock import utcnow
 from hotspot.gateways import GatewayHandoff, HandoffError
-from hotspot.models import Nas
-from hotspot.services import citizens, logins
 from hotspot.db import make_session_factory
+from hotspot.models import Plan
+from hotspot.services import citizens, logins
 from hotspot.services.attribution import AccessPoint, AccessPoints
+from hotspot.services.plans import free_access_plan
+from hotspot.services.reloading import Reloading
 from hotspot.sms import SmsError, make_sender
 from portal import extensions
 from portal.extensions import limiter
@@ -34,14 +36,21 @@ bp = Blueprint("splash", __name__)
 
 
 @bp.record_once
-def _keep_access_points(setup) -> None:
+def _keep_access_points_and_free_plan(setup) -> None:
     state = setup.app.extensions["hotspot"]
-    setup.app.extensions["access_points"] = AccessPoints(make_session_factory(state.engine),
-                                                         state.settings.radius_client_reload_seconds)
+    factory, ttl = make_session_factory(state.engine), state.settings.radius_client_reload_seconds
+    setup.app.extensions["access_points"] = AccessPoints(factory, ttl)
+    setup.app.extensions["free_plan"] = Reloading(factory, free_access_plan, ttl)
 
 
 def access_points() -> AccessPoints:
     return current_app.extensions["access_points"]
+
+
+def free_plan() -> Plan | None:
+    """The click-through plan as this worker last read it (at most a few seconds ago); detached, read-only."""
+    return current_app.extensions["free_plan"].get()
+
 
 GATEWAY, NAS, LOGIN, PENDING = "gateway", "nas", "login", "pending"
 
@@ -222,7 +231,7 @@ def _login(kind: str, grant):
     handoff, nas = _require_gateway()
     settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
-        granted = grant(db, handoff.mac, db.get(Nas, nas.id), now, settings.timezone, settings.login_ticket_seconds)
+        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds)
     except logins.Refused as exc:
         status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400
         return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status)
@@ -234,7 +243,7 @@ def _login(kind: str, grant):
 @per_mac
 def login_free():
     """Way in 1: accept the terms, one tap."""
-    return _login("free", logins.grant_free)
+    return _login("free", lambda db, *rest: logins.grant_free(db, free_plan(), *rest))
 
 
 @bp.post("/login/account")

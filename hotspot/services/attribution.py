@@ -10,8 +10,6 @@ points in memory and re-reads it every few seconds, like the RADIUS server does.
 from __future__ import annotations
 
 import ipaddress
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.gateways import GatewayHandoff
 from hotspot.models import Nas
+from hotspot.services.reloading import Reloading
 
 
 @dataclass(frozen=True)
@@ -62,24 +61,18 @@ def find_access_point(points: list[AccessPoint], handoff: GatewayHandoff) -> Acc
     return next((p for p in points if p.covers(address)), None)
 
 
+def active_access_points(db: Session) -> list[AccessPoint]:
+    return [AccessPoint.of(nas) for nas in db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.id))]
+
+
 class AccessPoints:
     """The active access points of one worker, re-read from the database at most every `ttl` seconds."""
 
     def __init__(self, session_factory: sessionmaker[Session], ttl: float):
-        self._session_factory = session_factory
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._points: list[AccessPoint] = []
-        self._loaded_at: float | None = None
+        self._points = Reloading(session_factory, active_access_points, ttl)
 
     def all(self) -> list[AccessPoint]:
-        with self._lock:
-            if self._loaded_at is None or time.monotonic() - self._loaded_at >= self._ttl:
-                with self._session_factory() as db:
-                    self._points = [AccessPoint.of(nas) for nas in
-                                    db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.id))]
-                self._loaded_at = time.monotonic()
-            return self._points
+        return self._points.get()
 
     def find(self, handoff: GatewayHandoff) -> AccessPoint | None:
         return find_access_point(self.all(), handoff)

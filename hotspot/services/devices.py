@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotspot.db import insert_for
 from hotspot.models import Device
 from hotspot.validation import normalize_mac
 
 
 def find_device(db: Session, mac: str) -> Device | None:
     return db.scalar(select(Device).where(Device.mac == normalize_mac(mac)))
+
+
+@functools.lru_cache(maxsize=2)
+def _record(dialect: str):
+    """INSERT ... ON CONFLICT (mac) DO UPDATE SET last_seen, built once per dialect."""
+    stmt = insert_for(dialect)(Device.__table__).values(
+        mac=bindparam("mac"), first_seen=bindparam("now"), last_seen=bindparam("now"))
+    return stmt.on_conflict_do_update(index_elements=[Device.mac], set_={"last_seen": stmt.excluded.last_seen}
+                                      ).returning(Device.id)
+
+
+def record_device(db: Session, mac: str, now: datetime) -> int:
+    """Mark the device seen now, creating it if new, in one statement (INSERT ... ON CONFLICT); its id.
+
+    One statement cannot lose the race of two first logins of the same phone (a double tap, two
+    workers), and it keeps the free login's write short. Not committed."""
+    stmt = _record(db.get_bind().dialect.name)
+    return db.execute(stmt, {"mac": normalize_mac(mac), "now": now}).scalar_one()
 
 
 def touch_device(db: Session, mac: str, now: datetime) -> Device:

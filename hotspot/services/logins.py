@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotspot.models import Account, LoginTicket, Nas, Plan, RadiusSession
+from hotspot.models import Account, LoginTicket, Plan, RadiusSession
 from hotspot.policy import Allowance, Limits, allowance
-from hotspot.services.devices import touch_device
+from hotspot.services.attribution import AccessPoint
+from hotspot.services.devices import record_device, touch_device
 from hotspot.services.plans import free_access_plan
-from hotspot.services.quota import Subject, usage_today
-from hotspot.services.tickets import issue_ticket
+from hotspot.services.quota import Subject, device_usage_today, usage_today
+from hotspot.services.tickets import insert_ticket, issue_ticket, new_ticket
 from hotspot.services.vouchers import find_voucher
 from hotspot.validation import ValidationError
 
@@ -82,7 +83,7 @@ def what_is_left(db: Session, standing: Standing, now: datetime, tz: str) -> All
     return allowance(Limits.from_plan(standing.plan), used, now, tz, standing.valid_until)
 
 
-def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: Nas | None,
+def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: AccessPoint | None,
            **owners) -> Grant:
     if not standing.plan.active:
         raise Refused("plan_inactive")
@@ -102,18 +103,32 @@ def _device(db: Session, mac: str | None, now: datetime):
     return device
 
 
-def grant_free(db: Session, mac: str | None, nas: Nas | None, now: datetime, tz: str, ttl: int) -> Grant:
-    """Click-through access: the free plan, counted per device (MAC) per day."""
+def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
+               ttl: int) -> Grant:
+    """Click-through access: the free plan (`free_access_plan`, which the portal keeps for a few seconds),
+    counted per device (MAC) per day.
+
+    The busiest way in, so it reads first (the device, today's usage) and then writes in one short
+    burst (device seen, ticket, one commit): SQLite's write lock, or the device's row lock on
+    PostgreSQL, is held for two statements instead of the whole login."""
     if mac is None:
         raise Refused("no_mac")
-    plan = free_access_plan(db)
-    if plan is None:
+    if plan is None or not plan.active:
         raise Refused("plan_inactive")
-    device = _device(db, mac, now)
-    return _grant(db, "free", Standing(Subject(device_id=device.id), plan), now, tz, ttl, nas, device=device)
+    known, used = device_usage_today(db, mac, now, tz)
+    if known is not None and known.blocked:
+        raise Refused("blocked")
+    left = allowance(Limits.from_plan(plan), used, now, tz)
+    if not left.allowed:
+        raise Refused(left.reason, left.resets_at)
+    ticket = new_ticket("free", plan.id, now, ttl, nas_id=nas.id if nas else None)
+    ticket.device_id = record_device(db, mac, now)
+    insert_ticket(db, ticket)
+    db.commit()
+    return Grant(ticket, Standing(Subject(device_id=ticket.device_id), plan), left)
 
 
-def grant_account(db: Session, account: Account, mac: str | None, nas: Nas | None, now: datetime, tz: str,
+def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
                   ttl: int) -> Grant:
     """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
     plan = account.plan or free_access_plan(db)
@@ -126,7 +141,7 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: Nas | Non
                   device=device, account=account)
 
 
-def grant_voucher(db: Session, code: str, mac: str | None, nas: Nas | None, now: datetime, tz: str,
+def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
                   ttl: int) -> Grant:
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it."""
     voucher = find_voucher(db, code) if code.strip() else None

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Row, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hotspot.models import RadiusSession
+from hotspot.models import Device, RadiusSession
 from hotspot.policy import Usage, day_start
+from hotspot.validation import normalize_mac
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ def usage_today(db: Session | Connection, subject: Subject, now: datetime, tz: s
     return usage_today_many(db, [subject], now, tz)[subject]
 
 
+_SINCE = RadiusSession.start_time >= bindparam("since")
+_DEVICE_ONLY = (RadiusSession.account_id.is_(None), RadiusSession.voucher_id.is_(None))
+_USED = (func.coalesce(func.sum(RadiusSession.session_time), 0),
+         func.coalesce(func.sum(RadiusSession.input_octets + RadiusSession.output_octets), 0))
+
+
 @functools.lru_cache(maxsize=None)
 def _usage_statement(kind: str):
     """Today's seconds and octets per subject of one kind, built once (kinds: the three Subject fields).
@@ -53,14 +60,10 @@ def _usage_statement(kind: str):
     citizen's device or with a voucher: those count against the account or voucher.
     """
     column = getattr(RadiusSession, kind)
-    conditions = [column.in_(bindparam("ids", expanding=True)), RadiusSession.start_time >= bindparam("since")]
+    conditions = [column.in_(bindparam("ids", expanding=True)), _SINCE]
     if kind == "device_id":
-        conditions += [RadiusSession.account_id.is_(None), RadiusSession.voucher_id.is_(None)]
-    return select(
-        column,
-        func.coalesce(func.sum(RadiusSession.session_time), 0),
-        func.coalesce(func.sum(RadiusSession.input_octets + RadiusSession.output_octets), 0),
-    ).where(*conditions).group_by(column)
+        conditions += _DEVICE_ONLY
+    return select(column, *_USED).where(*conditions).group_by(column)
 
 
 def usage_today_many(db: Session | Connection, subjects: Iterable[Subject], now: datetime,
@@ -75,3 +78,17 @@ def usage_today_many(db: Session | Connection, subjects: Iterable[Subject], now:
             for subject_id, seconds, octets in db.execute(_usage_statement(kind), {"ids": ids, "since": since}):
                 usage[Subject(**{kind: subject_id})] = Usage(seconds=int(seconds), octets=int(octets))
     return usage
+
+
+_DEVICE_USAGE = (select(Device.id, Device.blocked, *_USED).select_from(Device)
+                 .outerjoin(RadiusSession, and_(RadiusSession.device_id == Device.id, _SINCE, *_DEVICE_ONLY))
+                 .where(Device.mac == bindparam("mac")).group_by(Device.id, Device.blocked))
+
+
+def device_usage_today(db: Session, mac: str, now: datetime, tz: str) -> tuple[Row | None, Usage]:
+    """The device with this MAC (`id`, `blocked`; None when new) and what it used today, in one round trip:
+    the free login's only read."""
+    row = db.execute(_DEVICE_USAGE, {"mac": normalize_mac(mac), "since": day_start(now, tz)}).first()
+    if row is None:
+        return None, Usage()
+    return row, Usage(seconds=int(row[2]), octets=int(row[3]))

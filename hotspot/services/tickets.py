@@ -14,31 +14,50 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotspot.models import TICKET_KINDS, Account, Device, LoginTicket, Nas, Plan, Voucher
+from hotspot.services.attribution import AccessPoint
 
 TICKET_PREFIX = "t-"
 
 
-def issue_ticket(db: Session, kind: str, plan: Plan, now: datetime, ttl_seconds: int, *,
-                 nas: Nas | None = None, device: Device | None = None, account: Account | None = None,
-                 voucher: Voucher | None = None) -> LoginTicket:
-    """Create and commit a ticket for one login through one router."""
+def new_ticket(kind: str, plan_id: int, now: datetime, ttl_seconds: int, *, nas_id: int | None = None,
+               device_id: int | None = None, account_id: int | None = None,
+               voucher_id: int | None = None) -> LoginTicket:
+    """A fresh ticket (random name and secret), not yet added to any session."""
     if kind not in TICKET_KINDS:
         raise ValueError(f"unknown ticket kind {kind!r}")
-    ticket = LoginTicket(
+    return LoginTicket(
         username=TICKET_PREFIX + secrets.token_hex(8),
         secret=secrets.token_urlsafe(12),
         kind=kind,
-        plan_id=plan.id,
-        nas_id=nas.id if nas else None,
-        device_id=device.id if device else None,
-        account_id=account.id if account else None,
-        voucher_id=voucher.id if voucher else None,
+        plan_id=plan_id,
+        nas_id=nas_id,
+        device_id=device_id,
+        account_id=account_id,
+        voucher_id=voucher_id,
         created_at=now,
         expires_at=now + timedelta(seconds=ttl_seconds),
     )
+
+
+def issue_ticket(db: Session, kind: str, plan: Plan, now: datetime, ttl_seconds: int, *,
+                 nas: Nas | AccessPoint | None = None, device: Device | None = None, account: Account | None = None,
+                 voucher: Voucher | None = None) -> LoginTicket:
+    """Create and commit a ticket for one login through one router."""
+    ticket = new_ticket(kind, plan.id, now, ttl_seconds, nas_id=nas.id if nas else None,
+                        device_id=device.id if device else None, account_id=account.id if account else None,
+                        voucher_id=voucher.id if voucher else None)
     db.add(ticket)
     db.commit()
     return ticket
+
+
+_INSERT = LoginTicket.__table__.insert()
+_INSERTED = [column.key for column in LoginTicket.__table__.columns if column.key != "id"]
+
+
+def insert_ticket(db: Session, ticket: LoginTicket) -> None:
+    """Write a `new_ticket` with one plain INSERT, no commit (the free login's short write)."""
+    db.execute(_INSERT, {column: getattr(ticket, column) for column in _INSERTED})
 
 
 def find_ticket(db: Session, username: str) -> LoginTicket | None:

@@ -4,9 +4,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hotspot.models import Account, Nas, Plan, RadiusSession, Voucher
-from hotspot.services.devices import touch_device
-from hotspot.services.quota import Subject, usage_today
+from sqlalchemy import select
+
+from hotspot.models import Account, Device, Nas, Plan, RadiusSession, Voucher
+from hotspot.policy import Usage
+from hotspot.services.devices import record_device, touch_device
+from hotspot.services.quota import Subject, device_usage_today, usage_today
 from hotspot.services.tickets import find_ticket, issue_ticket, mark_used
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang; the day began 16:00 UTC yesterday
@@ -49,6 +52,18 @@ def test_usage_today_counts_only_the_subject_since_local_midnight(db, world):
     assert (citizen_usage.seconds, citizen_usage.octets) == (180, 24)
     voucher_usage = usage_today(db, Subject(voucher_id=voucher.id), NOW, tz)
     assert (voucher_usage.seconds, voucher_usage.octets) == (30, 6)
+    phone_row, phone_read_with_its_device = device_usage_today(db, "AA:BB:CC:DD:EE:01", NOW, tz)
+    assert (phone_row.id, phone_row.blocked, phone_read_with_its_device) == (phone.id, False, phone_usage)
+    assert device_usage_today(db, "aa:bb:cc:dd:ee:99", NOW, tz) == (None, Usage())
+
+
+def test_record_device_creates_once_and_refreshes_last_seen(db):
+    created = record_device(db, "02-00-00-00-00-aa", NOW - timedelta(hours=1))
+    again = record_device(db, "02:00:00:00:00:AA", NOW)
+    db.commit()
+    device = db.scalar(select(Device))
+    assert (again, device.id, device.mac) == (created, created, "02:00:00:00:00:AA")
+    assert (device.first_seen, device.last_seen, device.blocked) == (NOW - timedelta(hours=1), NOW, False)
 
 
 def test_subject_is_exactly_one_thing():

@@ -128,6 +128,7 @@ def test_rate_limit_per_mac_answers_429(settings, engine, db):
         assert codes == [400, 400, 400, 429]
         limited = post_way(client, page, "/login/voucher", code="NOPE")
         assert "Terlalu banyak percobaan" in limited.get_data(as_text=True)
+        assert 0 < int(limited.headers["Retry-After"]) <= 60
         other = app.test_client()
         assert post_way(other, other.get(mikrotik_url(mac="02:00:00:00:00:77")), "/login/voucher",
                         code="NOPE").status_code == 400
@@ -205,7 +206,8 @@ def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, eng
     try:
         client = app.test_client()
         page = client.get(mikrotik_url())
-        codes = [post_way(client, page, "/login/voucher", code="NOPE").status_code for _ in range(3)]
-        assert codes == [400, 400, 429]
+        answers = [post_way(client, page, "/login/voucher", code="NOPE") for _ in range(3)]
+        assert [answer.status_code for answer in answers] == [400, 400, 429]
+        assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
     finally:
         app.extensions["hotspot"].engine.dispose()
