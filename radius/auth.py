@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotspot import policy
+from hotspot.db import insert_for
 from hotspot.models import Account, Device, LoginTicket, Plan, Voucher
 from hotspot.services.quota import Subject, usage_today_many
 from hotspot.services.tickets import TICKET_PREFIX
@@ -258,7 +259,7 @@ def _grouped(pairs) -> dict:
 @functools.lru_cache(maxsize=2)
 def _device_upsert(dialect: str):
     """A device seen now: created, or its last_seen moved on; built once, so executemany reuses it."""
-    insert = store.insert_for(dialect)(Device.__table__)
+    insert = insert_for(dialect)(Device.__table__)
     return insert.on_conflict_do_update(index_elements=[Device.mac], set_={"last_seen": insert.excluded.last_seen})
 
 

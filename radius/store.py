@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
 from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from hotspot.db import insert_for
 from hotspot.models import Device, LoginTicket, Nas, Plan, RadiusSession, UsageHour, UsageHourUser, Voucher
 
 SESSIONS = RadiusSession.__table__
@@ -29,11 +29,6 @@ SHORTEST_INTERVAL = 60
 def hour_of(moment: datetime) -> datetime:
     """The UTC hour a moment falls in: the key of the hourly roll-up."""
     return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def insert_for(dialect: str):
-    """INSERT with ON CONFLICT for the dialect ("postgresql" or "sqlite")."""
-    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 @functools.lru_cache(maxsize=2)
