@@ -199,6 +199,7 @@ def test_webhook_sms_sender_posts_json_and_reports_failure():
 
 def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, engine, db):
     from portal import create_app
+    from portal.extensions import limiter
 
     add_city(db, settings)
     app = create_app(settings.with_overrides(ratelimit_storage_url=f"redis://127.0.0.1:{free_port()}",
@@ -211,3 +212,6 @@ def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, eng
         assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
     finally:
         app.extensions["hotspot"].engine.dispose()
+        # Flask-Limiter marks the storage dead on the Limiter object, which every app of the test run
+        # shares, and clears the mark only after a later backend check: clear it for the tests after this one.
+        limiter._storage_dead = False
