@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from hotspot.clock import utcnow
 from radius import accounting, store
-from radius.handler import NAS_SEEN_EVERY, UNAVAILABLE, AcctJob
+from radius.handler import UNAVAILABLE, AcctJob
 from radius.journal import Journal
 from radius.metrics import Metrics
 
@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 REPLAY_EVERY = 2.0
 SWEEP_EVERY = 30.0  # or the stale grace when shorter: a session is closed within its grace
 _STOP = object()
+
+
+def take_waiting(source: queue.Queue, batch: list, limit: int) -> list:
+    """Add what is already queued to `batch`, without waiting, up to `limit` items in all."""
+    while len(batch) < limit:
+        try:
+            batch.append(source.get_nowait())
+        except queue.Empty:
+            break
+    return batch
 
 
 class Batcher(threading.Thread):
@@ -48,7 +58,7 @@ class Batcher(threading.Thread):
         self.drop = drop
         self.watch = watch
         self.queue: queue.Queue = queue.Queue()
-        self._nas_seen: dict[int, float] = {}
+        self.liveness = store.NasLiveness()
         self._next_replay = 0.0
         self.sweep_every = min(SWEEP_EVERY, max(1, stale_grace))
         self._next_sweep = time.monotonic() + self.sweep_every
@@ -155,11 +165,10 @@ class Batcher(threading.Thread):
         self.metrics.journal_depth.set(self.journal.depth)
 
     def _touch_nas(self, conn, arrivals: list[accounting.Arrival]) -> None:
-        now = time.monotonic()
-        due = {a.nas_id for a in arrivals if now - self._nas_seen.get(a.nas_id, float("-inf")) >= NAS_SEEN_EVERY}
+        due = self.liveness.due(a.nas_id for a in arrivals)
         if due:
             store.touch_nas(conn, due, utcnow())
-            self._nas_seen.update(dict.fromkeys(due, now))
+            self.liveness.noted(due)
 
     def _replay_records(self, arrivals: list[accounting.Arrival]) -> bool:
         """Commit journal records in order; False (keep the journal) while the database is away."""

@@ -26,6 +26,7 @@ from hotspot.services.quota import Subject, usage_today_many
 from hotspot.settings import Settings
 from radius.accounting import Running
 from radius.auth import PLANS
+from radius.batcher import take_waiting
 from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,7 @@ class QuotaEnforcer(threading.Thread):
     def run(self) -> None:
         stopping = False
         while not stopping:
-            batch = [self.queue.get()]
-            while len(batch) < CHECK_BATCH:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
+            batch = take_waiting(self.queue, [self.queue.get()], CHECK_BATCH)
             stopping = _STOP in batch
             sessions = [s for s in batch if s is not _STOP]
             try:

@@ -18,6 +18,8 @@ from pyrad.dictionary import Dictionary
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from hotspot.db import make_session_factory
+from hotspot.services.reloading import Reloading
 from radius import auth, packets, store
 from radius.accounting import Arrival
 from radius.clients import Client, ClientTable
@@ -25,7 +27,6 @@ from radius.dupcache import PENDING, DuplicateCache
 from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
-NAS_SEEN_EVERY = 60.0
 UNAVAILABLE = (OperationalError, InterfaceError)  # the database is away, as opposed to refusing a statement
 PACKET_TYPES = {packets.ACCESS_REQUEST: "access_request", packets.ACCOUNTING_REQUEST: "accounting_request",
                 packets.STATUS_SERVER: "status_server"}
@@ -64,15 +65,15 @@ class Handler:
                  timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None,
                  plans_reload_seconds: float = 0.0):
         self.engine = engine
-        self.plans_reload_seconds = plans_reload_seconds
-        self._plans: tuple[float, dict] = (float("-inf"), {})
+        self.plans = Reloading(make_session_factory(engine), lambda db: auth.load_plans(db.connection()),
+                               plans_reload_seconds)
         self.clients = clients
         self.dictionary = dictionary
         self.metrics = metrics
         self.timezone = timezone
         self.auth_events = auth_events
         self.duplicates = duplicates or DuplicateCache()
-        self._nas_seen: dict[int, float] = {}
+        self.liveness = store.NasLiveness()
 
     def drop(self, reason: str, source: tuple[str, int], detail: str = "", key: tuple | None = None) -> Drop:
         """Count and log one dropped packet (one structured line), and forget it in the duplicate cache."""
@@ -127,11 +128,11 @@ class Handler:
 
     def authenticate(self, jobs: list[AuthJob], now: datetime) -> list[Reply | Drop]:
         """Decide a batch of Access-Requests in one transaction; no answers if the database is unreachable."""
-        due = self._nas_due(jobs)
+        due = self.liveness.due(job.client.nas_id for job in jobs)
         try:
             with self.engine.begin() as conn:
                 decisions = auth.decide_batch(conn, [job.request for job in jobs], now, self.timezone,
-                                              self._current_plans(conn))
+                                              self.plans.get())
                 store.touch_nas(conn, due, now)
         except UNAVAILABLE as exc:
             return [self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
@@ -141,22 +142,8 @@ class Handler:
                 return [outcome for job in jobs for outcome in self.authenticate([job], now)]
             return [self.drop(f"database_refused:{exc.__class__.__name__}", (jobs[0].key[0], jobs[0].key[1]),
                               jobs[0].request.username, jobs[0].key)]
-        self._nas_seen.update(dict.fromkeys(due, time.monotonic()))
+        self.liveness.noted(due)
         return [self._reply(job, decision, now) for job, decision in zip(jobs, decisions)]
-
-    def _current_plans(self, conn) -> dict:
-        """The plans, reloaded when older than `plans_reload_seconds` (an admin's change shows within that)."""
-        loaded_at, plans = self._plans
-        if time.monotonic() - loaded_at >= self.plans_reload_seconds:
-            plans = auth.load_plans(conn)
-            self._plans = (time.monotonic(), plans)
-        return plans
-
-    def _nas_due(self, jobs: list[AuthJob]) -> set[int]:
-        """The NAS whose last_seen_at is older than NAS_SEEN_EVERY: noted in the same transaction."""
-        now = time.monotonic()
-        return {job.client.nas_id for job in jobs
-                if now - self._nas_seen.get(job.client.nas_id, float("-inf")) >= NAS_SEEN_EVERY}
 
     def _reply(self, job: AuthJob, decision: auth.Decision, now: datetime) -> Reply:
         self.auth_events(auth.event(job.request, decision, job.client.nas_id, now))

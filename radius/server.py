@@ -18,7 +18,7 @@ import socket
 import threading
 
 from hotspot.clock import utcnow
-from radius.batcher import Batcher
+from radius.batcher import Batcher, take_waiting
 from radius.handler import AcctJob, AuthJob, Drop, Handler, Reply
 
 log = logging.getLogger(__name__)
@@ -68,17 +68,11 @@ class Server:
         """Every Access-Request waiting, at least one; None once stopping and the queue is empty."""
         while True:
             try:
-                batch = [self.auth_queue.get(timeout=POLL_SECONDS)]
-                break
+                first = self.auth_queue.get(timeout=POLL_SECONDS)
+                return take_waiting(self.auth_queue, [first], AUTH_BATCH_MAX)
             except queue.Empty:
                 if self.received_all.is_set():
                     return None
-        while len(batch) < AUTH_BATCH_MAX:
-            try:
-                batch.append(self.auth_queue.get_nowait())
-            except queue.Empty:
-                break
-        return batch
 
     def _authenticate(self) -> None:
         while (batch := self._take_auth_batch()) is not None:

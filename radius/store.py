@@ -9,6 +9,7 @@ PostgreSQL both speak.
 from __future__ import annotations
 
 import functools
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
@@ -24,6 +25,7 @@ USAGE_USERS = UsageHourUser.__table__
 USAGE_COUNTERS = ("sessions", "unique_users", "input_octets", "output_octets", "session_seconds",
                   "auth_accepts", "auth_rejects")
 SHORTEST_INTERVAL = 60
+NAS_SEEN_EVERY = 60.0
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -128,6 +130,20 @@ def sweep_stale(conn: Connection, now: datetime, grace: int, default_interval: i
         conn.execute(update(SESSIONS).where(SESSIONS.c.id.in_(stale), SESSIONS.c.status == "active").values(
             status="stale", stop_time=SESSIONS.c.update_time))
     return len(stale)
+
+
+class NasLiveness:
+    """Which NAS are due a `Nas.last_seen_at` update: at most one write per NAS every NAS_SEEN_EVERY seconds."""
+
+    def __init__(self):
+        self._noted: dict[int, float] = {}
+
+    def due(self, nas_ids: Iterable[int]) -> set[int]:
+        now = time.monotonic()
+        return {n for n in nas_ids if now - self._noted.get(n, float("-inf")) >= NAS_SEEN_EVERY}
+
+    def noted(self, nas_ids: Iterable[int]) -> None:
+        self._noted.update(dict.fromkeys(nas_ids, time.monotonic()))
 
 
 def touch_nas(conn: Connection, nas_ids: Iterable[int], now: datetime) -> None:
