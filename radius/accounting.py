@@ -16,10 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from hotspot.services.tickets import TICKET_PREFIX
-from hotspot.services.vouchers import normalize_code
-from hotspot.validation import is_mac, normalize_mac
-from radius import store
+from radius import attribution, store
 from radius.packets import AccountingRequest
 
 SESSION_EVENTS = ("Start", "Interim-Update", "Stop")
@@ -111,40 +108,6 @@ def merge(row: dict, request: AccountingRequest) -> dict[str, int]:
     return added
 
 
-def _links(conn: Connection, arrivals: list[Arrival]) -> dict[str, dict]:
-    """Who each new session's User-Name is: its ticket, voucher or device, and its plan."""
-    names = {a.request.username for a in arrivals}
-    macs = {normalize_mac(n) for n in names if is_mac(n)}
-    macs |= {a.request.calling_station_id for a in arrivals if a.request.calling_station_id
-             and is_mac(a.request.calling_station_id)}
-    tickets = store.find_tickets(conn, (n for n in names if n.startswith(TICKET_PREFIX)))
-    vouchers = store.find_vouchers(conn, (normalize_code(n) for n in names
-                                          if not n.startswith(TICKET_PREFIX) and not is_mac(n)))
-    devices = store.find_devices(conn, macs)
-    intervals = store.plan_intervals(conn) if tickets or vouchers or devices else {}
-    links = {}
-    for arrival in arrivals:
-        name, station = arrival.request.username, arrival.request.calling_station_id
-        device = devices.get(station or "", {})
-        if name in tickets:
-            t = tickets[name]
-            link = {"device_id": t["device_id"] or device.get("id"), "account_id": t["account_id"],
-                    "voucher_id": t["voucher_id"], "plan_id": t["plan_id"]}
-            if t["kind"] == "free":
-                link["account_id"] = None
-        elif is_mac(name) and normalize_mac(name) in devices:
-            d = devices[normalize_mac(name)]
-            link = {"device_id": d["id"], "account_id": d["account_id"], "plan_id": d["plan_id"]}
-        elif normalize_code(name) in vouchers:
-            v = vouchers[normalize_code(name)]
-            link = {"device_id": device.get("id"), "voucher_id": v["id"], "plan_id": v["plan_id"]}
-        else:
-            link = {"device_id": device.get("id")}
-        link["interim_interval"] = intervals.get(link.get("plan_id"))
-        links[name] = link
-    return links
-
-
 def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     """Apply a batch of accounting packets, in order, inside the caller's transaction.
 
@@ -153,7 +116,7 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     keyed = [(session_key(a.nas_id, a.request), a) for a in arrivals if a.request.status in SESSION_EVENTS]
     rows = store.load_sessions(conn, (key for key, _ in keyed))
     unknown = [a for key, a in keyed if key not in rows]
-    links = _links(conn, unknown) if unknown else {}
+    links = attribution.links(conn, unknown) if unknown else {}
     new: set[str] = set()
     changed: set[str] = set()
     usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
