@@ -16,7 +16,7 @@ from pathlib import Path
 
 from radiusbench import freeradius
 from radiusbench.database import PG_HOST, PG_PORT, PG_USER
-from radiusbench.load import Credential
+from radiusbench.load import LOOPBACK, Credential
 from radiusbench.processes import free_port
 from radiusbench.workload import Result
 
@@ -38,6 +38,9 @@ def build(raddb: freeradius.Raddb, credentials: list[Credential]) -> None:
     shutil.copytree(freeradius.STOCK_RADDB, raddb.path, symlinks=True)
     for sub in ("log", "run"):
         (raddb.path / sub).mkdir()
+    # The detail module's directory for the load generator's address, as on a server that has run a day:
+    # on a fresh install its first packets race to create it and a few fail (radclient then retries in 3 s).
+    (raddb.path / "log" / "radacct" / LOOPBACK).mkdir(parents=True)
     _edit(raddb.path / "radiusd.conf", [
         ("raddbdir = /etc/freeradius/3.0", f"raddbdir = {raddb.path}"),
         ("logdir = /var/log/freeradius", f"logdir = {raddb.path}/log"),
