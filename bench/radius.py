@@ -45,7 +45,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sqlite-workers", type=int, default=None,
                         help="worker processes of our server on SQLite (default: the server's own default)")
     parser.add_argument("--sessions", type=int, default=2000, help="accounting sessions (4 packets each)")
-    parser.add_argument("--users", type=int, default=2000, help="PAP users / vouchers (one Access-Request each)")
+    parser.add_argument("--users", type=int, default=2000,
+                        help="PAP users / vouchers (one Access-Request each)")
     parser.add_argument("--parallel", type=int, default=64, help="radclient -p: packets in flight")
     parser.add_argument("--pace-rate", type=int, default=500, help="paced Access-Requests per second")
     parser.add_argument("--pace-seconds", type=float, default=10, help="paced run length (0 skips it)")

@@ -107,6 +107,7 @@ def bench_peer(args: argparse.Namespace, work: Path, name: str, label: str, stor
             auth, paced, acct = run_load(raddb.auth_port, raddb.acct_port, credentials, sessions, files, args,
                                          CpuMeter(proc.pid, dbname))
             rss = {pid: rss_mb(pid) for pid in process_tree(proc.pid)}
-        mismatches = compare(sessions, _radacct(dbname), lambda row: row["closed"] is not None) if dbname else None
+        mismatches = (compare(sessions, _radacct(dbname), lambda row: row["closed"] is not None)
+                      if dbname else None)
     return Result(name, label, auth, acct, paced, rss, mismatches)
 

@@ -56,7 +56,8 @@ def synthetic_users(count: int) -> list[Credential]:
     """Users for servers that take them from their own tables (FreeRADIUS radcheck or users file)."""
     rng = random.Random(11)
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return [Credential(f"bench{i:05d}", "".join(rng.choice(alphabet) for _ in range(10))) for i in range(count)]
+    return [Credential(f"bench{i:05d}", "".join(rng.choice(alphabet) for _ in range(10)))
+            for i in range(count)]
 
 
 def _grow(rng: random.Random, final: Counters) -> tuple[Counters, Counters, Counters]:
@@ -173,5 +174,6 @@ def write_all(credentials: list[Credential], sessions: list[Session], directory:
               event_timestamp: int) -> list[Path]:
     """Every file one server's run sends, plus what its database check expects."""
     return [write_auth_file(credentials, directory),
-            *(write_acct_phase(sessions, phase, directory, event_timestamp) for phase in range(len(ACCT_PHASES))),
+            *(write_acct_phase(sessions, phase, directory, event_timestamp)
+              for phase in range(len(ACCT_PHASES))),
             write_expected(sessions, directory)]

@@ -15,4 +15,5 @@ LABEL = "ours + SQLite"
 def bench(args: argparse.Namespace, work: Path) -> Result:
     var_dir = work / "hotspot-sqlite"
     var_dir.mkdir()
-    return bench_ours(args, var_dir, NAME, LABEL, f"sqlite:///{var_dir / 'bench.db'}", args.sqlite_workers, None)
+    url = f"sqlite:///{var_dir / 'bench.db'}"
+    return bench_ours(args, var_dir, NAME, LABEL, url, args.sqlite_workers, None)

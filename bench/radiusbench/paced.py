@@ -54,7 +54,8 @@ def _paced_packets(credentials: list[Credential], count: int) -> list[bytes]:
     for i in range(count):
         cred = credentials[i % len(credentials)]
         ap = i % NAS_COUNT
-        pkt = AuthPacket(code=AccessRequest, id=(i // PACED_SOCKETS) & 0xFF, secret=SECRET.encode(), dict=dictionary)
+        pkt = AuthPacket(code=AccessRequest, id=(i // PACED_SOCKETS) & 0xFF, secret=SECRET.encode(),
+                         dict=dictionary)
         pkt["User-Name"] = cred.username
         pkt["User-Password"] = pkt.PwCrypt(cred.password)
         pkt["NAS-IP-Address"] = LOOPBACK
@@ -65,6 +66,14 @@ def _paced_packets(credentials: list[Credential], count: int) -> list[bytes]:
         pkt.add_message_authenticator()
         packets.append(pkt.RequestPacket())
     return packets
+
+
+def _response_authenticator(reply: bytes, request_authenticator: bytes, secret: bytes) -> bytes:
+    return hashlib.md5(reply[:4] + request_authenticator + reply[20:] + secret).digest()
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def paced_auth(port: int, credentials: list[Credential], rate: int, seconds: float) -> Latency:
@@ -102,8 +111,8 @@ def paced_auth(port: int, credentials: list[Credential], rate: int, seconds: flo
                 data = key.fileobj.recv(4096)
                 now = last_answer = time.perf_counter()
                 pending = scheduled.get((key.data, data[1]))
-                # The Response Authenticator proves which request this answers (not an older one with that ID).
-                if pending is None or hashlib.md5(data[:4] + pending[1] + data[20:] + secret).digest() != data[4:20]:
+                # The Response Authenticator proves which request this answers (not an older one, same ID).
+                if pending is None or _response_authenticator(data, pending[1], secret) != data[4:20]:
                     continue
                 del scheduled[(key.data, data[1])]
                 latencies.append((now - pending[0]) * 1000)
@@ -132,7 +141,6 @@ def paced_auth(port: int, credentials: list[Credential], rate: int, seconds: flo
         for sock in sockets:
             sock.close()
     ordered = sorted(latencies)
-    pick = (lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]) if ordered else (lambda q: float("nan"))
     return Latency(rate=rate, sent=count, answered=len(latencies), accepted=accepted,
                    p50_ms=statistics.median(ordered) if ordered else float("nan"),
-                   p99_ms=pick(0.99), max_ms=ordered[-1] if ordered else float("nan"))
+                   p99_ms=_quantile(ordered, 0.99), max_ms=ordered[-1] if ordered else float("nan"))

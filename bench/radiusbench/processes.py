@@ -35,13 +35,15 @@ def _udp_port_taken(port: int) -> bool:
         return False
 
 
-def wait_ready(proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path, timeout: float = 60) -> None:
+def wait_ready(proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path,
+               timeout: float = 60) -> None:
     """Wait until the server answers Status-Server on the auth port and holds the acct port."""
     dictionary = Dictionary(io.StringIO(PACED_DICTIONARY))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; its log ({log}, kept with --keep):\n{_tail(log)}")
+            raise RuntimeError(f"server exited with {proc.returncode}; its log ({log}, kept with --keep):\n"
+                               f"{_tail(log)}")
         probe = AuthPacket(code=StatusServer, secret=SECRET.encode(), dict=dictionary)
         probe.add_message_authenticator()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -54,7 +56,8 @@ def wait_ready(proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path
         if _udp_port_taken(acct_port):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"server not ready after {timeout:.0f} s; its log ({log}, kept with --keep):\n{_tail(log)}")
+    raise RuntimeError(f"server not ready after {timeout:.0f} s; its log ({log}, kept with --keep):\n"
+                       f"{_tail(log)}")
 
 
 def _tail(path: Path, lines: int = 30) -> str:

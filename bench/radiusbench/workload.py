@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from radiusbench.load import ACCT_PHASES, Credential, Session, write_acct_phase, write_auth_file
+from radiusbench.meters import CpuMeter
 from radiusbench.paced import Latency, paced_auth
 from radiusbench.radclient import RadclientRun, run_radclient
 
@@ -32,14 +33,15 @@ class Result:
 
 
 def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sessions: list[Session],
-             directory: Path, args: argparse.Namespace, meter
+             directory: Path, args: argparse.Namespace, meter: CpuMeter
              ) -> tuple[RadclientRun, Latency | None, RadclientRun]:
     """Auth burst, paced auth, then accounting in four phases (each file written just before it is sent)."""
     auth_file = write_auth_file(credentials, directory)
     before = meter.sample()
     auth = run_radclient(auth_file, auth_port, "auth", args.parallel)
     meter.charge(auth, before)
-    paced = paced_auth(auth_port, credentials, args.pace_rate, args.pace_seconds) if args.pace_seconds > 0 else None
+    paced = (paced_auth(auth_port, credentials, args.pace_rate, args.pace_seconds)
+             if args.pace_seconds > 0 else None)
     acct = RadclientRun()
     for phase in range(len(ACCT_PHASES)):
         path = write_acct_phase(sessions, phase, directory, int(time.time()))

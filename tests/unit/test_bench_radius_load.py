@@ -1,26 +1,22 @@
 """The benchmark's packet files say what its database check expects.
 
-bench/radius.py judges both servers by comparing the database with the totals
-it meant to send; if the radclient files encoded different totals (gigawords
-split wrong, phases out of order), a correct server would be reported as losing
-data. No sockets: this reads the files back.
+bench/radius.py judges every server by comparing its database with the totals it
+meant to send; if the radclient files encoded different totals (gigawords split
+wrong, phases out of order, counters that shrink), a correct server would be
+reported as losing data. The bench runs as a user runs it (`--write-load DIR`
+writes the files of a run and the totals its check expects, without starting a
+server); this reads them back.
 """
 
-import importlib.util
+import json
+import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_bench():
-    if "bench_radius" in sys.modules:
-        return sys.modules["bench_radius"]
-    spec = importlib.util.spec_from_file_location("bench_radius", ROOT / "bench" / "radius.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_radius"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+PHASES = ["acct-0-start.txt", "acct-1-interim-update.txt", "acct-2-interim-update.txt", "acct-3-stop.txt"]
 
 
 def parse_packets(path: Path) -> list[dict[str, str]]:
@@ -35,30 +31,58 @@ def total(packet: dict[str, str], direction: str) -> int:
     return (int(packet.get(f"Acct-{direction}-Gigawords", 0)) << 32) + int(packet[f"Acct-{direction}-Octets"])
 
 
-def test_phases_carry_each_session_once_in_order_with_64_bit_totals(tmp_path):
-    bench = load_bench()
-    sessions = bench.make_sessions(42, ["alice", "bob"])
-    phases = [parse_packets(bench.write_acct_phase(sessions, n, tmp_path, 1_800_000_000 + n)) for n in range(4)]
+@pytest.fixture(scope="module")
+def load(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("load")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "radius.py"), "--write-load", str(directory),
+                    "--sessions", "2000", "--users", "50"], check=True, capture_output=True, timeout=60)
+    expected = {s["acct_session_id"]: s for s in json.loads((directory / "expected.json").read_text())}
+    return [parse_packets(directory / name) for name in PHASES], expected, directory
+
+
+def test_phases_carry_each_session_once_in_order_with_the_checked_64_bit_totals(load):
+    phases, expected, _ = load
 
     assert [p[0]["Acct-Status-Type"] for p in phases] == ["Start", "Interim-Update", "Interim-Update", "Stop"]
-    by_id = {s.acct_session_id: s for s in sessions}
-    for n, phase in enumerate(phases):
-        assert {p["Event-Timestamp"] for p in phase} == {str(1_800_000_000 + n)}
-        assert sorted(p["Acct-Session-Id"] for p in phase) == sorted(by_id)
+    for phase in phases:
+        assert len({p["Event-Timestamp"] for p in phase}) == 1
+        assert sorted(p["Acct-Session-Id"] for p in phase) == sorted(expected)
+        assert all(p["User-Name"] == expected[p["Acct-Session-Id"]]["username"] for p in phase)
     for index, phase in enumerate(phases[1:]):
         for packet in phase:
-            expected = by_id[packet["Acct-Session-Id"]].updates[index]
-            assert total(packet, "Input") == expected.input_octets
-            assert total(packet, "Output") == expected.output_octets
-            assert int(packet["Acct-Session-Time"]) == expected.session_time
+            want = expected[packet["Acct-Session-Id"]]["updates"][index]
+            assert total(packet, "Input") == want["input_octets"]
+            assert total(packet, "Output") == want["output_octets"]
+            assert int(packet["Acct-Session-Time"]) == want["session_time"]
     stops = phases[-1]
     assert any(int(p.get("Acct-Output-Gigawords", 0)) >= 1 for p in stops)
     assert any(int(p.get("Acct-Input-Gigawords", 0)) >= 1 for p in stops)
-    assert all(int(p["Acct-Output-Octets"]) < 2**32 for p in stops)
+    assert all(int(p[f"Acct-{d}-Octets"]) < 2**32 for p in stops for d in ("Input", "Output"))
 
 
-def test_sessions_spread_over_one_hundred_nas_identifiers():
-    bench = load_bench()
-    sessions = bench.make_sessions(2000, ["u"])
-    assert len({s.nas_identifier for s in sessions}) == 100
-    assert len({s.acct_session_id for s in sessions}) == 2000
+def test_counters_grow_as_a_nas_reports_them(load):
+    phases, _, _ = load
+    by_session = {}
+    for phase in phases[1:]:
+        for packet in phase:
+            by_session.setdefault(packet["Acct-Session-Id"], []).append(packet)
+
+    wrapped = 0
+    for reports in by_session.values():
+        times = [int(p["Acct-Session-Time"]) for p in reports]
+        assert times == sorted(set(times))
+        for direction in ("Input", "Output"):
+            totals = [total(p, direction) for p in reports]
+            assert totals == sorted(set(totals))
+            low = [int(p[f"Acct-{direction}-Octets"]) for p in reports]
+            wrapped += low != sorted(low)
+    assert wrapped > 0  # some 32-bit counter wraps into gigawords mid-session, as on a real NAS
+
+
+def test_load_spreads_over_one_hundred_nas_identifiers_and_sends_every_user_once(load):
+    phases, expected, directory = load
+    assert len({p["NAS-Identifier"] for p in phases[0]}) == 100
+    assert len(expected) == 2000
+    auth = parse_packets(directory / "auth.txt")
+    assert len({p["User-Name"] for p in auth}) == 50
+    assert all(p["Message-Authenticator"] == "0x00" for p in auth)
