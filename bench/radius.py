@@ -34,7 +34,9 @@ from radiusbench.report import loadavg, report
 SERVERS = {module.NAME: module for module in
            (freeradius_stock, freeradius_lean, freeradius_bare, ours_postgresql, ours_sqlite)}
 PEERS = ("stock", "lean", "bare")
-DEBIAN_PACKAGES = "freeradius freeradius-postgresql freeradius-utils"
+# What each tool the servers need comes in, on Debian.
+DEBIAN_PACKAGES = {"radclient": "freeradius-utils", "freeradius": "freeradius",
+                   "rlm_sql_postgresql": "freeradius-postgresql"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -119,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     plan = servers_to_run(args)
     missing = missing_tools(plan)
     if missing:
-        print(f"missing {', '.join(missing)}: apt-get update && apt-get install {DEBIAN_PACKAGES} "
-              f"(or --skip-freeradius)", file=sys.stderr)
+        packages = " ".join(DEBIAN_PACKAGES[tool] for tool in missing)
+        alternative = " (or --skip-freeradius)" if set(missing) - {"radclient"} else ""
+        print(f"missing {', '.join(missing)}: apt-get update && apt-get install {packages}{alternative}",
+              file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="radbench-"))
     try:

@@ -164,8 +164,9 @@ def print_targets(results: list[Result]) -> None:
             print(f"  ours + SQLite {name} = {rate:.0f} pkt/s   target >= {reference:.0f} (bench/README.md, "
                   f"27 Nov 2026): {_mark(rate >= reference)}")
     checked = [r for r in results if r.mismatches is not None]
-    print(f"  accounting check (every server that stores): "
-          f"{'OK' if not any(r.mismatches for r in checked) else 'FAILED'}")
+    if checked:
+        print(f"  accounting check (every server that stores): "
+              f"{'OK' if not any(r.mismatches for r in checked) else 'FAILED'}")
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
