@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Callable, Iterator
 
 import psycopg
@@ -30,25 +31,38 @@ def fresh_pg_database(name: str, keep: bool) -> Iterator[str]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def compare(sessions: list[Session], rows: dict[str, dict], closed: Callable[[dict], bool]) -> list[str]:
-    """Mismatches between what was sent (and acknowledged) and what the database holds.
+@dataclasses.dataclass(frozen=True)
+class Store:
+    """How to read a server's sessions back: Acct-Session-Id -> username, session_time,
+    input_octets, output_octets (64-bit totals, gigawords included) and its own `closed` marker."""
 
-    `rows` maps Acct-Session-Id to username, session_time, input_octets, output_octets
-    (64-bit totals, gigawords included) and the server's own `closed` marker.
+    read: Callable[[], dict[str, dict]]
+    closed: Callable[[dict], bool]
+
+
+def compare(sessions: list[Session], store: Store, update: int) -> list[str]:
+    """Mismatches between what was sent (and acknowledged) up to `update` and what the database holds.
+
+    `update` indexes Session.updates: 1 after the second Interim-Update (the session must
+    still be open), 2 after the Stop (it must be closed).
     """
+    stopped = update == len(sessions[0].updates) - 1 if sessions else True
+    stage = "" if stopped else "after Interim-Update 2: "
+    rows = store.read()
     problems = []
     if len(rows) != len(sessions):
-        problems.append(f"{len(rows)} session rows, expected {len(sessions)}")
+        problems.append(f"{stage}{len(rows)} session rows, expected {len(sessions)}")
     for s in sessions:
         row = rows.get(s.acct_session_id)
         if row is None:
-            problems.append(f"{s.acct_session_id}: missing")
+            problems.append(f"{stage}{s.acct_session_id}: missing")
             continue
-        want = {"username": s.username, "session_time": s.final.session_time,
-                "input_octets": s.final.input_octets, "output_octets": s.final.output_octets}
+        counters = s.updates[update]
+        want = {"username": s.username, "session_time": counters.session_time,
+                "input_octets": counters.input_octets, "output_octets": counters.output_octets}
         for key, value in want.items():
             if row[key] != value:
-                problems.append(f"{s.acct_session_id}: {key} = {row[key]!r}, expected {value!r}")
-        if not closed(row):
-            problems.append(f"{s.acct_session_id}: not closed ({row['closed']!r})")
+                problems.append(f"{stage}{s.acct_session_id}: {key} = {row[key]!r}, expected {value!r}")
+        if store.closed(row) != stopped:
+            problems.append(f"{stage}{s.acct_session_id}: closed is {store.closed(row)} ({row['closed']!r})")
     return problems

@@ -17,7 +17,7 @@ from typing import Callable
 
 import psycopg
 
-from radiusbench.database import PG_HOST, PG_PORT, PG_USER, compare, fresh_pg_database
+from radiusbench.database import PG_HOST, PG_PORT, PG_USER, Store, fresh_pg_database
 from radiusbench.load import SECRET, Credential, make_sessions, synthetic_users
 from radiusbench.meters import CpuMeter, process_tree, rss_mb
 from radiusbench.processes import free_port, running
@@ -102,12 +102,11 @@ def bench_peer(args: argparse.Namespace, work: Path, name: str, label: str, stor
             _load_radcheck(dbname, credentials)
         build(raddb, credentials)
         log = raddb.path / "log" / "radius.log"
+        store = Store(lambda: _radacct(dbname), lambda row: row["closed"] is not None) if dbname else None
         with running(["freeradius", "-f", "-d", str(raddb.path)], None, log,
                      raddb.auth_port, raddb.acct_port) as proc:
-            auth, paced, acct = run_load(raddb.auth_port, raddb.acct_port, credentials, sessions, files, args,
-                                         CpuMeter(proc.pid, dbname))
+            auth, paced, acct, mismatches = run_load(raddb.auth_port, raddb.acct_port, credentials, sessions,
+                                                     files, args, CpuMeter(proc.pid, dbname), store)
             rss = {pid: rss_mb(pid) for pid in process_tree(proc.pid)}
-        mismatches = (compare(sessions, _radacct(dbname), lambda row: row["closed"] is not None)
-                      if dbname else None)
     return Result(name, label, auth, acct, paced, rss, mismatches)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from radiusbench.database import compare
+from radiusbench.database import Store
 from radiusbench.load import LOOPBACK, SECRET, Credential, make_sessions
 from radiusbench.meters import CpuMeter, process_tree, rss_mb
 from radiusbench.processes import free_port, running
@@ -78,15 +78,15 @@ def _radius_sessions(url: str) -> dict[str, dict]:
 
 def bench_ours(args: argparse.Namespace, var_dir: Path, server: str, label: str, url: str,
                workers: int | None, dbname: str | None) -> Result:
-    """Set up, serve the load, stop, and check radius_session; the database must exist and be empty."""
+    """Set up, serve the load (checking radius_session), stop; the database must exist and be empty."""
     auth_port, acct_port = free_port(), free_port()
     env = hotspot_env(url, var_dir, auth_port, acct_port)
     credentials = prepare_hotspot(env, args.users)
     sessions = make_sessions(args.sessions, [c.username for c in credentials])
     cmd = [*hotspot_command(), "radius"] + ([] if workers is None else ["--workers", str(workers)])
+    store = Store(lambda: _radius_sessions(url), lambda row: row["closed"] == "closed")
     with running(cmd, env, var_dir / "radius.log", auth_port, acct_port) as proc:
-        auth, paced, acct = run_load(auth_port, acct_port, credentials, sessions, var_dir, args,
-                                     CpuMeter(proc.pid, dbname))
+        auth, paced, acct, mismatches = run_load(auth_port, acct_port, credentials, sessions, var_dir, args,
+                                                 CpuMeter(proc.pid, dbname), store)
         rss = {pid: rss_mb(pid) for pid in process_tree(proc.pid)}
-    mismatches = compare(sessions, _radius_sessions(url), lambda row: row["closed"] == "closed")
     return Result(server, label, auth, acct, paced, rss, mismatches)

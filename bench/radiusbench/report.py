@@ -78,7 +78,7 @@ def print_details(r: Result, args: argparse.Namespace) -> None:
             print(f"    {line}")
     else:
         print(f"  accounting check: OK ({args.sessions} sessions closed with exact 64-bit totals "
-              "and session time)")
+              "and session time), and open with the running totals after Interim-Update 2")
 
 
 class Medians:

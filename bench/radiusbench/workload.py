@@ -7,6 +7,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+from radiusbench.database import Store, compare
 from radiusbench.load import ACCT_PHASES, Credential, Session, write_acct_phase, write_auth_file
 from radiusbench.meters import CpuMeter
 from radiusbench.paced import Latency, paced_auth
@@ -33,9 +34,13 @@ class Result:
 
 
 def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sessions: list[Session],
-             directory: Path, args: argparse.Namespace, meter: CpuMeter
-             ) -> tuple[RadclientRun, Latency | None, RadclientRun]:
-    """Auth burst, paced auth, then accounting in four phases (each file written just before it is sent)."""
+             directory: Path, args: argparse.Namespace, meter: CpuMeter, store: Store | None
+             ) -> tuple[RadclientRun, Latency | None, RadclientRun, list[str] | None]:
+    """Auth burst, paced auth, then accounting in four phases (each file written just before it is sent).
+
+    A server that stores is checked twice, outside the timed runs: after the second
+    Interim-Update (running totals, session open) and after the Stops (final totals, closed).
+    """
     auth_file = write_auth_file(credentials, directory)
     before = meter.sample()
     auth = run_radclient(auth_file, auth_port, "auth", args.parallel)
@@ -43,10 +48,14 @@ def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sess
     paced = (paced_auth(auth_port, credentials, args.pace_rate, args.pace_seconds)
              if args.pace_seconds > 0 else None)
     acct = RadclientRun()
+    mismatches: list[str] = []
     for phase in range(len(ACCT_PHASES)):
         path = write_acct_phase(sessions, phase, directory, int(time.time()))
         before = meter.sample()
         run = run_radclient(path, acct_port, "acct", args.parallel)
         meter.charge(run, before)
         acct.add(run)
-    return auth, paced, acct
+        update = ACCT_PHASES[phase][1]
+        if store is not None and update is not None and update > 0:
+            mismatches += compare(sessions, store, update)
+    return auth, paced, acct, None if store is None else mismatches
