@@ -40,14 +40,13 @@ class Store:
     closed: Callable[[dict], bool]
 
 
-def compare(sessions: list[Session], store: Store, update: int) -> list[str]:
+def compare(sessions: list[Session], store: Store, update: int, stopped: bool) -> list[str]:
     """Mismatches between what was sent (and acknowledged) up to `update` and what the database holds.
 
-    `update` indexes Session.updates: 1 after the second Interim-Update (the session must
-    still be open), 2 after the Stop (it must be closed).
+    `update` indexes Session.updates; after an Interim-Update the session must still be
+    open, after the Stop closed.
     """
-    stopped = update == len(sessions[0].updates) - 1 if sessions else True
-    stage = "" if stopped else "after Interim-Update 2: "
+    stage = "" if stopped else f"after Interim-Update {update + 1}: "
     rows = store.read()
     problems = []
     if len(rows) != len(sessions):

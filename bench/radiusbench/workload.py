@@ -55,7 +55,7 @@ def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sess
         run = run_radclient(path, acct_port, "acct", args.parallel)
         meter.charge(run, before)
         acct.add(run)
-        update = ACCT_PHASES[phase][1]
+        status, update = ACCT_PHASES[phase]
         if store is not None and update is not None and update > 0:
-            mismatches += compare(sessions, store, update)
+            mismatches += compare(sessions, store, update, stopped=status == "Stop")
     return auth, paced, acct, None if store is None else mismatches
