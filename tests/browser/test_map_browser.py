@@ -68,6 +68,20 @@ def tiles():
     server.close()
 
 
+@pytest.fixture
+def app_with(settings):
+    """A portal with some settings overridden; its database connections are closed after the test."""
+    apps = []
+
+    def make(**overrides):
+        apps.append(create_app(settings.with_overrides(**overrides)))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.extensions["hotspot"].engine.dispose()
+
+
 def city_with_four_states(db):
     """Access points up, busy (2 sessions with map_busy_sessions=2), down, never heard; one without position."""
     now = utcnow()
@@ -95,9 +109,9 @@ def markers(page) -> dict[str, str]:
 
 
 def test_console_map_draws_every_placed_access_point_with_tiles_from_the_configured_server(
-        browser, db, settings, tiles):
+        browser, db, app_with, tiles):
     city_with_four_states(db)
-    app = create_app(settings.with_overrides(map_tile_url=tiles.url, map_busy_sessions=2))
+    app = app_with(map_tile_url=tiles.url, map_busy_sessions=2)
     violations = []
     with serving(app) as url:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -129,9 +143,9 @@ def test_console_map_draws_every_placed_access_point_with_tiles_from_the_configu
     assert violations == []
 
 
-def test_citizens_map_shows_up_and_down_without_tiles_and_without_personal_data(browser, db, settings):
+def test_citizens_map_shows_up_and_down_without_tiles_and_without_personal_data(browser, db, app_with):
     city_with_four_states(db)
-    app = create_app(settings.with_overrides(map_tile_url="", map_busy_sessions=2))
+    app = app_with(map_tile_url="", map_busy_sessions=2)
     with serving(app) as url:
         context = browser.new_context(viewport={"width": 412, "height": 900})  # a cheap Android phone
         page = context.new_page()
