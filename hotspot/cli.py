@@ -449,10 +449,9 @@ def radius(ctx: Context, workers: int | None) -> None:
     """Run the RADIUS server (authentication and accounting)."""
     if not _radius_available():
         raise click.ClickException("the RADIUS daemon (radius.daemon) is not part of this build")
-    from radius.daemon import main as radius_main
+    from radius.daemon import run as run_radius
 
-    argv = [] if workers is None else ["--workers", str(workers)]
-    sys.exit(radius_main(argv))
+    sys.exit(run_radius(ctx.settings, ctx.settings.radius_workers if workers is None else workers))
 
 
 @main.command()
