@@ -1,9 +1,12 @@
 """`hotspot radius [--workers N]`: the supervisor process and its RADIUS worker processes.
 
-The supervisor sets up logging, serves the workers' summed metrics on
-127.0.0.1:<radius_metrics_port>, forks N workers that each bind the shared
-ports (SO_REUSEPORT), restarts a worker that dies, and on SIGTERM/SIGINT asks
-every worker to finish and answer the batch in hand before it exits.
+The supervisor sets up logging, claims the journal directory (one server per
+journal), serves the workers' summed metrics on 127.0.0.1:<radius_metrics_port>,
+forks N workers that each bind the shared ports (SO_REUSEPORT), restarts a
+worker that dies (a worker whose vital thread has ended exits to be restarted),
+and on SIGTERM/SIGINT asks every worker to finish and answer the batch in hand
+before it exits. Signal handlers only leave a byte in a wake-up pipe
+(hotspot.signals); the main threads wait on it.
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ def _reap(children: dict[int, int]) -> list[tuple[int, int, int]]:
 
 
 def _stop_workers(children: dict[int, int], signals: StopSignals) -> None:
-    """SIGTERM every worker, wait for them to answer what they hold; SIGKILL any still alive after the grace."""
+    """SIGTERM every worker and wait while they answer what they hold; SIGKILL any left after the grace."""
     from radius import metrics
 
     for pid in children:
@@ -202,7 +205,8 @@ def run(settings: Settings, workers: int) -> int:
     try:
         lock = claim_directory(settings.journal_dir, workers)
     except JournalInUse as exc:
-        log.error("radius_journal_in_use %s; stop it, or give this server its own HOTSPOT_RADIUS_JOURNAL_DIR", exc)
+        log.error("radius_journal_in_use %s; stop it, or give this server its own HOTSPOT_RADIUS_JOURNAL_DIR",
+                  exc)
         return 1
     except JournalUnusable as exc:
         log.error("radius_journal_unusable %s; set HOTSPOT_RADIUS_JOURNAL_DIR (radius_journal_dir) to a "

@@ -5,7 +5,8 @@ Accounting-Response), locked by its worker so two processes never write one
 file. Replayed in order once the database answers again, at start-up too; a
 file whose worker is gone is adopted and replayed by another. Replaying twice
 is harmless because accounting is idempotent, so the file is cleared only
-after everything in it was committed.
+after everything in it was committed. The supervisor locks the directory
+itself (`server.lock`) so that a second server cannot share it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def read_records(handle) -> list[Arrival]:
 
 
 class JournalUnusable(Exception):
-    """The journal directory cannot hold journals: the server must not start (accounting could not be kept)."""
+    """The journal directory cannot hold journals: the server must not start (accounting would be lost)."""
 
 
 class JournalInUse(JournalUnusable):

@@ -36,7 +36,8 @@ class Metrics:
                                    multiprocess_mode="livesum", registry=registry)
         self.journal_write_errors = Counter(
             "radius_journal_write_errors_total",
-            "Journal writes that failed (disk full, I/O error); their packets went unanswered", registry=registry)
+            "Journal writes that failed (disk full, I/O error); their packets went unanswered",
+            registry=registry)
         self.auth_latency = Histogram("radius_auth_latency_seconds", "Access-Request to reply",
                                       buckets=(.001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5),
                                       registry=registry)

@@ -47,8 +47,8 @@ class Server:
         self.auth_queue: queue.Queue = queue.Queue()
         self.auth_thread = threading.Thread(target=self._authenticate, name="auth", daemon=True)
         self.batcher: Batcher | None = None
-        self.receivers = [threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}", daemon=True)
-                          for port in self.sockets]
+        self.receivers = [threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}",
+                                           daemon=True) for port in self.sockets]
         self.stopping = threading.Event()
         self.received_all = threading.Event()  # set once the receivers have stopped: auth drains, then ends
 
@@ -61,7 +61,7 @@ class Server:
         self.handler.drop(reason, (job.key[0], job.key[1]), job.arrival.request.acct_session_id, job.key)
 
     def leave_unanswered(self, jobs: list[AcctJob], reason: str) -> None:
-        """A whole batch goes unanswered (the batcher logs why, once): count it; retransmissions count afresh."""
+        """A whole batch goes unanswered (the batcher logs why, once): count it; a retransmission is new."""
         self.handler.metrics.drops.labels(reason).inc(len(jobs))
         for job in jobs:
             self.handler.duplicates.forget(job.key)
@@ -137,7 +137,7 @@ class Server:
             thread.start()
 
     def stop(self) -> None:
-        """Stop receiving, answer the work in hand, close the sockets (from the main thread, never a handler)."""
+        """Stop receiving, answer the work in hand, close the sockets (main thread, never a handler)."""
         self.stopping.set()
         for thread in self.receivers:
             thread.join()

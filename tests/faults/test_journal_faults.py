@@ -34,7 +34,8 @@ FULL_SECONDS = 4
 def tmpfs(path: Path, options: str = "size=2m"):
     """A tmpfs of its own at `path` for the test, unmounted afterwards."""
     path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True, capture_output=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True,
+                   capture_output=True)
     try:
         yield path
     finally:
@@ -54,9 +55,10 @@ def fill(disk: Path) -> Path:
 
 
 def run_radius(settings, timeout: float = 15, **env) -> tuple[int | None, str]:
-    """Run `hotspot radius` expecting it to exit by itself; (exit status or None if it kept running, output)."""
+    """Run `hotspot radius`, which should exit by itself: (status or None if it kept running, output)."""
     process = subprocess.Popen([HOTSPOT, "radius", "--workers", "2"], env=settings_env(settings, **env),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
     try:
         output, _ = process.communicate(timeout=timeout)
         return process.returncode, output
@@ -82,7 +84,7 @@ def test_full_journal_disk_stops_acknowledging_and_recovers_by_itself(fault_db, 
             full_at = time.monotonic()
             wait_for(lambda: "accounting_not_durable" in daemon.log(), timeout=10, what="the journal to fail")
             time.sleep(FULL_SECONDS)
-            assert exchange(status_server(SECRET, "auth"), daemon.auth_port, timeout=2) is not None, "auth went down"
+            auth_answered = exchange(status_server(SECRET, "auth"), daemon.auth_port, timeout=2) is not None
             errors = daemon.metric("radius_journal_write_errors_total")
             refused = daemon.metric('radius_drops_total{reason="not_durable"}')
             filler.unlink()
@@ -94,9 +96,11 @@ def test_full_journal_disk_stops_acknowledging_and_recovers_by_itself(fault_db, 
             fault_db.outage.end()
         time.sleep(3)
         ledger = load.stop(settle=60)
-        wait_for(lambda: daemon.metric("radius_journal_depth") == 0, timeout=20, what="the journal to be replayed")
+        wait_for(lambda: daemon.metric("radius_journal_depth") == 0, timeout=20,
+                 what="the journal to be replayed")
         log = daemon.log()
 
+    assert auth_answered, "authentication went down with the journal"
     assert errors >= 1 and refused >= 20, (errors, refused)
     held_back = [p for p in ledger.packets if full_at + 1 < p.first_sent < freed_at - 1]
     assert held_back and sum(p.answered > freed_at for p in held_back) > len(held_back) / 2, \
@@ -120,7 +124,8 @@ def kill_thread(pid: int, name: str, tmp_path: Path) -> None:
                       "                                                   ctypes.py_object(SystemExit))\n")
     result = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "call (int)PyGILState_Ensure()",
                              "-ex", f'call (int)PyRun_SimpleString("exec(open(\\"{script}\\").read())")',
-                             "-ex", "call (void)PyGILState_Release($1)"], capture_output=True, text=True, timeout=60)
+                             "-ex", "call (void)PyGILState_Release($1)"],
+                            capture_output=True, text=True, timeout=60)
     assert "$2 = 0" in result.stdout, result.stdout + result.stderr
 
 
@@ -141,7 +146,8 @@ def test_worker_that_loses_a_vital_thread_is_restarted(thread, nas, settings, st
     assert f"radius_worker_failed worker=0 dead_threads={thread}; exiting to be restarted" in log
     assert "radius_worker_died worker=0 status=256; restarting" in log
     raw = accounting_request(SECRET, "Start", "after-restart", "u1")
-    assert wait_for(lambda: exchange(raw, daemon.acct_port, timeout=1), timeout=10, what="accounting answered")
+    assert wait_for(lambda: exchange(raw, daemon.acct_port, timeout=1), timeout=10,
+                    what="accounting answered")
     assert exchange(status_server(SECRET, "auth"), daemon.auth_port) is not None
     assert daemon.process.poll() is None
 

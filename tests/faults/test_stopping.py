@@ -31,6 +31,7 @@ WAYS = {"sigterm-main": (signal.SIGTERM, False), "sigterm-group": (signal.SIGTER
         "sigint-group": (signal.SIGINT, True)}
 ROUNDS = 4
 EXIT_WITHIN = 6.0
+RUN_EXIT_WITHIN = 10.0  # `hotspot run` is seven Python processes exiting together on a shared 2-core machine
 
 
 @pytest.fixture
@@ -54,18 +55,19 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def signal_and_time(process: subprocess.Popen, signum: int, group: bool) -> tuple[float, list[int]]:
+def signal_and_time(process: subprocess.Popen, signum: int, group: bool,
+                    within: float = EXIT_WITHIN) -> tuple[float, list[int]]:
     """Send the signal; seconds until the main process and all its descendants are gone, and any left."""
     everyone = [process.pid, *descendants(process.pid)]
     sent = time.monotonic()
     (os.killpg if group else os.kill)(process.pid, signum)
     try:
-        process.wait(timeout=EXIT_WITHIN + 10)
+        process.wait(timeout=within + 10)
     except subprocess.TimeoutExpired:
         pass
     try:
-        wait_for(lambda: not any(map(alive, everyone)), timeout=max(0.5, EXIT_WITHIN + 10 - (time.monotonic() - sent)),
-                 interval=0.05, what="every process to exit")
+        wait_for(lambda: not any(map(alive, everyone)), interval=0.05, what="every process to exit",
+                 timeout=max(0.5, within + 10 - (time.monotonic() - sent)))
     except TimeoutError:
         pass
     took = time.monotonic() - sent
@@ -81,8 +83,8 @@ def burst(port: int, sockets: list[socket.socket], prefix: str) -> dict[tuple[in
     for i in range(len(sockets) * 100):
         index, identifier = divmod(i, 100)
         sent[(index, identifier)] = f"{prefix}-{i}"
-        sockets[index].sendto(accounting_request(SECRET, "Start", f"{prefix}-{i}", f"u{i}", identifier=identifier),
-                              ("127.0.0.1", port))
+        raw = accounting_request(SECRET, "Start", f"{prefix}-{i}", f"u{i}", identifier=identifier)
+        sockets[index].sendto(raw, ("127.0.0.1", port))
     return sent
 
 
@@ -103,12 +105,13 @@ def test_radius_stops_within_seconds_answering_the_batch_in_hand(way, nas, db, s
         finally:
             for sock in sockets:
                 sock.close()
-        assert left == [], f"round {round_}: still running {took:.1f} s after {way}: {left}\n{daemon.log()[-3000:]}"
+        assert left == [], f"round {round_}: running {took:.1f} s after {way}: {left}\n{daemon.log()[-3000:]}"
         assert took < EXIT_WITHIN, f"round {round_}: {way} took {took:.1f} s"
         assert daemon.process.returncode == 0, daemon.log()[-3000:]
         stored = set(db.scalars(select(RadiusSession.acct_session_id)))
         db.rollback()
-        assert acknowledged <= stored, f"round {round_}: answered but not stored: {sorted(acknowledged - stored)[:5]}"
+        lost = sorted(acknowledged - stored)
+        assert lost == [], f"round {round_}: answered but not stored: {lost[:5]}"
         log = daemon.log()
         assert log.count("radius_worker_stopped") == 2 and "radius_stopped" in log, log[-3000:]
         assert "Traceback" not in log
@@ -120,7 +123,8 @@ def test_hotspot_run_stops_portal_and_radius_within_seconds(way, engine, setting
     signum, group = WAYS[way]
     portal_port = free_port()
     env = settings_env(settings, HOTSPOT_PORTAL_HOST="127.0.0.1", HOTSPOT_PORTAL_PORT=str(portal_port),
-                       HOTSPOT_RADIUS_BIND="127.0.0.1", HOTSPOT_RADIUS_AUTH_PORT=str(free_port(socket.SOCK_DGRAM)),
+                       HOTSPOT_RADIUS_BIND="127.0.0.1",
+                       HOTSPOT_RADIUS_AUTH_PORT=str(free_port(socket.SOCK_DGRAM)),
                        HOTSPOT_RADIUS_ACCT_PORT=str(free_port(socket.SOCK_DGRAM)),
                        HOTSPOT_RADIUS_METRICS_PORT=str(free_port()), HOTSPOT_RADIUS_WORKERS="2")
     for round_ in range(ROUNDS // 2):
@@ -131,14 +135,15 @@ def test_hotspot_run_stops_portal_and_radius_within_seconds(way, engine, setting
         try:
             wait_for(lambda: "radius_worker_ready worker=1" in log_path.read_text()
                      and "Booting worker" in log_path.read_text(), timeout=40, what="portal and RADIUS")
-            wait_for(lambda: len(descendants(process.pid)) >= 5, timeout=10, what="every process of hotspot run")
-            took, left = signal_and_time(process, signum, group)
+            wait_for(lambda: len(descendants(process.pid)) >= 5, timeout=10,
+                     what="every process of hotspot run")
+            took, left = signal_and_time(process, signum, group, RUN_EXIT_WITHIN)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
         output = log_path.read_text()
         assert left == [], f"round {round_}: still running {took:.1f} s after {way}: {left}\n{output[-3000:]}"
-        assert took < EXIT_WITHIN, f"round {round_}: {way} took {took:.1f} s"
+        assert took < RUN_EXIT_WITHIN, f"round {round_}: {way} took {took:.1f} s"
         assert process.returncode == 0, output[-3000:]
         assert "Traceback" not in output
