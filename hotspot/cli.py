@@ -12,7 +12,6 @@ import importlib.util
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
 from hotspot.services.sessions import SessionFilter, list_sessions, parse_time, session_to_dict
 from hotspot.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from hotspot.signals import StopSignals
 from hotspot.validation import ValidationError
 
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -449,10 +449,9 @@ def radius(ctx: Context, workers: int | None) -> None:
     """Run the RADIUS server (authentication and accounting)."""
     if not _radius_available():
         raise click.ClickException("the RADIUS daemon (radius.daemon) is not part of this build")
-    from radius.daemon import main as radius_main
+    from radius.daemon import run as run_radius
 
-    argv = [] if workers is None else ["--workers", str(workers)]
-    sys.exit(radius_main(argv))
+    sys.exit(run_radius(ctx.settings, ctx.settings.radius_workers if workers is None else workers))
 
 
 @main.command()
@@ -462,25 +461,28 @@ def run(ctx: Context) -> None:
     commands = [[sys.executable, "-m", "hotspot.cli", "portal"]]
     if _radius_available():
         commands.append([sys.executable, "-m", "hotspot.cli", "radius"])
+    signals = StopSignals()  # before the children start: a Ctrl-C meanwhile must not orphan them
     children = [subprocess.Popen(cmd) for cmd in commands]
-    stopping = False
-
-    def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     click.echo(f"Portal on port {ctx.settings.portal_port}"
                + (f", RADIUS on {ctx.settings.radius_auth_port}/{ctx.settings.radius_acct_port}/udp"
                   if len(children) > 1 else "") + ". Ctrl-C stops.")
-    while not stopping and all(child.poll() is None for child in children):
-        time.sleep(0.2)
+    while not signals.wait(0.2) and all(child.poll() is None for child in children):
+        pass
     for child in children:
         if child.poll() is None:
             child.terminate()
-    codes = [child.wait(timeout=30) for child in children]
-    sys.exit(0 if stopping else max(abs(code) for code in codes) or 1)
+    codes = [_wait_or_kill(child) for child in children]
+    sys.exit(0 if signals.stopping else max(abs(code) for code in codes) or 1)
+
+
+def _wait_or_kill(child: subprocess.Popen, grace: float = 30) -> int:
+    """The child's exit status once it has stopped; killed when it has not within `grace` seconds."""
+    try:
+        return child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        click.echo(f"{child.args[-1]} did not stop within {grace:.0f} s; killed", err=True)
+        child.kill()
+        return child.wait()
 
 
 if __name__ == "__main__":

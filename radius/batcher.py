@@ -31,6 +31,14 @@ SWEEP_EVERY = 30.0  # or the stale grace when shorter: a session is closed withi
 _STOP = object()
 
 
+class NotDurable(Exception):
+    """The database is away and the journal write failed: the batch must not be acknowledged."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
 def take_waiting(source: queue.Queue, batch: list, limit: int) -> list:
     """Add what is already queued to `batch`, without waiting, up to `limit` items in all."""
     while len(batch) < limit:
@@ -46,6 +54,7 @@ class Batcher(threading.Thread):
 
     def __init__(self, engine: Engine, journal: Journal, metrics: Metrics, *, batch_max: int, wait_ms: int,
                  stale_grace: int, answer: Callable[[AcctJob], None], drop: Callable[[AcctJob, str], None],
+                 unanswered: Callable[[list[AcctJob], str], None],
                  watch: Callable[[list[accounting.Running]], None] = lambda running: None):
         super().__init__(name="accounting-batcher", daemon=True)
         self.engine = engine
@@ -56,7 +65,9 @@ class Batcher(threading.Thread):
         self.stale_grace = stale_grace
         self.answer = answer
         self.drop = drop
+        self.unanswered = unanswered
         self.watch = watch
+        self.refusing = False  # neither the database nor the journal can keep a batch right now
         self.queue: queue.Queue = queue.Queue()
         self.liveness = store.NasLiveness()
         self._next_replay = 0.0
@@ -113,16 +124,35 @@ class Batcher(threading.Thread):
                 items.append(item)
 
     def process(self, batch: list[AcctJob]) -> None:
-        """Commit (or journal) a batch, then answer every packet that is now durable."""
+        """Commit (or journal) a batch, then answer every packet that is now durable, and only those."""
         self.metrics.batch_size.observe(len(batch))
-        arrivals = [job.arrival for job in batch]
-        if self.journal.depth and not self.replay():
-            self._to_journal(arrivals)
-            answered = batch
-        else:
-            answered = self._commit_or_journal(batch)
+        try:
+            if self.journal.depth and not self.replay():
+                self._to_journal([job.arrival for job in batch])
+                answered = batch
+            else:
+                answered = self._commit_or_journal(batch)
+        except NotDurable as exc:
+            self._refuse(batch, exc.error)
+            return
+        except Exception:  # a bug must cost these answers (the routers retry), never the accounting thread
+            log.exception("radius_internal_error port=acct packets=%d", len(batch))
+            self.unanswered(batch, "internal_error")
+            return
+        if self.refusing:
+            self.refusing = False
+            log.warning("accounting_durable_again journal=%s", self.journal.path)
         for job in answered:
             self.answer(job)
+
+    def _refuse(self, batch: list[AcctJob], error: OSError) -> None:
+        """Nothing durable can be written: no answers (the routers retry); one log line when this begins."""
+        self.unanswered(batch, "not_durable")
+        if not self.refusing:
+            self.refusing = True
+            log.error("accounting_not_durable journal=%s error=%s: database away and journal unwritable, "
+                      "Accounting-Requests go unanswered until one of them works", self.journal.path,
+                      error.strerror or error)
 
     def _commit(self, arrivals: list[accounting.Arrival]) -> list[accounting.Running]:
         with self.engine.begin() as conn:
@@ -161,7 +191,11 @@ class Batcher(threading.Thread):
         return done
 
     def _to_journal(self, arrivals: list[accounting.Arrival]) -> None:
-        self.journal.append(arrivals)
+        try:
+            self.journal.append(arrivals)
+        except OSError as exc:
+            self.metrics.journal_write_errors.inc()
+            raise NotDurable(exc) from exc
         self.metrics.journal_depth.set(self.journal.depth)
 
     def _touch_nas(self, conn, arrivals: list[accounting.Arrival]) -> None:
@@ -206,9 +240,12 @@ class Batcher(threading.Thread):
             records = self.journal.records()
             if not self._replay_records(records):
                 return False
+            self.journal.clear()
+        except OSError as exc:  # the journal's disk: committed records stay and are replayed again later
+            log.warning("journal_replay_postponed error=%s", exc.strerror or exc)
+            return False
         finally:
             self._next_replay = time.monotonic() + REPLAY_EVERY
-        self.journal.clear()
         self.metrics.journal_depth.set(0)
         log.info("journal_replayed records=%d", len(records))
         return True

@@ -5,7 +5,8 @@ Accounting-Response), locked by its worker so two processes never write one
 file. Replayed in order once the database answers again, at start-up too; a
 file whose worker is gone is adopted and replayed by another. Replaying twice
 is harmless because accounting is idempotent, so the file is cleared only
-after everything in it was committed.
+after everything in it was committed. The supervisor locks the directory
+itself (`server.lock`) so that a second server cannot share it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from radius.packets import AccountingRequest
 
 log = logging.getLogger(__name__)
 SUFFIX = ".jsonl"
+LOCK_NAME = "server.lock"
 
 
 def _encode(arrival: Arrival) -> bytes:
@@ -48,33 +50,84 @@ def read_records(handle) -> list[Arrival]:
     return arrivals
 
 
+class JournalUnusable(Exception):
+    """The journal directory cannot hold journals: the server must not start (accounting would be lost)."""
+
+
+class JournalInUse(JournalUnusable):
+    """Another server holds the journal directory: two servers would replay and clear each other's files."""
+
+
+def claim_directory(directory: Path, workers: int):
+    """Create the directory, check every worker's file can be opened, and lock the directory for this server.
+
+    Returns the open lock file: the lock lasts as long as this process or any
+    worker forked from it holds it. Raises JournalUnusable / JournalInUse.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / LOCK_NAME, "a+b", buffering=0)
+    except OSError as exc:
+        raise JournalUnusable(f"{directory}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().decode(errors="replace").strip() or "?"
+        handle.close()
+        raise JournalInUse(f"{directory} is held by another RADIUS server (pid {holder})") from None
+    try:
+        for worker in range(workers):
+            open(directory / f"accounting-{worker}{SUFFIX}", "a+b").close()
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n".encode())
+    except OSError as exc:
+        handle.close()
+        raise JournalUnusable(f"{directory}: {exc.strerror or exc} ({getattr(exc, 'filename', '')})") from exc
+    return handle
+
+
 class Journal:
-    """This worker's journal file, held under an exclusive lock while the worker lives."""
+    """This worker's journal file, held under an exclusive lock while the worker lives.
+
+    Unbuffered, and `end` is where the last complete, fsync'd record ends: a
+    failed write (disk full, I/O error) is cut back to it, so a torn record can
+    never swallow the next one and nothing half-written is ever buffered for later.
+    """
 
     def __init__(self, directory: Path, worker: int):
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.path = directory / f"accounting-{worker}{SUFFIX}"
-        self._handle = open(self.path, "a+b")
+        self._handle = open(self.path, "a+b", buffering=0)
         fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._cut_torn_tail()
-        self.depth = len(read_records(self._handle))
-
-    def _cut_torn_tail(self) -> None:
-        """A record cut off by a crash was never acknowledged: remove it so appends start on a new line."""
         self._handle.seek(0)
         content = self._handle.read()
-        if content and not content.endswith(b"\n"):
-            self._handle.truncate(content.rfind(b"\n") + 1)
-            self._handle.flush()
+        self.end = content.rfind(b"\n") + 1  # a record cut off by a crash was never acknowledged
+        self._cut_back()
+        self.depth = len(read_records(self._handle))
+
+    def _cut_back(self) -> None:
+        """Remove whatever follows the last complete record, so the next append starts on a new line."""
+        if os.fstat(self._handle.fileno()).st_size != self.end:
+            os.ftruncate(self._handle.fileno(), self.end)
             os.fsync(self._handle.fileno())
 
     def append(self, arrivals: list[Arrival]) -> None:
-        """Write and fsync; only then may the packets be acknowledged."""
-        self._handle.seek(0, os.SEEK_END)
-        self._handle.write(b"".join(_encode(a) for a in arrivals))
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        """Write and fsync; only then may the packets be acknowledged. OSError when that is impossible."""
+        data = memoryview(b"".join(_encode(a) for a in arrivals))
+        try:
+            self._cut_back()
+            while data:
+                data = data[self._handle.write(data):]
+            os.fsync(self._handle.fileno())
+        except OSError:
+            try:
+                self._cut_back()
+            except OSError:
+                pass  # the next append cuts back first
+            raise
+        self.end = os.fstat(self._handle.fileno()).st_size
         self.depth += len(arrivals)
 
     def records(self) -> list[Arrival]:
@@ -82,9 +135,9 @@ class Journal:
 
     def clear(self) -> None:
         """Everything in the file is committed: empty it."""
-        self._handle.truncate(0)
-        self._handle.flush()
+        os.ftruncate(self._handle.fileno(), 0)
         os.fsync(self._handle.fileno())
+        self.end = 0
         self.depth = 0
 
     def close(self) -> None:

@@ -34,6 +34,10 @@ class Metrics:
                                     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500), registry=registry)
         self.journal_depth = Gauge("radius_journal_depth", "Accounting records waiting in the local journal",
                                    multiprocess_mode="livesum", registry=registry)
+        self.journal_write_errors = Counter(
+            "radius_journal_write_errors_total",
+            "Journal writes that failed (disk full, I/O error); their packets went unanswered",
+            registry=registry)
         self.auth_latency = Histogram("radius_auth_latency_seconds", "Access-Request to reply",
                                       buckets=(.001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5),
                                       registry=registry)

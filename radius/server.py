@@ -39,7 +39,7 @@ def bind_udp(host: str, port: int) -> socket.socket:
 
 
 class Server:
-    """One worker's sockets and threads; `serve` returns once `stop` was set and the work in hand is answered."""
+    """One worker's sockets and threads: `start` them, `stop` answers the work in hand and closes."""
 
     def __init__(self, handler: Handler, auth_socket: socket.socket, acct_socket: socket.socket):
         self.handler = handler
@@ -47,6 +47,8 @@ class Server:
         self.auth_queue: queue.Queue = queue.Queue()
         self.auth_thread = threading.Thread(target=self._authenticate, name="auth", daemon=True)
         self.batcher: Batcher | None = None
+        self.receivers = [threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}",
+                                           daemon=True) for port in self.sockets]
         self.stopping = threading.Event()
         self.received_all = threading.Event()  # set once the receivers have stopped: auth drains, then ends
 
@@ -57,6 +59,12 @@ class Server:
 
     def drop_accounting(self, job: AcctJob, reason: str) -> None:
         self.handler.drop(reason, (job.key[0], job.key[1]), job.arrival.request.acct_session_id, job.key)
+
+    def leave_unanswered(self, jobs: list[AcctJob], reason: str) -> None:
+        """A whole batch goes unanswered (the batcher logs why, once): count it; a retransmission is new."""
+        self.handler.metrics.drops.labels(reason).inc(len(jobs))
+        for job in jobs:
+            self.handler.duplicates.forget(job.key)
 
     def _send(self, port: str, data: bytes, address: tuple[str, int]) -> None:
         try:
@@ -117,19 +125,24 @@ class Server:
                 continue
             self._dispatch(port, data, address[:2])
 
-    def serve(self, batcher: Batcher) -> None:
-        """Receive until `stopping` is set; then stop receiving, answer the work in hand, close."""
+    @property
+    def threads(self) -> list[threading.Thread]:
+        """The threads without which this worker answers nothing on one of its ports."""
+        return [*self.receivers, self.auth_thread, self.batcher]
+
+    def start(self, batcher: Batcher) -> None:
         self.batcher = batcher
         batcher.start()
-        receivers = [threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}", daemon=True)
-                     for port in self.sockets]
-        for thread in [*receivers, self.auth_thread]:
+        for thread in [*self.receivers, self.auth_thread]:
             thread.start()
-        self.stopping.wait()
-        for thread in receivers:
+
+    def stop(self) -> None:
+        """Stop receiving, answer the work in hand, close the sockets (main thread, never a handler)."""
+        self.stopping.set()
+        for thread in self.receivers:
             thread.join()
         self.received_all.set()
         self.auth_thread.join()
-        batcher.stop()
+        self.batcher.stop()
         for sock in self.sockets.values():
             sock.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -46,7 +47,8 @@ def radclient(port: int, command: str, secret: str, text: str, *extra: str, wait
 
 @dataclass
 class RadiusDaemon:
-    """A running `hotspot radius`; stop() ends it with SIGTERM and returns its log."""
+    """A running `hotspot radius` in a session of its own (a test may signal its process group);
+    stop() ends it with SIGTERM and returns its exit status."""
 
     settings: Settings
     log_path: Path
@@ -63,7 +65,7 @@ class RadiusDaemon:
                            HOTSPOT_RADIUS_METRICS_PORT=str(self.metrics_port))
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([HOTSPOT, "radius", "--workers", str(self.workers)], env=env,
-                                            stdout=log, stderr=subprocess.STDOUT)
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for(lambda: self.process.poll() is not None or all(
                 exchange(status_server(secret, port), p, timeout=0.3) for port, p in (
@@ -74,6 +76,11 @@ class RadiusDaemon:
             self.stop()
             raise
         return self
+
+    def worker_pids(self) -> dict[int, int]:
+        """Worker index -> pid of the newest worker with that index, from the log."""
+        return {int(index): int(pid) for index, pid in
+                re.findall(r"radius_worker_ready worker=(\d+) pid=(\d+)", self.log())}
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

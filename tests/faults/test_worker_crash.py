@@ -10,7 +10,6 @@ database is back, and the ledger of acknowledged packets is checked.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import time
 
@@ -19,11 +18,6 @@ import pytest
 from tests.accounting_load import AccountingLoad
 from tests.faults.conftest import NAS_NAME, SECRET
 from tests.helpers import wait_for
-
-
-def worker_pids(log: str) -> dict[int, int]:
-    """Worker index -> pid of the newest worker with that index, from the daemon's log."""
-    return {int(index): int(pid) for index, pid in re.findall(r"radius_worker_ready worker=(\d+) pid=(\d+)", log)}
 
 
 def journal_records(path) -> int:
@@ -43,10 +37,10 @@ def test_killed_worker_loses_no_acknowledged_packet(fault_db, start_daemon):
                  what="both workers to journal")
         time.sleep(1)
         victim = max((0, 1), key=lambda index: journal_records(journals[index]))
-        pid = worker_pids(daemon.log())[victim]
+        pid = daemon.worker_pids()[victim]
         in_journal = journal_records(journals[victim])
         os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: worker_pids(daemon.log()).get(victim, pid) != pid, timeout=10,
+        wait_for(lambda: daemon.worker_pids().get(victim, pid) != pid, timeout=10,
                  what="the supervisor to start a new worker")
         time.sleep(2)
     finally:

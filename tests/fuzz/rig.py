@@ -62,7 +62,8 @@ class Rig:
         self.journal = Journal(directory / "journal", 0)
         self.answered: list[AcctJob] = []
         self.batcher = Batcher(self.engine, self.journal, self.handler.metrics, batch_max=200, wait_ms=5,
-                               stale_grace=120, answer=self._answer, drop=self._drop)
+                               stale_grace=120, answer=self._answer, drop=self._drop,
+                               unanswered=self._unanswered)
         self.canary_time = 0
 
     def _answer(self, job: AcctJob) -> None:
@@ -76,6 +77,10 @@ class Rig:
 
     def _drop(self, job: AcctJob, reason: str) -> None:
         self.handler.drop(reason, (job.key[0], job.key[1]), key=job.key)
+
+    def _unanswered(self, jobs: list[AcctJob], reason: str) -> None:
+        for job in jobs:
+            self._drop(job, reason)
 
     def feed(self, datagrams: list[tuple[bytes, str, int]], port: str) -> None:
         """Screen and process hostile datagrams, then prove a valid packet of each kind is still served."""
