@@ -108,6 +108,16 @@ def merge(row: dict, request: AccountingRequest) -> dict[str, int]:
     return added
 
 
+def rebooted(row: dict, arrival: Arrival) -> bool:
+    """Whether an Accounting-On/Off ends this session: the same router, still open, not updated since.
+
+    The same router is the same NAS row and source address: one NAS row's CIDR
+    may hold several routers, and one's reboot ends none of the others' sessions.
+    """
+    return (row["nas_id"] == arrival.nas_id and row["nas_ip_address"] == arrival.source_ip
+            and row["status"] == "active" and row["update_time"] <= arrival.request.event_time)
+
+
 def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     """Apply a batch of accounting packets, in order, inside the caller's transaction.
 
@@ -121,18 +131,17 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     changed: set[str] = set()
     usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seen: list[tuple[int, datetime, str]] = []
-    reboots: list[tuple[int, datetime]] = []
+    reboots: list[tuple[int, str, datetime]] = []
     running: dict[str, Running] = {}
     for arrival in arrivals:
         request = arrival.request
         hour = store.hour_of(request.event_time)
         if request.status in NAS_EVENTS:
             for row in rows.values():
-                if row["nas_id"] == arrival.nas_id and row["status"] == "active" \
-                        and row["update_time"] <= request.event_time:
+                if rebooted(row, arrival):
                     row.update(status="closed", stop_time=request.event_time, terminate_cause=NAS_REBOOT)
                     changed.add(row["unique_id"])
-            reboots.append((arrival.nas_id, request.event_time))
+            reboots.append((arrival.nas_id, arrival.source_ip, request.event_time))
             continue
         if request.status not in SESSION_EVENTS:
             continue
@@ -163,6 +172,6 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     store.add_usage(conn, usage)
     store.insert_sessions(conn, [rows[k] for k in sorted(new)])
     store.update_sessions(conn, [rows[k] for k in sorted(changed - new)])
-    for nas_id, at in reboots:
-        store.close_nas_sessions(conn, nas_id, at, NAS_REBOOT, keep=rows)
+    for nas_id, source_ip, at in reboots:
+        store.close_nas_sessions(conn, nas_id, source_ip, at, NAS_REBOOT, keep=rows)
     return list(running.values())

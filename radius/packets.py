@@ -379,6 +379,22 @@ def event_time(event_timestamp: int | None, delay: int, now: datetime) -> dateti
     return arrival
 
 
+def reboot_time(event_timestamp: int | None, delay: int, now: datetime) -> datetime:
+    """When a router says it (re)started: as `event_time`, but a past Event-Timestamp within a day counts too.
+
+    An Accounting-On/Off closes only the sessions not updated since it. A
+    replayed old one carries its old timestamp: taken at face value it closes
+    nothing that is still running. Erring early only leaves sessions open for
+    the stale sweep, never closes a live one (which would end its quota checks).
+    """
+    arrival = now - timedelta(seconds=min(max(delay, 0), MAX_DELAY.total_seconds()))
+    if event_timestamp:
+        stamp = datetime.fromtimestamp(event_timestamp, timezone.utc)
+        if arrival - MAX_DELAY <= stamp <= arrival + CLOCK_TOLERANCE:
+            return stamp
+    return arrival
+
+
 def accounting_request(pkt: Datagram, now: datetime) -> AccountingRequest:
     """Decode an Accounting-Request; octets are 64-bit: octets + (gigawords << 32).
 
@@ -390,7 +406,8 @@ def accounting_request(pkt: Datagram, now: datetime) -> AccountingRequest:
     if status is None:
         raise MalformedPacket("missing_attribute", "Acct-Status-Type")
     session_id = _text(pkt, "Acct-Session-Id", 64)
-    if not session_id and status not in ("Accounting-On", "Accounting-Off"):
+    nas_event = status in ("Accounting-On", "Accounting-Off")
+    if not session_id and not nas_event:
         raise MalformedPacket("missing_attribute", "Acct-Session-Id")
     received = _number(pkt, "Acct-Input-Octets") + (_number(pkt, "Acct-Input-Gigawords") << 32)
     sent = _number(pkt, "Acct-Output-Octets") + (_number(pkt, "Acct-Output-Gigawords") << 32)
@@ -409,7 +426,8 @@ def accounting_request(pkt: Datagram, now: datetime) -> AccountingRequest:
         input_octets=received,
         output_octets=sent,
         terminate_cause=cause[:32] if cause else None,
-        event_time=event_time(_value(pkt, "Event-Timestamp"), _number(pkt, "Acct-Delay-Time"), now),
+        event_time=(reboot_time if nas_event else event_time)(_value(pkt, "Event-Timestamp"),
+                                                              _number(pkt, "Acct-Delay-Time"), now),
     )
 
 

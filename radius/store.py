@@ -109,10 +109,12 @@ def update_sessions(conn: Connection, rows: list[dict]) -> None:
                                   for row in sorted(rows, key=lambda r: r["id"])])
 
 
-def close_nas_sessions(conn: Connection, nas_id: int, at: datetime, cause: str, keep: Iterable[str]) -> int:
-    """Close a rebooted NAS's open sessions (those not updated after `at`), except the ones in `keep`."""
+def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str, at: datetime, cause: str,
+                       keep: Iterable[str]) -> int:
+    """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`."""
     stmt = update(SESSIONS).where(
-        SESSIONS.c.nas_id == nas_id, SESSIONS.c.status == "active", SESSIONS.c.update_time <= at)
+        SESSIONS.c.nas_id == nas_id, SESSIONS.c.nas_ip_address == source_ip, SESSIONS.c.status == "active",
+        SESSIONS.c.update_time <= at)
     keep = list(keep)
     if keep:
         stmt = stmt.where(SESSIONS.c.unique_id.not_in(keep))
