@@ -178,8 +178,8 @@ STANDARD_NAMES = ("User-Name", "User-Password", "CHAP-Password", "CHAP-Challenge
 ENUMERATED_NAMES = ("Acct-Status-Type", "Acct-Terminate-Cause")
 VENDOR_NAMES = ("ChilliSpot-Acct-View-Point", "Mikrotik-Rate-Limit", "Mikrotik-Total-Limit",
                 "Mikrotik-Total-Limit-Gigawords", "ChilliSpot-Bandwidth-Max-Up",
-                "ChilliSpot-Bandwidth-Max-Down", "ChilliSpot-Max-Total-Octets", "CoovaChilli-Max-Total-Gigawords", "WISPr-Bandwidth-Max-Up",
-                "WISPr-Bandwidth-Max-Down")
+                "ChilliSpot-Bandwidth-Max-Down", "ChilliSpot-Max-Total-Octets",
+                "CoovaChilli-Max-Total-Gigawords", "WISPr-Bandwidth-Max-Up", "WISPr-Bandwidth-Max-Down")
 
 
 @functools.lru_cache(maxsize=4)
@@ -495,7 +495,8 @@ def access_accept(pkt: Datagram, vendor: str, grant: Grant) -> bytes:
               ("Acct-Interim-Interval", grant.interim_interval))
     body = b"".join(_attribute(words.code[name], min(value, MAX_32).to_bytes(4, "big"))
                     for name, value in timers if value is not None)
-    body += b"".join(_vendor_attribute(words, name, value) for name, value in _vendor_attributes(vendor, grant))
+    body += b"".join(_vendor_attribute(words, name, value)
+                     for name, value in _vendor_attributes(vendor, grant))
     return _reply(pkt, ACCESS_ACCEPT, body, signed=True)
 
 
