@@ -38,7 +38,7 @@ def radius(settings, engine, db, tmp_path):
 def send(daemon, source: str, status: str, session_id: str = "", identifier: int = 1, **attributes) -> None:
     raw = accounting_request(SECRET, status, session_id, f"u-{session_id}" if session_id else "",
                              identifier=identifier, **attributes)
-    assert exchange(raw, daemon.acct_port, source, timeout=3) is not None, f"{status} {session_id} not answered"
+    assert exchange(raw, daemon.acct_port, source, timeout=3) is not None, f"{status} {session_id} unanswered"
 
 
 def states(db) -> dict[str, tuple[str, str | None]]:
@@ -50,7 +50,8 @@ def test_a_replayed_old_accounting_on_leaves_sessions_updated_since_running(radi
     now = int(utcnow().timestamp())
     send(radius, FIRST, "Start", "live", identifier=1, Event_Timestamp=now - 5)
     send(radius, FIRST, "Interim-Update", "live", identifier=2, Event_Timestamp=now, Acct_Session_Time=5)
-    send(radius, FIRST, "Accounting-On", identifier=3, Event_Timestamp=now - int(timedelta(hours=2).total_seconds()))
+    two_hours_ago = now - int(timedelta(hours=2).total_seconds())
+    send(radius, FIRST, "Accounting-On", identifier=3, Event_Timestamp=two_hours_ago)
     assert states(db) == {"live": ("active", None)}
     send(radius, FIRST, "Accounting-On", identifier=4)
     assert states(db) == {"live": ("closed", "NAS-Reboot")}

@@ -184,7 +184,7 @@ def test_accounting_sequence_with_gigawords_and_retransmissions(radius, db):
     ("ChilliSpot-NAS-View-Point", 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000),
     (None, 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000)])
 def test_chilli_client_view_point_counts_are_swapped_back(radius, db, view, upload, download):
-    """CoovaChilli's default view point (2) counts from the phone: its input octets are the phone's download."""
+    """CoovaChilli's default view point (2) counts from the phone: its input octets are the download."""
     secret = SECRETS["chilli"]
     counters = dict(Acct_Input_Octets=2_000_000, Acct_Input_Gigawords=3, Acct_Output_Octets=500_000,
                     Acct_Output_Gigawords=7, Acct_Session_Time=60)

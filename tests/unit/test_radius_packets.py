@@ -179,4 +179,5 @@ def test_a_reboot_keeps_a_past_event_timestamp_within_a_day():
     two_hours_ago = int((NOW - timedelta(hours=2)).timestamp())
     assert packets.reboot_time(two_hours_ago, 0, NOW) == NOW - timedelta(hours=2)
     assert packets.reboot_time(two_hours_ago - 2 * 86400, 0, NOW) == NOW
-    assert packets.reboot_time(int((NOW + timedelta(hours=7)).timestamp()), 10, NOW) == NOW - timedelta(seconds=10)
+    local_time_as_utc = int((NOW + timedelta(hours=7)).timestamp())
+    assert packets.reboot_time(local_time_as_utc, 10, NOW) == NOW - timedelta(seconds=10)
