@@ -155,7 +155,8 @@ def test_one_batch_with_several_packets_of_a_session_folds_like_one_by_one(engin
         "closed", 480, GIB4 + 15, 2000, "User-Request")
     assert (a.start_time, a.stop_time) == (NOW, NOW + timedelta(minutes=8))
     hour = usage(db, nas)
-    assert (hour.sessions, hour.input_octets, hour.output_octets, hour.session_seconds) == (2, GIB4 + 15, 2000, 480)
+    assert (hour.sessions, hour.input_octets, hour.output_octets, hour.session_seconds) == (
+        2, GIB4 + 15, 2000, 480)
     assert running == []
 
 
