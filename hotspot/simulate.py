@@ -266,12 +266,17 @@ class Router:
         request["Acct-Session-Id"] = self.result.acct_session_id
         request["Acct-Authentic"] = 1
         request["Event-Timestamp"] = int(time.time())
+        received, sent = upload, download  # the NAS's view (RFC 2866): input = from the client
+        if self.cfg.vendor == "chilli":
+            # CoovaChilli's default: counted from the phone's side, and said so in every packet.
+            request["ChilliSpot-Acct-View-Point"] = "ChilliSpot-Client-View-Point"
+            received, sent = download, upload
         if status != "Start":
             request["Acct-Session-Time"] = session_time
-            request["Acct-Input-Octets"] = upload & 0xFFFFFFFF
-            request["Acct-Input-Gigawords"] = upload >> 32
-            request["Acct-Output-Octets"] = download & 0xFFFFFFFF
-            request["Acct-Output-Gigawords"] = download >> 32
+            request["Acct-Input-Octets"] = received & 0xFFFFFFFF
+            request["Acct-Input-Gigawords"] = received >> 32
+            request["Acct-Output-Octets"] = sent & 0xFFFFFFFF
+            request["Acct-Output-Gigawords"] = sent >> 32
         if cause:
             request["Acct-Terminate-Cause"] = cause
         reply = self._send(request, f"Accounting {status}")

@@ -8,15 +8,14 @@ short reason, so a bad packet is dropped and logged, never a crash.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import struct
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from pyrad import packet as pyrad_packet
-from pyrad import tools as pyrad_tools
 from pyrad.dictionary import Dictionary
 
 from hotspot.validation import is_mac, normalize_mac
@@ -24,10 +23,12 @@ from hotspot.validation import is_mac, normalize_mac
 MAX_PACKET = 4096
 HEADER = 20
 MESSAGE_AUTHENTICATOR = 80
-PROXY_STATE = 33
 ACCESS_REQUEST = pyrad_packet.AccessRequest
 ACCOUNTING_REQUEST = pyrad_packet.AccountingRequest
 STATUS_SERVER = pyrad_packet.StatusServer
+ACCESS_ACCEPT = pyrad_packet.AccessAccept
+ACCESS_REJECT = pyrad_packet.AccessReject
+ACCOUNTING_RESPONSE = pyrad_packet.AccountingResponse
 PORT_CODES = {"auth": {ACCESS_REQUEST, STATUS_SERVER}, "acct": {ACCOUNTING_REQUEST, STATUS_SERVER}}
 MAX_DELAY = timedelta(days=1)
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -151,87 +152,213 @@ def _check_attributes(data: bytes) -> None:
         position += length
 
 
-def decode(raw: bytes, port: str, secret: bytes, dictionary: Dictionary) -> pyrad_packet.Packet:
-    """A pyrad packet for a datagram whose framing `read_header` accepted."""
-    kind = pyrad_packet.AuthPacket if port == "auth" else pyrad_packet.AcctPacket
-    try:
-        return kind(packet=raw, secret=secret, dict=dictionary)
-    except (pyrad_packet.PacketError, struct.error, ValueError, KeyError, TypeError) as exc:
-        raise MalformedPacket("undecodable", str(exc)) from exc
+class Vocabulary:
+    """Attribute codes, types and enumerated values the hot path uses, read once from the pyrad dictionary."""
+
+    def __init__(self, dictionary: Dictionary):
+        self.dictionary = dictionary
+        attributes = dictionary.attributes
+        self.code = {name: attributes[name].code for name in STANDARD_NAMES}
+        self.type = {attributes[name].code: attributes[name].type for name in STANDARD_NAMES}
+        self.names = {name: {int.from_bytes(raw, "big"): label
+                             for raw, label in attributes[name].values.backward.items()}
+                      for name in ENUMERATED_NAMES}
+        self.vendor = {name: (dictionary.vendors.GetForward(attributes[name].vendor), attributes[name].code,
+                              attributes[name].type) for name in VENDOR_NAMES}
+        view = attributes["ChilliSpot-Acct-View-Point"]
+        self.client_view = int.from_bytes(view.values.GetForward("ChilliSpot-Client-View-Point"), "big")
 
 
-def has_message_authenticator(pkt: pyrad_packet.Packet) -> bool:
-    return OrderedDict.__contains__(pkt, MESSAGE_AUTHENTICATOR)
+STANDARD_NAMES = ("User-Name", "User-Password", "CHAP-Password", "CHAP-Challenge", "Calling-Station-Id",
+                  "Called-Station-Id", "NAS-Port-Id", "Framed-IP-Address", "Acct-Status-Type",
+                  "Acct-Session-Id", "Acct-Session-Time", "Acct-Input-Octets", "Acct-Output-Octets",
+                  "Acct-Input-Gigawords", "Acct-Output-Gigawords", "Acct-Terminate-Cause", "Event-Timestamp",
+                  "Acct-Delay-Time", "Proxy-State", "Reply-Message", "Session-Timeout", "Idle-Timeout",
+                  "Acct-Interim-Interval", "Vendor-Specific")
+ENUMERATED_NAMES = ("Acct-Status-Type", "Acct-Terminate-Cause")
+VENDOR_NAMES = ("ChilliSpot-Acct-View-Point", "Mikrotik-Rate-Limit", "Mikrotik-Total-Limit",
+                "Mikrotik-Total-Limit-Gigawords", "ChilliSpot-Bandwidth-Max-Up",
+                "ChilliSpot-Bandwidth-Max-Down", "ChilliSpot-Max-Total-Octets",
+                "CoovaChilli-Max-Total-Gigawords", "WISPr-Bandwidth-Max-Up", "WISPr-Bandwidth-Max-Down")
 
 
-def has_proxy_state(pkt: pyrad_packet.Packet) -> bool:
-    return OrderedDict.__contains__(pkt, PROXY_STATE)
+@functools.lru_cache(maxsize=4)
+def vocabulary(dictionary: Dictionary) -> Vocabulary:
+    return Vocabulary(dictionary)
 
 
-def message_authenticator_valid(pkt: pyrad_packet.Packet) -> bool:
-    """HMAC-MD5 over the packet as sent (RFC 2869 section 5.14); call only when present."""
-    return pkt.verify_message_authenticator()
+class Datagram:
+    """A received request: its header, its attributes by code (raw values, in order), and the secret.
 
+    Only what the hot path reads is ever decoded, and nothing is re-encoded:
+    the authenticators are checked over the octets as they were sent.
+    """
 
-def request_authenticator_valid(pkt: pyrad_packet.Packet) -> bool:
-    """Accounting-Request authenticator = MD5(header + 16 zeros + attributes + secret) (RFC 2866 section 3)."""
-    return pkt.VerifyAcctRequest()
+    __slots__ = ("raw", "port", "code", "identifier", "authenticator", "secret", "words", "attributes",
+                 "signature_at")
 
+    def __init__(self, raw: bytes, port: str, secret: bytes, words: Vocabulary):
+        length = int.from_bytes(raw[2:4], "big")
+        if length < HEADER or length > len(raw):
+            raise MalformedPacket("undecodable", f"Length field {length}, datagram {len(raw)}")
+        self.raw = raw = raw[:length]
+        self.port = port
+        self.code, self.identifier = raw[0], raw[1]
+        self.authenticator = raw[4:20]
+        self.secret = secret
+        self.words = words
+        self.signature_at: int | None = None
+        attributes: dict[int, list[bytes]] = {}
+        position = HEADER
+        while position < length:
+            if length - position < 2:
+                raise MalformedPacket("undecodable", "attribute header cut off")
+            code, size = raw[position], raw[position + 1]
+            if size < 2 or position + size > length:
+                raise MalformedPacket("undecodable", f"attribute {code} length {size}")
+            if code == MESSAGE_AUTHENTICATOR:
+                if size != 18 or self.signature_at is not None:
+                    raise MalformedPacket("bad_message_authenticator", "wrong length or repeated")
+                self.signature_at = position + 2
+            attributes.setdefault(code, []).append(raw[position + 2:position + size])
+            position += size
+        self.attributes = attributes
 
-def _values(pkt: pyrad_packet.Packet, name: str) -> list:
-    """The decoded values of a standard attribute: its code looked up once, only present values decoded."""
-    attribute = pkt.dict.attributes[name]
-    raw = OrderedDict.get(pkt, attribute.code)
-    if not raw:
-        return []
-    try:
-        return [attribute.values.GetBackward(v) if attribute.values.HasBackward(v)
-                else pyrad_tools.DecodeAttr(attribute.type, v) for v in raw]
-    except (struct.error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise MalformedPacket("bad_attribute_value", f"{name}: {exc}") from exc
+    def first(self, name: str) -> bytes | None:
+        values = self.attributes.get(self.words.code[name])
+        return values[0] if values else None
 
-
-def _text(pkt: pyrad_packet.Packet, name: str, limit: int) -> str | None:
-    """A text attribute as stored: NUL characters removed (PostgreSQL text cannot hold them), cut to `limit`."""
-    values = _values(pkt, name)
-    if not values:
+    def vendor_value(self, name: str) -> bytes | None:
+        """A vendor attribute's first value (RFC 2865 section 5.26 layout); malformed ones are ignored."""
+        vendor, wanted, _ = self.words.vendor[name]
+        for data in self.attributes.get(self.words.code["Vendor-Specific"], ()):
+            if len(data) < 6 or int.from_bytes(data[:4], "big") != vendor:
+                continue
+            position = 4
+            while position + 2 <= len(data):
+                code, size = data[position], data[position + 1]
+                if size < 2 or position + size > len(data):
+                    break
+                if code == wanted:
+                    return data[position + 2:position + size]
+                position += size
         return None
-    value = values[0]
+
+
+def decode(raw: bytes, port: str, secret: bytes, dictionary: Dictionary) -> Datagram:
+    """The attributes of a datagram whose framing `read_header` accepted, nothing decoded yet."""
+    return Datagram(raw, port, secret, vocabulary(dictionary))
+
+
+def has_message_authenticator(pkt: Datagram) -> bool:
+    return pkt.signature_at is not None
+
+
+def has_proxy_state(pkt: Datagram) -> bool:
+    return pkt.words.code["Proxy-State"] in pkt.attributes
+
+
+def _signing_vector(pkt: Datagram) -> bytes:
+    """RFC 2869 section 5.14, RFC 3579 section 3.2: an Accounting-Request signs with 16 zeros."""
+    return bytes(16) if pkt.code == ACCOUNTING_REQUEST else pkt.authenticator
+
+
+def message_authenticator_valid(pkt: Datagram) -> bool:
+    """HMAC-MD5 over the packet as sent, signature zeroed (RFC 2869 section 5.14); only when present."""
+    at, raw = pkt.signature_at, pkt.raw
+    signed = raw[:4] + _signing_vector(pkt) + raw[HEADER:at] + bytes(16) + raw[at + 16:]
+    expected = hmac.new(pkt.secret, signed, hashlib.md5).digest()
+    return hmac.compare_digest(raw[at:at + 16], expected)
+
+
+def request_authenticator_valid(pkt: Datagram) -> bool:
+    """Accounting-Request authenticator = MD5(header + 16 zeros + attributes + secret) (RFC 2866 section 3).
+
+    A Status-Server's authenticator is random (RFC 5997 section 3): its Message-Authenticator is checked.
+    """
+    if pkt.code == STATUS_SERVER:
+        return has_message_authenticator(pkt) and message_authenticator_valid(pkt)
+    expected = hashlib.md5(pkt.raw[:4] + bytes(16) + pkt.raw[HEADER:] + pkt.secret).digest()
+    return hmac.compare_digest(expected, pkt.authenticator)
+
+
+def _value(pkt: Datagram, name: str):
+    """A standard attribute's first value decoded by its dictionary type; None when absent."""
+    raw = pkt.first(name)
+    if raw is None:
+        return None
+    kind = pkt.words.type[pkt.words.code[name]]
+    if kind == "string":
+        return raw.decode("utf-8", errors="replace")
+    if kind in ("integer", "date"):
+        if len(raw) != 4:
+            raise MalformedPacket("bad_attribute_value", f"{name}: {len(raw)} octets, not 4")
+        return int.from_bytes(raw, "big")
+    if kind == "ipaddr":
+        if len(raw) != 4:
+            raise MalformedPacket("bad_attribute_value", f"{name}: {len(raw)} octets, not 4")
+        return ".".join(map(str, raw))
+    return raw
+
+
+def _text(pkt: Datagram, name: str, limit: int) -> str | None:
+    """A text attribute as stored: NUL characters removed (PostgreSQL text cannot hold them), cut to `limit`."""
+    value = _value(pkt, name)
+    if value is None:
+        return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
     return str(value).replace("\x00", "")[:limit]
 
 
-def _number(pkt: pyrad_packet.Packet, name: str) -> int:
-    values = _values(pkt, name)
-    return int(values[0]) if values and isinstance(values[0], int) else 0
+def _number(pkt: Datagram, name: str) -> int:
+    value = _value(pkt, name)
+    return value if isinstance(value, int) else 0
+
+
+def _label(pkt: Datagram, name: str) -> str | None:
+    """An enumerated attribute as its dictionary name (the number when the dictionary has none)."""
+    value = _value(pkt, name)
+    return None if value is None else pkt.words.names[name].get(value, str(value))
 
 
 def _mac_or_text(value: str | None) -> str | None:
     return normalize_mac(value) if value and is_mac(value) else value
 
 
-def auth_request(pkt: pyrad_packet.AuthPacket) -> AuthRequest:
+def _password(pkt: Datagram, hidden: bytes) -> str:
+    """Reveal a User-Password (RFC 2865 section 5.2); invalid UTF-8 (a wrong secret) is ignored, not fatal."""
+    if len(hidden) % 16:
+        raise MalformedPacket("bad_attribute_value", f"User-Password of {len(hidden)} octets")
+    clear, last = bytearray(), pkt.authenticator
+    for start in range(0, len(hidden), 16):
+        block = hidden[start:start + 16]
+        pad = hashlib.md5(pkt.secret + last).digest()
+        clear += bytes(a ^ b for a, b in zip(pad, block))
+        last = block
+    return bytes(clear).rstrip(b"\x00").decode("utf-8", errors="ignore")
+
+
+def auth_request(pkt: Datagram) -> AuthRequest:
     """Decode an Access-Request: User-Name, the PAP password or CHAP response, the client's MAC."""
     username = _text(pkt, "User-Name", 253)
     if not username:
         raise MalformedPacket("missing_attribute", "User-Name")
-    password = chap = None
-    if OrderedDict.__contains__(pkt, 3):
-        chap = OrderedDict.__getitem__(pkt, 3)[0]
+    password = None
+    chap = pkt.first("CHAP-Password")
+    if chap is not None:
         if len(chap) != 17:
             raise MalformedPacket("bad_attribute_value", "CHAP-Password is not 17 octets")
-    elif OrderedDict.__contains__(pkt, 2):
-        try:
-            password = pkt.PwDecrypt(OrderedDict.__getitem__(pkt, 2)[0])
-        except pyrad_packet.PacketError as exc:
-            raise MalformedPacket("bad_attribute_value", str(exc)) from exc
-    challenge = OrderedDict.get(pkt, 60, [pkt.authenticator])[0]
+    else:
+        hidden = pkt.first("User-Password")
+        if hidden is not None:
+            password = _password(pkt, hidden)
+    challenge = pkt.first("CHAP-Challenge")
     return AuthRequest(
         username=username,
         password=password,
         chap_password=chap,
-        chap_challenge=challenge,
+        chap_challenge=pkt.authenticator if challenge is None else challenge,
         calling_station_id=_text(pkt, "Calling-Station-Id", 64),
     )
 
@@ -252,19 +379,43 @@ def event_time(event_timestamp: int | None, delay: int, now: datetime) -> dateti
     return arrival
 
 
-def accounting_request(pkt: pyrad_packet.AcctPacket, now: datetime) -> AccountingRequest:
-    """Decode an Accounting-Request; octets are 64-bit: octets + (gigawords << 32)."""
-    status = _values(pkt, "Acct-Status-Type")
-    if not status:
+def reboot_time(event_timestamp: int | None, delay: int, now: datetime) -> datetime:
+    """When a router says it (re)started: as `event_time`, but a past Event-Timestamp within a day counts too.
+
+    An Accounting-On/Off closes only the sessions not updated since it. A
+    replayed old one carries its old timestamp: taken at face value it closes
+    nothing that is still running. Erring early only leaves sessions open for
+    the stale sweep, never closes a live one (which would end its quota checks).
+    """
+    arrival = now - timedelta(seconds=min(max(delay, 0), MAX_DELAY.total_seconds()))
+    if event_timestamp:
+        stamp = datetime.fromtimestamp(event_timestamp, timezone.utc)
+        if arrival - MAX_DELAY <= stamp <= arrival + CLOCK_TOLERANCE:
+            return stamp
+    return arrival
+
+
+def accounting_request(pkt: Datagram, now: datetime) -> AccountingRequest:
+    """Decode an Accounting-Request; octets are 64-bit: octets + (gigawords << 32).
+
+    Input is what the client sent, output what it received (the NAS's view,
+    RFC 2866). CoovaChilli counts from the client's side by default and says so
+    with ChilliSpot-Acct-View-Point: then its input and output are swapped back.
+    """
+    status = _label(pkt, "Acct-Status-Type")
+    if status is None:
         raise MalformedPacket("missing_attribute", "Acct-Status-Type")
-    status_name = str(status[0])
     session_id = _text(pkt, "Acct-Session-Id", 64)
-    if not session_id and status_name not in ("Accounting-On", "Accounting-Off"):
+    nas_event = status in ("Accounting-On", "Accounting-Off")
+    if not session_id and not nas_event:
         raise MalformedPacket("missing_attribute", "Acct-Session-Id")
-    stamp = _values(pkt, "Event-Timestamp")
-    cause = _values(pkt, "Acct-Terminate-Cause")
+    received = _number(pkt, "Acct-Input-Octets") + (_number(pkt, "Acct-Input-Gigawords") << 32)
+    sent = _number(pkt, "Acct-Output-Octets") + (_number(pkt, "Acct-Output-Gigawords") << 32)
+    if _client_view(pkt):
+        received, sent = sent, received
+    cause = _label(pkt, "Acct-Terminate-Cause")
     return AccountingRequest(
-        status=status_name,
+        status=status,
         acct_session_id=session_id or "",
         username=_text(pkt, "User-Name", 64) or "",
         calling_station_id=_mac_or_text(_text(pkt, "Calling-Station-Id", 32)),
@@ -272,12 +423,45 @@ def accounting_request(pkt: pyrad_packet.AcctPacket, now: datetime) -> Accountin
         nas_port_id=_text(pkt, "NAS-Port-Id", 64),
         framed_ip=_text(pkt, "Framed-IP-Address", 45),
         session_time=_number(pkt, "Acct-Session-Time"),
-        input_octets=_number(pkt, "Acct-Input-Octets") + (_number(pkt, "Acct-Input-Gigawords") << 32),
-        output_octets=_number(pkt, "Acct-Output-Octets") + (_number(pkt, "Acct-Output-Gigawords") << 32),
-        terminate_cause=str(cause[0])[:32] if cause else None,
-        event_time=event_time(stamp[0] if stamp and isinstance(stamp[0], int) else None,
-                              _number(pkt, "Acct-Delay-Time"), now),
+        input_octets=received,
+        output_octets=sent,
+        terminate_cause=cause[:32] if cause else None,
+        event_time=(reboot_time if nas_event else event_time)(_value(pkt, "Event-Timestamp"),
+                                                              _number(pkt, "Acct-Delay-Time"), now),
     )
+
+
+def _client_view(pkt: Datagram) -> bool:
+    raw = pkt.vendor_value("ChilliSpot-Acct-View-Point")
+    return raw is not None and len(raw) == 4 and int.from_bytes(raw, "big") == pkt.words.client_view
+
+
+def _attribute(code: int, value: bytes) -> bytes:
+    return bytes((code, 2 + len(value))) + value
+
+
+def _encoded(kind: str, value: int | str) -> bytes:
+    return value.encode() if kind == "string" else int(value).to_bytes(4, "big")
+
+
+def _vendor_attribute(words: Vocabulary, name: str, value: int | str) -> bytes:
+    vendor, code, kind = words.vendor[name]
+    inner = _attribute(code, _encoded(kind, value))
+    return _attribute(words.code["Vendor-Specific"], vendor.to_bytes(4, "big") + inner)
+
+
+def _reply(pkt: Datagram, code: int, attributes: bytes, signed: bool) -> bytes:
+    """Reply bytes: Message-Authenticator first when `signed`, Proxy-State copied (RFC 2865 section 5.33)."""
+    proxy = b"".join(_attribute(pkt.words.code["Proxy-State"], v)
+                     for v in pkt.attributes.get(pkt.words.code["Proxy-State"], ()))
+    body = proxy + attributes
+    length = HEADER + len(body) + (18 if signed else 0)
+    header = bytes((code, pkt.identifier)) + length.to_bytes(2, "big")
+    if signed:
+        zeroed = bytes((MESSAGE_AUTHENTICATOR, 18)) + bytes(16)
+        signature = hmac.new(pkt.secret, header + pkt.authenticator + zeroed + body, hashlib.md5).digest()
+        body = zeroed[:2] + signature + body
+    return header + hashlib.md5(header + pkt.authenticator + body + pkt.secret).digest() + body
 
 
 def _vendor_attributes(vendor: str, grant: Grant) -> list[tuple[str, int | str]]:
@@ -304,36 +488,29 @@ def _vendor_attributes(vendor: str, grant: Grant) -> list[tuple[str, int | str]]
     return attributes
 
 
-def access_accept(pkt: pyrad_packet.AuthPacket, vendor: str, grant: Grant) -> bytes:
+def access_accept(pkt: Datagram, vendor: str, grant: Grant) -> bytes:
     """Access-Accept with Message-Authenticator first, the standard timers and the vendor's limits."""
-    reply = pkt.CreateReply()
-    reply.code = pyrad_packet.AccessAccept
-    for name, value in (("Session-Timeout", grant.session_timeout), ("Idle-Timeout", grant.idle_timeout),
-                        ("Acct-Interim-Interval", grant.interim_interval)):
-        if value is not None:
-            reply.AddAttribute(name, min(value, MAX_32))
-    for name, value in _vendor_attributes(vendor, grant):
-        reply.AddAttribute(name, value)
-    return reply.ReplyPacket()
+    words = pkt.words
+    timers = (("Session-Timeout", grant.session_timeout), ("Idle-Timeout", grant.idle_timeout),
+              ("Acct-Interim-Interval", grant.interim_interval))
+    body = b"".join(_attribute(words.code[name], min(value, MAX_32).to_bytes(4, "big"))
+                    for name, value in timers if value is not None)
+    body += b"".join(_vendor_attribute(words, name, value)
+                     for name, value in _vendor_attributes(vendor, grant))
+    return _reply(pkt, ACCESS_ACCEPT, body, signed=True)
 
 
-def access_reject(pkt: pyrad_packet.AuthPacket, message: str) -> bytes:
+def access_reject(pkt: Datagram, message: str) -> bytes:
     """Access-Reject with Message-Authenticator first and a Reply-Message the citizen can read."""
-    reply = pkt.CreateReply()
-    reply.code = pyrad_packet.AccessReject
-    reply.AddAttribute("Reply-Message", message.encode()[:253])
-    return reply.ReplyPacket()
+    body = _attribute(pkt.words.code["Reply-Message"], message.encode()[:253])
+    return _reply(pkt, ACCESS_REJECT, body, signed=True)
 
 
-def accounting_response(pkt: pyrad_packet.AcctPacket) -> bytes:
-    reply = pkt.CreateReply()
-    return reply.ReplyPacket()
+def accounting_response(pkt: Datagram) -> bytes:
+    return _reply(pkt, ACCOUNTING_RESPONSE, b"", signed=False)
 
 
-def status_reply(pkt: pyrad_packet.Packet) -> bytes:
+def status_reply(pkt: Datagram) -> bytes:
     """RFC 5997: Access-Accept on the auth port, Accounting-Response on the accounting port, signed."""
-    reply = pkt.CreateReply()
-    if isinstance(pkt, pyrad_packet.AuthPacket):
-        reply.code = pyrad_packet.AccessAccept
-    reply.message_authenticator = True
-    return reply.ReplyPacket()
+    code = ACCESS_ACCEPT if pkt.port == "auth" else ACCOUNTING_RESPONSE
+    return _reply(pkt, code, b"", signed=True)

@@ -109,10 +109,85 @@ def update_sessions(conn: Connection, rows: list[dict]) -> None:
                                   for row in sorted(rows, key=lambda r: r["id"])])
 
 
-def close_nas_sessions(conn: Connection, nas_id: int, at: datetime, cause: str, keep: Iterable[str]) -> int:
-    """Close a rebooted NAS's open sessions (those not updated after `at`), except the ones in `keep`."""
+# PostgreSQL: a batch's sessions merged by the database in one statement (arrays in, rows out),
+# sent as the driver's own SQL (psycopg parameters; SQLAlchemy only wraps its errors).
+# The merge rules: counters and update_time only grow, start_time only moves earlier, empty
+# fields are filled once, a Stop closes once (stop wins), an Interim-Update reopens a stale session.
+MERGED_COLUMNS = ("unique_id", "nas_id", "acct_session_id", "username", "device_id", "account_id",
+                  "voucher_id", "plan_id", "calling_station_id", "called_station_id", "nas_port_id",
+                  "framed_ip", "nas_ip_address", "start_time", "update_time", "stop_time", "session_time",
+                  "input_octets", "output_octets", "interim_interval", "terminate_cause", "status")
+ARRAY_TYPES = {"nas_id": "bigint", "device_id": "bigint", "account_id": "bigint", "voucher_id": "bigint",
+               "plan_id": "bigint", "start_time": "timestamptz", "update_time": "timestamptz",
+               "stop_time": "timestamptz", "session_time": "bigint", "input_octets": "bigint",
+               "output_octets": "bigint", "interim_interval": "bigint"}
+RETURNED_COLUMNS = ("unique_id", "status", "session_time", "input_octets", "output_octets", "nas_id",
+                    "username", "acct_session_id", "framed_ip", "calling_station_id", "device_id",
+                    "account_id", "voucher_id", "plan_id", "nas_ip_address")
+LOCK_SESSIONS_SQL = ("SELECT unique_id, session_time, input_octets, output_octets FROM radius_session"
+                     " WHERE unique_id = ANY(%s) ORDER BY unique_id FOR UPDATE")
+INSERT_SESSIONS = f"""
+INSERT INTO radius_session AS s ({", ".join(MERGED_COLUMNS)})
+SELECT * FROM unnest({", ".join(f"%({c})s::{ARRAY_TYPES.get(c, 'text')}[]" for c in MERGED_COLUMNS)})
+ORDER BY 1
+"""
+NEW_SESSIONS_SQL = INSERT_SESSIONS + "ON CONFLICT (unique_id) DO NOTHING RETURNING s.unique_id"
+MERGE_SESSIONS_SQL = INSERT_SESSIONS + f"""ON CONFLICT (unique_id) DO UPDATE SET
+  session_time = GREATEST(s.session_time, EXCLUDED.session_time),
+  input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
+  output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
+  update_time = GREATEST(s.update_time, EXCLUDED.update_time),
+  start_time = LEAST(s.start_time, EXCLUDED.start_time),
+  framed_ip = COALESCE(s.framed_ip, EXCLUDED.framed_ip),
+  called_station_id = COALESCE(s.called_station_id, EXCLUDED.called_station_id),
+  nas_port_id = COALESCE(s.nas_port_id, EXCLUDED.nas_port_id),
+  status = CASE WHEN s.status = 'closed' OR EXCLUDED.status = 'closed' THEN 'closed'
+                WHEN s.status = 'stale' AND s.unique_id = ANY(%(reopened)s) THEN 'active' ELSE s.status END,
+  stop_time = CASE WHEN s.status = 'closed' THEN s.stop_time
+                   WHEN EXCLUDED.status = 'closed' THEN EXCLUDED.stop_time
+                   WHEN s.status = 'stale' AND s.unique_id = ANY(%(reopened)s) THEN NULL ELSE s.stop_time END,
+  terminate_cause = CASE WHEN s.status <> 'closed' AND EXCLUDED.status = 'closed'
+                         THEN EXCLUDED.terminate_cause ELSE s.terminate_cause END
+RETURNING {", ".join(f"s.{c}" for c in RETURNED_COLUMNS)}
+"""
+
+
+def merges_in_sql(conn: Connection) -> bool:
+    """Whether the database merges a batch into its sessions itself (PostgreSQL), rather than Python."""
+    return conn.dialect.name == "postgresql"
+
+
+def lock_sessions(conn: Connection, unique_ids: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+    """The counters (session_time, input, output) of the stored sessions among `unique_ids`, locked."""
+    rows = conn.exec_driver_sql(LOCK_SESSIONS_SQL, (sorted(set(unique_ids)),))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _arrays(rows: list[dict]) -> dict[str, list]:
+    return {c: [row[c] for row in rows] for c in MERGED_COLUMNS}
+
+
+def insert_new_sessions(conn: Connection, rows: list[dict]) -> set[str]:
+    """Insert sessions not stored yet; returns those inserted (another worker may have been first)."""
+    if not rows:
+        return set()
+    return {row[0] for row in conn.exec_driver_sql(NEW_SESSIONS_SQL, _arrays(rows))}
+
+
+def merge_sessions(conn: Connection, rows: list[dict], reopened: Iterable[str]) -> list[dict]:
+    """Merge a batch's sessions (one row per unique_id) into the stored ones by the rules above."""
+    if not rows:
+        return []
+    params = {**_arrays(rows), "reopened": sorted(reopened)}
+    return [dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(MERGE_SESSIONS_SQL, params)]
+
+
+def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str, at: datetime, cause: str,
+                       keep: Iterable[str]) -> int:
+    """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`."""
     stmt = update(SESSIONS).where(
-        SESSIONS.c.nas_id == nas_id, SESSIONS.c.status == "active", SESSIONS.c.update_time <= at)
+        SESSIONS.c.nas_id == nas_id, SESSIONS.c.nas_ip_address == source_ip, SESSIONS.c.status == "active",
+        SESSIONS.c.update_time <= at)
     keep = list(keep)
     if keep:
         stmt = stmt.where(SESSIONS.c.unique_id.not_in(keep))

@@ -179,6 +179,25 @@ def test_accounting_sequence_with_gigawords_and_retransmissions(radius, db):
     assert radius.metric("radius_duplicates_total") == 2.0
 
 
+@pytest.mark.parametrize("view, upload, download", [
+    ("ChilliSpot-Client-View-Point", 7 * GIB4 + 500_000, 3 * GIB4 + 2_000_000),
+    ("ChilliSpot-NAS-View-Point", 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000),
+    (None, 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000)])
+def test_chilli_client_view_point_counts_are_swapped_back(radius, db, view, upload, download):
+    """CoovaChilli's default view point (2) counts from the phone: its input octets are the download."""
+    secret = SECRETS["chilli"]
+    counters = dict(Acct_Input_Octets=2_000_000, Acct_Input_Gigawords=3, Acct_Output_Octets=500_000,
+                    Acct_Output_Gigawords=7, Acct_Session_Time=60)
+    if view:
+        counters["ChilliSpot_Acct_View_Point"] = view
+    raw = accounting_request(secret, "Interim-Update", "c0ffee01", "t-phone", identifier=4, **counters)
+    assert exchange(raw, radius.acct_port, source=SOURCES["chilli"]) is not None
+    session = db.scalar(select(RadiusSession))
+    assert (session.input_octets, session.output_octets) == (upload, download)
+    hour = db.scalar(select(UsageHour))
+    assert (hour.input_octets, hour.output_octets) == (upload, download)
+
+
 def test_radclient_accounting_and_accounting_on_closes_open_sessions(radius, db):
     text = "\n".join(f'Acct-Status-Type = Start, Acct-Session-Id = "s{i}", User-Name = "u{i}"\n'
                      for i in range(3))

@@ -138,3 +138,35 @@ def test_stale_sessions_are_swept(engine, db, nas):
     by_id = {s.acct_session_id: s for s in sessions(db)}
     assert (by_id["old"].status, by_id["old"].stop_time) == ("stale", NOW - timedelta(minutes=20))
     assert by_id["fresh"].status == "active"
+
+
+def test_one_batch_with_several_packets_of_a_session_folds_like_one_by_one(engine, db, nas):
+    """A batch holds a session's Start, Interims and Stop out of order and twice: counted once, stop wins."""
+    start = packet("Start")
+    interim = packet("Interim-Update", at=NOW + timedelta(minutes=5), seconds=300, octets_in=GIB4 + 10,
+                     octets_out=900)
+    stop = packet("Stop", at=NOW + timedelta(minutes=8), seconds=480, octets_in=GIB4 + 15, octets_out=2000,
+                  cause="User-Request")
+    running = record(engine, nas, interim, start, stop, interim, start, packet("Start", session="b"))
+    record(engine, nas, interim, stop)
+    by_id = {s.acct_session_id: s for s in sessions(db)}
+    a = by_id["81a00001"]
+    assert (a.status, a.session_time, a.input_octets, a.output_octets, a.terminate_cause) == (
+        "closed", 480, GIB4 + 15, 2000, "User-Request")
+    assert (a.start_time, a.stop_time) == (NOW, NOW + timedelta(minutes=8))
+    hour = usage(db, nas)
+    assert (hour.sessions, hour.input_octets, hour.output_octets, hour.session_seconds) == (
+        2, GIB4 + 15, 2000, 480)
+    assert running == []
+
+
+def test_an_interim_reopens_a_stale_session_in_the_same_batch_as_others(engine, db, nas):
+    record(engine, nas, packet("Start"), packet("Start", session="b"))
+    with engine.begin() as conn:
+        conn.execute(RadiusSession.__table__.update().values(status="stale", stop_time=NOW))
+    running = record(engine, nas, packet("Interim-Update", at=NOW + timedelta(minutes=10), seconds=600),
+                     packet("Start", session="b"))
+    by_id = {s.acct_session_id: s for s in sessions(db)}
+    assert (by_id["81a00001"].status, by_id["81a00001"].stop_time) == ("active", None)
+    assert (by_id["b"].status, by_id["b"].stop_time) == ("stale", NOW)
+    assert [r.acct_session_id for r in running] == ["81a00001"]

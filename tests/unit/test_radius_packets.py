@@ -172,3 +172,12 @@ def test_nul_characters_never_reach_the_database():
     request = packets.auth_request(decoded(access_request(SECRET, "t-abc\x00def", "pw",
                                                           Calling_Station_Id="aa\x00")))
     assert (request.username, request.calling_station_id) == ("t-abcdef", "aa")
+
+
+def test_a_reboot_keeps_a_past_event_timestamp_within_a_day():
+    """A replayed Accounting-On is as old as its timestamp: it closes only sessions not updated since."""
+    two_hours_ago = int((NOW - timedelta(hours=2)).timestamp())
+    assert packets.reboot_time(two_hours_ago, 0, NOW) == NOW - timedelta(hours=2)
+    assert packets.reboot_time(two_hours_ago - 2 * 86400, 0, NOW) == NOW
+    local_time_as_utc = int((NOW + timedelta(hours=7)).timestamp())
+    assert packets.reboot_time(local_time_as_utc, 10, NOW) == NOW - timedelta(seconds=10)
