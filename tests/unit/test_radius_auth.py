@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hotspot.models import Account, AuthEvent, Nas, Plan, RadiusSession, UsageHour, Voucher
 from hotspot.services.devices import find_device, touch_device
 from hotspot.services.tickets import issue_ticket
-from radius import auth, authlog, packets
+from radius import auth, authlog, credential_store, packets
 from tests.radius_packets import DICTIONARY, access_request
 
 SECRET = b"s3cret-for-tests"
@@ -188,8 +188,8 @@ def test_a_voucher_shared_by_two_phones_in_one_batch_starts_once(db, world):
 def test_a_ticket_another_worker_claimed_meanwhile_is_not_claimed_again(db, world):
     nas, free, _ = world
     ticket = issue_ticket(db, "free", free, NOW, 120, device=touch_device(db, MAC, NOW))
-    assert auth._claim_tickets(db.connection(), [ticket.id], NOW) == {ticket.id}
-    assert auth._claim_tickets(db.connection(), [ticket.id], NOW) == set()
+    assert credential_store.claim_tickets(db.connection(), [ticket.id], NOW) == {ticket.id}
+    assert credential_store.claim_tickets(db.connection(), [ticket.id], NOW) == set()
 
 
 def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
@@ -200,14 +200,14 @@ def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
                          input_octets=0, output_octets=0, status="closed"))
     db.commit()
     tickets = [issue_ticket(db, "free", free, NOW, 120, device=d) for d in (phone_a, phone_b)]
-    used_up, fresh = decide_together(db, [request(t.username, t.secret) for t in tickets])
+    used_up, fresh = decide_together(db, [request(t.username, t.secret, mac=d.mac) for t, d in zip(tickets, (phone_a, phone_b))])
     assert (used_up.accepted, used_up.reason) == (False, "quota_time")
     assert (fresh.accepted, fresh.grant.session_timeout) == (True, 1800)
 
 
 def test_a_plan_newer_than_the_servers_copy_is_read_when_a_voucher_names_it(db, world):
     nas, free, _ = world
-    known = auth.load_plans(db.connection())
+    known = credential_store.load_plans(db.connection())
     late = Plan(name="Konser", daily_minutes=120)
     db.add_all([late, Voucher(code="LATEPLAN22", plan=late, batch="b")])
     db.commit()
