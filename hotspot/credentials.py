@@ -96,6 +96,19 @@ def voucher_validity(voucher, valid_days: int | None, now: datetime) -> tuple[da
     return voucher.expires_at, False
 
 
+VOUCHER_STATUSES = ("new", "active", "expired", "revoked")
+
+
+def voucher_status(voucher, valid_days: int | None, now: datetime) -> str:
+    """What the console shows for a voucher: new (never used, can be printed), active, expired or revoked."""
+    if voucher.revoked:
+        return "revoked"
+    if voucher.first_used_at is None:
+        return "new"
+    valid_until, _ = voucher_validity(voucher, valid_days, now)
+    return "expired" if valid_until is not None and now >= valid_until else "active"
+
+
 def voucher_refusal(voucher, valid_until: datetime | None, now: datetime) -> str | None:
     """Why a voucher cannot be used now, or None."""
     if voucher is None:
