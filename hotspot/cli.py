@@ -296,7 +296,8 @@ def voucher_generate(ctx: Context, plan_name: str, count: int, batch: str | None
 
 
 def _voucher_row(voucher, now) -> dict:
-    until = credentials.voucher_validity(voucher, voucher.plan.valid_days, now)[0] if voucher.first_used_at else None
+    days = voucher.plan.valid_days
+    until = credentials.voucher_validity(voucher, days, now)[0] if voucher.first_used_at else None
     return {"code": voucher.code, "plan": voucher.plan.name, "batch": voucher.batch,
             "status": credentials.voucher_status(voucher, voucher.plan.valid_days, now),
             "first_used_at": voucher.first_used_at.isoformat() if voucher.first_used_at else None,
@@ -306,10 +307,11 @@ def _voucher_row(voucher, now) -> dict:
 @voucher.command(name="list")
 @click.option("--plan", "plan_name", help="Only this plan's vouchers.")
 @click.option("--batch", help="Only this batch.")
-@click.option("--status", type=click.Choice(credentials.VOUCHER_STATUSES), help="Only vouchers in this state.")
+@click.option("--status", type=click.Choice(credentials.VOUCHER_STATUSES), help="Only in this state.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @pass_context
-def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None, fmt: str) -> None:
+def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None,
+                 fmt: str) -> None:
     """List vouchers with their state: new (unused), active (validity running), expired, revoked."""
     now = utcnow()
     with ctx.session() as db:

@@ -24,7 +24,8 @@ TICKET_PREFIX = "t-"
 
 # What a refused citizen reads, Indonesian and English; RADIUS sends both, the portal its page's language.
 REFUSALS: dict[str, tuple[str, str]] = {
-    "blocked": ("Akses diblokir. Hubungi petugas Wi-Fi kota.", "Access blocked. Please contact the city Wi-Fi team."),
+    "blocked": ("Akses diblokir. Hubungi petugas Wi-Fi kota.",
+                "Access blocked. Please contact the city Wi-Fi team."),
     "quota_time": ("Kuota waktu hari ini sudah habis. Coba lagi besok.",
                    "Today's time quota is used up. Try again tomorrow."),
     "quota_data": ("Kuota data hari ini sudah habis. Coba lagi besok.",
@@ -33,7 +34,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "revoked": ("Voucher ini sudah dibatalkan.", "This voucher has been cancelled."),
     "unknown_voucher": ("Kode voucher tidak dikenal. Periksa lagi kodenya.",
                         "Unknown voucher code. Please check the code."),
-    "ticket_expired": ("Sesi login kedaluwarsa. Silakan login ulang.", "The login has expired. Please sign in again."),
+    "ticket_expired": ("Sesi login kedaluwarsa. Silakan login ulang.",
+                       "The login has expired. Please sign in again."),
     "ticket_used": ("Login ini sudah dipakai. Silakan login ulang.",
                     "This login was already used. Please sign in again."),
     "ticket_wrong_device": ("Login ini dibuat untuk perangkat lain. Silakan login ulang dari perangkat Anda.",
@@ -46,12 +48,13 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "no_mac": ("Perangkat Anda tidak dikenali oleh router. Sambungkan ulang ke Wi-Fi.",
                "The router did not identify your device. Reconnect to the Wi-Fi."),
 }
-# RADIUS-only labels for the admin's auth log; the citizen reads the unknown-user message.
-SAME_AS_UNKNOWN = ("mac_mismatch", "no_mac_relogin", "no_login_today")
 
 
 def refusal(reason: str, language: str = "id") -> str:
-    """The sentence a citizen reads for a refusal, in `language` ("id" or "en")."""
+    """The sentence a citizen reads for a refusal, in `language` ("id" or "en").
+
+    Finer reasons kept for the admin's auth log (mac_mismatch, no_mac_relogin, no_login_today)
+    read as the unknown-user message: a stranger learns nothing about someone else's device."""
     indonesian, english = REFUSALS.get(reason, REFUSALS["unknown_user"])
     return english if language == "en" else indonesian
 
@@ -152,7 +155,7 @@ class Holder:
 
 
 def ticket_holder(ticket, device_id: int | None) -> Holder | None:
-    """A ticket's quota subject, with `device_id` the Calling-Station-Id's device (the ticket's own if absent).
+    """A ticket's quota subject; `device_id` is the Calling-Station-Id's device (the ticket's own if absent).
 
     Free access spends the device's quota, a citizen's login the citizen's, a
     voucher's login the voucher's; a free ticket never carries an account."""
@@ -164,7 +167,8 @@ def ticket_holder(ticket, device_id: int | None) -> Holder | None:
     return Holder(subject, device_id, account_id, voucher_id)
 
 
-def mac_refusal(username_mac: str, station_mac: str | None, device, account, plan, day_start: datetime) -> str | None:
+def mac_refusal(username_mac: str, station_mac: str | None, device, account, plan,
+                day_start: datetime) -> str | None:
     """Why a MAC re-login is refused, or None: the device logged in today on a plan that allows it.
 
     A citizen can type someone else's MAC into the router's login page; the router then sends it as

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def links(conn: Connection, arrivals: list[Arrival]) -> dict[tuple[str, str | None], dict]:
-    """Who each new session is, by (User-Name, Calling-Station-Id): ticket, voucher, device, plan, interval."""
+    """Who each new session is, by (User-Name, Calling-Station-Id): ticket, voucher, device, plan."""
     pairs = {(a.request.username, a.request.calling_station_id) for a in arrivals}
     kinds = {name: credentials.kind_of(name) for name, _ in pairs}
     stations = {station for _, station in pairs if station and is_mac(station)}
@@ -36,10 +36,10 @@ def links(conn: Connection, arrivals: list[Arrival]) -> dict[tuple[str, str | No
     for name, station in pairs:
         calling = rows.devices.get(normalize_mac(station)) if station in stations else None
         kind = kinds[name]
-        link = credentials.session_link(
-            kind, rows.tickets.get(name), rows.vouchers.get(normalize_code(name)) if kind == "voucher" else None,
-            rows.devices.get(normalize_mac(name)) if kind == "mac" else None,
-            calling.id if calling is not None else None, station in stations)
+        voucher = rows.vouchers.get(normalize_code(name)) if kind == "voucher" else None
+        named = rows.devices.get(normalize_mac(name)) if kind == "mac" else None
+        link = credentials.session_link(kind, rows.tickets.get(name), voucher, named,
+                                        calling.id if calling is not None else None, station in stations)
         plan = rows.plans.get(link.get("plan_id"))
         link["interim_interval"] = plan.interim_interval_seconds if plan is not None else None
         answer[(name, station)] = link

@@ -85,7 +85,8 @@ def _ticket(rows: Rows, request: AuthRequest, nas_id: int | None, now: datetime,
         voucher = rows.voucher_ids.get(ticket.voucher_id)
         if voucher is None:
             return _reject("ticket", "expired")
-        valid_until, first_use = credentials.voucher_validity(voucher, rows.plans[voucher.plan_id].valid_days, now)
+        valid_days = rows.plans[voucher.plan_id].valid_days
+        valid_until, first_use = credentials.voucher_validity(voucher, valid_days, now)
         reason = credentials.voucher_refusal(voucher, valid_until, now)
         if reason:
             return _reject("ticket", reason)

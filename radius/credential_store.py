@@ -29,16 +29,19 @@ PLANS = select(Plan.__table__)
 TICKETS = select(LoginTicket.__table__).where(LoginTicket.username.in_(_expanding("names")))
 VOUCHERS = select(Voucher.__table__).where(or_(Voucher.code.in_(_expanding("codes")),
                                                Voucher.id.in_(_expanding("ids"))))
-DEVICES = select(Device.__table__).where(or_(Device.mac.in_(_expanding("macs")), Device.id.in_(_expanding("ids"))))
+DEVICES = select(Device.__table__).where(or_(Device.mac.in_(_expanding("macs")),
+                                             Device.id.in_(_expanding("ids"))))
 ACCOUNTS = select(Account.id, Account.blocked).where(Account.id.in_(_expanding("ids")))
-CLAIM_TICKETS = (update(LoginTicket).where(LoginTicket.id.in_(_expanding("ids")), LoginTicket.used_at.is_(None))
+CLAIM_TICKETS = (update(LoginTicket)
+                 .where(LoginTicket.id.in_(_expanding("ids")), LoginTicket.used_at.is_(None))
                  .values(used_at=bindparam("now")).returning(LoginTicket.id))
-START_VOUCHERS = update(Voucher).where(Voucher.id.in_(_expanding("ids")), Voucher.first_used_at.is_(None)).values(
-    first_used_at=bindparam("now"), expires_at=bindparam("expires"))
+START_VOUCHERS = (update(Voucher).where(Voucher.id.in_(_expanding("ids")), Voucher.first_used_at.is_(None))
+                  .values(first_used_at=bindparam("now"), expires_at=bindparam("expires")))
 DEVICE_LOGINS = update(Device).where(Device.id.in_(_expanding("ids"))).values(
     last_login_at=bindparam("now"), plan_id=bindparam("plan"))
 DEVICES_SEEN = update(Device).where(Device.id.in_(_expanding("ids"))).values(last_seen=bindparam("now"))
-ACCOUNT_LOGINS = update(Account).where(Account.id.in_(_expanding("ids"))).values(last_login_at=bindparam("now"))
+ACCOUNT_LOGINS = update(Account).where(Account.id.in_(_expanding("ids"))).values(
+    last_login_at=bindparam("now"))
 
 
 @dataclass
@@ -75,13 +78,14 @@ def _by(rows, key: str) -> dict:
     return {getattr(row, key): row for row in rows}
 
 
-def load_rows(conn: Connection, ticket_names: Iterable[str], voucher_codes: Iterable[str], macs: Iterable[str],
-              plans: dict[int, object] | None = None) -> Rows:
-    """Tickets, vouchers, devices (by MAC and the tickets' own) and accounts named, and the plans unless given."""
+def load_rows(conn: Connection, ticket_names: Iterable[str], voucher_codes: Iterable[str],
+              macs: Iterable[str], plans: dict[int, object] | None = None) -> Rows:
+    """Tickets, vouchers, devices (by MAC and the tickets' own) and accounts named; plans unless given."""
     names, codes, macs = sorted(set(ticket_names)), sorted(set(voucher_codes)), sorted(set(macs))
     tickets = _by(conn.execute(TICKETS, {"names": names}), "username") if names else {}
     voucher_ids = sorted({t.voucher_id for t in tickets.values() if t.voucher_id})
-    vouchers = list(conn.execute(VOUCHERS, {"codes": codes, "ids": voucher_ids})) if codes or voucher_ids else []
+    wanted = {"codes": codes, "ids": voucher_ids}
+    vouchers = list(conn.execute(VOUCHERS, wanted)) if codes or voucher_ids else []
     device_ids = sorted({t.device_id for t in tickets.values() if t.device_id})
     devices = list(conn.execute(DEVICES, {"macs": macs, "ids": device_ids})) if macs or device_ids else []
     account_ids = sorted({t.account_id for t in tickets.values() if t.account_id}
@@ -111,7 +115,8 @@ def _grouped(pairs) -> dict:
 def _device_upsert(dialect: str):
     """A device seen now: created, or its last_seen moved on; built once, so executemany reuses it."""
     insert = insert_for(dialect)(Device.__table__)
-    return insert.on_conflict_do_update(index_elements=[Device.mac], set_={"last_seen": insert.excluded.last_seen})
+    return insert.on_conflict_do_update(index_elements=[Device.mac],
+                                        set_={"last_seen": insert.excluded.last_seen})
 
 
 def write_effects(conn: Connection, effects: list[Effects], now: datetime) -> None:

@@ -65,7 +65,8 @@ class Handler:
                  timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None,
                  plans_reload_seconds: float = 0.0):
         self.engine = engine
-        self.plans = Reloading(make_session_factory(engine), lambda db: credential_store.load_plans(db.connection()),
+        self.plans = Reloading(make_session_factory(engine),
+                               lambda db: credential_store.load_plans(db.connection()),
                                plans_reload_seconds)
         self.clients = clients
         self.dictionary = dictionary

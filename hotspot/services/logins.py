@@ -145,7 +145,7 @@ def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | No
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
     validity at first use."""
     voucher = find_voucher(db, code) if code.strip() else None
-    valid_until, _ = credentials.voucher_validity(voucher, voucher.plan.valid_days, now) if voucher else (None, False)
+    valid_until = credentials.voucher_validity(voucher, voucher.plan.valid_days, now)[0] if voucher else None
     reason = credentials.voucher_refusal(voucher, valid_until, now)
     if reason:
         raise Refused(reason)

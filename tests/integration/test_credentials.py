@@ -1,4 +1,4 @@
-"""One decision per credential, through the real splash page (gunicorn, HTTP) and the real RADIUS server (UDP).
+"""One decision per credential, through the real splash page (gunicorn, HTTP) and RADIUS server (UDP).
 
 A login ticket works only from the phone and the router it was issued for, so
 editing `mac=` in the splash URL neither lets a blocked phone in nor gives it a
@@ -102,8 +102,8 @@ def test_a_ticket_for_an_edited_mac_does_not_let_a_blocked_phone_in(portal, radi
 def test_a_ticket_for_an_edited_mac_does_not_give_a_fresh_free_quota(portal, radius, db):
     phone = touch_device(db, PHONE, utcnow())
     db.add(RadiusSession(unique_id="spent", nas_id=1, acct_session_id="A1", username="t-earlier",
-                         device_id=phone.id, calling_station_id=PHONE, start_time=utcnow() - timedelta(minutes=61),
-                         update_time=utcnow(), session_time=3600, status="closed"))
+                         device_id=phone.id, calling_station_id=PHONE, update_time=utcnow(),
+                         start_time=utcnow() - timedelta(minutes=61), session_time=3600, status="closed"))
     db.commit()
     issued = ticket_through_splash(portal, radius, CLAIMED)
     nas = ask_radius(portal, radius, PHONE, issued)
