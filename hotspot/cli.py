@@ -23,7 +23,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotspot import backup
+from hotspot import backup, credentials
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox, new_token
 from hotspot.db import make_engine, make_session_factory, migrate
@@ -293,6 +293,31 @@ def voucher_generate(ctx: Context, plan_name: str, count: int, batch: str | None
         created = vouchers.generate_vouchers(db, plan_name, count, batch)
         rows = [{"code": v.code, "plan": v.plan.name, "batch": v.batch} for v in created]
     emit(rows, fmt, ("code", "plan", "batch"))
+
+
+def _voucher_row(voucher, now) -> dict:
+    days = voucher.plan.valid_days
+    until = credentials.voucher_validity(voucher, days, now)[0] if voucher.first_used_at else None
+    return {"code": voucher.code, "plan": voucher.plan.name, "batch": voucher.batch,
+            "status": credentials.voucher_status(voucher, voucher.plan.valid_days, now),
+            "first_used_at": voucher.first_used_at.isoformat() if voucher.first_used_at else None,
+            "expires_at": until.isoformat() if until else None}
+
+
+@voucher.command(name="list")
+@click.option("--plan", "plan_name", help="Only this plan's vouchers.")
+@click.option("--batch", help="Only this batch.")
+@click.option("--status", type=click.Choice(credentials.VOUCHER_STATUSES), help="Only in this state.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None,
+                 fmt: str) -> None:
+    """List vouchers with their state: new (unused), active (validity running), expired, revoked."""
+    now = utcnow()
+    with ctx.session() as db:
+        rows = [_voucher_row(v, now) for v in vouchers.list_vouchers(db, plan_name, batch)]
+    emit([row for row in rows if status is None or row["status"] == status], fmt,
+         ("code", "plan", "batch", "status", "first_used_at", "expires_at"))
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""Fair-use decisions: how much a login may still use today, and why it is refused.
+"""Fair-use decisions: how much a login may still use today.
 
 Pure functions (no database, no socket, no clock): the caller passes the plan's
 limits, what was used today and `now`. The RADIUS server turns the answer into
@@ -60,25 +60,6 @@ class Allowance:
     octets_left: int | None
     seconds_left_today: int | None
     resets_at: datetime
-
-
-REJECT_MESSAGES = {
-    "blocked": ("Akses diblokir. Hubungi petugas Wi-Fi kota.", "Access blocked. Please contact the city Wi-Fi team."),
-    "quota_time": ("Kuota waktu hari ini sudah habis. Coba lagi besok.", "Today's time quota is used up. Try again tomorrow."),
-    "quota_data": ("Kuota data hari ini sudah habis. Coba lagi besok.", "Today's data quota is used up. Try again tomorrow."),
-    "expired": ("Voucher sudah kedaluwarsa.", "The voucher has expired."),
-    "ticket_expired": ("Sesi login kedaluwarsa. Silakan login ulang.", "The login has expired. Please sign in again."),
-    "ticket_used": ("Login ini sudah dipakai. Silakan login ulang.", "This login was already used. Please sign in again."),
-    "bad_password": ("Kata sandi salah.", "Wrong password."),
-    "unknown_user": ("Pengguna tidak dikenal.", "Unknown user."),
-    "plan_inactive": ("Paket tidak aktif.", "The plan is not active."),
-}
-
-
-def reject_message(reason: str) -> str:
-    """One Reply-Message a citizen can read, Indonesian first then English."""
-    indonesian, english = REJECT_MESSAGES.get(reason, REJECT_MESSAGES["unknown_user"])
-    return f"{indonesian} / {english}"
 
 
 def day_start(now: datetime, tz: str) -> datetime:

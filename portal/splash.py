@@ -14,11 +14,11 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_locale, ngettext
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
-from hotspot import gateways
+from hotspot import credentials, gateways
 from hotspot.clock import utcnow
 from hotspot.gateways import GatewayHandoff, HandoffError
 from hotspot.db import make_session_factory
@@ -106,13 +106,9 @@ def refusal_message(reason: str, resets_at: datetime | None, now: datetime) -> s
     if reason in ("quota_time", "quota_data") and resets_at is not None:
         return _("Kuota habis. Tersedia lagi dalam %(wait)s.",
                  wait=wait_in_words((resets_at - now).total_seconds()))
+    if reason in credentials.REFUSALS:
+        return credentials.refusal(reason, str(get_locale()))
     messages = {
-        "blocked": _("Akses diblokir. Hubungi petugas Wi-Fi kota."),
-        "expired": _("Voucher sudah kedaluwarsa."),
-        "unknown_voucher": _("Kode voucher tidak dikenal. Periksa lagi kodenya."),
-        "revoked": _("Voucher ini sudah dibatalkan."),
-        "plan_inactive": _("Layanan ini sedang tidak tersedia."),
-        "no_mac": _("Perangkat Anda tidak dikenali oleh router. Sambungkan ulang ke Wi-Fi."),
         "bad_phone": _("Nomor HP tidak valid. Contoh: 0812 3456 7890."),
         "bad_login": _("Nomor HP atau kata sandi salah."),
         "unverified": _("Nomor ini belum diverifikasi. Daftar ulang untuk menerima kode."),

@@ -158,7 +158,8 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
             added = merge(rows[key], request)
             changed.add(key)
         else:
-            rows[key] = new_session(key, arrival, links.get(request.username, {}))
+            link = links.get((request.username, request.calling_station_id), {})
+            rows[key] = new_session(key, arrival, link)
             new.add(key)
             added = {c: rows[key][c] for c in COUNTERS}
             usage[(arrival.nas_id, hour)]["sessions"] += 1

@@ -17,7 +17,7 @@ import threading
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from hotspot import coa, policy
+from hotspot import coa, credentials, policy
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.db import make_session_factory
@@ -25,7 +25,7 @@ from hotspot.models import Nas
 from hotspot.services.quota import Subject, usage_today_many
 from hotspot.settings import Settings
 from radius.accounting import Running
-from radius.auth import PLANS
+from radius.credential_store import PLANS
 from radius.batcher import take_waiting
 from radius.metrics import Metrics
 
@@ -38,13 +38,7 @@ _STOP = object()
 
 def subject_of(running: Running) -> Subject | None:
     """Whose quota the session spends, as the portal and the auth decision count it."""
-    if running.voucher_id is not None:
-        return Subject(voucher_id=running.voucher_id)
-    if running.account_id is not None:
-        return Subject(account_id=running.account_id)
-    if running.device_id is not None:
-        return Subject(device_id=running.device_id)
-    return None
+    return credentials.quota_subject(running.device_id, running.account_id, running.voucher_id)
 
 
 class QuotaEnforcer(threading.Thread):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from hotspot.db import make_session_factory
 from hotspot.services.reloading import Reloading
-from radius import auth, packets, store
+from radius import auth, credential_store, packets, store
 from radius.accounting import Arrival
 from radius.clients import Client, ClientTable
 from radius.dupcache import PENDING, DuplicateCache
@@ -65,7 +65,8 @@ class Handler:
                  timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None,
                  plans_reload_seconds: float = 0.0):
         self.engine = engine
-        self.plans = Reloading(make_session_factory(engine), lambda db: auth.load_plans(db.connection()),
+        self.plans = Reloading(make_session_factory(engine),
+                               lambda db: credential_store.load_plans(db.connection()),
                                plans_reload_seconds)
         self.clients = clients
         self.dictionary = dictionary
@@ -132,7 +133,7 @@ class Handler:
         try:
             with self.engine.begin() as conn:
                 decisions = auth.decide_batch(conn, [job.request for job in jobs], now, self.timezone,
-                                              self.plans.get())
+                                              self.plans.get(), [job.client.nas_id for job in jobs])
                 store.touch_nas(conn, due, now)
         except UNAVAILABLE as exc:
             return [self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)

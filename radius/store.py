@@ -1,4 +1,4 @@
-"""Queries of the RADIUS daemon: sessions, hourly roll-ups, links to who logged in, NAS liveness.
+"""Queries of the RADIUS daemon: sessions, hourly roll-ups, NAS liveness.
 
 Core SQL (not the ORM) on one connection inside the caller's transaction, so a
 batch of accounting packets costs a handful of statements, not one round trip
@@ -17,7 +17,7 @@ from typing import Iterable, Mapping
 from sqlalchemy import Connection, bindparam, select, update
 
 from hotspot.db import insert_for
-from hotspot.models import Device, LoginTicket, Nas, Plan, RadiusSession, UsageHour, UsageHourUser, Voucher
+from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourUser
 
 SESSIONS = RadiusSession.__table__
 USAGE = UsageHour.__table__
@@ -225,32 +225,3 @@ def touch_nas(conn: Connection, nas_ids: Iterable[int], now: datetime) -> None:
     ids = sorted(set(nas_ids))
     if ids:
         conn.execute(update(Nas).where(Nas.id.in_(ids)).values(last_seen_at=now))
-
-
-def find_tickets(conn: Connection, usernames: Iterable[str]) -> dict[str, dict]:
-    names = sorted(set(usernames))
-    if not names:
-        return {}
-    rows = conn.execute(select(LoginTicket.username, LoginTicket.kind, LoginTicket.device_id, LoginTicket.account_id,
-                               LoginTicket.voucher_id, LoginTicket.plan_id).where(LoginTicket.username.in_(names)))
-    return {row.username: dict(row._mapping) for row in rows}
-
-
-def find_vouchers(conn: Connection, codes: Iterable[str]) -> dict[str, dict]:
-    codes = sorted(set(codes))
-    if not codes:
-        return {}
-    rows = conn.execute(select(Voucher.code, Voucher.id, Voucher.plan_id).where(Voucher.code.in_(codes)))
-    return {row.code: dict(row._mapping) for row in rows}
-
-
-def find_devices(conn: Connection, macs: Iterable[str]) -> dict[str, dict]:
-    macs = sorted(set(macs))
-    if not macs:
-        return {}
-    rows = conn.execute(select(Device.mac, Device.id, Device.account_id, Device.plan_id).where(Device.mac.in_(macs)))
-    return {row.mac: dict(row._mapping) for row in rows}
-
-
-def plan_intervals(conn: Connection) -> dict[int, int]:
-    return dict(conn.execute(select(Plan.id, Plan.interim_interval_seconds)).all())

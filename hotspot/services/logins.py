@@ -8,11 +8,12 @@ presents to RADIUS. A refusal says why and when the quota comes back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotspot import credentials
 from hotspot.models import Account, LoginTicket, Plan, RadiusSession
 from hotspot.policy import Allowance, Limits, allowance
 from hotspot.services.attribution import AccessPoint
@@ -50,12 +51,10 @@ class Standing:
     def of_session(cls, db: Session, session: "RadiusSession") -> "Standing | None":
         """Whose quota an open RADIUS session spends (e.g. a phone let in again by MAC)."""
         plan = db.get(Plan, session.plan_id) if session.plan_id else None
-        owners = {"account_id": session.account_id} if session.account_id is not None else (
-            {"voucher_id": session.voucher_id} if session.voucher_id is not None else (
-                {"device_id": session.device_id} if session.device_id is not None else None))
-        if plan is None or owners is None:
+        subject = credentials.quota_subject(session.device_id, session.account_id, session.voucher_id)
+        if plan is None or subject is None:
             return None
-        return cls(Subject(**owners), plan)
+        return cls(subject, plan)
 
     @classmethod
     def from_dict(cls, db: Session, data: dict) -> "Standing | None":
@@ -98,7 +97,7 @@ def _device(db: Session, mac: str | None, now: datetime):
     if mac is None:
         return None
     device = touch_device(db, mac, now)
-    if device.blocked:
+    if credentials.blocked(device):
         raise Refused("blocked")
     return device
 
@@ -116,7 +115,7 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint
     if plan is None or not plan.active:
         raise Refused("plan_inactive")
     known, used = device_usage_today(db, mac, now, tz)
-    if known is not None and known.blocked:
+    if credentials.blocked(known):
         raise Refused("blocked")
     left = allowance(Limits.from_plan(plan), used, now, tz)
     if not left.allowed:
@@ -143,15 +142,13 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoi
 
 def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
                   ttl: int) -> Grant:
-    """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it."""
+    """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
+    validity at first use."""
     voucher = find_voucher(db, code) if code.strip() else None
-    if voucher is None:
-        raise Refused("unknown_voucher")
-    if voucher.revoked:
-        raise Refused("revoked")
-    valid_until = voucher.expires_at
-    if valid_until is None and voucher.first_used_at is not None and voucher.plan.valid_days:
-        valid_until = voucher.first_used_at + timedelta(days=voucher.plan.valid_days)
+    valid_until = credentials.voucher_validity(voucher, voucher.plan.valid_days, now)[0] if voucher else None
+    reason = credentials.voucher_refusal(voucher, valid_until, now)
+    if reason:
+        raise Refused(reason)
     device = _device(db, mac, now)
     standing = Standing(Subject(voucher_id=voucher.id), voucher.plan, valid_until)
     return _grant(db, "voucher", standing, now, tz, ttl, nas, device=device, voucher=voucher)

@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotspot.credentials import TICKET_PREFIX
 from hotspot.models import TICKET_KINDS, Account, Device, LoginTicket, Nas, Plan, Voucher
 from hotspot.services.attribution import AccessPoint
-
-TICKET_PREFIX = "t-"
 
 
 def new_ticket(kind: str, plan_id: int, now: datetime, ttl_seconds: int, *, nas_id: int | None = None,

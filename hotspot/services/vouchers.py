@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotspot.clock import utcnow
-from hotspot.models import Voucher
+from hotspot.models import Plan, Voucher
 from hotspot.services import audit
 from hotspot.services.plans import require_plan
 from hotspot.validation import ValidationError
@@ -52,3 +52,13 @@ def generate_vouchers(db: Session, plan_name: str, count: int, batch: str | None
 
 def find_voucher(db: Session, code: str) -> Voucher | None:
     return db.scalar(select(Voucher).where(Voucher.code == normalize_code(code)))
+
+
+def list_vouchers(db: Session, plan_name: str | None = None, batch: str | None = None) -> list[Voucher]:
+    """Vouchers by batch and code, with their plans loaded, optionally of one plan or one batch."""
+    query = select(Voucher).join(Plan, Plan.id == Voucher.plan_id).order_by(Voucher.batch, Voucher.code)
+    if plan_name is not None:
+        query = query.where(Plan.name == plan_name)
+    if batch is not None:
+        query = query.where(Voucher.batch == batch)
+    return list(db.scalars(query))

@@ -101,6 +101,26 @@ def test_voucher_generate_prints_stored_codes(run, db):
     assert set(db.scalars(select(Voucher.code))) == codes
 
 
+def test_voucher_list_shows_each_state_and_filters_by_it(run, db):
+    from hotspot.clock import utcnow
+
+    assert run("plan", "add", "Acara", "--valid-days", "3").exit_code == 0
+    assert run("voucher", "generate", "--plan", "Acara", "--count", "4", "--batch", "pentas").exit_code == 0
+    fresh, running, over, cancelled = db.scalars(select(Voucher).order_by(Voucher.code)).all()
+    now = utcnow().replace(microsecond=0)
+    running.first_used_at, running.expires_at = now - timedelta(days=1), now + timedelta(days=2)
+    over.first_used_at, over.expires_at = now - timedelta(days=4), now - timedelta(days=1)
+    cancelled.revoked = True
+    db.commit()
+    listed = json.loads(run("voucher", "list", "--batch", "pentas", "--format", "json").output)
+    assert [(row["code"], row["plan"], row["status"], row["expires_at"]) for row in listed] == [
+        (fresh.code, "Acara", "new", None), (running.code, "Acara", "active", running.expires_at.isoformat()),
+        (over.code, "Acara", "expired", over.expires_at.isoformat()), (cancelled.code, "Acara", "revoked", None)]
+    unused = json.loads(run("voucher", "list", "--status", "new", "--format", "json").output)
+    assert [row["code"] for row in unused] == [fresh.code]
+    assert run("voucher", "list", "--status", "lost").exit_code == 2
+
+
 def test_sessions_json_round_trip(run, db):
     assert run("nas", "add", "Taman Fontein", "--ip", "10.53.3.1", "--secret", "fontein-secret").exit_code == 0
     nas = db.scalar(select(Nas))

@@ -141,7 +141,7 @@ def test_voucher_and_reject_reasons_reach_the_citizen(radius, db, world, engine)
     db.commit()
     out = radclient(radius.auth_port, "auth", "mikrotik-secret",
                     'User-Name = "abcd-efgh23", User-Password = "abcd-efgh23"\n')
-    assert 'Reply-Message = "Voucher sudah kedaluwarsa. / The voucher has expired."' in out
+    assert 'Reply-Message = "Voucher ini sudah dibatalkan. / This voucher has been cancelled."' in out
     ticket = ticket_for(db, world)
     with engine.begin() as conn:
         conn.execute(RadiusSession.__table__.insert(), [dict(

@@ -2,7 +2,8 @@
 
 from datetime import datetime, timedelta, timezone
 
-from hotspot.policy import MB, Limits, Usage, allowance, day_start, next_reset, over_quota, reject_message
+from hotspot.credentials import reply_message
+from hotspot.policy import MB, Limits, Usage, allowance, day_start, next_reset, over_quota
 
 KUPANG = "Asia/Makassar"  # UTC+8, no daylight saving
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang
@@ -58,7 +59,7 @@ def test_over_quota_for_running_sessions():
 
 
 def test_reject_messages_are_bilingual():
-    assert reject_message("quota_time") == (
+    assert reply_message("quota_time") == (
         "Kuota waktu hari ini sudah habis. Coba lagi besok. / Today's time quota is used up. Try again tomorrow."
     )
-    assert reject_message("no-such-reason").startswith("Pengguna tidak dikenal.")
+    assert reply_message("no-such-reason").startswith("Pengguna tidak dikenal.")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hotspot.models import Account, AuthEvent, Nas, Plan, RadiusSession, UsageHour, Voucher
 from hotspot.services.devices import find_device, touch_device
 from hotspot.services.tickets import issue_ticket
-from radius import auth, authlog, packets
+from radius import auth, authlog, credential_store, packets
 from tests.radius_packets import DICTIONARY, access_request
 
 SECRET = b"s3cret-for-tests"
@@ -188,8 +188,8 @@ def test_a_voucher_shared_by_two_phones_in_one_batch_starts_once(db, world):
 def test_a_ticket_another_worker_claimed_meanwhile_is_not_claimed_again(db, world):
     nas, free, _ = world
     ticket = issue_ticket(db, "free", free, NOW, 120, device=touch_device(db, MAC, NOW))
-    assert auth._claim_tickets(db.connection(), [ticket.id], NOW) == {ticket.id}
-    assert auth._claim_tickets(db.connection(), [ticket.id], NOW) == set()
+    assert credential_store.claim_tickets(db.connection(), [ticket.id], NOW) == {ticket.id}
+    assert credential_store.claim_tickets(db.connection(), [ticket.id], NOW) == set()
 
 
 def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
@@ -200,16 +200,60 @@ def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
                          input_octets=0, output_octets=0, status="closed"))
     db.commit()
     tickets = [issue_ticket(db, "free", free, NOW, 120, device=d) for d in (phone_a, phone_b)]
-    used_up, fresh = decide_together(db, [request(t.username, t.secret) for t in tickets])
+    used_up, fresh = decide_together(db, [request(t.username, t.secret, mac=d.mac)
+                                          for t, d in zip(tickets, (phone_a, phone_b))])
     assert (used_up.accepted, used_up.reason) == (False, "quota_time")
     assert (fresh.accepted, fresh.grant.session_timeout) == (True, 1800)
 
 
 def test_a_plan_newer_than_the_servers_copy_is_read_when_a_voucher_names_it(db, world):
     nas, free, _ = world
-    known = auth.load_plans(db.connection())
+    known = credential_store.load_plans(db.connection())
     late = Plan(name="Konser", daily_minutes=120)
     db.add_all([late, Voucher(code="LATEPLAN22", plan=late, batch="b")])
     db.commit()
     [decision] = auth.decide_batch(db.connection(), [request("LATEPLAN22", "LATEPLAN22")], NOW, TZ, known)
     assert (decision.accepted, decision.grant.session_timeout) == (True, 120 * 60)
+
+
+def test_a_ticket_is_refused_from_another_phone_or_another_nas(db, world):
+    nas, free, _ = world
+    other_nas = Nas(name="Pantai Lasiana", ip_range="10.53.2.1/32", secret_encrypted="x")
+    db.add(other_nas)
+    db.commit()
+    ticket = issue_ticket(db, "free", free, NOW, 120, nas=nas, device=touch_device(db, MAC, NOW))
+    wrong_phone = decide(db, nas, request(ticket.username, ticket.secret, mac="aa-bb-cc-dd-ee-77"))
+    assert (wrong_phone.accepted, wrong_phone.reason) == (False, "ticket_wrong_device")
+    assert wrong_phone.reply_message.startswith("Login ini dibuat untuk perangkat lain.")
+    assert decide(db, other_nas, request(ticket.username, ticket.secret)).reason == "ticket_wrong_nas"
+    assert decide(db, nas, request(ticket.username, ticket.secret)).accepted
+
+
+def test_a_voucher_ticket_starts_the_voucher_and_spends_its_quota(db, world):
+    nas, _, event = world
+    voucher = Voucher(code="ABCDEFGH23", plan=event, batch="b")
+    db.add(voucher)
+    db.commit()
+    ticket = issue_ticket(db, "voucher", event, NOW, 120, nas=nas, device=touch_device(db, MAC, NOW),
+                          voucher=voucher)
+    decision = decide(db, nas, request(ticket.username, ticket.secret))
+    assert (decision.accepted, decision.grant.session_timeout) == (True, 240 * 60)
+    db.expire_all()
+    assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
+    late = issue_ticket(db, "voucher", event, NOW + timedelta(days=30), 120, nas=nas,
+                        device=find_device(db, MAC), voucher=voucher)
+    assert decide(db, nas, request(late.username, late.secret), NOW + timedelta(days=30)).reason == "expired"
+
+
+def test_a_blocked_phone_is_refused_whatever_it_types(db, world):
+    nas, free, event = world
+    phone = touch_device(db, MAC, NOW)
+    phone.blocked = True
+    db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
+    db.commit()
+    assert decide(db, nas, request("ABCDEFGH23", "ABCDEFGH23")).reason == "blocked"
+    elsewhere = touch_device(db, "AA:BB:CC:DD:EE:02", NOW)
+    ticket = issue_ticket(db, "free", free, NOW, 120, nas=nas, device=elsewhere)
+    assert decide(db, nas, request(ticket.username, ticket.secret)).reason == "ticket_wrong_device"
+    db.expire_all()
+    assert db.scalar(select(Voucher)).first_used_at is None
