@@ -238,7 +238,7 @@ def _merge_in_sql(conn: Connection, arrivals: list[Arrival], usage: dict,
         request = arrival.request
         fold = folds.get(key)
         if fold is None:
-            row = new_session(key, arrival, links.get(request.username, {}))
+            row = new_session(key, arrival, links.get((request.username, request.calling_station_id), {}))
             fold = Fold(row, store.hour_of(request.event_time), request.event_time, request.status)
             folds[key] = fold
         else:
