@@ -25,15 +25,14 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from hotspot.crypto import SecretBox  # noqa: E402
-from hotspot.db import make_engine, make_session_factory, migrate  # noqa: E402
-from hotspot.services.accounts import create_admin  # noqa: E402
-from hotspot.settings import Settings  # noqa: E402
+from hotspot.crypto import SecretBox
+from hotspot.db import make_engine, make_session_factory, migrate
+from hotspot.services.accounts import create_admin
+from hotspot.settings import Settings
+from prerequisites import unanswered
 
 PAGE_TARGET_MS = 300
 CSV_TARGET_ROWS_PER_S = 50_000
@@ -223,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="Keep the seeded database (its URL is printed).")
     args = parser.parse_args(argv)
+    if problem := unanswered(args.url, "PostgreSQL", 5432, "pass --url of a PostgreSQL server"):
+        print(problem, file=sys.stderr)
+        return 2
 
     from portal import create_app
 

@@ -18,7 +18,7 @@ from hotspot.services.plans import PlanSpec, add_plan
 from tests.admin_data import add_ap, add_session, add_usage
 from tests.conftest import ADMIN_PASSWORD
 from tests.browser.conftest import ARTIFACTS
-from tests.helpers import free_port
+from testbed.helpers import free_port
 from tests.integration.test_coa import SECRET, RouterListener
 
 pytestmark = pytest.mark.browser
