@@ -154,7 +154,7 @@ def deep_cursor(engine, where: str = "", depth: int = 900_000) -> tuple[str, int
     """The cursor of the row `depth` rows down the (filtered) log, computed once outside the timing."""
     with engine.connect() as conn:
         count = conn.execute(text(f"SELECT count(*) FROM radius_session {where}")).scalar()
-        depth = min(depth, count - 60)
+        depth = max(0, min(depth, count - 60))  # a small seed still has a page to time
         start, row_id = conn.execute(text(
             f"SELECT start_time, id FROM radius_session {where} ORDER BY start_time DESC, id DESC "
             f"OFFSET {depth} LIMIT 1")).one()
@@ -226,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
 
+    # The script's directory comes first on sys.path, and its portal.py (the portal benchmark) would
+    # hide the server's portal package.
+    sys.path.remove(str(Path(__file__).resolve().parent))
     from portal import create_app
 
     with fresh_database(args.url, args.keep) as url, tempfile.TemporaryDirectory() as var:

@@ -32,6 +32,9 @@ def main() -> int:
         return 2
     import atheris
 
+    # The script's directory comes first on sys.path, and its radius.py (the RADIUS benchmark) would
+    # hide the server's radius package.
+    sys.path.remove(str(Path(__file__).resolve().parent))
     # Imported under instrumentation, so that libFuzzer sees coverage of the server's code.
     with atheris.instrument_imports(include=["radius", "pyrad", "hotspot"]):
         from testbed.fuzz_rig import Rig

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = missing_debian({"wrk": "wrk", "curl": "curl"})
     if problem is None and args.ratelimit_storage.startswith("redis://"):
         problem = unanswered(args.ratelimit_storage, "Redis (the rate limits' storage)", 6379,
-                             "pass --ratelimit-storage memory:// (one worker)")
+                             "pass --ratelimit-storage memory:// (each worker then counts alone)")
     if problem is None and args.database_url:
         problem = unanswered(args.database_url, "PostgreSQL", 5432, "leave out --database-url (SQLite)")
     if problem:

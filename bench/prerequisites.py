@@ -20,8 +20,11 @@ ENSURE_DEBIAN = Path(__file__).resolve().parent.parent / "scripts" / "ensure-deb
 
 def missing_debian(needed: dict[str, str]) -> str | None:
     """Install the Debian packages whose command (or absolute path) is missing: CHECK -> PACKAGE."""
-    proc = subprocess.run([str(ENSURE_DEBIAN), *(f"{check}:{package}" for check, package in needed.items())],
-                          stderr=subprocess.PIPE, text=True)
+    entries = [f"{check}:{package}" for check, package in needed.items()]
+    try:
+        proc = subprocess.run([str(ENSURE_DEBIAN), *entries], stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
+        return f"cannot run {ENSURE_DEBIAN} ({exc.strerror}) to install {' '.join(needed.values())}"
     if proc.returncode == 0:
         return None
     lines = proc.stderr.strip().splitlines()
@@ -37,7 +40,11 @@ def missing_python(module: str, requirement: str) -> str | None:
         pass
     print(f"installing {requirement} into {sys.prefix}", flush=True)
     command = [sys.executable, "-m", "pip", "install", "--quiet", requirement]
-    if subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
+    try:
+        failed = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    except OSError:
+        failed = True
+    if failed:
         return f"missing Python package {requirement} ({' '.join(command)} failed)"
     importlib.invalidate_caches()
     return None
