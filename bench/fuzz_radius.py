@@ -50,6 +50,9 @@ def main() -> int:
         port = PORTS[data[0] & 1]
         rig.feed([(datagram(data[2:], port), SOURCES[data[1] % 3], 1024 + data[1])], port)
 
+    for corpus in (Path(arg) for arg in sys.argv[1:] if not arg.startswith("-")):
+        if not corpus.exists():  # libFuzzer keeps new inputs in a corpus directory but will not create one
+            corpus.mkdir(parents=True)
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
     return 0
