@@ -20,7 +20,7 @@ from testbed.helpers import PROJECT_ROOT, free_port, settings_env, wait_for
 HOTSPOT = str(Path(sys.executable).parent / "hotspot")
 
 
-def hotspot_init(settings: Settings, admin_password: str = "fault-tests-pw") -> None:
+def hotspot_init(settings: Settings, admin_password: str = "testbed-admin-password") -> None:
     """`hotspot init` as an operator runs it: migrations and the first admin, on these settings."""
     env = settings_env(settings, HOTSPOT_ADMIN_PASSWORD=admin_password)
     result = subprocess.run([HOTSPOT, "init"], env=env, capture_output=True, text=True, timeout=120)
