@@ -67,6 +67,9 @@ class Settings:
     )
     landing_url: str = "https://kupangkota.go.id/"
     complaint_url: str = "https://www.qlue.co.id/"
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_tile_attribution: str = "&copy; OpenStreetMap contributors"
+    map_busy_sessions: int = 30
 
     sms_sender: str = "console"
     sms_webhook_url: str = ""

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import hash_token
 from hotspot.models import ApiToken, AuditEvent, RadiusSession
-from hotspot.services import session_log
+from hotspot.services import ap_map, session_log
 from hotspot.services.disconnects import disconnect_session
 from hotspot.services.nas import list_nas
 from hotspot.services.sessions import SessionFilter, parse_time, session_to_dict
@@ -142,6 +142,23 @@ def nas_list():
          "last_seen_at": n.last_seen_at.isoformat() if n.last_seen_at else None}
         for n in list_nas(extensions.db())
     ])
+
+
+def _map_points() -> list[ap_map.MapPoint]:
+    return ap_map.map_points(extensions.db(), utcnow(), extensions.settings())
+
+
+@bp.get("/access-points")
+@requires("viewer")
+def access_points():
+    return jsonify([ap_map.point_to_dict(p) for p in _map_points()])
+
+
+@bp.get("/access-points.geojson")
+@requires("viewer")
+def access_points_geojson():
+    return Response(json.dumps(ap_map.feature_collection(_map_points(), public=False)),
+                    mimetype="application/geo+json")
 
 
 @bp.post("/vouchers")

@@ -21,17 +21,23 @@ def allow_form_target(origin: str) -> None:
     g.setdefault("form_targets", []).append(origin)
 
 
+def allow_image_origin(origin: str) -> None:
+    """Let this response's page load images (map tiles) from `origin`, e.g. `https://*.tile.example.org`."""
+    g.setdefault("image_origins", []).append(origin)
+
+
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str, form_targets: list[str]) -> str:
+def content_security_policy(nonce: str, form_targets: list[str], image_origins: list[str] = ()) -> str:
     form_action = " ".join(["'self'", *sorted(set(form_targets))])
+    img_src = " ".join(["'self'", "data:", *sorted(set(image_origins))])
     return (
         "default-src 'self'; script-src 'self'; "
-        f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        f"style-src 'self' 'nonce-{nonce}'; img-src {img_src}; font-src 'self'; connect-src 'self'; "
         f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     )
 
@@ -58,7 +64,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     def add_security_headers(response):
         headers = response.headers
         headers.setdefault("Content-Security-Policy",
-                           content_security_policy(csp_nonce(), g.get("form_targets", [])))
+                           content_security_policy(csp_nonce(), g.get("form_targets", []),
+                                                   g.get("image_origins", [])))
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         # same-origin, not no-referrer: over https Flask-WTF refuses a form post without a same-site Referer.

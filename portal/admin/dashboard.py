@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request
 
 from hotspot.clock import utcnow
 from hotspot.models import Nas
-from hotspot.services import usage_reports
+from hotspot.services import ap_map, usage_reports
 from hotspot.services.nas import list_nas
 from hotspot.validation import database_id
 from portal import extensions
@@ -19,12 +19,10 @@ from portal.admin.formatting import human_size
 from portal.admin.roles import requires
 
 bp = Blueprint("dashboard", __name__)
-DEFAULT_INTERIM_SECONDS = 300
 
 
 def online_window_seconds() -> int:
-    """An access point counts as online when heard from within two interim intervals plus the stale grace."""
-    return 2 * DEFAULT_INTERIM_SECONDS + extensions.settings().radius_stale_grace_seconds
+    return ap_map.online_window_seconds(extensions.settings())
 
 
 def usage_charts(nas_id: int | None) -> dict:

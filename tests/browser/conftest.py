@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import contextlib
+import threading
 
-from testbed.helpers import PROJECT_ROOT
+import pytest
+from werkzeug.serving import make_server
+
+from testbed.helpers import PROJECT_ROOT, free_port
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -23,3 +27,34 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@contextlib.contextmanager
+def serving(wsgi_app):
+    """A WSGI app on a free loopback port, served by werkzeug in a thread; yields its base URL."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def served(app):
+    """The app on a free loopback port for the test's length."""
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser_page(browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

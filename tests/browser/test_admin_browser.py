@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
@@ -18,34 +16,9 @@ from hotspot.services.plans import PlanSpec, add_plan
 from tests.admin_data import add_ap, add_session, add_usage
 from tests.conftest import ADMIN_PASSWORD
 from tests.browser.conftest import ARTIFACTS
-from testbed.helpers import free_port
 from tests.integration.test_coa import SECRET, RouterListener
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def served(app):
-    """The app on a free loopback port, served by werkzeug in a thread for the test's length."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser_page(browser):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_admin_console_in_chromium(served, browser_page, db, settings, tmp_path):
