@@ -29,19 +29,19 @@ import textwrap
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from hotspot.crypto import SecretBox
+from hotspot.db import make_engine, make_session_factory, migrate
+from hotspot.models import LoginTicket
+from hotspot.services.nas import NasSpec, add_nas
+from hotspot.services.plans import PlanSpec, add_plan
+from hotspot.settings import Settings
+from hotspot.simulate import RouterConfig, mikrotik_redirect
+from prerequisites import missing_debian, unanswered
+from testbed.helpers import free_port, fresh_postgres_schema, settings_env, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import func, select  # noqa: E402
-
-from hotspot.crypto import SecretBox  # noqa: E402
-from hotspot.db import make_engine, make_session_factory, migrate  # noqa: E402
-from hotspot.models import LoginTicket  # noqa: E402
-from hotspot.services.nas import NasSpec, add_nas  # noqa: E402
-from hotspot.services.plans import PlanSpec, add_plan  # noqa: E402
-from hotspot.settings import Settings  # noqa: E402
-from hotspot.simulate import RouterConfig, mikrotik_redirect  # noqa: E402
-from tests.helpers import free_port, fresh_postgres_schema, settings_env, wait_for  # noqa: E402
 
 LOGIN_SCRIPT = textwrap.dedent("""
     -- One splash GET per thread for the session cookie and CSRF token, then free-access logins.
@@ -160,6 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ratelimit-storage", default="redis://127.0.0.1:6379",
                         help="Flask-Limiter storage, as production with several workers (memory:// for one)")
     args = parser.parse_args(argv)
+    problem = missing_debian({"wrk": "wrk", "curl": "curl"})
+    if problem is None and args.ratelimit_storage.startswith("redis://"):
+        problem = unanswered(args.ratelimit_storage, "Redis (the rate limits' storage)", 6379,
+                             "pass --ratelimit-storage memory:// (each worker then counts alone)")
+    if problem is None and args.database_url:
+        problem = unanswered(args.database_url, "PostgreSQL", 5432, "leave out --database-url (SQLite)")
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.database_url, tmp) as database_url:
         settings = Settings().with_overrides(
             database_url=database_url, secret_key="bench-key", var_dir=tmp, log_level="WARNING",

@@ -27,16 +27,15 @@ from pathlib import Path
 
 import psycopg
 
+from prerequisites import missing_debian, unanswered
 from radiusbench import freeradius_bare, freeradius_lean, freeradius_stock, ours_postgresql, ours_sqlite
+from radiusbench.database import PG_HOST, PG_PORT, PG_USER
 from radiusbench.load import make_sessions, synthetic_users, write_all
 from radiusbench.report import loadavg, report
 
 SERVERS = {module.NAME: module for module in
            (freeradius_stock, freeradius_lean, freeradius_bare, ours_postgresql, ours_sqlite)}
 PEERS = ("stock", "lean", "bare")
-# What each tool the servers need comes in, on Debian.
-DEBIAN_PACKAGES = {"radclient": "freeradius-utils", "freeradius": "freeradius",
-                   "rlm_sql_postgresql": "freeradius-postgresql"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -78,15 +77,20 @@ def servers_to_run(args: argparse.Namespace) -> list[str]:
     return plan
 
 
-def missing_tools(plan: list[str]) -> list[str]:
-    """Commands and modules the plan needs that this machine lacks."""
-    missing = [] if shutil.which("radclient") else ["radclient"]
+def missing_prerequisite(plan: list[str]) -> str | None:
+    """Install the Debian packages the plan drives; one line naming what is still missing, if anything."""
+    needed = {"radclient": "freeradius-utils"}
     if any(name in PEERS for name in plan):
-        if shutil.which("freeradius") is None:
-            missing.append("freeradius")
-        if not Path("/usr/lib/freeradius/rlm_sql_postgresql.so").exists():
-            missing.append("rlm_sql_postgresql")
-    return missing
+        needed |= {"freeradius": "freeradius",
+                   "/usr/lib/freeradius/rlm_sql_postgresql.so": "freeradius-postgresql"}
+    problem = missing_debian(needed)
+    if problem and len(needed) > 1:
+        return f"{problem}; or without the FreeRADIUS peers: --skip-freeradius"
+    if problem is None and plan != ["sqlite"]:
+        server = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}"
+        return unanswered(server, f"PostgreSQL (user {PG_USER}, trust auth)", PG_PORT,
+                          "run ours on SQLite alone: --only sqlite")
+    return problem
 
 
 def run_rounds(args: argparse.Namespace, plan: list[str], work: Path) -> tuple[list, list[str]]:
@@ -119,12 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (timeout, CI cancel) unwinds like Ctrl-C: servers stopped, databases dropped, temp dir removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     plan = servers_to_run(args)
-    missing = missing_tools(plan)
-    if missing:
-        packages = " ".join(DEBIAN_PACKAGES[tool] for tool in missing)
-        alternative = " (or --skip-freeradius)" if set(missing) - {"radclient"} else ""
-        print(f"missing {', '.join(missing)}: apt-get update && apt-get install {packages}{alternative}",
-              file=sys.stderr)
+    problem = missing_prerequisite(plan)
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="radbench-"))
     try:

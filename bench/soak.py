@@ -26,24 +26,24 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import create_engine, text
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from hotspot.crypto import SecretBox  # noqa: E402
-from hotspot.db import make_engine, make_session_factory  # noqa: E402
-from hotspot.models import Voucher  # noqa: E402
-from hotspot.services.nas import NasSpec, add_nas  # noqa: E402
-from hotspot.services.plans import PlanSpec, add_plan  # noqa: E402
-from hotspot.settings import Settings  # noqa: E402
-from tests.accounting_load import AccountingLoad  # noqa: E402
-from tests.faults.conftest import NAS_NAME, SECRET, hotspot_init  # noqa: E402
-from tests.helpers import child_pids, gunicorn_master  # noqa: E402
-from tests.radius_daemon import RadiusDaemon  # noqa: E402
-from tests.radius_packets import access_request  # noqa: E402
-from tests.servers import portal_server  # noqa: E402
+from hotspot.crypto import SecretBox
+from hotspot.db import make_engine, make_session_factory
+from hotspot.models import Voucher
+from hotspot.services.nas import NasSpec, add_nas
+from hotspot.services.plans import PlanSpec, add_plan
+from hotspot.settings import Settings
+from prerequisites import unanswered
+from testbed.accounting_load import AccountingLoad
+from testbed.helpers import child_pids, gunicorn_master
+from testbed.radius_daemon import RadiusDaemon
+from testbed.radius_packets import access_request
+from testbed.servers import hotspot_init, portal_server
 
 SAMPLE_EVERY = 10.0
+SECRET = b"tirosa-secret-1"
+NAS_NAME = "tirosa"
 SPLASH = "/?mac=02:00:00:00:00:09&link-login-only=http://10.5.50.1/login&identity=tirosa"
 VOUCHERS = [f"SOAK{n:05d}" for n in range(200)]
 
@@ -120,7 +120,7 @@ def processes(daemon: RadiusDaemon) -> dict[str, int]:
 
 def prepare(settings: Settings):
     """`hotspot init`, one MikroTik on 127.0.0.1, a plan and its vouchers; returns an engine on the database."""
-    hotspot_init(settings)
+    hotspot_init(settings, admin_password="soak-admin-password")
     engine = make_engine(settings)
     with make_session_factory(engine)() as db:
         add_nas(db, SecretBox(settings.secret_key), NasSpec(NAS_NAME, "127.0.0.1", SECRET.decode(), vendor="mikrotik",
@@ -188,6 +188,10 @@ def main() -> int:
     parser.add_argument("--portal-rate", type=float, default=10, help="splash-page visits a second")
     parser.add_argument("--database-url", help="a PostgreSQL database to use (emptied first); default SQLite")
     args = parser.parse_args()
+    if args.database_url and (problem := unanswered(args.database_url, "PostgreSQL", 5432,
+                                                    "leave out --database-url (SQLite)")):
+        print(problem, file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="hotspot-soak-") as tmp:
         workdir = Path(tmp)
         url = args.database_url or f"sqlite:///{workdir / 'soak.db'}"

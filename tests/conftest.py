@@ -17,7 +17,7 @@ import pytest
 from hotspot.db import make_engine, make_session_factory
 from hotspot.models import Base
 from hotspot.settings import Settings
-from tests.helpers import fresh_postgres_schema
+from testbed.helpers import fresh_postgres_schema
 
 TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.helpers import free_port
+from testbed.helpers import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 LOCK_HOLDER = """

@@ -11,7 +11,7 @@ from hotspot.crypto import SecretBox
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.simulate import parse_page
-from tests.helpers import free_port
+from testbed.helpers import free_port
 
 UAM_SECRET = "uamsecret-perumnas"
 RADIUS_SECRET = "radius-secret-123"

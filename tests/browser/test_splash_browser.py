@@ -15,8 +15,8 @@ from sqlalchemy import select
 from hotspot.models import LoginTicket
 from hotspot.simulate import RouterConfig, mikrotik_redirect
 from tests.browser.conftest import ARTIFACTS
-from tests.helpers import free_port
-from tests.servers import portal_server
+from testbed.helpers import free_port
+from testbed.servers import portal_server
 from tests.splash_support import add_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -7,7 +7,6 @@ outage) or, when HOTSPOT_TEST_DATABASE_URL is set, a private PostgreSQL server
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.settings import Settings
 from tests.conftest import TEST_DATABASE_URL
 from tests.database_outage import PrivatePostgres, SqliteLock
-from tests.helpers import settings_env
-from tests.radius_daemon import HOTSPOT, RadiusDaemon
+from testbed.radius_daemon import RadiusDaemon
+from testbed.servers import hotspot_init
 
 SECRET = b"tirosa-secret-1"
 NAS_NAME = "tirosa"
@@ -41,12 +40,6 @@ class FaultDatabase:
         with make_session_factory(self.engine)() as db:
             add_nas(db, SecretBox(self.settings.secret_key), NasSpec(name=name, ip_range=ip, secret=secret.decode(),
                                                                      **spec))
-
-
-def hotspot_init(settings: Settings) -> None:
-    result = subprocess.run([HOTSPOT, "init"], env=settings_env(settings, HOTSPOT_ADMIN_PASSWORD="fault-tests-pw"),
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture

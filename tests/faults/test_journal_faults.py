@@ -21,11 +21,11 @@ import pytest
 
 from hotspot.crypto import SecretBox
 from hotspot.services.nas import NasSpec, add_nas
-from tests.accounting_load import AccountingLoad
+from testbed.accounting_load import AccountingLoad
 from tests.faults.conftest import NAS_NAME, SECRET
-from tests.helpers import settings_env, wait_for
-from tests.radius_daemon import HOTSPOT, exchange
-from tests.radius_packets import accounting_request, status_server
+from testbed.helpers import settings_env, wait_for
+from testbed.radius_daemon import HOTSPOT, exchange
+from testbed.radius_packets import accounting_request, status_server
 
 FULL_SECONDS = 4
 

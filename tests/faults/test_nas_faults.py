@@ -20,11 +20,11 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
 from radius.store import hour_of
-from tests.accounting_load import AccountingLoad, percentile
+from testbed.accounting_load import AccountingLoad, percentile
 from tests.faults.conftest import SECRET
-from tests.helpers import wait_for
-from tests.radius_daemon import exchange
-from tests.radius_packets import accounting_request
+from testbed.helpers import wait_for
+from testbed.radius_daemon import exchange
+from testbed.radius_packets import accounting_request
 
 ROUTERS = {"tirosa": ("127.0.0.1", SECRET), "lasiana": ("127.0.0.2", b"lasiana-secret-2"),
            "oesapa": ("127.0.0.3", b"oesapa-secret-3")}

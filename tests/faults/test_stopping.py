@@ -23,9 +23,9 @@ from hotspot.crypto import SecretBox
 from hotspot.models import RadiusSession
 from hotspot.services.nas import NasSpec, add_nas
 from tests.faults.conftest import NAS_NAME, SECRET
-from tests.helpers import child_pids, free_port, settings_env, wait_for
+from testbed.helpers import child_pids, free_port, settings_env, wait_for
 from tests.integration.test_radius_durability import collect_replies
-from tests.radius_packets import accounting_request
+from testbed.radius_packets import accounting_request
 
 WAYS = {"sigterm-main": (signal.SIGTERM, False), "sigterm-group": (signal.SIGTERM, True),
         "sigint-group": (signal.SIGINT, True)}

@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from tests.accounting_load import AccountingLoad
+from testbed.accounting_load import AccountingLoad
 from tests.faults.conftest import NAS_NAME, SECRET
-from tests.helpers import wait_for
+from testbed.helpers import wait_for
 
 
 def journal_records(path) -> int:

@@ -23,9 +23,9 @@ from hotspot.clock import utcnow
 from hotspot.models import AuthEvent
 from radius import packets
 from tests.conftest import fresh_database_url
-from tests.fuzz.hostile_packets import SECRET, datagram
-from tests.fuzz.rig import Rig
-from tests.radius_packets import DICTIONARY, access_request
+from testbed.hostile_packets import SECRET, datagram
+from testbed.fuzz_rig import Rig
+from testbed.radius_packets import DICTIONARY, access_request
 
 TOTAL = int(os.environ.get("HOTSPOT_FUZZ_EXAMPLES", "20000"))
 SOURCES = ("127.0.0.1", "127.0.0.4", "127.0.0.9")

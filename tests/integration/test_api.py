@@ -13,7 +13,7 @@ from hotspot.services.accounts import create_admin, create_api_token
 from hotspot.services.plans import PlanSpec, add_plan
 from portal.api import OPENAPI_FILE
 from tests.admin_data import T0, add_usage, seed_log
-from tests.helpers import settings_env
+from testbed.helpers import settings_env
 
 
 @pytest.fixture

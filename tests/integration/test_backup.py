@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotspot.cli import main
 from hotspot.models import Nas, Plan
-from tests.helpers import settings_env
+from testbed.helpers import settings_env
 
 
 def test_backup_restore_round_trip(settings, engine, db, tmp_path):

@@ -13,7 +13,7 @@ from hotspot.cli import main
 from hotspot.crypto import SecretBox, verify_password
 from hotspot.models import Account, AdminUser, ApiToken, AuditEvent, Nas, Plan, RadiusSession, Voucher
 from hotspot.crypto import hash_token
-from tests.helpers import settings_env
+from testbed.helpers import settings_env
 
 
 @pytest.fixture

@@ -24,10 +24,10 @@ from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers
 from hotspot.simulate import Router, RouterConfig, Way
 from radius import auth, packets
-from tests.helpers import settings_env, wait_for
-from tests.radius_daemon import radclient
-from tests.radius_packets import DICTIONARY, access_request
-from tests.servers import portal_server, radius_server
+from testbed.helpers import settings_env, wait_for
+from testbed.radius_daemon import radclient
+from testbed.radius_packets import DICTIONARY, access_request
+from testbed.servers import portal_server, radius_server
 from tests.splash_support import RADIUS_SECRET, add_city
 
 pytestmark = pytest.mark.slow

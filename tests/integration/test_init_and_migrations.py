@@ -12,7 +12,7 @@ from hotspot.crypto import verify_password
 from hotspot.db import make_engine, make_session_factory
 from hotspot.models import AdminUser, Base, Nas, Plan
 from hotspot.services.demo import KUPANG_HOTSPOTS
-from tests.helpers import settings_env
+from testbed.helpers import settings_env
 
 
 def test_migrations_match_models(settings):

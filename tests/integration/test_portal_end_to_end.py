@@ -17,7 +17,7 @@ from sqlalchemy import select
 from hotspot.models import RadiusSession
 from hotspot.services.vouchers import generate_vouchers
 from hotspot.simulate import Router, RouterConfig, Way
-from tests.servers import portal_server, radius_server
+from testbed.servers import portal_server, radius_server
 from tests.splash_support import RADIUS_SECRET, UAM_SECRET, SmsInbox, add_city, form
 
 pytestmark = pytest.mark.slow
@@ -152,7 +152,7 @@ def test_over_quota_is_refused_with_the_reset_time(portal, radius, db):
 
 
 def test_simulate_command_prints_what_happened(portal, radius, settings):
-    from tests.helpers import settings_env
+    from testbed.helpers import settings_env
 
     output = subprocess.run(
         [HOTSPOT, "simulate", "mikrotik", "--portal", portal, "--radius", "127.0.0.1", "--auth-port",
@@ -165,7 +165,7 @@ def test_simulate_command_prints_what_happened(portal, radius, settings):
 
 
 def test_simulate_command_reports_an_unreachable_portal(settings):
-    from tests.helpers import free_port, settings_env
+    from testbed.helpers import free_port, settings_env
 
     output = subprocess.run(
         [HOTSPOT, "simulate", "chilli", "--portal", f"http://127.0.0.1:{free_port()}", "--radius", "127.0.0.1",

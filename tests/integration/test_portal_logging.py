@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.helpers import PROJECT_ROOT, settings_env
+from testbed.helpers import PROJECT_ROOT, settings_env
 
 
 def test_wsgi_entry_sends_info_lines_to_stderr(settings, engine):

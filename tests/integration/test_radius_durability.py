@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 from hotspot.crypto import SecretBox
 from hotspot.models import RadiusSession
 from hotspot.services.nas import NasSpec, add_nas
-from tests.helpers import wait_for
-from tests.radius_daemon import RadiusDaemon, radclient
-from tests.radius_packets import accounting_request
+from testbed.helpers import wait_for
+from testbed.radius_daemon import RadiusDaemon, radclient
+from testbed.radius_packets import accounting_request
 
 SECRET = "mikrotik-secret"
 

@@ -25,10 +25,10 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
 from radius import packets
-from tests.fuzz.hostile_packets import datagram
-from tests.helpers import wait_for
-from tests.radius_daemon import RadiusDaemon, exchange
-from tests.radius_packets import access_request, accounting_request, decode_reply, status_server
+from testbed.hostile_packets import datagram
+from testbed.helpers import wait_for
+from testbed.radius_daemon import RadiusDaemon, exchange
+from testbed.radius_packets import access_request, accounting_request, decode_reply, status_server
 
 TIROSA, LASIANA = b"tirosa-secret-1", b"lasiana-secret-2"
 TIROSA_IP, LASIANA_IP, STRANGER_IP = "127.0.0.1", "127.0.0.2", "127.0.0.5"

@@ -13,8 +13,8 @@ from hotspot.services.devices import touch_device
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
-from tests.radius_daemon import RadiusDaemon, radclient
-from tests.radius_packets import DICTIONARY
+from testbed.radius_daemon import RadiusDaemon, radclient
+from testbed.radius_packets import DICTIONARY
 
 SECRET = "mikrotik-secret"
 

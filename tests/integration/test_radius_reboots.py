@@ -16,8 +16,8 @@ from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import RadiusSession
 from hotspot.services.nas import NasSpec, add_nas
-from tests.radius_daemon import RadiusDaemon, exchange
-from tests.radius_packets import accounting_request
+from testbed.radius_daemon import RadiusDaemon, exchange
+from testbed.radius_packets import accounting_request
 
 SECRET = b"kampus-secret"
 FIRST, SECOND = "127.0.0.17", "127.0.0.18"  # two routers behind one NAS row (127.0.0.16/30)

@@ -17,9 +17,9 @@ from hotspot.services.devices import touch_device
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
-from tests.helpers import wait_for
-from tests.radius_daemon import RadiusDaemon, exchange, radclient
-from tests.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply, status_server
+from testbed.helpers import wait_for
+from testbed.radius_daemon import RadiusDaemon, exchange, radclient
+from testbed.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply, status_server
 
 SECRETS = {"mikrotik": b"mikrotik-secret", "chilli": b"chilli-secret", "generic": b"generic-secret",
            "strict": b"strict-secret"}

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import urllib.request
 
-from tests.helpers import free_port, settings_env, wait_for
+from testbed.helpers import free_port, settings_env, wait_for
 
 
 def healthz(port: int):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hotspot.models import LoginTicket
 from hotspot.sms import SmsError, WebhookSender
-from tests.helpers import free_port
+from testbed.helpers import free_port
 from tests.integration.test_splash import chilli_url, mikrotik_url, post_way
 from tests.splash_support import SmsInbox, add_city, form
 

@@ -76,7 +76,7 @@ def test_rollup_command_folds_and_rebuilds(db, settings):
     from click.testing import CliRunner
 
     from hotspot.cli import main
-    from tests.helpers import settings_env
+    from testbed.helpers import settings_env
 
     nas = add_ap(db, "Taman Tirosa", "10.53.1.1")
     add_usage(db, nas, datetime(2026, 1, 1, 4, tzinfo=timezone.utc), 1, 1, 1)

@@ -14,7 +14,7 @@ import requests
 from hotspot.services.accounts import create_admin
 from portal import create_app
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
-from tests.servers import portal_server
+from testbed.servers import portal_server
 
 PROXY = {"X-Forwarded-Proto": "https"}
 

@@ -22,7 +22,7 @@ from hotspot.crypto import SecretBox
 from hotspot.models import Base
 from hotspot.services.accounts import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
-from tests.servers import portal_server
+from testbed.servers import portal_server
 from tests.splash_support import SmsInbox, add_city
 from tests.websec_support import inbox, with_sms_inbox  # noqa: F401
 
@@ -180,8 +180,8 @@ def test_no_secret_in_the_radius_daemons_output(db, engine, settings, tmp_path):
     from hotspot.services.nas import NasSpec, add_nas
     from hotspot.services.plans import PlanSpec, add_plan
     from hotspot.services.tickets import issue_ticket
-    from tests.radius_daemon import RadiusDaemon, exchange
-    from tests.radius_packets import access_request, accounting_request, decode_reply
+    from testbed.radius_daemon import RadiusDaemon, exchange
+    from testbed.radius_packets import access_request, accounting_request, decode_reply
 
     nas_secret = b"radius-secret-for-logs-1"
     add_nas(db, SecretBox(settings.secret_key), NasSpec("tirosa", "127.0.0.1", nas_secret.decode(),

@@ -9,7 +9,7 @@ from hotspot.models import Account, AuthEvent, Nas, Plan, RadiusSession, UsageHo
 from hotspot.services.devices import find_device, touch_device
 from hotspot.services.tickets import issue_ticket
 from radius import auth, authlog, credential_store, packets
-from tests.radius_packets import DICTIONARY, access_request
+from testbed.radius_packets import DICTIONARY, access_request
 
 SECRET = b"s3cret-for-tests"
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang

@@ -14,7 +14,7 @@ from radius.dupcache import PENDING, DuplicateCache
 from radius.handler import AcctJob, AuthJob, Drop, Handler, Reply
 from radius.journal import Journal
 from radius.metrics import Metrics
-from tests.radius_packets import DICTIONARY, access_request, accounting_request, status_server
+from testbed.radius_packets import DICTIONARY, access_request, accounting_request, status_server
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 SECRET = b"tirosa-secret"

@@ -6,7 +6,7 @@ import pytest
 from pyrad import packet
 
 from radius import packets
-from tests.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply
+from testbed.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply
 
 SECRET = b"s3cret-for-tests"
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import PROJECT_ROOT
+from testbed.helpers import PROJECT_ROOT
 
 LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<path>[^)#]+)\)")
 

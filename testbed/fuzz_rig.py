@@ -27,8 +27,8 @@ from radius.clients import ClientTable
 from radius.handler import AcctJob, AuthJob, Drop, Handler, Reply
 from radius.journal import Journal
 from radius.metrics import Metrics
-from tests.fuzz.hostile_packets import SECRET, STATUS_SERVER, assemble
-from tests.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply
+from testbed.hostile_packets import SECRET, STATUS_SERVER, assemble
+from testbed.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply
 
 VOUCHER = "VOUCHER23"
 

@@ -15,9 +15,17 @@ from pyrad.client import Client, Timeout
 
 from hotspot.radius_dictionary import load_dictionary
 from hotspot.settings import Settings
-from tests.helpers import PROJECT_ROOT, free_port, settings_env, wait_for
+from testbed.helpers import PROJECT_ROOT, free_port, settings_env, wait_for
 
 HOTSPOT = str(Path(sys.executable).parent / "hotspot")
+
+
+def hotspot_init(settings: Settings, admin_password: str = "testbed-admin-password") -> None:
+    """`hotspot init` as an operator runs it: migrations and the first admin, on these settings."""
+    env = settings_env(settings, HOTSPOT_ADMIN_PASSWORD=admin_password)
+    result = subprocess.run([HOTSPOT, "init"], env=env, capture_output=True, text=True, timeout=120)
+    if result.returncode:
+        raise RuntimeError(f"hotspot init failed: {result.stdout}{result.stderr}")
 
 
 def _answers(url: str) -> bool:

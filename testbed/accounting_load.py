@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, select as sql_select
 
 from hotspot.models import Nas, RadiusSession, UsageHour
-from tests.radius_packets import accounting_request
+from testbed.radius_packets import accounting_request
 
 STEPS = (("Start", 0), ("Interim-Update", 60), ("Stop", 120))
 ACCOUNTING_RESPONSE = 5

@@ -39,7 +39,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTSPOT_")}
     for name, value in settings.__dict__.items():
         env[f"HOTSPOT_{name.upper()}"] = str(value)
-    env["HOTSPOT_CONFIG"] = str(PROJECT_ROOT / "tests" / "empty.toml")
+    env["HOTSPOT_CONFIG"] = str(Path(__file__).with_name("empty.toml"))
     env.update(extra)
     return env
 
@@ -68,7 +68,7 @@ def child_pids(pid: int) -> list[int]:
 
 
 def gunicorn_master() -> int:
-    """This process's child running gunicorn (as started by tests.servers.portal_server)."""
+    """This process's child running gunicorn (as started by testbed.servers.portal_server)."""
     for pid in child_pids(os.getpid()):
         if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
             return pid

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import struct
 
-from tests.radius_packets import access_request, accounting_request, status_server
+from testbed.radius_packets import access_request, accounting_request, status_server
 
 SECRET = b"fuzz-secret-1"
 ACCESS_REQUEST, ACCOUNTING_REQUEST, STATUS_SERVER = 1, 4, 12

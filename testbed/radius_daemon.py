@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotspot.settings import Settings
-from tests.helpers import free_port, settings_env, wait_for
-from tests.radius_packets import status_server
+from testbed.helpers import free_port, settings_env, wait_for
+from testbed.radius_packets import status_server
 
 HOTSPOT = str(Path(sys.executable).parent / "hotspot")
 
