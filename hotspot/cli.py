@@ -29,7 +29,7 @@ from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox, new_token
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import accounts, demo, retention, usage, usage_days, vouchers
+from hotspot.services import accounts, blocking, demo, devices, retention, usage, usage_days, vouchers
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
 from hotspot.services.sessions import SessionFilter, list_sessions, parse_time, session_to_dict
@@ -293,6 +293,62 @@ def voucher_generate(ctx: Context, plan_name: str, count: int, batch: str | None
         created = vouchers.generate_vouchers(db, plan_name, count, batch)
         rows = [{"code": v.code, "plan": v.plan.name, "batch": v.batch} for v in created]
     emit(rows, fmt, ("code", "plan", "batch"))
+
+
+@voucher.command(name="list")
+@click.option("--plan", "plan_name", help="Plan name.")
+@click.option("--batch", help="Batch label.")
+@click.option("--status", type=click.Choice(vouchers.VOUCHER_STATUSES))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+@fail_on_bad_input
+def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None, fmt: str) -> None:
+    """Vouchers with their status (new, active, expired, revoked), as the console shows them."""
+    now = utcnow()
+    with ctx.session() as db:
+        rows = [vouchers.voucher_to_dict(v, now) for v in vouchers.list_vouchers(db, now, plan_name, batch, status)]
+    emit(rows, fmt, ("code", "plan", "batch", "status", "first_used_at", "expires_at"))
+
+
+@main.group()
+def device() -> None:
+    """Citizens' devices by MAC: list, block, unblock."""
+
+
+@device.command(name="list")
+@click.option("--blocked", is_flag=True, help="Only blocked devices.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+def device_list(ctx: Context, blocked: bool, fmt: str) -> None:
+    """Devices, most recently seen first."""
+    with ctx.session() as db:
+        rows = [devices.device_to_dict(d) for d in devices.list_devices(db, blocked)]
+    emit(rows, fmt, ("mac", "phone", "first_seen", "last_seen", "blocked"))
+
+
+def _set_blocked(ctx: Context, mac: str, blocked: bool, reason: str | None = None) -> None:
+    with ctx.session() as db:
+        found = blocking.set_device_blocked(db, mac, blocked, utcnow(), "cli", reason=reason)
+        click.echo(f"{found.mac} {'blocked' if blocked else 'unblocked'}")
+
+
+@device.command(name="block")
+@click.argument("mac")
+@click.option("--reason", help="Why (kept in the audit log).")
+@pass_context
+@fail_on_bad_input
+def device_block(ctx: Context, mac: str, reason: str | None) -> None:
+    """Block a MAC (any spelling), also one never seen yet; it is refused at its next login."""
+    _set_blocked(ctx, mac, True, reason)
+
+
+@device.command(name="unblock")
+@click.argument("mac")
+@pass_context
+@fail_on_bad_input
+def device_unblock(ctx: Context, mac: str) -> None:
+    """Let a blocked MAC in again."""
+    _set_blocked(ctx, mac, False)
 
 
 @main.command()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import hash_token
 from hotspot.models import ApiToken, AuditEvent, RadiusSession
-from hotspot.services import session_log
+from hotspot.services import auth_log, session_log
 from hotspot.services.disconnects import disconnect_session
 from hotspot.services.nas import list_nas
 from hotspot.services.sessions import SessionFilter, parse_time, session_to_dict
@@ -121,6 +121,20 @@ def sessions():
 @requires("viewer")
 def active_sessions():
     return _session_page(session_log.filter_from_query({**request.args.to_dict(), "status": "active"}))
+
+
+@bp.get("/auth-events")
+@requires("viewer")
+def auth_events():
+    """The login log, newest first, with the console's filters; a Link header (rel=next) pages on."""
+    after = auth_log.Cursor.decode(request.args["after"]) if request.args.get("after") else None
+    language = request.args.get("lang", "id")
+    page = auth_log.page_events(extensions.db(), auth_log.filter_from_query(request.args), after, _limit())
+    response = jsonify([auth_log.event_to_dict(event, nas, language) for event, nas in page.rows])
+    if page.next_cursor is not None:
+        args = {**request.args.to_dict(), "after": page.next_cursor.encode()}
+        response.headers["Link"] = f'<{url_for(request.endpoint, _external=True, **args)}>; rel="next"'
+    return response
 
 
 @bp.get("/usage")

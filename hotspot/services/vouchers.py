@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from hotspot.clock import utcnow
-from hotspot.models import Voucher
+from hotspot.models import Plan, Voucher
 from hotspot.services import audit
 from hotspot.services.plans import require_plan
 from hotspot.validation import ValidationError
@@ -52,3 +53,41 @@ def generate_vouchers(db: Session, plan_name: str, count: int, batch: str | None
 
 def find_voucher(db: Session, code: str) -> Voucher | None:
     return db.scalar(select(Voucher).where(Voucher.code == normalize_code(code)))
+
+
+VOUCHER_STATUSES = ("new", "active", "expired", "revoked")
+
+
+def voucher_status(voucher: Voucher, now: datetime) -> str:
+    """new (never used), active (in its validity), expired, or revoked: the one rule console, CLI and API show."""
+    if voucher.revoked:
+        return "revoked"
+    if voucher.first_used_at is None:
+        return "new"
+    if voucher.expires_at is not None and voucher.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def list_vouchers(db: Session, now: datetime, plan_name: str | None = None, batch: str | None = None,
+                  status: str | None = None) -> list[Voucher]:
+    """Vouchers by plan, batch and status, in batch then code order."""
+    if status is not None and status not in VOUCHER_STATUSES:
+        raise ValidationError(f"status must be one of {', '.join(VOUCHER_STATUSES)}")
+    query = select(Voucher).join(Voucher.plan).options(contains_eager(Voucher.plan)).order_by(
+        Voucher.batch, Voucher.code)
+    if plan_name:
+        query = query.where(Plan.name == require_plan(db, plan_name).name)
+    if batch:
+        query = query.where(Voucher.batch == batch)
+    return [v for v in db.scalars(query) if status is None or voucher_status(v, now) == status]
+
+
+def voucher_to_dict(voucher: Voucher, now: datetime) -> dict:
+    """The JSON shape of a voucher in `hotspot voucher list`."""
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {"code": voucher.code, "plan": voucher.plan.name, "batch": voucher.batch,
+            "status": voucher_status(voucher, now), "first_used_at": iso(voucher.first_used_at),
+            "expires_at": iso(voucher.expires_at)}
