@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -25,6 +25,7 @@ PAGE_SIZE = 50
 FILTER_PARAMETERS = ("mac", "user", "nas", "ap", "reason", "since", "until")
 EVENT_FIELDS = ("id", "time", "nas", "username", "calling_station_id", "method", "accepted", "reason", "message")
 LANGUAGES = ("id", "en")
+PORTAL_METHOD_PREFIX = "portal-"
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,16 @@ class EventPage:
 
 
 def citizen_message(reason: str, language: str = "id") -> str | None:
-    """What the citizen read for this reason, from the one refusal-message table; None for an accept."""
+    """The Reply-Message RADIUS sent for this reason, from the one refusal-message table; None for an accept."""
     if reason == "ok":
         return None
-    messages = policy.REJECT_MESSAGES.get(reason)
-    if messages is None:
-        return None
+    messages = policy.REJECT_MESSAGES.get(reason, policy.REJECT_MESSAGES["unknown_user"])
     return messages[LANGUAGES.index(language) if language in LANGUAGES else 0]
+
+
+def from_portal(event: AuthEvent) -> bool:
+    """Whether the splash page refused this login (its citizen message is the portal's, not a Reply-Message)."""
+    return event.method.startswith(PORTAL_METHOD_PREFIX)
 
 
 def filter_from_query(args: Mapping[str, str]) -> AuthEventFilter:
@@ -130,14 +134,15 @@ def page_events(db: Session, f: AuthEventFilter, after: Cursor | None = None, si
     return EventPage(rows, Cursor(rows[-1][0].time, rows[-1][0].id) if more else None)
 
 
-def event_to_dict(event: AuthEvent, nas_name: str | None, language: str = "id") -> dict:
-    """The JSON (and CSV) shape of one event: the technical reason and what the citizen read."""
+def event_to_dict(event: AuthEvent, nas_name: str | None, message: str | None) -> dict:
+    """The JSON (and CSV) shape of one event: the technical reason and what the citizen read (`message`)."""
     return {"id": event.id, "time": event.time.isoformat(), "nas": nas_name, "username": event.username,
             "calling_station_id": event.calling_station_id, "method": event.method, "accepted": event.accepted,
-            "reason": event.reason, "message": citizen_message(event.reason, language)}
+            "reason": event.reason, "message": message}
 
 
-def csv_chunks(db: Session, f: AuthEventFilter, batch: int = 5000) -> Iterator[str]:
+def csv_chunks(db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], str | None],
+               batch: int = 5000) -> Iterator[str]:
     """CSV text of the whole filtered log, header first, page by page (flat memory for any size)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -145,7 +150,8 @@ def csv_chunks(db: Session, f: AuthEventFilter, batch: int = 5000) -> Iterator[s
     after = None
     while True:
         page = page_events(db, f, after, batch)
-        writer.writerows([event_to_dict(event, nas)[name] for name in EVENT_FIELDS] for event, nas in page.rows)
+        writer.writerows([event_to_dict(event, nas, message(event))[name] for name in EVENT_FIELDS]
+                        for event, nas in page.rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -167,6 +173,6 @@ def record_refusal(db: Session, method: str, reason: str, username: str | None, 
         station = None
     db.rollback()
     db.add(AuthEvent(time=now, nas_id=nas_id, username=(username or station or "")[:64],
-                     calling_station_id=station, method=method[:16],
+                     calling_station_id=station, method=PORTAL_METHOD_PREFIX + method,
                      accepted=False, reason=reason[:64]))
     db.commit()

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import force_locale
 from flask_login import current_user
 
+from hotspot import policy
 from hotspot.clock import utcnow
 from hotspot.services import audit, auth_log
 from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError
-from portal import extensions
+from portal import extensions, splash
 from portal.admin.roles import requires
 
 bp = Blueprint("auth_log", __name__)
+
+
+def citizen_message(event, language: str = "id") -> str | None:
+    """What the citizen read: the splash page's refusal, or the Reply-Message RADIUS sent."""
+    if auth_log.from_portal(event) and event.reason not in policy.REJECT_MESSAGES:
+        with force_locale(language):
+            return splash.refusal_message(event.reason, None, utcnow())
+    return auth_log.citizen_message(event.reason, language)
 
 
 def filter_args() -> dict[str, str]:
@@ -31,7 +41,7 @@ def index():
     except ValidationError as exc:
         page, error, status = None, str(exc), 400
     return render_template("admin/auth_log/index.html", page=page, error=error, args=filter_args(),
-                           all_nas=list_nas(db), message=auth_log.citizen_message), status
+                           all_nas=list_nas(db), message=citizen_message), status
 
 
 @bp.get("/auth-log.csv")
@@ -47,5 +57,5 @@ def export():
                  ip=request.remote_addr)
     db.commit()
     filename = f"auth-log-{utcnow():%Y%m%d-%H%M%S}.csv"
-    return Response(stream_with_context(auth_log.csv_chunks(db, event_filter)), mimetype="text/csv",
+    return Response(stream_with_context(auth_log.csv_chunks(db, event_filter, citizen_message)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

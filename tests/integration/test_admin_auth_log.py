@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import logging
 import re
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from hotspot.services.accounts import add_account
 from hotspot.services.blocking import set_device_blocked
 from radius.authlog import write_events
 from tests.integration.test_splash import MAC, mikrotik_url, post_way
-from tests.splash_support import add_city
+from tests.splash_support import add_city, sms_code
 
 OTHER_MAC = "02:00:00:00:00:99"
 
@@ -60,10 +61,25 @@ def test_portal_refusals_are_written_as_auth_events(client, db, city):
     portal_refusals(client, db)
     events = db.scalars(select(AuthEvent).order_by(AuthEvent.id)).all()
     assert [(e.method, e.reason, e.username, e.calling_station_id, e.nas_id, e.accepted) for e in events] == [
-        ("account", "bad_login", "+6281234567890", MAC, city["mikrotik"].id, False),
-        ("voucher", "unknown_voucher", "NOPE42", MAC, city["mikrotik"].id, False),
-        ("free", "blocked", MAC, MAC, city["mikrotik"].id, False),
+        ("portal-account", "bad_login", "+6281234567890", MAC, city["mikrotik"].id, False),
+        ("portal-voucher", "unknown_voucher", "NOPE42", MAC, city["mikrotik"].id, False),
+        ("portal-free", "blocked", MAC, MAC, city["mikrotik"].id, False),
     ]
+
+
+def test_sms_code_failures_are_logged_for_the_phone(client, db, city, caplog):
+    caplog.set_level(logging.INFO, logger="hotspot.sms")
+    client.get(mikrotik_url())
+    assert post_way(client, client.get("/register"), "/register", phone="0812-3456-7890",
+                    password="sandi-rahasia").status_code == 303
+    page = client.get("/register/verify")
+    wrong = "000000" if sms_code(caplog, "+6281234567890") != "000000" else "111111"
+    assert post_way(client, page, "/register/verify", code=wrong).status_code == 400
+    taken = post_way(client, client.get("/register"), "/register", phone="081234567890", password="short")
+    assert taken.status_code == 400
+    events = db.scalars(select(AuthEvent).order_by(AuthEvent.id)).all()
+    assert [(e.method, e.reason, e.username, e.calling_station_id) for e in events] == [
+        ("portal-sms", "bad_code", "+6281234567890", MAC), ("portal-sms", "weak_password", "+6281234567890", MAC)]
 
 
 def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, engine, city, login):
@@ -75,9 +91,11 @@ def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, en
     assert page.status_code == 200
     rows = table_rows(page.get_data(as_text=True))
     assert [(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows] == [
-        ("Taman Tirosa", MAC, MAC, "free", "refused", "blocked", "Akses diblokir. Hubungi petugas Wi-Fi kota."),
-        ("Taman Tirosa", "NOPE42", MAC, "voucher", "refused", "unknown_voucher", ""),
-        ("Taman Tirosa", "+6281234567890", MAC, "account", "refused", "bad_login", ""),
+        ("Taman Tirosa", MAC, MAC, "portal-free", "refused", "blocked", "Akses diblokir. Hubungi petugas Wi-Fi kota."),
+        ("Taman Tirosa", "NOPE42", MAC, "portal-voucher", "refused", "unknown_voucher",
+         "Kode voucher tidak dikenal. Periksa lagi kodenya."),
+        ("Taman Tirosa", "+6281234567890", MAC, "portal-account", "refused", "bad_login",
+         "Nomor HP atau kata sandi salah."),
         ("Taman Tirosa", "t-accepted", MAC, "ticket", "accepted", "ok", ""),
         ("Perumnas", "VCHR123456", OTHER_MAC, "voucher", "refused", "expired", "Voucher sudah kedaluwarsa."),
     ]
