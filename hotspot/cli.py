@@ -302,11 +302,13 @@ def voucher_generate(ctx: Context, plan_name: str, count: int, batch: str | None
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @pass_context
 @fail_on_bad_input
-def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None, fmt: str) -> None:
+def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None,
+                 fmt: str) -> None:
     """Vouchers with their status (new, active, expired, revoked), as the console shows them."""
     now = utcnow()
     with ctx.session() as db:
-        rows = [vouchers.voucher_to_dict(v, now) for v in vouchers.list_vouchers(db, now, plan_name, batch, status)]
+        found = vouchers.list_vouchers(db, now, plan_name, batch, status)
+        rows = [vouchers.voucher_to_dict(v, now) for v in found]
     emit(rows, fmt, ("code", "plan", "batch", "status", "first_used_at", "expires_at"))
 
 

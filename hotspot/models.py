@@ -295,8 +295,8 @@ class AuthEvent(Base):
     nas_id: Mapped[int | None] = mapped_column(ForeignKey("nas.id", ondelete="SET NULL"))
     username: Mapped[str] = mapped_column(String(64))
     calling_station_id: Mapped[str | None] = mapped_column(String(32))
-    method: Mapped[str] = mapped_column(
-        String(16), doc="ticket, voucher, mac or unknown (RADIUS); portal-free, portal-account, portal-voucher, portal-sms")
+    method: Mapped[str] = mapped_column(String(16), doc="ticket, voucher, mac or unknown (RADIUS); portal-free, "
+                                        "portal-account, portal-voucher, portal-sms (splash page)")
     accepted: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(64))
 

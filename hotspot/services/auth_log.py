@@ -23,7 +23,8 @@ from hotspot.validation import ValidationError, normalize_mac, normalize_phone
 
 PAGE_SIZE = 50
 FILTER_PARAMETERS = ("mac", "user", "nas", "ap", "reason", "since", "until")
-EVENT_FIELDS = ("id", "time", "nas", "username", "calling_station_id", "method", "accepted", "reason", "message")
+EVENT_FIELDS = ("id", "time", "nas", "username", "calling_station_id", "method", "accepted", "reason",
+                "message")
 LANGUAGES = ("id", "en")
 PORTAL_METHOD_PREFIX = "portal-"
 
@@ -67,7 +68,7 @@ class EventPage:
 
 
 def citizen_message(reason: str, language: str = "id") -> str | None:
-    """The Reply-Message RADIUS sent for this reason, from the one refusal-message table; None for an accept."""
+    """The Reply-Message RADIUS sent for this reason (the one refusal-message table); None for an accept."""
     if reason == "ok":
         return None
     messages = policy.REJECT_MESSAGES.get(reason, policy.REJECT_MESSAGES["unknown_user"])
@@ -75,7 +76,7 @@ def citizen_message(reason: str, language: str = "id") -> str | None:
 
 
 def from_portal(event: AuthEvent) -> bool:
-    """Whether the splash page refused this login (its citizen message is the portal's, not a Reply-Message)."""
+    """Whether the splash page refused this login (the citizen read the portal's words, no Reply-Message)."""
     return event.method.startswith(PORTAL_METHOD_PREFIX)
 
 
@@ -123,7 +124,8 @@ def filtered_events(f: AuthEventFilter) -> Select:
     return query.order_by(AuthEvent.time.desc(), AuthEvent.id.desc())
 
 
-def page_events(db: Session, f: AuthEventFilter, after: Cursor | None = None, size: int = PAGE_SIZE) -> EventPage:
+def page_events(db: Session, f: AuthEventFilter, after: Cursor | None = None,
+                size: int = PAGE_SIZE) -> EventPage:
     """One page of the filtered log, newest first, after the given cursor."""
     query = filtered_events(f)
     if after is not None:
@@ -137,8 +139,8 @@ def page_events(db: Session, f: AuthEventFilter, after: Cursor | None = None, si
 def event_to_dict(event: AuthEvent, nas_name: str | None, message: str | None) -> dict:
     """The JSON (and CSV) shape of one event: the technical reason and what the citizen read (`message`)."""
     return {"id": event.id, "time": event.time.isoformat(), "nas": nas_name, "username": event.username,
-            "calling_station_id": event.calling_station_id, "method": event.method, "accepted": event.accepted,
-            "reason": event.reason, "message": message}
+            "calling_station_id": event.calling_station_id, "method": event.method,
+            "accepted": event.accepted, "reason": event.reason, "message": message}
 
 
 def csv_chunks(db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], str | None],

@@ -41,8 +41,9 @@ def set_account_blocked(db: Session, phone: str, blocked: bool, actor: str, admi
 
 
 def set_device_blocked(db: Session, mac: str, blocked: bool, now: datetime, actor: str,
-                       admin_id: int | None = None, ip: str | None = None, reason: str | None = None) -> Device:
-    """Block a MAC (recorded even if it was never seen, so it is refused on arrival) or unblock a known one."""
+                       admin_id: int | None = None, ip: str | None = None,
+                       reason: str | None = None) -> Device:
+    """Block a MAC (recorded even if never seen, so it is refused on arrival) or unblock a known one."""
     device = find_device(db, mac)
     if device is None and not blocked:
         raise ValidationError(f"no device with MAC {normalize_mac(mac)}")

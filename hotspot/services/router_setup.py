@@ -25,7 +25,7 @@ def _portal_host(settings: Settings) -> str:
 
 
 def _address_or(placeholder: str, host: str) -> str:
-    """RouterOS wants an IP address where a DNS name will not do: the portal's, or a placeholder to fill in."""
+    """RouterOS wants an IP address where a DNS name will not do: the portal's, or a placeholder."""
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
@@ -41,8 +41,8 @@ def mikrotik_commands(nas: Nas, settings: Settings, secret: str | None = None) -
 /radius add service=hotspot address={radius} secret="{secret or SECRET_PLACEHOLDER}" \\
     authentication-port={settings.radius_auth_port} accounting-port={settings.radius_acct_port} timeout=3s{message_auth}
 /radius incoming set accept=yes port={nas.coa_port}
-/ip hotspot profile set [find default=no] use-radius=yes radius-accounting=yes login-by=http-chap,http-pap,mac \\
-    radius-interim-update=5m mac-auth-mode=mac-as-username-and-password
+/ip hotspot profile set [find default=no] use-radius=yes radius-accounting=yes \\
+    login-by=http-chap,http-pap,mac radius-interim-update=5m mac-auth-mode=mac-as-username-and-password
 /ip hotspot walled-garden add dst-host={host} action=allow
 /ip hotspot walled-garden ip add dst-address={_address_or("PORTAL_IP", host)} action=accept
 """
@@ -52,7 +52,8 @@ def mikrotik_login_page(settings: Settings) -> str:
     """The hotspot/login.html that forwards the router's variables to our splash page.
 
     A form (not a hand-built URL) lets the browser encode the octal CHAP material correctly."""
-    hidden = "\n".join(f'<input type="hidden" name="{name}" value="$({name})">' for name in MIKROTIK_LOGIN_FIELDS)
+    hidden = "\n".join(f'<input type="hidden" name="{name}" value="$({name})">'
+                       for name in MIKROTIK_LOGIN_FIELDS)
     return f"""<!doctype html><html><body onload="document.forms[0].submit()">
 <form action="{settings.portal_url.rstrip('/')}/" method="get">
 {hidden}

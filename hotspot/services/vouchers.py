@@ -59,7 +59,7 @@ VOUCHER_STATUSES = ("new", "active", "expired", "revoked")
 
 
 def voucher_status(voucher: Voucher, now: datetime) -> str:
-    """new (never used), active (in its validity), expired, or revoked: the one rule console, CLI and API show."""
+    """new (never used), active (in its validity), expired or revoked: one rule for console, CLI and API."""
     if voucher.revoked:
         return "revoked"
     if voucher.first_used_at is None:

@@ -11,8 +11,8 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import extensions
-from portal.admin import (audit, auth, auth_log, citizens, dashboard, formatting, nas, plans, reports, sessions,
-                          vouchers)
+from portal.admin import (audit, auth, auth_log, citizens, dashboard, formatting, nas, plans, reports,
+                          sessions, vouchers)
 from portal.admin.roles import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

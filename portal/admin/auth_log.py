@@ -57,5 +57,6 @@ def export():
                  ip=request.remote_addr)
     db.commit()
     filename = f"auth-log-{utcnow():%Y%m%d-%H%M%S}.csv"
-    return Response(stream_with_context(auth_log.csv_chunks(db, event_filter, citizen_message)), mimetype="text/csv",
+    chunks = auth_log.csv_chunks(db, event_filter, citizen_message)
+    return Response(stream_with_context(chunks), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,4 +1,4 @@
-"""The helpdesk's login log in a real Chromium: a citizen is refused at the splash page, the admin finds why."""
+"""The login log in a real Chromium: a citizen is refused at the splash page, the helpdesk finds why."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def test_login_log_in_chromium(served, browser_page, db, engine, settings):  # n
     rows = page.locator("#auth-events tr.rejected")
     assert rows.count() == 1
     cells = rows.first.locator("td").all_inner_texts()
-    assert cells[1:] == ["Taman Tirosa", "SALAHKODE", CITIZEN_MAC, "portal-voucher", "refused", "unknown_voucher",
-                         "Kode voucher tidak dikenal. Periksa lagi kodenya."]
+    assert cells[1:] == ["Taman Tirosa", "SALAHKODE", CITIZEN_MAC, "portal-voucher", "refused",
+                         "unknown_voucher", "Kode voucher tidak dikenal. Periksa lagi kodenya."]
     page.screenshot(path=str(ARTIFACTS / "admin-auth-log-filtered.png"), full_page=True)
 
     page.locator("#auth-events a", has_text=CITIZEN_MAC).click()

@@ -44,7 +44,8 @@ def portal_refusals(client, db):
     """A citizen at Taman Tirosa: a wrong password, an unknown voucher, then (blocked) the free login."""
     add_account(db, "0812 3456 7890", "sandi-rahasia-1")
     page = client.get(mikrotik_url())
-    assert post_way(client, page, "/login/account", phone="0812-3456-7890", password="salah").status_code == 400
+    refused = post_way(client, page, "/login/account", phone="0812-3456-7890", password="salah")
+    assert refused.status_code == 400
     assert post_way(client, page, "/login/voucher", code="nope-42").status_code == 400
     set_device_blocked(db, MAC, True, utcnow(), "test")
     assert post_way(client, page, "/login/free").status_code == 403
@@ -53,8 +54,10 @@ def portal_refusals(client, db):
 def table_rows(page_html: str) -> list[list[str]]:
     table = page_html.split('id="auth-events"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r'<tr class="(?:accepted|rejected)">(.*?)</tr>', table, re.S)
-    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
-            for row in rows]
+    def text(cell: str) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+
+    return [[text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
 
 
 def test_portal_refusals_are_written_as_auth_events(client, db, city):
@@ -79,7 +82,8 @@ def test_sms_code_failures_are_logged_for_the_phone(client, db, city, caplog):
     assert taken.status_code == 400
     events = db.scalars(select(AuthEvent).order_by(AuthEvent.id)).all()
     assert [(e.method, e.reason, e.username, e.calling_station_id) for e in events] == [
-        ("portal-sms", "bad_code", "+6281234567890", MAC), ("portal-sms", "weak_password", "+6281234567890", MAC)]
+        ("portal-sms", "bad_code", "+6281234567890", MAC),
+        ("portal-sms", "weak_password", "+6281234567890", MAC)]
 
 
 def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, engine, city, login):
@@ -91,7 +95,8 @@ def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, en
     assert page.status_code == 200
     rows = table_rows(page.get_data(as_text=True))
     assert [(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows] == [
-        ("Taman Tirosa", MAC, MAC, "portal-free", "refused", "blocked", "Akses diblokir. Hubungi petugas Wi-Fi kota."),
+        ("Taman Tirosa", MAC, MAC, "portal-free", "refused", "blocked",
+         "Akses diblokir. Hubungi petugas Wi-Fi kota."),
         ("Taman Tirosa", "NOPE42", MAC, "portal-voucher", "refused", "unknown_voucher",
          "Kode voucher tidak dikenal. Periksa lagi kodenya."),
         ("Taman Tirosa", "+6281234567890", MAC, "portal-account", "refused", "bad_login",
@@ -111,8 +116,8 @@ def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, en
     assert users("nas=Perumnas") == ["VCHR123456"]
     assert users("ap=Perumnas") == ["VCHR123456"]
     assert users("reason=unknown_voucher") == ["NOPE42"]
-    window = f"since={(now - timedelta(hours=3, minutes=30)).isoformat()}&until={(now - timedelta(hours=1)).isoformat()}"
-    assert users(window.replace("+", "%2B")) == ["t-accepted", "VCHR123456"]
+    since, until = (now - timedelta(hours=3, minutes=30)).isoformat(), (now - timedelta(hours=1)).isoformat()
+    assert users(f"since={since}&until={until}".replace("+", "%2B")) == ["t-accepted", "VCHR123456"]
     bad = client.get("/admin/auth-log?mac=nonsense")
     assert bad.status_code == 400 and "not a MAC address: &#39;nonsense&#39;" in bad.get_data(as_text=True)
 
@@ -144,7 +149,8 @@ def test_csv_export_carries_the_filter_and_is_audited(client, db, engine, city, 
              r["message"]) for r in rows] == [
         ("Perumnas", "VCHR123456", OTHER_MAC, "voucher", "False", "expired", "Voucher sudah kedaluwarsa.")]
     entry = db.scalar(select(AuditEvent).where(AuditEvent.action == "auth_log.export"))
-    assert (entry.actor, entry.admin_id, json.loads(entry.detail)) == (admin.username, admin.id, {"nas": "Perumnas"})
+    assert (entry.actor, entry.admin_id, json.loads(entry.detail)) == (
+        admin.username, admin.id, {"nas": "Perumnas"})
     assert client.get("/admin/auth-log.csv?since=yesterday").status_code == 400
 
 

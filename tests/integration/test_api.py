@@ -114,18 +114,20 @@ def test_auth_events_with_the_console_filters_and_pages(client, db, engine, bear
     with engine.begin() as conn:
         write_events(conn, [{"time": now - timedelta(minutes=n), "nas_id": (tirosa if n % 2 else warna).id,
                              "username": f"t-{n}", "calling_station_id": f"02:00:00:00:00:{n:02X}",
-                             "method": "ticket", "accepted": n == 0, "reason": "ok" if n == 0 else "quota_time"}
+                             "method": "ticket", "accepted": n == 0,
+                             "reason": "ok" if n == 0 else "quota_time"}
                             for n in range(7)])
     assert client.get("/api/v1/auth-events").status_code == 401
     first = client.get("/api/v1/auth-events?limit=4", headers=bearer())
     assert [e["username"] for e in first.json] == ["t-0", "t-1", "t-2", "t-3"]
-    assert first.json[1] == {"id": first.json[1]["id"], "time": (now - timedelta(minutes=1)).isoformat(),
-                             "nas": "Taman Tirosa", "username": "t-1", "calling_station_id": "02:00:00:00:00:01",
-                             "method": "ticket", "accepted": False, "reason": "quota_time",
-                             "message": "Kuota waktu hari ini sudah habis. Coba lagi besok."}
+    assert first.json[1] == {
+        "id": first.json[1]["id"], "time": (now - timedelta(minutes=1)).isoformat(), "nas": "Taman Tirosa",
+        "username": "t-1", "calling_station_id": "02:00:00:00:00:01", "method": "ticket", "accepted": False,
+        "reason": "quota_time", "message": "Kuota waktu hari ini sudah habis. Coba lagi besok."}
     following = first.headers["Link"].split(";")[0].strip("<>").removeprefix("http://localhost")
     assert [e["username"] for e in client.get(following, headers=bearer()).json] == ["t-4", "t-5", "t-6"]
-    english = client.get("/api/v1/auth-events?ap=Pantai%20Warna&reason=quota_time&lang=en", headers=bearer()).json
+    query = "ap=Pantai%20Warna&reason=quota_time&lang=en"
+    english = client.get(f"/api/v1/auth-events?{query}", headers=bearer()).json
     assert [(e["username"], e["nas"], e["message"]) for e in english] == [
         (f"t-{n}", "Pantai Warna", "Today's time quota is used up. Try again tomorrow.") for n in (2, 4, 6)]
     by_mac = client.get("/api/v1/auth-events?mac=0200.0000.0005", headers=bearer()).json

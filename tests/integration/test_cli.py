@@ -182,17 +182,19 @@ def test_voucher_list_shows_each_status_as_the_console_does(run, db):
          "first_used_at": active.first_used_at.isoformat(), "expires_at": active.expires_at.isoformat()},
         {"code": expired.code, "plan": "Acara", "batch": "festival", "status": "expired",
          "first_used_at": expired.first_used_at.isoformat(), "expires_at": expired.expires_at.isoformat()},
-        {"code": revoked.code, "plan": "Acara", "batch": "festival", "status": "revoked", "first_used_at": None,
-         "expires_at": None},
+        {"code": revoked.code, "plan": "Acara", "batch": "festival", "status": "revoked",
+         "first_used_at": None, "expires_at": None},
     ]
     for status, code in (("new", new.code), ("active", active.code), ("expired", expired.code),
                          ("revoked", revoked.code)):
-        rows = json.loads(run("voucher", "list", "--batch", "festival", "--status", status, "--format", "json").output)
+        listed = run("voucher", "list", "--batch", "festival", "--status", status, "--format", "json")
+        rows = json.loads(listed.output)
         assert [r["code"] for r in rows] == [code]
-    assert [r["batch"] for r in json.loads(run("voucher", "list", "--format", "json").output)] == ["festival"] * 4 + [
-        "warga-1"]
+    every = json.loads(run("voucher", "list", "--format", "json").output)
+    assert [r["batch"] for r in every] == ["festival"] * 4 + ["warga-1"]
     csv_out = run("voucher", "list", "--batch", "warga-1", "--format", "csv").output.splitlines()
-    assert csv_out[0] == "code,plan,batch,status,first_used_at,expires_at" and csv_out[1].endswith(",warga-1,new,,")
+    assert csv_out[0] == "code,plan,batch,status,first_used_at,expires_at"
+    assert csv_out[1].endswith(",warga-1,new,,")
     assert run("voucher", "list", "--status", "used").exit_code == 2
     unknown = run("voucher", "list", "--plan", "Nope")
     assert unknown.exit_code == 2 and "Nope" in unknown.output
@@ -208,7 +210,8 @@ def test_device_block_list_unblock_audited_like_the_console(run, db):
     everyone = json.loads(run("device", "list", "--format", "json").output)
     assert sorted((d["mac"], d["blocked"]) for d in everyone) == [("AA:BB:CC:DD:EE:0F", True),
                                                                  ("AA:BB:CC:DD:EE:10", False)]
-    entries = db.scalars(select(AuditEvent).where(AuditEvent.action.startswith("device.")).order_by(AuditEvent.id))
+    entries = db.scalars(select(AuditEvent).where(AuditEvent.action.startswith("device."))
+                         .order_by(AuditEvent.id))
     assert [(e.actor, e.action, e.target, json.loads(e.detail)) for e in entries] == [
         ("cli", "device.block", "AA:BB:CC:DD:EE:0F", {"reason": "spam from the park"}),
         ("cli", "device.block", "AA:BB:CC:DD:EE:10", {}),
