@@ -47,7 +47,7 @@ def test_login_log_in_chromium(served, browser_page, db, engine, settings):  # n
     rows = page.locator("#auth-events tr.rejected")
     assert rows.count() == 1
     cells = rows.first.locator("td").all_inner_texts()
-    assert cells[1:] == ["Taman Tirosa", "SALAHKODE", CITIZEN_MAC, "portal-voucher", "refused",
+    assert cells[1:] == ["Taman Tirosa", "SALAHKODE", CITIZEN_MAC, "portal-voucher", "ditolak",
                          "unknown_voucher", "Kode voucher tidak dikenal. Periksa lagi kodenya."]
     page.screenshot(path=str(ARTIFACTS / "admin-auth-log-filtered.png"), full_page=True)
 

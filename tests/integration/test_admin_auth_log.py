@@ -92,18 +92,22 @@ def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, en
     portal_refusals(client, db)
     login("viewer")
     page = client.get("/admin/auth-log")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "<th>Pesan yang dibaca warga</th>" in page.get_data(as_text=True)
     rows = table_rows(page.get_data(as_text=True))
     assert [(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows] == [
-        ("Taman Tirosa", MAC, MAC, "portal-free", "refused", "blocked",
+        ("Taman Tirosa", MAC, MAC, "portal-free", "ditolak", "blocked",
          "Akses diblokir. Hubungi petugas Wi-Fi kota."),
-        ("Taman Tirosa", "NOPE42", MAC, "portal-voucher", "refused", "unknown_voucher",
+        ("Taman Tirosa", "NOPE42", MAC, "portal-voucher", "ditolak", "unknown_voucher",
          "Kode voucher tidak dikenal. Periksa lagi kodenya."),
-        ("Taman Tirosa", "+6281234567890", MAC, "portal-account", "refused", "bad_login",
+        ("Taman Tirosa", "+6281234567890", MAC, "portal-account", "ditolak", "bad_login",
          "Nomor HP atau kata sandi salah."),
-        ("Taman Tirosa", "t-accepted", MAC, "ticket", "accepted", "ok", ""),
-        ("Perumnas", "VCHR123456", OTHER_MAC, "voucher", "refused", "expired", "Voucher sudah kedaluwarsa."),
+        ("Taman Tirosa", "t-accepted", MAC, "ticket", "diterima", "ok", ""),
+        ("Perumnas", "VCHR123456", OTHER_MAC, "voucher", "ditolak", "expired", "Voucher sudah kedaluwarsa."),
     ]
+
+    english = client.get("/admin/auth-log?lang=en").get_data(as_text=True)
+    assert "<th>What the citizen read</th>" in english and "Pesan yang dibaca warga" not in english
+    assert [r[5] for r in table_rows(english)] == ["refused", "refused", "refused", "accepted", "refused"]
 
     def users(query: str) -> list[str]:
         response = client.get(f"/admin/auth-log?{query}")
