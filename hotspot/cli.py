@@ -28,7 +28,7 @@ from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox, new_token
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import accounts, demo, retention, usage, usage_days, vouchers
+from hotspot.services import accounts, blocking, demo, devices, retention, usage, usage_days, vouchers
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
 from hotspot.services.sessions import SessionFilter, list_sessions, parse_time, session_to_dict
@@ -295,29 +295,62 @@ def voucher_generate(ctx: Context, plan_name: str, count: int, batch: str | None
     emit(rows, fmt, ("code", "plan", "batch"))
 
 
-def _voucher_row(voucher, now) -> dict:
-    days = voucher.plan.valid_days
-    until = credentials.voucher_validity(voucher, days, now)[0] if voucher.first_used_at else None
-    return {"code": voucher.code, "plan": voucher.plan.name, "batch": voucher.batch,
-            "status": credentials.voucher_status(voucher, voucher.plan.valid_days, now),
-            "first_used_at": voucher.first_used_at.isoformat() if voucher.first_used_at else None,
-            "expires_at": until.isoformat() if until else None}
-
-
 @voucher.command(name="list")
-@click.option("--plan", "plan_name", help="Only this plan's vouchers.")
-@click.option("--batch", help="Only this batch.")
-@click.option("--status", type=click.Choice(credentials.VOUCHER_STATUSES), help="Only in this state.")
+@click.option("--plan", "plan_name", help="Plan name.")
+@click.option("--batch", help="Batch label.")
+@click.option("--status", type=click.Choice(credentials.VOUCHER_STATUSES))
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @pass_context
+@fail_on_bad_input
 def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None,
                  fmt: str) -> None:
-    """List vouchers with their state: new (unused), active (validity running), expired, revoked."""
+    """Vouchers with their status (new, active, expired, revoked), as the console shows them."""
     now = utcnow()
     with ctx.session() as db:
-        rows = [_voucher_row(v, now) for v in vouchers.list_vouchers(db, plan_name, batch)]
-    emit([row for row in rows if status is None or row["status"] == status], fmt,
-         ("code", "plan", "batch", "status", "first_used_at", "expires_at"))
+        found = vouchers.list_vouchers(db, now, plan_name, batch, status)
+        rows = [vouchers.voucher_to_dict(v, now) for v in found]
+    emit(rows, fmt, ("code", "plan", "batch", "status", "first_used_at", "expires_at"))
+
+
+@main.group()
+def device() -> None:
+    """Citizens' devices by MAC: list, block, unblock."""
+
+
+@device.command(name="list")
+@click.option("--blocked", is_flag=True, help="Only blocked devices.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+def device_list(ctx: Context, blocked: bool, fmt: str) -> None:
+    """Devices, most recently seen first."""
+    with ctx.session() as db:
+        rows = [devices.device_to_dict(d) for d in devices.list_devices(db, blocked)]
+    emit(rows, fmt, ("mac", "phone", "first_seen", "last_seen", "blocked"))
+
+
+def _set_blocked(ctx: Context, mac: str, blocked: bool, reason: str | None = None) -> None:
+    with ctx.session() as db:
+        found = blocking.set_device_blocked(db, mac, blocked, utcnow(), "cli", reason=reason)
+        click.echo(f"{found.mac} {'blocked' if blocked else 'unblocked'}")
+
+
+@device.command(name="block")
+@click.argument("mac")
+@click.option("--reason", help="Why (kept in the audit log).")
+@pass_context
+@fail_on_bad_input
+def device_block(ctx: Context, mac: str, reason: str | None) -> None:
+    """Block a MAC (any spelling), also one never seen yet; it is refused at its next login."""
+    _set_blocked(ctx, mac, True, reason)
+
+
+@device.command(name="unblock")
+@click.argument("mac")
+@pass_context
+@fail_on_bad_input
+def device_unblock(ctx: Context, mac: str) -> None:
+    """Let a blocked MAC in again."""
+    _set_blocked(ctx, mac, False)
 
 
 @main.command()

@@ -286,14 +286,17 @@ class AuthEvent(Base):
     """Every RADIUS authentication decision, with the reason a citizen was turned away."""
 
     __tablename__ = "auth_event"
-    __table_args__ = (Index("ix_auth_event_time", "time"), Index("ix_auth_event_nas_time", "nas_id", "time"))
+    __table_args__ = (Index("ix_auth_event_time", "time"), Index("ix_auth_event_nas_time", "nas_id", "time"),
+                      Index("ix_auth_event_station_time", "calling_station_id", "time"),
+                      Index("ix_auth_event_username_time", "username", "time"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     time: Mapped[datetime] = mapped_column(default=utcnow)
     nas_id: Mapped[int | None] = mapped_column(ForeignKey("nas.id", ondelete="SET NULL"))
     username: Mapped[str] = mapped_column(String(64))
     calling_station_id: Mapped[str | None] = mapped_column(String(32))
-    method: Mapped[str] = mapped_column(String(16), doc="ticket, voucher, mac or unknown")
+    method: Mapped[str] = mapped_column(String(16), doc="ticket, voucher, mac or unknown (RADIUS); portal-free, "
+                                        "portal-account, portal-voucher, portal-sms (splash page)")
     accepted: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(64))
 

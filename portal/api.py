@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import hash_token
 from hotspot.models import ApiToken, AuditEvent, RadiusSession
-from hotspot.services import ap_map, session_log
+from hotspot.services import ap_map, auth_log, session_log
 from hotspot.services.disconnects import disconnect_session
 from hotspot.services.nas import list_nas
 from hotspot.services.sessions import SessionFilter, parse_time, session_to_dict
@@ -27,6 +27,7 @@ from hotspot.services.usage import usage
 from hotspot.services.vouchers import generate_vouchers
 from hotspot.validation import ValidationError
 from portal import extensions
+from portal.admin.auth_log import citizen_message
 from portal.admin.roles import allowed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -121,6 +122,23 @@ def sessions():
 @requires("viewer")
 def active_sessions():
     return _session_page(session_log.filter_from_query({**request.args.to_dict(), "status": "active"}))
+
+
+@bp.get("/auth-events")
+@requires("viewer")
+def auth_events():
+    """The login log, newest first, with the console's filters; a Link header (rel=next) pages on."""
+    after = auth_log.Cursor.decode(request.args["after"]) if request.args.get("after") else None
+    language = request.args.get("lang", "id")
+    if language not in auth_log.LANGUAGES:
+        raise ValidationError("lang must be id or en")
+    page = auth_log.page_events(extensions.db(), auth_log.filter_from_query(request.args), after, _limit())
+    response = jsonify([auth_log.event_to_dict(event, nas, citizen_message(event, language))
+                        for event, nas in page.rows])
+    if page.next_cursor is not None:
+        args = {**request.args.to_dict(), "after": page.next_cursor.encode()}
+        response.headers["Link"] = f'<{url_for(request.endpoint, _external=True, **args)}>; rel="next"'
+    return response
 
 
 @bp.get("/usage")

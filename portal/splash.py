@@ -23,10 +23,11 @@ from hotspot.clock import utcnow
 from hotspot.gateways import GatewayHandoff, HandoffError
 from hotspot.db import make_session_factory
 from hotspot.models import Plan
-from hotspot.services import citizens, logins
+from hotspot.services import auth_log, citizens, logins
 from hotspot.services.attribution import AccessPoint, AccessPoints
 from hotspot.services.plans import free_access_plan
 from hotspot.services.reloading import Reloading
+from hotspot.services.vouchers import normalize_code
 from hotspot.sms import SmsError, make_sender
 from portal import extensions
 from portal.extensions import limiter
@@ -222,13 +223,21 @@ def hand_over(handoff: GatewayHandoff, nas: AccessPoint, grant: logins.Grant, ki
     return render_template("splash/handoff.html", form=form, place=place_name(nas))
 
 
-def _login(kind: str, grant):
+def _log_refusal(method: str, reason: str, who: str | None, now: datetime) -> None:
+    """The refusal goes to the failed-login log the helpdesk reads, like a RADIUS reject."""
+    handoff, nas = current_handoff(), current_nas()
+    auth_log.record_refusal(extensions.db(), method, reason, who, handoff.mac if handoff else None,
+                            nas.id if nas else None, now)
+
+
+def _login(kind: str, grant, who: str | None = None):
     """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl)`, then hand it over."""
     handoff, nas = _require_gateway()
     settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
         granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds)
     except logins.Refused as exc:
+        _log_refusal(kind, exc.reason, who, now)
         status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400
         return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status)
     return hand_over(handoff, nas, granted, kind)
@@ -252,8 +261,9 @@ def login_account():
     try:
         account = citizens.authenticate(extensions.db(), _form("phone", 32), _form("password", 128), now)
     except citizens.CitizenError as exc:
+        _log_refusal("account", exc.reason, _form("phone", 32), now)
         return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400, phone=_form("phone", 32))
-    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest))
+    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest), account.phone)
 
 
 @bp.post("/login/voucher")
@@ -262,7 +272,7 @@ def login_account():
 def login_voucher():
     """Way in 3: a voucher code from an event or a longer plan."""
     code = _form("code", 64)
-    return _login("voucher", lambda db, *rest: logins.grant_voucher(db, code, *rest))
+    return _login("voucher", lambda db, *rest: logins.grant_voucher(db, code, *rest), normalize_code(code))
 
 
 def _form(name: str, limit: int) -> str:
@@ -278,8 +288,10 @@ def _request_code(purpose: str, template: str, next_endpoint: str, send):
             phone = send(extensions.db(), utcnow(), make_sender(settings), settings.city_name)
         except citizens.CitizenError as exc:
             message = refusal_message(exc.reason, None, utcnow())
+            _log_refusal("sms", exc.reason, _form("phone", 32), utcnow())
         except SmsError:
             message = refusal_message("sms_failed", None, utcnow())
+            _log_refusal("sms", "sms_failed", _form("phone", 32), utcnow())
         else:
             session[PENDING] = {"phone": phone, "purpose": purpose}
             return redirect(url_for(next_endpoint), 303)
@@ -298,6 +310,7 @@ def _check_code(purpose: str, complete):
             account = complete(extensions.db(), phone, _form("code", 16), utcnow())
         except citizens.CitizenError as exc:
             message = refusal_message(exc.reason, None, utcnow())
+            _log_refusal("sms", exc.reason, phone, utcnow())
         else:
             return _sign_in_after_code(account)
     return render_template("splash/code.html", message=message, phone=phone, purpose=purpose,
@@ -309,7 +322,7 @@ def _sign_in_after_code(account):
     session.pop(PENDING, None)
     if current_handoff() is None:
         return render_template("splash/info.html", place=extensions.settings().city_name, account_ready=True)
-    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest))
+    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest), account.phone)
 
 
 @bp.route("/register", methods=["GET", "POST"])

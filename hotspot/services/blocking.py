@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotspot.models import Account, Device
 from hotspot.services import audit
 from hotspot.services.devices import find_device, touch_device
-from hotspot.validation import normalize_phone
+from hotspot.validation import ValidationError, normalize_mac, normalize_phone
 
 
 def find_accounts(db: Session, phone_fragment: str, limit: int = 50) -> list[Account]:
@@ -41,11 +41,15 @@ def set_account_blocked(db: Session, phone: str, blocked: bool, actor: str, admi
 
 
 def set_device_blocked(db: Session, mac: str, blocked: bool, now: datetime, actor: str,
-                       admin_id: int | None = None, ip: str | None = None) -> Device:
-    """Block a MAC (recorded even if it was never seen, so it is refused on arrival) or unblock it."""
-    device = find_device(db, mac) or touch_device(db, mac, now)
+                       admin_id: int | None = None, ip: str | None = None,
+                       reason: str | None = None) -> Device:
+    """Block a MAC (recorded even if never seen, so it is refused on arrival) or unblock a known one."""
+    device = find_device(db, mac)
+    if device is None and not blocked:
+        raise ValidationError(f"no device with MAC {normalize_mac(mac)}")
+    device = device or touch_device(db, mac, now)
     device.blocked = blocked
     audit.record(db, actor, "device.block" if blocked else "device.unblock", device.mac,
-                 admin_id=admin_id, ip=ip)
+                 {"reason": reason} if reason else None, admin_id=admin_id, ip=ip)
     db.commit()
     return device

@@ -51,3 +51,18 @@ def touch_device(db: Session, mac: str, now: datetime) -> Device:
         device = find_device(db, mac)
         device.last_seen = now
     return device
+
+
+def list_devices(db: Session, blocked_only: bool = False, limit: int | None = None) -> list[Device]:
+    """Devices most recently seen first; only the blocked ones when asked (what the console lists)."""
+    query = select(Device).order_by(Device.last_seen.desc(), Device.id.desc())
+    if blocked_only:
+        query = query.where(Device.blocked.is_(True))
+    return list(db.scalars(query.limit(limit)))
+
+
+def device_to_dict(device: Device) -> dict:
+    """The JSON shape of a device in `hotspot device list`."""
+    return {"mac": device.mac, "phone": device.account.phone if device.account else None,
+            "first_seen": device.first_seen.isoformat(), "last_seen": device.last_seen.isoformat(),
+            "blocked": device.blocked}

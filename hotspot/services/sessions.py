@@ -82,6 +82,7 @@ def session_to_dict(session: RadiusSession) -> dict:
         return value.isoformat() if value else None
 
     return {
+        "id": session.id,
         "username": session.username,
         "nas": session.nas.name,
         "acct_session_id": session.acct_session_id,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
+from hotspot import credentials
 from hotspot.clock import utcnow
 from hotspot.models import Plan, Voucher
 from hotspot.services import audit
@@ -54,11 +56,33 @@ def find_voucher(db: Session, code: str) -> Voucher | None:
     return db.scalar(select(Voucher).where(Voucher.code == normalize_code(code)))
 
 
-def list_vouchers(db: Session, plan_name: str | None = None, batch: str | None = None) -> list[Voucher]:
-    """Vouchers by batch and code, with their plans loaded, optionally of one plan or one batch."""
-    query = select(Voucher).join(Plan, Plan.id == Voucher.plan_id).order_by(Voucher.batch, Voucher.code)
-    if plan_name is not None:
-        query = query.where(Plan.name == plan_name)
-    if batch is not None:
+def voucher_status(voucher: Voucher, now: datetime) -> str:
+    """new, active, expired or revoked: `credentials.voucher_status` for console, CLI and API alike."""
+    return credentials.voucher_status(voucher, voucher.plan.valid_days, now)
+
+
+def list_vouchers(db: Session, now: datetime, plan_name: str | None = None, batch: str | None = None,
+                  status: str | None = None) -> list[Voucher]:
+    """Vouchers by plan, batch and status, in batch then code order."""
+    if status is not None and status not in credentials.VOUCHER_STATUSES:
+        raise ValidationError(f"status must be one of {', '.join(credentials.VOUCHER_STATUSES)}")
+    query = select(Voucher).join(Voucher.plan).options(contains_eager(Voucher.plan)).order_by(
+        Voucher.batch, Voucher.code)
+    if plan_name:
+        query = query.where(Plan.name == require_plan(db, plan_name).name)
+    if batch:
         query = query.where(Voucher.batch == batch)
-    return list(db.scalars(query))
+    return [v for v in db.scalars(query) if status is None or voucher_status(v, now) == status]
+
+
+def voucher_to_dict(voucher: Voucher, now: datetime) -> dict:
+    """The JSON shape of a voucher in `hotspot voucher list`: expires_at is when its validity ends."""
+    def iso(value):
+        return value.isoformat() if value else None
+
+    until = None
+    if voucher.first_used_at is not None:
+        until = credentials.voucher_validity(voucher, voucher.plan.valid_days, now)[0]
+    return {"code": voucher.code, "plan": voucher.plan.name, "batch": voucher.batch,
+            "status": voucher_status(voucher, now), "first_used_at": iso(voucher.first_used_at),
+            "expires_at": iso(until)}

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
+from hotspot.clock import utcnow
 from hotspot.models import Plan, Voucher
 from hotspot.services import audit
 from hotspot.services.plans import list_plans
-from hotspot.services.vouchers import find_voucher, generate_vouchers
+from hotspot.services.vouchers import find_voucher, generate_vouchers, voucher_status
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import requires
@@ -58,7 +59,8 @@ def batch(name: str):
     vouchers = list(extensions.db().scalars(select(Voucher).where(Voucher.batch == name).order_by(Voucher.code)))
     if not vouchers:
         abort(404)
-    return render_template("admin/vouchers/batch.html", name=name, vouchers=vouchers)
+    return render_template("admin/vouchers/batch.html", name=name, vouchers=vouchers, status=voucher_status,
+                           now=utcnow())
 
 
 @bp.get("/vouchers/batch/<path:name>/print")

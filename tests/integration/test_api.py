@@ -101,3 +101,47 @@ def test_openapi_document_lists_every_api_route_and_each_answers(app, client, db
             documented = {int(code) for code in operation["responses"]}
             assert response.status_code in documented, (method, path, response.status_code)
             assert response.status_code < 300, (method, path, response.get_data(as_text=True))
+
+
+def test_auth_events_with_the_console_filters_and_pages(client, db, engine, bearer):
+    from hotspot.clock import utcnow
+    from radius.authlog import write_events
+    from tests.admin_data import add_ap
+
+    tirosa, warna = add_ap(db, "Taman Tirosa", "10.53.1.1"), add_ap(db, "Pantai Warna", "10.53.2.1")
+    db.commit()
+    now = utcnow()
+    with engine.begin() as conn:
+        write_events(conn, [{"time": now - timedelta(minutes=n), "nas_id": (tirosa if n % 2 else warna).id,
+                             "username": f"t-{n}", "calling_station_id": f"02:00:00:00:00:{n:02X}",
+                             "method": "ticket", "accepted": n == 0,
+                             "reason": "ok" if n == 0 else "quota_time"}
+                            for n in range(7)])
+    assert client.get("/api/v1/auth-events").status_code == 401
+    first = client.get("/api/v1/auth-events?limit=4", headers=bearer())
+    assert [e["username"] for e in first.json] == ["t-0", "t-1", "t-2", "t-3"]
+    assert first.json[1] == {
+        "id": first.json[1]["id"], "time": (now - timedelta(minutes=1)).isoformat(), "nas": "Taman Tirosa",
+        "username": "t-1", "calling_station_id": "02:00:00:00:00:01", "method": "ticket", "accepted": False,
+        "reason": "quota_time", "message": "Kuota waktu hari ini sudah habis. Coba lagi besok."}
+    following = first.headers["Link"].split(";")[0].strip("<>").removeprefix("http://localhost")
+    assert [e["username"] for e in client.get(following, headers=bearer()).json] == ["t-4", "t-5", "t-6"]
+    query = "ap=Pantai%20Warna&reason=quota_time&lang=en"
+    english = client.get(f"/api/v1/auth-events?{query}", headers=bearer()).json
+    assert [(e["username"], e["nas"], e["message"]) for e in english] == [
+        (f"t-{n}", "Pantai Warna", "Today's time quota is used up. Try again tomorrow.") for n in (2, 4, 6)]
+    by_mac = client.get("/api/v1/auth-events?mac=0200.0000.0005", headers=bearer()).json
+    assert [e["username"] for e in by_mac] == ["t-5"]
+    assert client.get("/api/v1/auth-events?until=soon", headers=bearer()).json == {
+        "error": "not an ISO 8601 time: 'soon'"}
+
+
+def test_session_rows_carry_the_id_their_disconnect_takes(client, db, bearer):
+    from hotspot.models import RadiusSession
+    from sqlalchemy import select
+
+    seed_log(db, count=3)
+    rows = client.get("/api/v1/sessions", headers=bearer()).json
+    stored = {s.acct_session_id: s.id for s in db.scalars(select(RadiusSession))}
+    assert [row["id"] for row in rows] == [stored[row["acct_session_id"]] for row in rows]
+    assert len(set(stored.values())) == 3

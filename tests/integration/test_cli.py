@@ -140,6 +140,7 @@ def test_sessions_json_round_trip(run, db):
     assert [r["acct_session_id"] for r in rows] == ["80000002", "80000001"]
     closed = rows[1]
     assert closed == {
+        "id": db.scalar(select(RadiusSession.id).where(RadiusSession.unique_id == "u1")),
         "username": "t-abc", "nas": "Taman Fontein", "acct_session_id": "80000001",
         "calling_station_id": "AA:BB:CC:DD:EE:01", "called_station_id": None, "framed_ip": "10.5.50.2",
         "start_time": "2026-11-27T01:00:00+00:00", "stop_time": "2026-11-27T01:20:00+00:00",
@@ -179,3 +180,65 @@ def test_usage_by_nas_reads_rollups(run, db):
     assert rows == [{"nas": "Perumnas", "sessions": 5, "session_seconds": 0, "input_octets": 150, "output_octets": 950}]
     since = json.loads(run("usage", "--by", "hour", "--since", "2026-11-27T02:00:00Z", "--format", "json").output)
     assert [r["sessions"] for r in since] == [2]
+
+
+def test_voucher_list_shows_each_status_as_the_console_does(run, db):
+    assert run("plan", "add", "Acara", "--valid-days", "3").exit_code == 0
+    assert run("plan", "add", "Warga").exit_code == 0
+    assert run("voucher", "generate", "--plan", "Acara", "--count", "4", "--batch", "festival").exit_code == 0
+    assert run("voucher", "generate", "--plan", "Warga", "--count", "1", "--batch", "warga-1").exit_code == 0
+    now = datetime.now(timezone.utc)
+    new, active, expired, revoked = db.scalars(select(Voucher).where(Voucher.batch == "festival")
+                                               .order_by(Voucher.code)).all()
+    active.first_used_at, active.expires_at = now - timedelta(hours=1), now + timedelta(days=2)
+    expired.first_used_at, expired.expires_at = now - timedelta(days=4), now - timedelta(days=1)
+    revoked.revoked = True
+    db.commit()
+    listed = json.loads(run("voucher", "list", "--plan", "Acara", "--format", "json").output)
+    assert listed == [
+        {"code": new.code, "plan": "Acara", "batch": "festival", "status": "new", "first_used_at": None,
+         "expires_at": None},
+        {"code": active.code, "plan": "Acara", "batch": "festival", "status": "active",
+         "first_used_at": active.first_used_at.isoformat(), "expires_at": active.expires_at.isoformat()},
+        {"code": expired.code, "plan": "Acara", "batch": "festival", "status": "expired",
+         "first_used_at": expired.first_used_at.isoformat(), "expires_at": expired.expires_at.isoformat()},
+        {"code": revoked.code, "plan": "Acara", "batch": "festival", "status": "revoked",
+         "first_used_at": None, "expires_at": None},
+    ]
+    for status, code in (("new", new.code), ("active", active.code), ("expired", expired.code),
+                         ("revoked", revoked.code)):
+        listed = run("voucher", "list", "--batch", "festival", "--status", status, "--format", "json")
+        rows = json.loads(listed.output)
+        assert [r["code"] for r in rows] == [code]
+    every = json.loads(run("voucher", "list", "--format", "json").output)
+    assert [r["batch"] for r in every] == ["festival"] * 4 + ["warga-1"]
+    csv_out = run("voucher", "list", "--batch", "warga-1", "--format", "csv").output.splitlines()
+    assert csv_out[0] == "code,plan,batch,status,first_used_at,expires_at"
+    assert csv_out[1].endswith(",warga-1,new,,")
+    assert run("voucher", "list", "--status", "used").exit_code == 2
+    unknown = run("voucher", "list", "--plan", "Nope")
+    assert unknown.exit_code == 2 and "Nope" in unknown.output
+
+
+def test_device_block_list_unblock_audited_like_the_console(run, db):
+    result = run("device", "block", "aa-bb-cc-dd-ee-0f", "--reason", "spam from the park")
+    assert (result.exit_code, result.output) == (0, "AA:BB:CC:DD:EE:0F blocked\n")
+    assert run("device", "block", "aabb.ccdd.ee10").exit_code == 0
+    assert run("device", "unblock", "AABBCCDDEE10").exit_code == 0
+    blocked = json.loads(run("device", "list", "--blocked", "--format", "json").output)
+    assert [(d["mac"], d["blocked"], d["phone"]) for d in blocked] == [("AA:BB:CC:DD:EE:0F", True, None)]
+    everyone = json.loads(run("device", "list", "--format", "json").output)
+    assert sorted((d["mac"], d["blocked"]) for d in everyone) == [("AA:BB:CC:DD:EE:0F", True),
+                                                                 ("AA:BB:CC:DD:EE:10", False)]
+    entries = db.scalars(select(AuditEvent).where(AuditEvent.action.startswith("device."))
+                         .order_by(AuditEvent.id))
+    assert [(e.actor, e.action, e.target, json.loads(e.detail)) for e in entries] == [
+        ("cli", "device.block", "AA:BB:CC:DD:EE:0F", {"reason": "spam from the park"}),
+        ("cli", "device.block", "AA:BB:CC:DD:EE:10", {}),
+        ("cli", "device.unblock", "AA:BB:CC:DD:EE:10", {}),
+    ]
+    bad = run("device", "block", "not-a-mac")
+    assert bad.exit_code == 2 and "not a MAC address: 'not-a-mac'" in bad.output
+    unknown = run("device", "unblock", "02:00:00:00:00:77")
+    assert unknown.exit_code == 2 and "no device with MAC 02:00:00:00:00:77" in unknown.output
+    assert len(json.loads(run("device", "list", "--format", "json").output)) == 2

@@ -1,0 +1,62 @@
+"""The failed-login log: the helpdesk's "why can't this citizen get online?" page, and its CSV export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import force_locale
+from flask_login import current_user
+
+from hotspot import policy
+from hotspot.clock import utcnow
+from hotspot.services import audit, auth_log
+from hotspot.services.nas import list_nas
+from hotspot.validation import ValidationError
+from portal import extensions, splash
+from portal.admin.roles import requires
+
+bp = Blueprint("auth_log", __name__)
+
+
+def citizen_message(event, language: str = "id") -> str | None:
+    """What the citizen read: the splash page's refusal, or the Reply-Message RADIUS sent."""
+    if auth_log.from_portal(event) and event.reason not in policy.REJECT_MESSAGES:
+        with force_locale(language):
+            return splash.refusal_message(event.reason, None, utcnow())
+    return auth_log.citizen_message(event.reason, language)
+
+
+def filter_args() -> dict[str, str]:
+    """The filter parameters present in this request, to carry into links (next page, CSV)."""
+    return {k: v for k in auth_log.FILTER_PARAMETERS if (v := request.args.get(k, "").strip())}
+
+
+@bp.get("/auth-log")
+@requires("viewer")
+def index():
+    db = extensions.db()
+    try:
+        event_filter = auth_log.filter_from_query(request.args)
+        after = auth_log.Cursor.decode(request.args["after"]) if request.args.get("after") else None
+        page, error, status = auth_log.page_events(db, event_filter, after), None, 200
+    except ValidationError as exc:
+        page, error, status = None, str(exc), 400
+    return render_template("admin/auth_log/index.html", page=page, error=error, args=filter_args(),
+                           all_nas=list_nas(db), message=citizen_message), status
+
+
+@bp.get("/auth-log.csv")
+@requires("viewer")
+def export():
+    """The whole filtered log as CSV; the export of personal data is written to the audit log."""
+    try:
+        event_filter = auth_log.filter_from_query(request.args)
+    except ValidationError as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    db = extensions.db()
+    audit.record(db, current_user.username, "auth_log.export", "", filter_args(), admin_id=current_user.id,
+                 ip=request.remote_addr)
+    db.commit()
+    filename = f"auth-log-{utcnow():%Y%m%d-%H%M%S}.csv"
+    chunks = auth_log.csv_chunks(db, event_filter, citizen_message)
+    return Response(stream_with_context(chunks), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
