@@ -9,13 +9,16 @@ address (never anywhere else). `/status` shows what is left, `/logout` ends it.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from hotspot import gateways
@@ -33,6 +36,7 @@ from portal.extensions import limiter
 from portal.security import allow_form_target
 
 bp = Blueprint("splash", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.record_once
@@ -155,23 +159,42 @@ def signed_url() -> str:
     return f"{request.scheme}://{request.host}{raw_path}"
 
 
+def _gateway_parameters() -> MultiDict:
+    """The router's parameters: for CoovaChilli only those its `md` signs (nothing after `&md=` counts)."""
+    query = gateways.signed_query(request.query_string.decode("utf-8", "replace"))
+    return MultiDict(parse_qsl(query, keep_blank_values=True))
+
+
 def read_gateway() -> tuple[GatewayHandoff | None, AccessPoint | None]:
     """The hand-off in this request's parameters, checked and remembered; else the remembered one."""
     try:
-        handoff = gateways.parse_handoff(request.args)
+        handoff = gateways.parse_handoff(_gateway_parameters())
     except HandoffError as exc:
         raise refuse(_("Parameter dari router tidak valid: %(detail)s", detail=str(exc))) from exc
     if handoff is None:
         return current_handoff(), current_nas()
     nas = access_points().find(handoff)
-    uam_secret = _uam_secret(nas) if handoff.vendor == "chilli" else None
+    uam_secret = _uam_secret(nas)
+    # Whatever shape the URL has: a NAS that has a uamsecret is only ever believed with its signature.
     if uam_secret and not gateways.chilli_md_valid(signed_url(), uam_secret):
         raise refuse(_("Tanda tangan router (md) tidak cocok. Sambungkan ulang ke Wi-Fi."))
-    if handoff.login_host and not gateways.login_target_allowed(handoff, nas.login_host if nas else None):
+    if handoff.login_host and not _login_target_ok(handoff, nas):
         raise refuse(_("Alamat login router tidak dikenal, jadi login tidak dikirim ke sana."))
     session[GATEWAY] = handoff.to_dict()
     session[NAS] = nas.id if nas else None
     return handoff, nas
+
+
+def _login_target_ok(handoff: GatewayHandoff, nas: AccessPoint | None) -> bool:
+    """The router's own login address for a known NAS; for an unknown one (no ticket is ever issued) a
+    plausible router address, so the page can say the access point is not registered."""
+    if nas is None:
+        return gateways.login_target_plausible(handoff)
+    if gateways.login_target_allowed(handoff, nas.vendor, nas.login_host):
+        return True
+    log.warning("NAS %s: login address %r is not the router's own (%s); no ticket goes there", nas.name,
+                handoff.login_host, gateways.router_login_host(nas.vendor, nas.login_host))
+    return False
 
 
 def render_splash(handoff: GatewayHandoff, nas: AccessPoint | None, message: str | None = None, status: int = 200,
@@ -205,7 +228,7 @@ def _require_gateway() -> tuple[GatewayHandoff, AccessPoint]:
         raise refuse(_("Sesi login tidak ditemukan. Sambungkan ulang ke Wi-Fi lalu buka halaman login lagi."))
     if nas is None:
         raise refuse(_("Titik akses ini belum terdaftar. Hubungi petugas Wi-Fi kota."))
-    if not gateways.login_target_allowed(handoff, nas.login_host):
+    if not _login_target_ok(handoff, nas):
         raise refuse(_("Alamat login router tidak dikenal, jadi login tidak dikirim ke sana."))
     return handoff, nas
 
