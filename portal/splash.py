@@ -28,6 +28,7 @@ from hotspot.db import make_session_factory
 from hotspot.models import Plan
 from hotspot.services import citizens, logins
 from hotspot.services.attribution import AccessPoint, AccessPoints
+from hotspot.services.client_sessions import client_session
 from hotspot.services.plans import free_access_plan
 from hotspot.services.reloading import Reloading
 from hotspot.sms import SmsError, make_sender
@@ -384,7 +385,9 @@ def status():
     standing = logins.Standing.from_dict(db, login) if login else None
     handoff = current_handoff()
     if standing is None and handoff is not None and handoff.mac:
-        online = logins.open_session(db, mac=handoff.mac)
+        nas = current_nas()
+        online = client_session(db, access_points().all(), request.remote_addr, mac=handoff.mac, named=nas,
+                                vouched=nas is not None and nas.uam_secret_encrypted is not None)
         standing = logins.Standing.of_session(db, online) if online else None
         login = {"logout_url": handoff.logout_url, "place": place_name(current_nas())}
     if standing is None:

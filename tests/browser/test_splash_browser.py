@@ -58,7 +58,9 @@ class MikrotikLogin:
 
 @pytest.fixture
 def deployment(settings, db, tmp_path):
-    add_city(db, settings)
+    city = add_city(db, settings)
+    city["mikrotik"].login_host = "127.0.0.1"  # the local stand-in for the router's login address
+    db.commit()
     with MikrotikLogin() as router, portal_server(settings, tmp_path / "portal.log", workers=1) as url:
         yield url, router
 
