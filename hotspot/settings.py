@@ -70,6 +70,9 @@ class Settings:
 
     sms_sender: str = "console"
     sms_webhook_url: str = ""
+    sms_allowed_prefixes: str = "+628"
+    sms_codes_per_address: str = "30/day"
+    sms_daily_budget: int = 1000
     ratelimit_storage_url: str = "memory://"
     ratelimit_per_ip: str = "60/minute"
     ratelimit_per_mac: str = "10/minute"

@@ -121,12 +121,14 @@ def refusal_message(reason: str, resets_at: datetime | None, now: datetime) -> s
         "bad_phone": _("Nomor HP tidak valid. Contoh: 0812 3456 7890."),
         "bad_login": _("Nomor HP atau kata sandi salah."),
         "unverified": _("Nomor ini belum diverifikasi. Daftar ulang untuk menerima kode."),
-        "exists": _("Nomor ini sudah terdaftar. Silakan masuk, atau atur ulang kata sandi."),
         "weak_password": _("Kata sandi minimal 8 karakter."),
         "bad_code": _("Kode salah. Periksa SMS Anda dan coba lagi."),
         "code_expired": _("Kode sudah tidak berlaku. Minta kode baru."),
         "too_many_codes": _("Terlalu banyak kode dikirim ke nomor ini. Coba lagi dalam satu jam."),
         "sms_failed": _("SMS tidak dapat dikirim saat ini. Coba lagi sebentar lagi."),
+        "phone_not_allowed": _("Kode SMS hanya dikirim ke nomor HP Indonesia (08…)."),
+        "sms_budget_spent": _("Kuota SMS kota untuk hari ini sudah habis. Silakan pakai internet gratis, "
+                              "atau daftar lagi besok."),
     }
     return messages.get(reason, _("Maaf, login tidak dapat dilakukan."))
 
@@ -297,21 +299,29 @@ def _form(name: str, limit: int) -> str:
     return request.form.get(name, "")[:limit]
 
 
+def _sms_rules() -> citizens.SmsRules:
+    return citizens.SmsRules.from_settings(extensions.settings())
+
+
 def _request_code(purpose: str, template: str, next_endpoint: str, send):
-    """Step 1 of registration or reset: send an SMS code, then ask for it on the next page."""
-    message = None
+    """Step 1 of registration or reset: send an SMS code, then ask for it on the next page.
+
+    `send(db, now, sender, city, rules)` returns what this browser keeps for step 2 (at least the phone)."""
+    message, reason = None, None
     if request.method == "POST":
         settings = extensions.settings()
         try:
-            phone = send(extensions.db(), utcnow(), make_sender(settings), settings.city_name)
+            pending = send(extensions.db(), utcnow(), make_sender(settings), settings.city_name, _sms_rules())
         except citizens.CitizenError as exc:
-            message = refusal_message(exc.reason, None, utcnow())
+            reason = exc.reason
         except SmsError:
-            message = refusal_message("sms_failed", None, utcnow())
+            reason = "sms_failed"
         else:
-            session[PENDING] = {"phone": phone, "purpose": purpose}
+            session[PENDING] = {**pending, "purpose": purpose}
             return redirect(url_for(next_endpoint), 303)
-    return render_template(template, message=message, place=place_name(current_nas()),
+        message = refusal_message(reason, None, utcnow())
+    offer_free = reason == "sms_budget_spent" and current_handoff() is not None
+    return render_template(template, message=message, place=place_name(current_nas()), offer_free=offer_free,
                            phone=_form("phone", 32)), 400 if message else 200
 
 
@@ -323,7 +333,7 @@ def _check_code(purpose: str, complete):
     phone, message = pending["phone"], None
     if request.method == "POST":
         try:
-            account = complete(extensions.db(), phone, _form("code", 16), utcnow())
+            account = complete(extensions.db(), pending, _form("code", 16), utcnow())
         except citizens.CitizenError as exc:
             message = refusal_message(exc.reason, None, utcnow())
         else:
@@ -340,32 +350,49 @@ def _sign_in_after_code(account):
     return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest))
 
 
+sms_per_address = limiter.shared_limit(lambda: extensions.settings().sms_codes_per_address, scope="sms-address",
+                                       methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+
+
+def _registration_started(db, now, sender, city, rules) -> dict:
+    registration = citizens.start_registration(db, _form("phone", 32), _form("password", 128), now, sender,
+                                               city, rules)
+    return {"phone": registration.phone, "password": extensions.state().box.encrypt(registration.password_hash)}
+
+
+def _registration_completed(db, pending: dict, code: str, now):
+    if "password" not in pending:
+        raise citizens.CitizenError("code_expired")
+    registration = citizens.Registration(pending["phone"], extensions.state().box.decrypt(pending["password"]))
+    return citizens.complete_registration(db, registration, code, now)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @per_ip
 @per_mac
+@sms_per_address
 def register():
     """Registration, step 1: phone and password; a code goes out by SMS."""
-    return _request_code("register", "splash/register.html", "splash.verify",
-                         lambda db, now, sender, city: citizens.start_registration(
-                             db, _form("phone", 32), _form("password", 128), now, sender, city))
+    return _request_code("register", "splash/register.html", "splash.verify", _registration_started)
 
 
 @bp.route("/register/verify", methods=["GET", "POST"])
 @per_ip
 @per_mac
 def verify():
-    """Registration, step 2: the SMS code."""
-    return _check_code("register", citizens.complete_registration)
+    """Registration, step 2: the SMS code; the password is the one this browser chose at step 1."""
+    return _check_code("register", _registration_completed)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
 @per_ip
 @per_mac
+@sms_per_address
 def reset():
     """Password reset, step 1: the phone number; a code goes out when it has an account."""
     return _request_code("reset", "splash/reset.html", "splash.reset_confirm",
-                         lambda db, now, sender, city: citizens.request_reset(db, _form("phone", 32), now,
-                                                                              sender, city))
+                         lambda db, now, sender, city, rules: {"phone": citizens.request_reset(
+                             db, _form("phone", 32), now, sender, city, rules)})
 
 
 @bp.route("/reset/confirm", methods=["GET", "POST"])
@@ -373,8 +400,8 @@ def reset():
 @per_mac
 def reset_confirm():
     """Password reset, step 2: the SMS code and a new password."""
-    return _check_code("reset", lambda db, phone, code, now: citizens.reset_password(
-        db, phone, code, _form("password", 128), now))
+    return _check_code("reset", lambda db, pending, code, now: citizens.reset_password(
+        db, pending["phone"], code, _form("password", 128), now))
 
 
 @bp.get("/status")
