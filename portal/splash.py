@@ -34,6 +34,7 @@ from hotspot.services.reloading import Reloading
 from hotspot.sms import SmsError, make_sender
 from portal import extensions
 from portal.extensions import limiter
+from portal.language import chosen_language
 from portal.security import allow_form_target
 
 bp = Blueprint("splash", __name__)
@@ -426,6 +427,16 @@ def status():
                            place=login.get("place") or settings.city_name,
                            landing_url=settings.landing_url, complaint_url=settings.complaint_url,
                            wait=wait_in_words((left.resets_at - utcnow()).total_seconds()))
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice (its text is the city's, in `privacy_text` / `privacy_text_en`)."""
+    settings = extensions.settings()
+    text = settings.privacy_text_en if chosen_language(settings.default_language) == "en" else settings.privacy_text
+    return render_template("splash/privacy.html", paragraphs=[p for p in text.split("\n\n") if p.strip()],
+                           days=settings.retention_days, complaint_url=settings.complaint_url,
+                           place=settings.city_name)
 
 
 @bp.post("/logout")

@@ -355,3 +355,30 @@ def test_phone_let_in_again_by_mac_sees_its_status_without_a_portal_login(client
     assert "Anda tersambung di Perumnas" in body
     assert '<dd id="time-left">55 menit</dd>' in body and '<dd id="data-left">450 MB</dd>' in body
     assert post_way(client, client.get("/status"), "/logout").headers["Location"] == "http://10.1.0.1:3990/logoff"
+
+
+def test_privacy_notice_is_linked_from_the_splash_page_in_both_languages(client, city, settings):
+    page = client.get(mikrotik_url()).get_data(as_text=True)
+    assert '<a href="/privacy">Privasi</a>' in page
+    notice = client.get("/privacy").get_data(as_text=True)
+    assert "<h1>Pemberitahuan privasi</h1>" in notice
+    assert "UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi" in notice
+    assert "Data pribadi dianonimkan setelah 90 hari." in notice
+    english = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert "<h1>Privacy notice</h1>" in english and "Personal data is anonymised after 90 days." in english
+    assert "Personal Data Protection Law, No. 27 of 2022" in english
+
+
+def test_privacy_notice_text_is_the_citys_setting(settings, engine):
+    from portal import create_app
+
+    app = create_app(settings.with_overrides(privacy_text="Kami <b>menjaga</b> data.\n\nParagraf kedua.",
+                                             privacy_text_en="We keep it safe.", retention_days=30))
+    try:
+        client = app.test_client()
+        notice = client.get("/privacy").get_data(as_text=True)
+        assert "<p>Kami &lt;b&gt;menjaga&lt;/b&gt; data.</p><p>Paragraf kedua.</p>" in notice
+        assert "setelah 30 hari" in notice
+        assert "<p>We keep it safe.</p>" in client.get("/privacy?lang=en").get_data(as_text=True)
+    finally:
+        app.extensions["hotspot"].engine.dispose()
