@@ -298,7 +298,7 @@ def router_login_host(vendor: str, configured_login_host: str | None) -> str | N
 
 
 def is_private_address(host: str | None) -> bool:
-    """A private or loopback IP: where some router's login address may plausibly be (not yet which router's)."""
+    """A private or loopback IP: where some router's login address may plausibly be (not which router's)."""
     try:
         address = ipaddress.ip_address(host or "")
     except ValueError:

@@ -351,20 +351,23 @@ def _sign_in_after_code(account):
     return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest))
 
 
-sms_per_address = limiter.shared_limit(lambda: extensions.settings().sms_codes_per_address, scope="sms-address",
-                                       methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+sms_per_address = limiter.shared_limit(lambda: extensions.settings().sms_codes_per_address,
+                                       scope="sms-address", methods=["POST"],
+                                       deduct_when=lambda response: response.status_code == 303)
 
 
 def _registration_started(db, now, sender, city, rules) -> dict:
     registration = citizens.start_registration(db, _form("phone", 32), _form("password", 128), now, sender,
                                                city, rules)
-    return {"phone": registration.phone, "password": extensions.state().box.encrypt(registration.password_hash)}
+    box = extensions.state().box
+    return {"phone": registration.phone, "password": box.encrypt(registration.password_hash)}
 
 
 def _registration_completed(db, pending: dict, code: str, now):
     if "password" not in pending:
         raise citizens.CitizenError("code_expired")
-    registration = citizens.Registration(pending["phone"], extensions.state().box.decrypt(pending["password"]))
+    box = extensions.state().box
+    registration = citizens.Registration(pending["phone"], box.decrypt(pending["password"]))
     return citizens.complete_registration(db, registration, code, now)
 
 
@@ -433,7 +436,8 @@ def status():
 def privacy():
     """The privacy notice (its text is the city's, in `privacy_text` / `privacy_text_en`)."""
     settings = extensions.settings()
-    text = settings.privacy_text_en if chosen_language(settings.default_language) == "en" else settings.privacy_text
+    english = chosen_language(settings.default_language) == "en"
+    text = settings.privacy_text_en if english else settings.privacy_text
     return render_template("splash/privacy.html", paragraphs=[p for p in text.split("\n\n") if p.strip()],
                            days=settings.retention_days, complaint_url=settings.complaint_url,
                            place=settings.city_name)

@@ -91,7 +91,7 @@ def _code_hash(phone: str, purpose: str, code: str) -> str:
 
 def send_code(db: Session, phone: str, purpose: str, now: datetime, sender, city_name: str,
               rules: SmsRules = DEFAULT_SMS_RULES) -> None:
-    """Create a one-time code for this phone and purpose, commit it, and send it by SMS (within the limits)."""
+    """Create a one-time code for this phone and purpose, commit it, and send it by SMS, within the limits."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown code purpose {purpose!r}")
     recent = db.scalar(select(func.count()).select_from(OneTimeCode).where(

@@ -25,7 +25,8 @@ from hotspot.models import RadiusSession
 from hotspot.services.attribution import AccessPoint
 
 
-def _open_session(db: Session, nas: AccessPoint, mac: str | None, framed_ip: str | None) -> RadiusSession | None:
+def _open_session(db: Session, nas: AccessPoint, mac: str | None,
+                  framed_ip: str | None) -> RadiusSession | None:
     query = select(RadiusSession).where(RadiusSession.status == "active", RadiusSession.nas_id == nas.id)
     if mac is not None:
         query = query.where(RadiusSession.calling_station_id == mac)

@@ -273,7 +273,8 @@ def test_captive_api_for_unknown_and_online_clients(client, db, city):
     assert online.json == {"captive": False, **PORTAL,
                            "seconds-remaining": 3000, "bytes-remaining": 400_000_000,
                            "can-extend-session": False}
-    assert client.get("/api/captive?nas=taman-tirosa&mac=02-00-00-00-00-01").json["bytes-remaining"] == 400_000_000
+    by_mac = client.get("/api/captive?nas=taman-tirosa&mac=02-00-00-00-00-01")
+    assert by_mac.json["bytes-remaining"] == 400_000_000
     assert client.get("/api/captive?mac=<script>").status_code == 400
 
 
@@ -285,7 +286,8 @@ def from_address(client, address: str):
 def test_captive_api_tells_nobody_else_whether_a_mac_is_online(client, db, city):
     device = touch_device(db, MAC, utcnow())
     db.commit()
-    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23", status="active")
+    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23",
+                status="active")
     offline_mac = "02:00:00:00:00:99"
     for address in ("36.91.10.9", "10.53.1.1", "10.1.0.99"):  # the internet, another park's NAT, a neighbour
         for mac in (MAC, offline_mac):
@@ -298,7 +300,8 @@ def test_captive_api_finds_the_phone_through_its_own_router(client, db, city):
     """Behind Chilli's NAT the request comes from the router; its API URL names the phone (`%{m}`)."""
     device = touch_device(db, MAC, utcnow())
     db.commit()
-    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23", status="active")
+    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23",
+                status="active")
     through_nat = from_address(client, "10.53.10.1")
     assert through_nat.get(f"/api/captive?nas=perumnas&mac={MAC}").json["bytes-remaining"] == 400_000_000
     assert through_nat.get("/api/captive?nas=perumnas").json == {"captive": True, **PORTAL}

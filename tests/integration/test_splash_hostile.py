@@ -217,7 +217,8 @@ def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, eng
         limiter._storage_dead = False
 
 
-@pytest.mark.parametrize("login", ["http://10.5.50.77:8000/x", "http://10.5.50.2/login", "http://192.168.88.1/login"])
+@pytest.mark.parametrize("login", ["http://10.5.50.77:8000/x", "http://10.5.50.2/login",
+                                   "http://192.168.88.1/login"])
 def test_ticket_never_goes_to_a_neighbour_on_the_hotspot_lan(client, db, city, login):
     """A private address on the hotspot LAN may be another citizen's laptop: only the router's own login
     address gets a ticket (here the MikroTik's factory 10.5.50.1; the URL leaves CHAP out, so in clear)."""

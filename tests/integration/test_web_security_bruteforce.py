@@ -103,7 +103,8 @@ def test_a_second_registration_of_a_pending_number_cannot_choose_the_owners_pass
     for client, password in ((owner, "owner-password-1"), (intruder, "intruder-password-1")):
         client.get(mikrotik_url(mac="02:00:00:00:05:01" if client is owner else "02:00:00:00:05:02"))
         post_way(client, client.get("/register"), "/register", phone="081311114444", password=password)
-    answer = post_way(owner, owner.get("/register/verify"), "/register/verify", code=inbox.code_for("+6281311114444"))
+    code = inbox.code_for("+6281311114444")
+    answer = post_way(owner, owner.get("/register/verify"), "/register/verify", code=code)
     assert answer.status_code == 200, alert(answer.get_data(as_text=True))  # online: handed to the router
     page = owner.get(mikrotik_url(mac="02:00:00:00:05:01"))
     refused = post_way(owner, page, "/login/account", phone="081311114444", password="intruder-password-1")
@@ -117,7 +118,8 @@ def test_registration_does_not_tell_whether_a_number_is_registered(app, world, i
     for label, phone in (("registered", LOCAL_PHONE), ("unknown", "081399997777")):
         client = from_address(app, f"10.5.61.{len(answers) + 1}")
         client.get(mikrotik_url())
-        answer = post_way(client, client.get("/register"), "/register", phone=phone, password="sandi-rahasia-9")
+        answer = post_way(client, client.get("/register"), "/register", phone=phone,
+                          password="sandi-rahasia-9")
         answers[label] = (answer.status_code, answer.headers.get("Location"))
     assert answers["registered"] == answers["unknown"] == (303, "/register/verify")
     assert sorted(message["to"] for _, message in inbox.messages) == [CITIZEN_PHONE, "+6281399997777"]
@@ -127,7 +129,8 @@ def test_codes_go_only_to_indonesian_mobile_numbers(app, world, inbox):
     client = from_address(app, "10.5.50.23")
     client.get(mikrotik_url())
     for number in ("+881612345678", "+8707712345678", "+447700900123"):
-        answer = post_way(client, client.get("/register"), "/register", phone=number, password="sandi-rahasia-1")
+        answer = post_way(client, client.get("/register"), "/register", phone=number,
+                          password="sandi-rahasia-1")
         assert answer.status_code == 400
         assert alert(answer.get_data(as_text=True)) == "Kode SMS hanya dikirim ke nomor HP Indonesia (08…)."
     assert inbox.messages == []
@@ -154,13 +157,15 @@ def test_codes_per_address_are_capped(settings, engine, db, inbox):
 
 
 @pytest.mark.parametrize("language, text, button", [
-    ("id", "Kuota SMS kota untuk hari ini sudah habis. Silakan pakai internet gratis, atau daftar lagi besok.",
+    ("id", "Kuota SMS kota untuk hari ini sudah habis. "
+           "Silakan pakai internet gratis, atau daftar lagi besok.",
      "Pakai internet gratis"),
-    ("en", "The city's SMS budget for today is spent. Please use the free internet, or register again tomorrow.",
+    ("en", "The city's SMS budget for today is spent. "
+           "Please use the free internet, or register again tomorrow.",
      "Use the free internet"),
 ])
-def test_a_spent_sms_budget_is_said_clearly_and_free_access_offered(settings, engine, db, inbox, language, text,
-                                                                   button):
+def test_a_spent_sms_budget_is_said_clearly_and_free_access_offered(settings, engine, db, inbox, language,
+                                                                   text, button):
     from portal import create_app
 
     populate(db, settings)
