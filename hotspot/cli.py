@@ -186,7 +186,8 @@ def nas() -> None:
 @click.option("--identifier", help="NAS-Identifier / MikroTik identity / Chilli nasid.")
 @click.option("--require-message-authenticator", is_flag=True)
 @click.option("--uam-secret", help="CoovaChilli's uamsecret.")
-@click.option("--login-host", help="The router's own login address when it is not a private IP.")
+@click.option("--login-host", help="The router's own login address (hotspot DNS name or gateway IP); "
+              "default: the vendor's factory address (MikroTik 10.5.50.1, CoovaChilli 10.1.0.1).")
 @pass_context
 @fail_on_bad_input
 def nas_add(ctx: Context, name, ip_range, secret, vendor, location, latitude, longitude, identifier,

@@ -83,6 +83,12 @@ def chilli_md_valid(url: str, uam_secret: str) -> bool:
     return hmac.compare_digest(given.upper().encode(), chilli_md(url[:cut], uam_secret).encode())
 
 
+def signed_query(query: str) -> str:
+    """The part of a redirect's query Chilli signs: everything before `&md=`; what follows is not Chilli's."""
+    cut = query.find("&md=")
+    return query if cut < 0 else query[:cut]
+
+
 def chilli_new_challenge(challenge: bytes, uam_secret: str | None) -> bytes:
     """The CHAP challenge Chilli really uses: MD5(challenge + uamsecret), or the raw one without a secret."""
     return md5(challenge, uam_secret.encode()) if uam_secret else challenge
@@ -280,30 +286,48 @@ def _host_for_url(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def is_gateway_address(host: str | None, configured_login_host: str | None) -> bool:
-    """A login ticket goes only to the router itself: a private/loopback IP or the NAS's configured login host."""
-    if not host:
-        return False
-    if configured_login_host and host.lower() == configured_login_host.lower():
-        return True
+# Where a NAS that names no login host of its own logs citizens in: the address its kind of router
+# serves the hotspot on out of the box (MikroTik `/ip hotspot setup`, CoovaChilli HS_UAMLISTEN).
+FACTORY_LOGIN_HOSTS = {"mikrotik": "10.5.50.1", "chilli": "10.1.0.1"}
+
+
+def router_login_host(vendor: str, configured_login_host: str | None) -> str | None:
+    """The one host a NAS's login address may name: its configured login host (a hotspot DNS name or the
+    router's hotspot gateway IP), else its vendor's factory address; None for a router with no splash page."""
+    return configured_login_host or FACTORY_LOGIN_HOSTS.get(vendor)
+
+
+def is_private_address(host: str | None) -> bool:
+    """A private or loopback IP: where some router's login address may plausibly be (not which router's)."""
     try:
-        address = ipaddress.ip_address(host)
+        address = ipaddress.ip_address(host or "")
     except ValueError:
         return False
     return (address.is_private or address.is_loopback) and not (address.is_unspecified or address.is_multicast)
 
 
-def login_target_allowed(handoff: GatewayHandoff, configured_login_host: str | None) -> bool:
-    """Whether the hand-off's login address may receive a ticket (no user-info tricks, only the router)."""
-    if handoff.vendor == "mikrotik":
-        if not handoff.login_url:
-            return False
-        parts = urlsplit(handoff.login_url)
-        if parts.username is not None or parts.password is not None or "\\" in parts.netloc:
-            return False
-    elif handoff.uam_ip is None:
+def _login_address_plain(handoff: GatewayHandoff) -> bool:
+    """A login address without user-info tricks (`10.5.50.1@evil`, backslashes)."""
+    if handoff.vendor == "chilli":
+        return handoff.uam_ip is not None
+    if not handoff.login_url:
         return False
-    return is_gateway_address(handoff.login_host, configured_login_host)
+    parts = urlsplit(handoff.login_url)
+    return parts.username is None and parts.password is None and "\\" not in parts.netloc
+
+
+def login_target_plausible(handoff: GatewayHandoff) -> bool:
+    """Before the router is known: its login address must at least be a plain private/loopback address."""
+    return _login_address_plain(handoff) and is_private_address(handoff.login_host)
+
+
+def login_target_allowed(handoff: GatewayHandoff, vendor: str, configured_login_host: str | None) -> bool:
+    """Whether the hand-off's login address is this NAS's own (`router_login_host`), so it may receive a
+    ticket: any other address, even a private one on the hotspot LAN, could be a neighbour's."""
+    expected = router_login_host(vendor, configured_login_host)
+    host = handoff.login_host
+    return (_login_address_plain(handoff) and expected is not None and host is not None
+            and host.lower() == expected.lower())
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,22 @@ class Settings:
         "Layanan Wi-Fi gratis dari Pemerintah Kota Kupang. Gunakan dengan bijak: "
         "dilarang untuk kegiatan yang melanggar hukum."
     )
+    privacy_text: str = (
+        "Untuk menyediakan dan mengamankan Wi-Fi gratis, Pemerintah Kota Kupang mencatat alamat MAC dan IP "
+        "perangkat Anda, waktu dan jumlah data setiap sesi, titik akses yang dipakai, dan nomor HP bila Anda "
+        "mendaftar. Data ini tidak dijual dan hanya dibuka kepada petugas jaringan kota, atau kepada penegak "
+        "hukum sesuai aturan (UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi).\n\n"
+        "Anda berhak mengetahui, mendapatkan salinan, dan meminta penghapusan data Anda: hubungi petugas "
+        "Wi-Fi kota melalui tautan pengaduan."
+    )
+    privacy_text_en: str = (
+        "To provide and secure the free Wi-Fi, the City of Kupang records your device's MAC and IP address, "
+        "the time and data of each session, the access point used, and your phone number if you register. "
+        "This data is not sold and is only disclosed to the city's network staff, or to law enforcement as "
+        "the law provides (Indonesia's Personal Data Protection Law, No. 27 of 2022).\n\n"
+        "You may ask what data is held about you, get a copy and have it deleted: contact the city's Wi-Fi "
+        "staff through the complaint link."
+    )
     landing_url: str = "https://kupangkota.go.id/"
     complaint_url: str = "https://www.qlue.co.id/"
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -73,6 +89,9 @@ class Settings:
 
     sms_sender: str = "console"
     sms_webhook_url: str = ""
+    sms_allowed_prefixes: str = "+628"
+    sms_codes_per_address: str = "30/day"
+    sms_daily_budget: int = 1000
     ratelimit_storage_url: str = "memory://"
     ratelimit_per_ip: str = "60/minute"
     ratelimit_per_mac: str = "10/minute"

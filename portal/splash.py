@@ -9,13 +9,16 @@ address (never anywhere else). `/status` shows what is left, `/logout` ends it.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale, ngettext
 from flask_limiter.util import get_remote_address
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from hotspot import credentials, gateways
@@ -25,15 +28,18 @@ from hotspot.db import make_session_factory
 from hotspot.models import Plan
 from hotspot.services import auth_log, citizens, logins
 from hotspot.services.attribution import AccessPoint, AccessPoints
+from hotspot.services.client_sessions import client_session
 from hotspot.services.plans import free_access_plan
 from hotspot.services.reloading import Reloading
 from hotspot.services.vouchers import normalize_code
 from hotspot.sms import SmsError, make_sender
 from portal import extensions
 from portal.extensions import limiter
+from portal.language import chosen_language
 from portal.security import allow_form_target
 
 bp = Blueprint("splash", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.record_once
@@ -113,12 +119,14 @@ def refusal_message(reason: str, resets_at: datetime | None, now: datetime) -> s
         "bad_phone": _("Nomor HP tidak valid. Contoh: 0812 3456 7890."),
         "bad_login": _("Nomor HP atau kata sandi salah."),
         "unverified": _("Nomor ini belum diverifikasi. Daftar ulang untuk menerima kode."),
-        "exists": _("Nomor ini sudah terdaftar. Silakan masuk, atau atur ulang kata sandi."),
         "weak_password": _("Kata sandi minimal 8 karakter."),
         "bad_code": _("Kode salah. Periksa SMS Anda dan coba lagi."),
         "code_expired": _("Kode sudah tidak berlaku. Minta kode baru."),
         "too_many_codes": _("Terlalu banyak kode dikirim ke nomor ini. Coba lagi dalam satu jam."),
         "sms_failed": _("SMS tidak dapat dikirim saat ini. Coba lagi sebentar lagi."),
+        "phone_not_allowed": _("Kode SMS hanya dikirim ke nomor HP Indonesia (08…)."),
+        "sms_budget_spent": _("Kuota SMS kota untuk hari ini sudah habis. Silakan pakai internet gratis, "
+                              "atau daftar lagi besok."),
     }
     return messages.get(reason, _("Maaf, login tidak dapat dilakukan."))
 
@@ -152,23 +160,42 @@ def signed_url() -> str:
     return f"{request.scheme}://{request.host}{raw_path}"
 
 
+def _gateway_parameters() -> MultiDict:
+    """The router's parameters: for CoovaChilli only those its `md` signs (nothing after `&md=` counts)."""
+    query = gateways.signed_query(request.query_string.decode("utf-8", "replace"))
+    return MultiDict(parse_qsl(query, keep_blank_values=True))
+
+
 def read_gateway() -> tuple[GatewayHandoff | None, AccessPoint | None]:
     """The hand-off in this request's parameters, checked and remembered; else the remembered one."""
     try:
-        handoff = gateways.parse_handoff(request.args)
+        handoff = gateways.parse_handoff(_gateway_parameters())
     except HandoffError as exc:
         raise refuse(_("Parameter dari router tidak valid: %(detail)s", detail=str(exc))) from exc
     if handoff is None:
         return current_handoff(), current_nas()
     nas = access_points().find(handoff)
-    uam_secret = _uam_secret(nas) if handoff.vendor == "chilli" else None
+    uam_secret = _uam_secret(nas)
+    # Whatever shape the URL has: a NAS that has a uamsecret is only ever believed with its signature.
     if uam_secret and not gateways.chilli_md_valid(signed_url(), uam_secret):
         raise refuse(_("Tanda tangan router (md) tidak cocok. Sambungkan ulang ke Wi-Fi."))
-    if handoff.login_host and not gateways.login_target_allowed(handoff, nas.login_host if nas else None):
+    if handoff.login_host and not _login_target_ok(handoff, nas):
         raise refuse(_("Alamat login router tidak dikenal, jadi login tidak dikirim ke sana."))
     session[GATEWAY] = handoff.to_dict()
     session[NAS] = nas.id if nas else None
     return handoff, nas
+
+
+def _login_target_ok(handoff: GatewayHandoff, nas: AccessPoint | None) -> bool:
+    """The router's own login address for a known NAS; for an unknown one (no ticket is ever issued) a
+    plausible router address, so the page can say the access point is not registered."""
+    if nas is None:
+        return gateways.login_target_plausible(handoff)
+    if gateways.login_target_allowed(handoff, nas.vendor, nas.login_host):
+        return True
+    log.warning("NAS %s: login address %r is not the router's own (%s); no ticket goes there", nas.name,
+                handoff.login_host, gateways.router_login_host(nas.vendor, nas.login_host))
+    return False
 
 
 def render_splash(handoff: GatewayHandoff, nas: AccessPoint | None, message: str | None = None, status: int = 200,
@@ -202,7 +229,7 @@ def _require_gateway() -> tuple[GatewayHandoff, AccessPoint]:
         raise refuse(_("Sesi login tidak ditemukan. Sambungkan ulang ke Wi-Fi lalu buka halaman login lagi."))
     if nas is None:
         raise refuse(_("Titik akses ini belum terdaftar. Hubungi petugas Wi-Fi kota."))
-    if not gateways.login_target_allowed(handoff, nas.login_host):
+    if not _login_target_ok(handoff, nas):
         raise refuse(_("Alamat login router tidak dikenal, jadi login tidak dikirim ke sana."))
     return handoff, nas
 
@@ -279,23 +306,30 @@ def _form(name: str, limit: int) -> str:
     return request.form.get(name, "")[:limit]
 
 
+def _sms_rules() -> citizens.SmsRules:
+    return citizens.SmsRules.from_settings(extensions.settings())
+
+
 def _request_code(purpose: str, template: str, next_endpoint: str, send):
-    """Step 1 of registration or reset: send an SMS code, then ask for it on the next page."""
-    message = None
+    """Step 1 of registration or reset: send an SMS code, then ask for it on the next page.
+
+    `send(db, now, sender, city, rules)` returns what this browser keeps for step 2 (at least the phone)."""
+    message, reason = None, None
     if request.method == "POST":
         settings = extensions.settings()
         try:
-            phone = send(extensions.db(), utcnow(), make_sender(settings), settings.city_name)
+            pending = send(extensions.db(), utcnow(), make_sender(settings), settings.city_name, _sms_rules())
         except citizens.CitizenError as exc:
-            message = refusal_message(exc.reason, None, utcnow())
-            _log_refusal("sms", exc.reason, _form("phone", 32), utcnow())
+            reason = exc.reason
         except SmsError:
-            message = refusal_message("sms_failed", None, utcnow())
-            _log_refusal("sms", "sms_failed", _form("phone", 32), utcnow())
+            reason = "sms_failed"
         else:
-            session[PENDING] = {"phone": phone, "purpose": purpose}
+            session[PENDING] = {**pending, "purpose": purpose}
             return redirect(url_for(next_endpoint), 303)
-    return render_template(template, message=message, place=place_name(current_nas()),
+        message = refusal_message(reason, None, utcnow())
+        _log_refusal("sms", reason, _form("phone", 32), utcnow())
+    offer_free = reason == "sms_budget_spent" and current_handoff() is not None
+    return render_template(template, message=message, place=place_name(current_nas()), offer_free=offer_free,
                            phone=_form("phone", 32)), 400 if message else 200
 
 
@@ -307,7 +341,7 @@ def _check_code(purpose: str, complete):
     phone, message = pending["phone"], None
     if request.method == "POST":
         try:
-            account = complete(extensions.db(), phone, _form("code", 16), utcnow())
+            account = complete(extensions.db(), pending, _form("code", 16), utcnow())
         except citizens.CitizenError as exc:
             message = refusal_message(exc.reason, None, utcnow())
             _log_refusal("sms", exc.reason, phone, utcnow())
@@ -325,32 +359,52 @@ def _sign_in_after_code(account):
     return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest), account.phone)
 
 
+sms_per_address = limiter.shared_limit(lambda: extensions.settings().sms_codes_per_address,
+                                       scope="sms-address", methods=["POST"],
+                                       deduct_when=lambda response: response.status_code == 303)
+
+
+def _registration_started(db, now, sender, city, rules) -> dict:
+    registration = citizens.start_registration(db, _form("phone", 32), _form("password", 128), now, sender,
+                                               city, rules)
+    box = extensions.state().box
+    return {"phone": registration.phone, "password": box.encrypt(registration.password_hash)}
+
+
+def _registration_completed(db, pending: dict, code: str, now):
+    if "password" not in pending:
+        raise citizens.CitizenError("code_expired")
+    box = extensions.state().box
+    registration = citizens.Registration(pending["phone"], box.decrypt(pending["password"]))
+    return citizens.complete_registration(db, registration, code, now)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @per_ip
 @per_mac
+@sms_per_address
 def register():
     """Registration, step 1: phone and password; a code goes out by SMS."""
-    return _request_code("register", "splash/register.html", "splash.verify",
-                         lambda db, now, sender, city: citizens.start_registration(
-                             db, _form("phone", 32), _form("password", 128), now, sender, city))
+    return _request_code("register", "splash/register.html", "splash.verify", _registration_started)
 
 
 @bp.route("/register/verify", methods=["GET", "POST"])
 @per_ip
 @per_mac
 def verify():
-    """Registration, step 2: the SMS code."""
-    return _check_code("register", citizens.complete_registration)
+    """Registration, step 2: the SMS code; the password is the one this browser chose at step 1."""
+    return _check_code("register", _registration_completed)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
 @per_ip
 @per_mac
+@sms_per_address
 def reset():
     """Password reset, step 1: the phone number; a code goes out when it has an account."""
     return _request_code("reset", "splash/reset.html", "splash.reset_confirm",
-                         lambda db, now, sender, city: citizens.request_reset(db, _form("phone", 32), now,
-                                                                              sender, city))
+                         lambda db, now, sender, city, rules: {"phone": citizens.request_reset(
+                             db, _form("phone", 32), now, sender, city, rules)})
 
 
 @bp.route("/reset/confirm", methods=["GET", "POST"])
@@ -358,8 +412,8 @@ def reset():
 @per_mac
 def reset_confirm():
     """Password reset, step 2: the SMS code and a new password."""
-    return _check_code("reset", lambda db, phone, code, now: citizens.reset_password(
-        db, phone, code, _form("password", 128), now))
+    return _check_code("reset", lambda db, pending, code, now: citizens.reset_password(
+        db, pending["phone"], code, _form("password", 128), now))
 
 
 @bp.get("/status")
@@ -370,7 +424,9 @@ def status():
     standing = logins.Standing.from_dict(db, login) if login else None
     handoff = current_handoff()
     if standing is None and handoff is not None and handoff.mac:
-        online = logins.open_session(db, mac=handoff.mac)
+        nas = current_nas()
+        online = client_session(db, access_points().all(), request.remote_addr, mac=handoff.mac, named=nas,
+                                vouched=nas is not None and nas.uam_secret_encrypted is not None)
         standing = logins.Standing.of_session(db, online) if online else None
         login = {"logout_url": handoff.logout_url, "place": place_name(current_nas())}
     if standing is None:
@@ -382,6 +438,17 @@ def status():
                            place=login.get("place") or settings.city_name,
                            landing_url=settings.landing_url, complaint_url=settings.complaint_url,
                            wait=wait_in_words((left.resets_at - utcnow()).total_seconds()))
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice (its text is the city's, in `privacy_text` / `privacy_text_en`)."""
+    settings = extensions.settings()
+    english = chosen_language(settings.default_language) == "en"
+    text = settings.privacy_text_en if english else settings.privacy_text
+    return render_template("splash/privacy.html", paragraphs=[p for p in text.split("\n\n") if p.strip()],
+                           days=settings.retention_days, complaint_url=settings.complaint_url,
+                           place=settings.city_name)
 
 
 @bp.post("/logout")

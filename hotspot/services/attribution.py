@@ -31,11 +31,16 @@ class AccessPoint:
     ip_range: str
     login_host: str | None
     uam_secret_encrypted: str | None
+    vendor: str = "generic"
 
     @classmethod
     def of(cls, nas: Nas) -> "AccessPoint":
         return cls(nas.id, nas.name, nas.location_name, nas.identifier, nas.ip_range, nas.login_host,
-                   nas.uam_secret_encrypted)
+                   nas.uam_secret_encrypted, nas.vendor)
+
+    def is_named(self, name: str | None) -> bool:
+        """Whether a router's own name for itself (identity, nasid) is this NAS's identifier or name."""
+        return bool(name) and name in (self.identifier, self.name)
 
     def covers(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         try:

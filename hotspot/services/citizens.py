@@ -8,6 +8,7 @@ can sign in. Failures raise CitizenError with a reason the portal translates.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from hotspot.crypto import hash_password, hash_token, verify_password
 from hotspot.models import Account, OneTimeCode
+from hotspot.policy import day_start
 from hotspot.services.accounts import check_password_strength
+from hotspot.settings import Settings
 from hotspot.validation import ValidationError, normalize_phone
 
 CODE_DIGITS = 6
@@ -25,6 +28,33 @@ CODES_PER_PHONE_PER_HOUR = 5
 PURPOSES = ("register", "reset")
 # Verified against when the phone is unknown, so a wrong number costs as long as a wrong password.
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+@dataclass(frozen=True)
+class SmsRules:
+    """Where codes may go and how many the city pays for: SMS pumping (premium and satellite ranges abroad)
+    is refused before any message is sent."""
+
+    allowed_prefixes: tuple[str, ...]
+    daily_budget: int
+    timezone: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SmsRules":
+        prefixes = tuple(p.strip() for p in settings.sms_allowed_prefixes.split(",") if p.strip())
+        return cls(prefixes, settings.sms_daily_budget, settings.timezone)
+
+
+DEFAULT_SMS_RULES = SmsRules.from_settings(Settings())
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registration waiting for its SMS code. The password hash stays with the registrant (the portal keeps
+    it, encrypted, in that browser's session), so a code only ever activates what the one typing it chose."""
+
+    phone: str
+    password_hash: str
 
 
 class CitizenError(ValidationError):
@@ -43,6 +73,14 @@ def phone_number(text: str) -> str:
         raise CitizenError("bad_phone") from exc
 
 
+def sms_phone(text: str, rules: SmsRules) -> str:
+    """A phone number codes may be sent to: E.164 and under one of the city's allowed prefixes."""
+    phone = phone_number(text)
+    if not phone.startswith(rules.allowed_prefixes):
+        raise CitizenError("phone_not_allowed")
+    return phone
+
+
 def find_account(db: Session, phone: str) -> Account | None:
     return db.scalar(select(Account).where(Account.phone == phone))
 
@@ -51,14 +89,19 @@ def _code_hash(phone: str, purpose: str, code: str) -> str:
     return hash_token(f"{phone}:{purpose}:{code}")
 
 
-def send_code(db: Session, phone: str, purpose: str, now: datetime, sender, city_name: str) -> None:
-    """Create a one-time code for this phone and purpose, commit it, and send it by SMS."""
+def send_code(db: Session, phone: str, purpose: str, now: datetime, sender, city_name: str,
+              rules: SmsRules = DEFAULT_SMS_RULES) -> None:
+    """Create a one-time code for this phone and purpose, commit it, and send it by SMS, within the limits."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown code purpose {purpose!r}")
     recent = db.scalar(select(func.count()).select_from(OneTimeCode).where(
         OneTimeCode.phone == phone, OneTimeCode.created_at >= now - timedelta(hours=1)))
     if recent >= CODES_PER_PHONE_PER_HOUR:
         raise CitizenError("too_many_codes")
+    today = db.scalar(select(func.count()).select_from(OneTimeCode).where(
+        OneTimeCode.created_at >= day_start(now, rules.timezone)))
+    if today >= rules.daily_budget:
+        raise CitizenError("sms_budget_spent")
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     db.add(OneTimeCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
                        created_at=now, expires_at=now + CODE_TTL))
@@ -85,43 +128,43 @@ def verify_code(db: Session, phone: str, purpose: str, code: str, now: datetime)
     db.flush()
 
 
-def start_registration(db: Session, phone_text: str, password: str, now: datetime, sender,
-                       city_name: str) -> str:
-    """Keep the (not yet verified) account with its password hash and send the code; returns the E.164 phone."""
-    phone = phone_number(phone_text)
+def start_registration(db: Session, phone_text: str, password: str, now: datetime, sender, city_name: str,
+                       rules: SmsRules = DEFAULT_SMS_RULES) -> Registration:
+    """Send a code to the phone, registered or not (the same answer and the same work either way, so the page
+    tells nobody which numbers have accounts); a new number gets a not yet verified account."""
+    phone = sms_phone(phone_text, rules)
     try:
         check_password_strength(password)
     except ValidationError as exc:
         raise CitizenError("weak_password") from exc
-    account = find_account(db, phone)
-    if account is not None and account.verified:
-        raise CitizenError("exists")
-    if account is None:
-        db.add(Account(phone=phone, password_hash=hash_password(password), verified=False, created_at=now))
-    else:
-        account.password_hash = hash_password(password)
-    db.flush()
-    send_code(db, phone, "register", now, sender, city_name)
-    return phone
+    registration = Registration(phone, hash_password(password))
+    if find_account(db, phone) is None:
+        db.add(Account(phone=phone, password_hash=registration.password_hash, verified=False, created_at=now))
+        db.flush()
+    send_code(db, phone, "register", now, sender, city_name, rules)
+    return registration
 
 
-def complete_registration(db: Session, phone: str, code: str, now: datetime) -> Account:
-    """Verify the code and activate the account."""
-    account = find_account(db, phone)
+def complete_registration(db: Session, registration: Registration, code: str, now: datetime) -> Account:
+    """Verify the code and activate the account with this registration's password (for a number that already
+    had an account, the code proves the phone as a reset does)."""
+    account = find_account(db, registration.phone)
     if account is None:
         raise CitizenError("code_expired")
-    verify_code(db, phone, "register", code, now)
+    verify_code(db, registration.phone, "register", code, now)
+    account.password_hash = registration.password_hash
     account.verified = True
     db.commit()
     return account
 
 
-def request_reset(db: Session, phone_text: str, now: datetime, sender, city_name: str) -> str:
+def request_reset(db: Session, phone_text: str, now: datetime, sender, city_name: str,
+                  rules: SmsRules = DEFAULT_SMS_RULES) -> str:
     """Send a reset code when the phone has an account; the answer is the same either way."""
-    phone = phone_number(phone_text)
+    phone = sms_phone(phone_text, rules)
     account = find_account(db, phone)
     if account is not None and account.verified and not account.blocked:
-        send_code(db, phone, "reset", now, sender, city_name)
+        send_code(db, phone, "reset", now, sender, city_name, rules)
     return phone
 
 

@@ -58,7 +58,9 @@ class MikrotikLogin:
 
 @pytest.fixture
 def deployment(settings, db, tmp_path):
-    add_city(db, settings)
+    city = add_city(db, settings)
+    city["mikrotik"].login_host = "127.0.0.1"  # the local stand-in for the router's login address
+    db.commit()
     with MikrotikLogin() as router, portal_server(settings, tmp_path / "portal.log", workers=1) as url:
         yield url, router
 
@@ -131,3 +133,22 @@ def test_handoff_works_with_javascript_off_and_keyboard_only(deployment, browser
     finally:
         context.close()
     assert len(router.posts) == 1 and hosts == {"127.0.0.1"}
+
+
+def test_privacy_notice_opens_from_the_splash_page(deployment, browser):
+    portal, router = deployment
+    context, page, hosts = phone(browser)
+    try:
+        page.goto(splash_url(portal, router, "02:00:00:00:0B:03"))
+        page.get_by_role("link", name="Privasi").click()
+        page.wait_for_url(f"{portal}/privacy")
+        assert page.locator("h1").inner_text() == "Pemberitahuan privasi"
+        assert "Pelindungan Data Pribadi" in page.locator("#privacy-notice").inner_text()
+        shot(page, "privacy-id")
+        page.get_by_role("link", name="English").click()
+        assert page.locator("h1").inner_text() == "Privacy notice"
+        assert "Personal data is anonymised after 90 days." in page.locator("#privacy-notice").inner_text()
+        shot(page, "privacy-en")
+    finally:
+        context.close()
+    assert hosts == {"127.0.0.1"}

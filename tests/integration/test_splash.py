@@ -258,20 +258,79 @@ def test_chilli_success_shows_status_and_logout_goes_to_logoff(client, city):
     assert logout.headers["Location"] == "http://10.1.0.1:3990/logoff"
 
 
+PORTAL = {"user-portal-url": "http://127.0.0.1:8080/", "venue-info-url": "https://kupangkota.go.id/"}
+
+
 def test_captive_api_for_unknown_and_online_clients(client, db, city):
     unknown = client.get("/api/captive")
     assert unknown.headers["Content-Type"] == "application/captive+json"
-    assert unknown.json == {"captive": True, "user-portal-url": "http://127.0.0.1:8080/"}
+    assert unknown.json == {"captive": True, **PORTAL}
     device = touch_device(db, MAC, utcnow())
     db.commit()
     add_session(db, city["mikrotik"], 600, 100_000_000, device_id=device.id, framed_ip="127.0.0.1",
                 status="active")
-    online = client.get("/api/captive")
-    assert online.json == {"captive": False, "user-portal-url": "http://127.0.0.1:8080/",
+    online = client.get("/api/captive?nas=taman-tirosa")
+    assert online.json == {"captive": False, **PORTAL,
                            "seconds-remaining": 3000, "bytes-remaining": 400_000_000,
                            "can-extend-session": False}
-    assert client.get("/api/captive?mac=02-00-00-00-00-01").json["bytes-remaining"] == 400_000_000
+    by_mac = client.get("/api/captive?nas=taman-tirosa&mac=02-00-00-00-00-01")
+    assert by_mac.json["bytes-remaining"] == 400_000_000
     assert client.get("/api/captive?mac=<script>").status_code == 400
+
+
+def from_address(client, address: str):
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_captive_api_tells_nobody_else_whether_a_mac_is_online(client, db, city):
+    device = touch_device(db, MAC, utcnow())
+    db.commit()
+    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23",
+                status="active")
+    offline_mac = "02:00:00:00:00:99"
+    for address in ("36.91.10.9", "10.53.1.1", "10.1.0.99"):  # the internet, another park's NAT, a neighbour
+        for mac in (MAC, offline_mac):
+            for query in (f"?mac={mac}", f"?nas=perumnas&mac={mac}"):
+                answer = from_address(client, address).get("/api/captive" + query)
+                assert answer.json == {"captive": True, **PORTAL}, (address, query)
+
+
+def test_captive_api_finds_the_phone_through_its_own_router(client, db, city):
+    """Behind Chilli's NAT the request comes from the router; its API URL names the phone (`%{m}`)."""
+    device = touch_device(db, MAC, utcnow())
+    db.commit()
+    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23",
+                status="active")
+    through_nat = from_address(client, "10.53.10.1")
+    assert through_nat.get(f"/api/captive?nas=perumnas&mac={MAC}").json["bytes-remaining"] == 400_000_000
+    assert through_nat.get("/api/captive?nas=perumnas").json == {"captive": True, **PORTAL}
+
+
+def test_a_phone_at_another_park_with_the_same_address_is_not_told_this_ones_allowance(client, db, city):
+    device = touch_device(db, MAC, utcnow())
+    db.commit()
+    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.5.50.23",
+                status="active")
+    phone_at_tirosa = from_address(client, "10.5.50.23")
+    assert phone_at_tirosa.get("/api/captive?nas=taman-tirosa").json == {"captive": True, **PORTAL}
+    assert phone_at_tirosa.get("/api/captive").json == {"captive": True, **PORTAL}
+    assert phone_at_tirosa.get("/api/captive?nas=perumnas").json["captive"] is False
+
+
+def test_status_page_tells_nobody_else_whether_a_mac_is_online(client, db, city):
+    device = touch_device(db, MAC, utcnow())
+    db.commit()
+    add_session(db, city["mikrotik"], 300, 50_000_000, device_id=device.id, framed_ip="10.5.50.23",
+                status="active")
+    for address in ("36.91.10.9", "10.5.50.99"):
+        stranger = from_address(client.application.test_client(), address)
+        stranger.get(mikrotik_url())  # a MikroTik-shaped URL naming someone else's MAC
+        body = stranger.get("/status").get_data(as_text=True)
+        assert "belum tersambung" in body and "time-left" not in body, address
+    owner = from_address(client.application.test_client(), "10.5.50.23")
+    owner.get(mikrotik_url())
+    assert '<dd id="time-left">55 menit</dd>' in owner.get("/status").get_data(as_text=True)
 
 
 def test_language_switch_keeps_gateway_parameters_and_is_remembered(client, city):
@@ -299,3 +358,30 @@ def test_phone_let_in_again_by_mac_sees_its_status_without_a_portal_login(client
     assert "Anda tersambung di Perumnas" in body
     assert '<dd id="time-left">55 menit</dd>' in body and '<dd id="data-left">450 MB</dd>' in body
     assert post_way(client, client.get("/status"), "/logout").headers["Location"] == "http://10.1.0.1:3990/logoff"
+
+
+def test_privacy_notice_is_linked_from_the_splash_page_in_both_languages(client, city, settings):
+    page = client.get(mikrotik_url()).get_data(as_text=True)
+    assert '<a href="/privacy">Privasi</a>' in page
+    notice = client.get("/privacy").get_data(as_text=True)
+    assert "<h1>Pemberitahuan privasi</h1>" in notice
+    assert "UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi" in notice
+    assert "Data pribadi dianonimkan setelah 90 hari." in notice
+    english = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert "<h1>Privacy notice</h1>" in english and "Personal data is anonymised after 90 days." in english
+    assert "Personal Data Protection Law, No. 27 of 2022" in english
+
+
+def test_privacy_notice_text_is_the_citys_setting(settings, engine):
+    from portal import create_app
+
+    app = create_app(settings.with_overrides(privacy_text="Kami <b>menjaga</b> data.\n\nParagraf kedua.",
+                                             privacy_text_en="We keep it safe.", retention_days=30))
+    try:
+        client = app.test_client()
+        notice = client.get("/privacy").get_data(as_text=True)
+        assert "<p>Kami &lt;b&gt;menjaga&lt;/b&gt; data.</p><p>Paragraf kedua.</p>" in notice
+        assert "setelah 30 hari" in notice
+        assert "<p>We keep it safe.</p>" in client.get("/privacy?lang=en").get_data(as_text=True)
+    finally:
+        app.extensions["hotspot"].engine.dispose()

@@ -215,3 +215,43 @@ def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, eng
         # Flask-Limiter marks the storage dead on the Limiter object, which every app of the test run
         # shares, and clears the mark only after a later backend check: clear it for the tests after this one.
         limiter._storage_dead = False
+
+
+@pytest.mark.parametrize("login", ["http://10.5.50.77:8000/x", "http://10.5.50.2/login",
+                                   "http://192.168.88.1/login"])
+def test_ticket_never_goes_to_a_neighbour_on_the_hotspot_lan(client, db, city, login):
+    """A private address on the hotspot LAN may be another citizen's laptop: only the router's own login
+    address gets a ticket (here the MikroTik's factory 10.5.50.1; the URL leaves CHAP out, so in clear)."""
+    url = f"/?{urlencode({'mac': '02:00:00:00:00:09', 'link-login-only': login, 'identity': 'taman-tirosa'})}"
+    page = client.get(url)
+    assert page.status_code == 400
+    assert "Alamat login router tidak dikenal" in page.get_data(as_text=True)
+    assert client.post("/login/free").status_code == 400
+    assert no_ticket(db)
+
+
+def test_a_configured_login_host_is_the_only_address_of_that_router(client, db, city):
+    city["mikrotik"].login_host = "10.5.60.1"  # the router's hotspot gateway address (`nas add --login-host`)
+    db.commit()
+    own = "/?mac=02:00:00:00:00:09&link-login-only=http://10.5.60.1/login&identity=taman-tirosa"
+    assert client.get(own.replace("10.5.60.1", "10.5.50.1")).status_code == 400
+    answer = post_way(client, client.get(own), "/login/free")
+    assert form(answer.get_data(as_text=True), "handoff")["action"] == "http://10.5.60.1/login"
+
+
+def test_chilli_md_is_checked_whatever_shape_the_url_has(client, db, city):
+    """A MikroTik-shaped URL naming the CoovaChilli NAS (which has a uamsecret) is still checked for `md`."""
+    shaped = "/?" + urlencode({"mac": "02:00:00:00:00:09", "link-login-only": "http://10.1.0.1/login",
+                               "identity": "perumnas"})
+    response = client.get(shaped)
+    assert response.status_code == 400
+    assert "Tanda tangan router (md) tidak cocok" in response.get_data(as_text=True)
+    assert client.post("/login/free").status_code == 400
+    assert no_ticket(db)
+
+
+def test_parameters_after_md_are_not_believed(client, city):
+    fake = "Bayar Rp50.000 ke 0812-0000-0000 untuk internet"
+    page = client.get(chilli_url() + "&" + urlencode({"reply": fake}))
+    assert page.status_code == 200
+    assert fake not in page.get_data(as_text=True)

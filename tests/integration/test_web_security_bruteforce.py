@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hotspot.models import LoginTicket
 from hotspot.services.citizens import CODE_ATTEMPTS, CODES_PER_PHONE_PER_HOUR
 from tests.integration.test_splash import mikrotik_url, post_way
-from tests.splash_support import alert
+from tests.splash_support import alert, form
 from tests.websec_support import CITIZEN_PASSWORD, CITIZEN_PHONE, inbox, populate, with_sms_inbox  # noqa: F401
 
 LOCAL_PHONE = "0" + CITIZEN_PHONE[3:]
@@ -96,3 +96,91 @@ def test_password_reset_does_not_tell_whether_a_number_is_registered(app, world,
         answers[label] = (answer.status_code, answer.headers.get("Location"))
     assert answers["registered"] == answers["unknown"] == (303, "/reset/confirm")
     assert [message["to"] for _, message in inbox.messages] == [CITIZEN_PHONE]
+
+
+def test_a_second_registration_of_a_pending_number_cannot_choose_the_owners_password(app, world, inbox):
+    owner, intruder = from_address(app, "10.5.50.23"), from_address(app, "10.5.50.66")
+    for client, password in ((owner, "owner-password-1"), (intruder, "intruder-password-1")):
+        client.get(mikrotik_url(mac="02:00:00:00:05:01" if client is owner else "02:00:00:00:05:02"))
+        post_way(client, client.get("/register"), "/register", phone="081311114444", password=password)
+    code = inbox.code_for("+6281311114444")
+    answer = post_way(owner, owner.get("/register/verify"), "/register/verify", code=code)
+    assert answer.status_code == 200, alert(answer.get_data(as_text=True))  # online: handed to the router
+    page = owner.get(mikrotik_url(mac="02:00:00:00:05:01"))
+    refused = post_way(owner, page, "/login/account", phone="081311114444", password="intruder-password-1")
+    assert alert(refused.get_data(as_text=True)) == "Nomor HP atau kata sandi salah."
+    good = post_way(owner, page, "/login/account", phone="081311114444", password="owner-password-1")
+    assert good.status_code == 200, alert(good.get_data(as_text=True))
+
+
+def test_registration_does_not_tell_whether_a_number_is_registered(app, world, inbox):
+    answers = {}
+    for label, phone in (("registered", LOCAL_PHONE), ("unknown", "081399997777")):
+        client = from_address(app, f"10.5.61.{len(answers) + 1}")
+        client.get(mikrotik_url())
+        answer = post_way(client, client.get("/register"), "/register", phone=phone,
+                          password="sandi-rahasia-9")
+        answers[label] = (answer.status_code, answer.headers.get("Location"))
+    assert answers["registered"] == answers["unknown"] == (303, "/register/verify")
+    assert sorted(message["to"] for _, message in inbox.messages) == [CITIZEN_PHONE, "+6281399997777"]
+
+
+def test_codes_go_only_to_indonesian_mobile_numbers(app, world, inbox):
+    client = from_address(app, "10.5.50.23")
+    client.get(mikrotik_url())
+    for number in ("+881612345678", "+8707712345678", "+447700900123"):
+        answer = post_way(client, client.get("/register"), "/register", phone=number,
+                          password="sandi-rahasia-1")
+        assert answer.status_code == 400
+        assert alert(answer.get_data(as_text=True)) == "Kode SMS hanya dikirim ke nomor HP Indonesia (08…)."
+    assert inbox.messages == []
+
+
+def test_codes_per_address_are_capped(settings, engine, db, inbox):
+    from portal import create_app
+
+    populate(db, settings)
+    app = create_app(settings.with_overrides(sms_codes_per_address="2/day"))
+    try:
+        client = from_address(app, "10.5.50.23")
+        client.get(mikrotik_url())
+        codes = [post_way(client, client.get("/register"), "/register", phone=f"08131111500{n}",
+                          password="sandi-rahasia-1").status_code for n in range(3)]
+        assert codes == [303, 303, 429]
+        other = from_address(app, "10.5.50.24")
+        other.get(mikrotik_url(mac="02:00:00:00:05:09"))
+        assert post_way(other, other.get("/register"), "/register", phone="081311115009",
+                        password="sandi-rahasia-1").status_code == 303
+        assert len(inbox.messages) == 3
+    finally:
+        app.extensions["hotspot"].engine.dispose()
+
+
+@pytest.mark.parametrize("language, text, button", [
+    ("id", "Kuota SMS kota untuk hari ini sudah habis. "
+           "Silakan pakai internet gratis, atau daftar lagi besok.",
+     "Pakai internet gratis"),
+    ("en", "The city's SMS budget for today is spent. "
+           "Please use the free internet, or register again tomorrow.",
+     "Use the free internet"),
+])
+def test_a_spent_sms_budget_is_said_clearly_and_free_access_offered(settings, engine, db, inbox, language,
+                                                                   text, button):
+    from portal import create_app
+
+    populate(db, settings)
+    app = create_app(settings.with_overrides(sms_daily_budget=1))
+    try:
+        client = from_address(app, "10.5.50.23")
+        client.get(mikrotik_url() + f"&lang={language}")
+        assert post_way(client, client.get("/register"), "/register", phone="081311116001",
+                        password="sandi-rahasia-1").status_code == 303
+        spent = post_way(client, client.get("/register"), "/register", phone="081311116002",
+                         password="sandi-rahasia-1")
+        body = spent.get_data(as_text=True)
+        assert spent.status_code == 400 and alert(body) == text and button in body
+        handoff = form(post_way(client, spent, "/login/free").get_data(as_text=True), "handoff")
+        assert handoff["action"] == "http://10.5.50.1/login"
+        assert len(inbox.messages) == 1
+    finally:
+        app.extensions["hotspot"].engine.dispose()

@@ -47,7 +47,7 @@ ROUTE_PARAMETERS = {
     "/admin/reports": ("period", "since", "until", "nas"),
     "/admin/reports.csv": ("kind", "period", "since", "until", "nas"),
     "/admin/login": ("next",),
-    "/api/captive": ("mac",),
+    "/api/captive": ("mac", "nas"),
     "/status": ("lang",),
 }
 # Answers a browser never renders as a page (with X-Content-Type-Options: nosniff, checked on every response).

@@ -110,8 +110,12 @@ def test_plain_visit_is_not_a_handoff():
 
 @pytest.mark.parametrize("url, login_host, allowed", [
     ("http://10.5.50.1/login", None, True),
-    ("http://127.0.0.1:8099/login", None, True),
-    ("http://192.168.88.1/login", None, True),
+    ("http://10.5.50.1:8080/login", None, True),
+    ("http://10.5.50.77:8000/x", None, False),
+    ("http://127.0.0.1:8099/login", None, False),
+    ("http://192.168.88.1/login", None, False),
+    ("http://192.168.88.1/login", "192.168.88.1", True),
+    ("http://10.5.50.1/login", "192.168.88.1", False),
     ("http://36.91.10.9/login", None, False),
     ("http://8.8.8.8/login", None, False),
     ("https://evil.example/login", None, False),
@@ -122,7 +126,21 @@ def test_plain_visit_is_not_a_handoff():
 ])
 def test_ticket_goes_only_to_the_routers_own_address(url, login_host, allowed):
     handoff = parse_handoff({"link-login-only": url})
-    assert gateways.login_target_allowed(handoff, login_host) is allowed
+    assert gateways.login_target_allowed(handoff, "mikrotik", login_host) is allowed
+
+
+def test_each_router_kind_has_its_factory_login_address_and_a_generic_nas_has_none():
+    chilli = parse_handoff({"res": "notyet", "uamip": "10.1.0.1", "uamport": "3990", "challenge": "ab" * 16})
+    assert gateways.login_target_allowed(chilli, "chilli", None)
+    assert not gateways.login_target_allowed(chilli, "mikrotik", None)
+    assert not gateways.login_target_allowed(chilli, "generic", None)
+    assert gateways.login_target_plausible(chilli)
+    assert not gateways.login_target_plausible(parse_handoff({"link-login-only": "http://36.91.10.9/login"}))
+
+
+def test_signed_query_stops_at_md():
+    assert gateways.signed_query("res=notyet&nasid=a&md=ABC&reply=x") == "res=notyet&nasid=a"
+    assert gateways.signed_query("res=notyet&nasid=a") == "res=notyet&nasid=a"
 
 
 def test_login_forms_compute_chap_server_side():
