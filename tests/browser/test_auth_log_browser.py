@@ -10,7 +10,6 @@ from hotspot.clock import utcnow
 from hotspot.services.accounts import create_admin
 from radius.authlog import write_events
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_admin_browser import browser_page, served  # noqa: F401 (fixtures)
 from tests.conftest import ADMIN_PASSWORD
 from tests.integration.test_splash import mikrotik_url
 from tests.splash_support import add_city

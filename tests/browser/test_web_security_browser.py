@@ -11,7 +11,6 @@ import pytest
 
 from hotspot.services.accounts import create_admin
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_admin_browser import browser_page, served  # noqa: F401  (fixtures)
 from tests.conftest import ADMIN_PASSWORD
 from tests.integration.test_splash import mikrotik_url
 from tests.websec_support import get_rules, populate, rule_url

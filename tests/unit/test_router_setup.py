@@ -5,7 +5,7 @@ from __future__ import annotations
 from hotspot.models import Nas
 from hotspot.services import router_setup
 from hotspot.settings import Settings
-from tests.helpers import PROJECT_ROOT
+from testbed.helpers import PROJECT_ROOT
 
 DOCS = (PROJECT_ROOT / "docs" / "portal.md").read_text()
 CITY = Settings(portal_url="https://portal.kupangkota.go.id")
