@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
-from hotspot import policy
+from hotspot import credentials
 from hotspot.models import AuthEvent, Nas
 from hotspot.services.sessions import parse_time
 from hotspot.validation import ValidationError, normalize_mac, normalize_phone
@@ -71,8 +71,7 @@ def citizen_message(reason: str, language: str = "id") -> str | None:
     """The Reply-Message RADIUS sent for this reason (the one refusal-message table); None for an accept."""
     if reason == "ok":
         return None
-    messages = policy.REJECT_MESSAGES.get(reason, policy.REJECT_MESSAGES["unknown_user"])
-    return messages[LANGUAGES.index(language) if language in LANGUAGES else 0]
+    return credentials.refusal(reason, language if language in LANGUAGES else "id")
 
 
 def from_portal(event: AuthEvent) -> bool:

@@ -12,7 +12,7 @@ from hotspot.models import SESSION_STATUSES, Account, Nas, RadiusSession
 from hotspot.validation import ValidationError, normalize_mac, normalize_phone
 
 SESSION_FIELDS = (
-    "username", "nas", "acct_session_id", "calling_station_id", "called_station_id", "framed_ip",
+    "id", "username", "nas", "acct_session_id", "calling_station_id", "called_station_id", "framed_ip",
     "start_time", "stop_time", "session_time", "input_octets", "output_octets", "terminate_cause", "status",
 )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_babel import force_locale
 from flask_login import current_user
 
-from hotspot import policy
+from hotspot import credentials
 from hotspot.clock import utcnow
 from hotspot.services import audit, auth_log
 from hotspot.services.nas import list_nas
@@ -19,7 +19,7 @@ bp = Blueprint("auth_log", __name__)
 
 def citizen_message(event, language: str = "id") -> str | None:
     """What the citizen read: the splash page's refusal, or the Reply-Message RADIUS sent."""
-    if auth_log.from_portal(event) and event.reason not in policy.REJECT_MESSAGES:
+    if auth_log.from_portal(event) and event.reason not in credentials.REFUSALS:
         with force_locale(language):
             return splash.refusal_message(event.reason, None, utcnow())
     return auth_log.citizen_message(event.reason, language)
