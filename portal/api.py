@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import hash_token
 from hotspot.models import ApiToken, AuditEvent, RadiusSession
-from hotspot.services import session_log
+from hotspot.services import alerts, session_log
 from hotspot.services.disconnects import disconnect_session
 from hotspot.services.nas import list_nas
 from hotspot.services.sessions import SessionFilter, parse_time, session_to_dict
@@ -142,6 +142,14 @@ def nas_list():
          "last_seen_at": n.last_seen_at.isoformat() if n.last_seen_at else None}
         for n in list_nas(extensions.db())
     ])
+
+
+@bp.get("/alerts")
+@requires("viewer")
+def alert_list():
+    """Site alerts, newest first; ?status=open|closed narrows them."""
+    status = request.args.get("status") or None
+    return jsonify([alerts.alert_to_dict(a) for a in alerts.recent_alerts(extensions.db(), _limit(), status)])
 
 
 @bp.post("/vouchers")

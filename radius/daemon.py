@@ -121,6 +121,7 @@ def _fork_worker(settings: Settings, index: int, workers: int) -> int:
 
 def supervise(settings: Settings, workers: int) -> int:
     """Fork the workers, restart any that dies, stop them all on SIGTERM/SIGINT."""
+    from hotspot import site_watch
     from radius import metrics
 
     stopping = threading.Event()
@@ -128,6 +129,7 @@ def supervise(settings: Settings, workers: int) -> int:
         signal.signal(signum, lambda *_: stopping.set())
     children = {_fork_worker(settings, index, workers): index for index in range(workers)}
     metrics.serve_multiprocess(settings.radius_metrics_port)
+    watch = site_watch.start(settings)
     log.info("radius_started workers=%d metrics=127.0.0.1:%d", workers, settings.radius_metrics_port)
     while not stopping.is_set() and children:
         try:
@@ -148,6 +150,7 @@ def supervise(settings: Settings, workers: int) -> int:
     for pid in list(children):
         os.waitpid(pid, 0)
         metrics.worker_exited(pid)
+    watch.stop()
     log.info("radius_stopped")
     return 0
 

@@ -11,11 +11,12 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import extensions
-from portal.admin import audit, auth, citizens, dashboard, formatting, nas, plans, reports, sessions, vouchers
+from portal.admin import (alerts, audit, auth, citizens, dashboard, formatting, nas, plans, reports, sessions,
+                          vouchers)
 from portal.admin.roles import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for child in (auth, dashboard, sessions, nas, plans, vouchers, citizens, reports, audit):
+for child in (auth, dashboard, sessions, nas, plans, vouchers, citizens, reports, audit, alerts):
     bp.register_blueprint(child.bp)
 
 bp.add_app_template_filter(formatting.human_size, "size")
