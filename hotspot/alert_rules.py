@@ -117,7 +117,7 @@ class Condition:
 
 def _silent_for(last_heard: datetime | None, hours: OpeningHours | None, now: datetime,
                 tz: str) -> timedelta | None:
-    """How long a thing heard before has been silent within its opening hours (None: never heard, or closed)."""
+    """How long a thing heard before has been silent within its opening hours (None: never heard, closed)."""
     if last_heard is None:
         return None
     since = last_heard

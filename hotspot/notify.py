@@ -133,7 +133,8 @@ def drain(db: Session, settings: Settings, now: datetime) -> int:
             if notification.attempts >= MAX_ATTEMPTS:
                 notification.status = "failed"
             else:
-                notification.next_try_at = now + retry_delay(notification.attempts, settings.alert_retry_seconds)
+                delay = retry_delay(notification.attempts, settings.alert_retry_seconds)
+                notification.next_try_at = now + delay
             log.warning("alert_notification_failed id=%d channel=%s attempt=%d error=%s", notification.id,
                         channel, notification.attempts, notification.last_error)
         else:

@@ -11,8 +11,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotspot.clock import utcnow
-from hotspot.models import Alert, Nas, Notification, RadiusSession
-from hotspot.services import site_health
+from hotspot.models import Alert, Nas, RadiusSession
+from hotspot.services import alerts, site_health
 from portal import extensions
 
 bp = Blueprint("health", __name__)
@@ -77,9 +77,7 @@ def site_gauges(db):
     yield open_alerts
     queued = GaugeMetricFamily("hotspot_alert_notifications", "Alert notifications waiting or given up",
                                labels=["channel", "status"])
-    for channel, status, count in db.execute(
-            select(Notification.channel, Notification.status, func.count())
-            .where(Notification.status.in_(("pending", "failed"))).group_by(Notification.channel, Notification.status)):
+    for (channel, status), count in alerts.queue_counts(db).items():
         queued.add_metric([channel, status], count)
     yield queued
 

@@ -24,6 +24,7 @@ from hotspot.validation import ValidationError
 
 CHANNELS = ("email", "webhook")
 RECENT_ALERTS = 50
+THRESHOLDS = ("minutes", "share", "min_count")
 
 
 def load_rules(db: Session, settings: Settings) -> dict[str, Rule]:
@@ -31,12 +32,9 @@ def load_rules(db: Session, settings: Settings) -> dict[str, Rule]:
     rules = default_rules(settings)
     for row in db.scalars(select(AlertRule).where(AlertRule.kind.in_(RULE_KINDS))):
         default = rules[row.kind]
-        rules[row.kind] = default.replace(
-            enabled=row.enabled,
-            minutes=row.minutes if default.minutes is not None and row.minutes is not None else default.minutes,
-            share=row.share if default.share is not None and row.share is not None else default.share,
-            min_count=row.min_count if default.min_count is not None and row.min_count is not None
-            else default.min_count)
+        rules[row.kind] = default.replace(enabled=row.enabled, **{
+            name: getattr(row, name) for name in THRESHOLDS
+            if getattr(default, name) is not None and getattr(row, name) is not None})
     return rules
 
 
@@ -58,13 +56,11 @@ def save_rule(db: Session, settings: Settings, rule: Rule, actor: str, ip: str |
         raise ValidationError("the minimum count must be a whole number from 1 to 1000000")
     row = db.get(AlertRule, rule.kind) or AlertRule(kind=rule.kind)
     row.enabled, row.updated_by = rule.enabled, actor
-    row.minutes = rule.minutes if default.minutes is not None else None
-    row.share = rule.share if default.share is not None else None
-    row.min_count = rule.min_count if default.min_count is not None else None
+    for name in THRESHOLDS:
+        setattr(row, name, getattr(rule, name) if getattr(default, name) is not None else None)
     db.add(row)
     audit.record(db, actor, "alert_rule.update", rule.kind,
-                 {"enabled": rule.enabled, "minutes": row.minutes, "share": row.share, "min_count": row.min_count},
-                 ip=ip)
+                 {"enabled": rule.enabled, **{name: getattr(row, name) for name in THRESHOLDS}}, ip=ip)
     db.commit()
     return load_rules(db, settings)[rule.kind]
 
@@ -101,7 +97,7 @@ def _queue(db: Session, alert: Alert, event: str, channels: Iterable[str], now: 
 
 
 def reconcile(db: Session, conditions: Iterable[Condition], channels: list[str], now: datetime) -> Changes:
-    """Open an alert for each new condition, close those whose condition cleared; queue their notifications."""
+    """Open an alert for each new condition, close those whose condition cleared; queue notifications."""
     holding = {c.key: c for c in conditions}
     open_alerts = {a.open_key: a for a in db.scalars(select(Alert).where(Alert.open_key.is_not(None)))}
     opened, closed = [], []
@@ -168,11 +164,17 @@ class ChannelState:
     last_error_at: datetime | None
 
 
+def queue_counts(db: Session) -> dict[tuple[str, str], int]:
+    """Notifications waiting or given up, per (channel, status)."""
+    return {(channel, status): count for channel, status, count in db.execute(
+        select(Notification.channel, Notification.status, func.count())
+        .where(Notification.status.in_(("pending", "failed")))
+        .group_by(Notification.channel, Notification.status))}
+
+
 def channel_states(db: Session, settings: Settings) -> list[ChannelState]:
     configured = configured_channels(settings)
-    counts = {(channel, status): count for channel, status, count in db.execute(
-        select(Notification.channel, Notification.status, func.count())
-        .where(Notification.status.in_(("pending", "failed"))).group_by(Notification.channel, Notification.status))}
+    counts = queue_counts(db)
     states = []
     for channel in CHANNELS:
         latest = db.scalar(select(Notification).where(Notification.channel == channel,

@@ -29,14 +29,14 @@ def nas_activity(db: Session, now: datetime) -> list[NasActivity]:
     online = dict(db.execute(
         select(RadiusSession.nas_id, func.count()).where(RadiusSession.status == "active")
         .group_by(RadiusSession.nas_id)).all())
-    sums = {row[0]: row[1:] for row in db.execute(
-        select(UsageHour.nas_id, *[cast(func.sum(getattr(UsageHour, name)), BigInteger) for name in ROLLED_UP])
-        .where(UsageHour.hour >= last_hour_start(now)).group_by(UsageHour.nas_id))}
+    totals = [cast(func.sum(getattr(UsageHour, name)), BigInteger) for name in ROLLED_UP]
+    recent = select(UsageHour.nas_id, *totals).where(UsageHour.hour >= last_hour_start(now))
+    sums = {row[0]: row[1:] for row in db.execute(recent.group_by(UsageHour.nas_id))}
     activity = []
     for nas in db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.name)):
         accepts, rejects, started, up, down = (int(v or 0) for v in sums.get(nas.id, (0,) * len(ROLLED_UP)))
-        activity.append(NasActivity(nas.id, nas.name, nas.last_seen_at, online.get(nas.id, 0), accepts, rejects,
-                                    started, up, down))
+        activity.append(NasActivity(nas.id, nas.name, nas.last_seen_at, online.get(nas.id, 0), accepts,
+                                    rejects, started, up, down))
     return activity
 
 

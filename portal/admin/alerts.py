@@ -1,4 +1,4 @@
-"""Site alerts in the console: what is down now, each site's last packet and last hour, the rules, the channels.
+"""Site alerts in the console: what is down now, each site's last packet and hour, the rules, the channels.
 
 Everyone reads the page; only admins change a rule's thresholds or return it to the defaults
 from the settings.
@@ -26,7 +26,8 @@ def _number(name: str, kind: type):
     try:
         return kind(text)
     except ValueError as exc:
-        raise ValidationError(f"{name.replace('_', ' ')} must be a {'whole ' if kind is int else ''}number") from exc
+        whole = "whole " if kind is int else ""
+        raise ValidationError(f"{name.replace('_', ' ')} must be a {whole}number") from exc
 
 
 def _render(status: int = 200):

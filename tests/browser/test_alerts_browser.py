@@ -19,7 +19,8 @@ from tests.conftest import ADMIN_PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_alerts_page_shows_an_open_alert_and_a_failing_channel(served, browser_page, db, settings):  # noqa: F811
+def test_alerts_page_shows_an_open_alert_and_a_failing_channel(
+        served, browser_page, db, settings):  # noqa: F811 (the fixtures imported above)
     create_admin(db, "ani", ADMIN_PASSWORD, "admin", actor="test")
     tirosa = add_ap(db, "Taman Tirosa", "10.53.1.1")
     tirosa.last_seen_at = utcnow() - timedelta(minutes=42)

@@ -123,8 +123,8 @@ def alerts_of(db) -> list[Alert]:
 
 
 @pytest.mark.slow
-def test_router_falls_silent_then_speaks_again_mail_and_webhook_both_ways(db, settings, router, inbox, receiver,
-                                                                          tmp_path):
+def test_router_falls_silent_then_speaks_again_mail_and_webhook_both_ways(db, settings, router, inbox,
+                                                                          receiver, tmp_path):
     handler, smtp_port = inbox
     watched = alerting(settings, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="wifi@kupangkota.go.id",
                        alert_emails="noc@kupangkota.go.id, budi@kupangkota.go.id",
@@ -133,13 +133,15 @@ def test_router_falls_silent_then_speaks_again_mail_and_webhook_both_ways(db, se
     try:
         assert exchange(account("Start", 1), daemon.acct_port) is not None
         first_heard = utcnow()
-        wait_for(lambda: receiver.bodies and handler.messages, timeout=20, what="the alert by mail and webhook")
+        wait_for(lambda: receiver.bodies and handler.messages, timeout=20,
+                 what="the alert by mail and webhook")
         opened = receiver.bodies[0]
         assert opened["event"] == "alert.opened"
         assert opened["alert"]["rule"] == "nas_silent"
         assert opened["alert"]["nas"] == "Taman Tirosa"
         assert opened["alert"]["status"] == "open"
-        assert opened["text"].startswith("[DOWN] Taman Tirosa: No RADIUS traffic from a router (no RADIUS packet")
+        assert opened["text"].startswith(
+            "[DOWN] Taman Tirosa: No RADIUS traffic from a router (no RADIUS packet for ")
         assert opened["console_url"] == f"{watched.portal_url}/admin/alerts"
         recipients, mail = handler.messages[0]
         assert recipients == ["noc@kupangkota.go.id", "budi@kupangkota.go.id"]
@@ -224,11 +226,17 @@ def test_rules_over_the_roll_ups_open_and_close_alerts(db, settings, router):
     db.commit()
     changes = site_watch.check(db, watched)
     assert [a.kind for a in changes.closed] == ["accounting_missing"]
-    assert [(a.kind, a.detail) for a in changes.opened] == [("rejects_high", "30 of 36 logins refused in the last hour")]
+    assert [(a.kind, a.detail) for a in changes.opened] == [
+        ("rejects_high", "30 of 36 logins refused in the last hour")]
     queued = sorted((n.alert.kind, n.event, n.channel) for n in db.scalars(select(Notification)))
-    assert queued == [("accounting_missing", "closed", "webhook"), ("accounting_missing", "opened", "webhook"),
-                      ("rejects_high", "opened", "webhook")]
+    assert queued == [("accounting_missing", "closed", "webhook"),
+                      ("accounting_missing", "opened", "webhook"), ("rejects_high", "opened", "webhook")]
     assert site_watch.check(db, watched).opened == []
+
+
+def rule_post(client, token: str, **fields):
+    return client.post("/admin/alerts/rules/nas_silent",
+                       data={"enabled": "on", "csrf_token": token, **fields})
 
 
 def test_admin_changes_a_rule_and_viewer_cannot(db, settings, router, client, login):
@@ -237,22 +245,22 @@ def test_admin_changes_a_rule_and_viewer_cannot(db, settings, router, client, lo
     assert site_watch.check(db, settings).opened == []
     login("viewer", "vera")
     token = csrf_token_from(client.get("/admin/alerts").get_data(as_text=True))
-    refused = client.post("/admin/alerts/rules/nas_silent", data={"enabled": "on", "minutes": "5", "csrf_token": token})
+    refused = rule_post(client, token, minutes="5")
     assert refused.status_code == 403
     client.post("/admin/logout", data={"csrf_token": token})
     login("admin", "ani")
     token = csrf_token_from(client.get("/admin/alerts").get_data(as_text=True))
-    bad = client.post("/admin/alerts/rules/nas_silent", data={"enabled": "on", "minutes": "0", "csrf_token": token})
+    bad = rule_post(client, token, minutes="0")
     assert bad.status_code == 400
     assert "minutes must be more than 0" in bad.get_data(as_text=True)
-    saved = client.post("/admin/alerts/rules/nas_silent", data={"enabled": "on", "minutes": "5", "csrf_token": token})
+    saved = rule_post(client, token, minutes="5")
     assert saved.status_code == 302
     [opened] = site_watch.check(db, settings).opened
     assert (opened.kind, opened.detail) == ("nas_silent", "no RADIUS packet for 10 min")
 
     page = client.get("/admin/").get_data(as_text=True)
     assert "No RADIUS traffic from a router" in page.split('id="open-alerts"')[1].split("</table>")[0]
-    client.post("/admin/alerts/rules/nas_silent", data={"reset": "1", "csrf_token": token})
+    rule_post(client, token, reset="1")
     assert [a.kind for a in site_watch.check(db, settings).closed] == ["nas_silent"]
 
 
@@ -267,19 +275,19 @@ def test_api_lists_alerts_with_a_bearer_token(db, settings, router, client):
     assert response.status_code == 200
     assert response.json == [{"id": opened.id, "rule": "nas_silent", "status": "open", "nas": "Taman Tirosa",
                               "access_point": None, "subject": "Taman Tirosa",
-                              "detail": "no RADIUS packet for 30 min", "opened_at": opened.opened_at.isoformat(),
-                              "closed_at": None}]
+                              "detail": "no RADIUS packet for 30 min",
+                              "opened_at": opened.opened_at.isoformat(), "closed_at": None}]
     assert client.get("/api/v1/alerts?status=closed", headers=headers).json == []
     assert client.get("/api/v1/alerts?status=gone", headers=headers).status_code == 400
 
 
 def test_metrics_give_each_site_its_figures(db, router, client):
     now = utcnow()
+    hour = now.replace(minute=0, second=0, microsecond=0)
     router.last_seen_at = now.replace(microsecond=0)
-    db.add(UsageHour(nas_id=router.id, hour=now.replace(minute=0, second=0, microsecond=0), auth_accepts=7,
-                     auth_rejects=2, input_octets=1000, output_octets=9000, sessions=7))
-    db.add(UsageHour(nas_id=router.id, hour=now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=3),
-                     auth_accepts=100))
+    db.add(UsageHour(nas_id=router.id, hour=hour, auth_accepts=7, auth_rejects=2, input_octets=1000,
+                     output_octets=9000, sessions=7))
+    db.add(UsageHour(nas_id=router.id, hour=hour - timedelta(hours=3), auth_accepts=100))
     db.commit()
     text = client.get("/metrics").get_data(as_text=True)
     labels = '{ap="",nas="Taman Tirosa"}'

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from hotspot.alert_rules import (ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, ApHeard, NasActivity,
-                                 OpeningHours, default_rules, evaluate)
+from hotspot.alert_rules import (ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, ApHeard,
+                                 NasActivity, OpeningHours, default_rules, evaluate)
 from hotspot.settings import Settings
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=timezone.utc)  # 12:00 in Kupang (UTC+8)
@@ -72,4 +72,5 @@ def test_an_access_point_silent_while_its_router_is_alive():
     assert kinds([nas(1)], aps=[radio]) == [(AP_SILENT, "ap_silent:7:AA:BB:CC:00:00:01")]
     # Router down too: that is the router's alert, not the radio's.
     assert kinds([nas(20)], aps=[radio]) == [(NAS_SILENT, "nas_silent:7:")]
-    assert kinds([nas(1)], aps=[ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=2))]) == []
+    heard = ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=2))
+    assert kinds([nas(1)], aps=[heard]) == []
