@@ -91,9 +91,19 @@ def send_webhook(notification: Notification, settings: Settings) -> None:
         response = requests.post(settings.alert_webhook_url, json=webhook_body(notification, settings),
                                  timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
-        raise ChannelError(f"{exc.__class__.__name__}: {exc}") from exc
+        text = _without_url(f"{exc.__class__.__name__}: {exc}", settings.alert_webhook_url)
+        raise ChannelError(text) from exc
     if response.status_code >= 300:
         raise ChannelError(f"HTTP {response.status_code} from the webhook")
+
+
+def _without_url(text: str, url: str) -> str:
+    """The error without the webhook's path and query, which often carry a chat gateway's token."""
+    parts = urlsplit(url)
+    for secret in (url, parts.path + (f"?{parts.query}" if parts.query else "")):
+        if secret.strip("/"):
+            text = text.replace(secret, "…")
+    return text
 
 
 SENDERS: dict[str, Callable[[Notification, Settings], None]] = {"email": send_email, "webhook": send_webhook}

@@ -26,7 +26,7 @@ def test_alerts_page_shows_an_open_alert_and_a_failing_channel(
     tirosa.last_seen_at = utcnow() - timedelta(minutes=42)
     add_ap(db, "Pantai Warna", "10.53.2.1").last_seen_at = utcnow()
     db.commit()
-    site_watch.check(db, settings.with_overrides(alert_webhook_url="http://127.0.0.1:9/closed"))
+    site_watch.check(db, settings.with_overrides(alert_webhook_url="http://127.0.0.1:9/bot123:SECRET/send"))
     page = browser_page
     page.goto(f"{served}/admin/login")
     page.fill("input[name=username]", "ani")
@@ -43,6 +43,7 @@ def test_alerts_page_shows_an_open_alert_and_a_failing_channel(
     webhook = page.locator('#channels tr[data-channel="webhook"]')
     assert "failing" in webhook.inner_text()
     assert "ConnectionError" in webhook.inner_text()
+    assert "SECRET" not in page.content()  # a chat gateway's token in the URL stays out of the console
     assert page.locator("#sites").inner_text().count("never") == 0
     page.screenshot(path=str(ARTIFACTS / "admin-alerts.png"), full_page=True)
 
