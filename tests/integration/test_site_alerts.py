@@ -15,10 +15,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from hotspot import site_watch
+from hotspot import notify, site_watch
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import Alert, Nas, Notification, UsageHour
+from hotspot.services import alerts
 from hotspot.services.accounts import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
 from tests.conftest import csrf_token_from
@@ -297,3 +298,27 @@ def test_metrics_give_each_site_its_figures(db, router, client):
     assert f"hotspot_site_input_octets_last_hour{labels} 1000.0" in text
     assert f"hotspot_site_output_octets_last_hour{labels} 9000.0" in text
     assert f"hotspot_site_sessions_online{labels} 0.0" in text
+
+
+def test_a_dead_webhook_is_retried_with_doubling_waits_then_given_up(db, settings, router):
+    router.last_seen_at = utcnow() - timedelta(hours=1)
+    db.commit()
+    watched = settings.with_overrides(alert_webhook_url=f"http://127.0.0.1:{free_port()}/hook",
+                                      alert_retry_seconds=30.0)
+    assert [a.kind for a in site_watch.check(db, watched).opened] == ["nas_silent"]
+    [notification] = db.scalars(select(Notification))  # the check tried it once already
+    waits = []
+    while notification.status == "pending":
+        waits.append(int((notification.next_try_at - notification.last_attempt_at).total_seconds()))
+        attempts = notification.attempts
+        assert notify.drain(db, watched, notification.next_try_at - timedelta(seconds=1)) == 0
+        db.refresh(notification)
+        assert notification.attempts == attempts  # not due yet
+        assert notify.drain(db, watched, notification.next_try_at) == 0
+        db.refresh(notification)
+    assert waits == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+    assert (notification.status, notification.attempts) == ("failed", notify.MAX_ATTEMPTS)
+    assert notification.last_error.startswith("ConnectionError: ")
+    assert "/hook" not in notification.last_error
+    [webhook] = [c for c in alerts.channel_states(db, watched) if c.channel == "webhook"]
+    assert (webhook.state, webhook.pending, webhook.failed) == ("failing", 0, 1)
