@@ -9,11 +9,12 @@ copied cookie is worthless afterwards, and a password change ends the others.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotspot.crypto import SecretBox, hash_password, hash_token, new_token, verify_password
@@ -102,12 +103,38 @@ def end_session(db: Session, session_id: str | None) -> None:
     db.commit()
 
 
-def check_totp(box: SecretBox, admin: AdminUser, code: str, now: datetime) -> bool:
-    """True when the code matches the admin's authenticator (one step of clock drift allowed)."""
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step (one of drift either side) whose code this is, or None."""
+    totp = pyotp.TOTP(secret)
+    code = code.strip().replace(" ", "")
+    step = totp.timecode(now)
+    for candidate in (step, step - 1, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+def check_totp(db: Session, box: SecretBox, admin: AdminUser, code: str, now: datetime) -> bool:
+    """True when the code matches the admin's authenticator (one step of clock drift allowed) and is newer
+    than the last code accepted: a code seen over a shoulder or in a proxy log cannot be used again.
+    The step is claimed by a conditional UPDATE, so two requests racing with one code cannot both win."""
     if admin.totp_secret_encrypted is None:
         return False
-    totp = pyotp.TOTP(box.decrypt(admin.totp_secret_encrypted))
-    return totp.verify(code.strip().replace(" ", ""), for_time=now, valid_window=1)
+    step = _matching_step(box.decrypt(admin.totp_secret_encrypted), code, now)
+    if step is None:
+        return False
+    claimed = db.execute(update(AdminUser).where(
+        AdminUser.id == admin.id,
+        or_(AdminUser.totp_last_step.is_(None), AdminUser.totp_last_step < step)).values(totp_last_step=step))
+    db.commit()
+    db.refresh(admin)
+    return claimed.rowcount == 1
+
+
+def pending_stamp(admin: AdminUser) -> str:
+    """Marks a half-finished sign-in (password given, code pending) with the password it was given for:
+    after a password change the stamp no longer matches and the pending sign-in is void."""
+    return hash_token(admin.password_hash)[:32]
 
 
 def new_totp_secret() -> str:
@@ -122,15 +149,25 @@ def totp_uri(secret: str, username: str) -> str:
 def enable_totp(db: Session, box: SecretBox, admin: AdminUser, secret: str, code: str, now: datetime,
                 ip: str | None = None) -> None:
     """Turn on the second factor once the admin proves their app shows the right code."""
-    if not pyotp.TOTP(secret).verify(code.strip().replace(" ", ""), for_time=now, valid_window=1):
+    if _matching_step(secret, code, now) is None:
         raise ValidationError("that code does not match; check the phone's clock and try again")
+    # The step is not claimed here: enrolment happens inside a signed-in session, and the replay guard is
+    # about sign-ins (check_totp).
     admin.totp_secret_encrypted = box.encrypt(secret)
     audit.record(db, admin.username, "admin.totp.enable", admin.username, admin_id=admin.id, ip=ip)
     db.commit()
 
 
-def disable_totp(db: Session, admin: AdminUser, ip: str | None = None) -> None:
+def disable_totp(db: Session, box: SecretBox, admin: AdminUser, password: str, code: str, now: datetime,
+                 ip: str | None = None) -> None:
+    """Turn the second factor off only for someone who knows the password and holds the authenticator:
+    a borrowed, unlocked console must not be enough to strip an admin's second factor."""
+    if not verify_password(admin.password_hash, password):
+        raise ValidationError("the current password is wrong")
+    if not check_totp(db, box, admin, code, now):
+        raise ValidationError("that code does not match; check the phone's clock and try again")
     admin.totp_secret_encrypted = None
+    admin.totp_last_step = None
     audit.record(db, admin.username, "admin.totp.disable", admin.username, admin_id=admin.id, ip=ip)
     db.commit()
 

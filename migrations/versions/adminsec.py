@@ -1,0 +1,54 @@
+"""adminsec: TOTP replay guard, accepted terms per device and account, purge jobs, health heartbeat
+
+Revision ID: adminsec
+Revises: websec_0003
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "adminsec"
+down_revision = "websec_0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("admin_user") as batch:
+        batch.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+    for table in ("account", "device"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("terms_version", sa.String(length=32), nullable=True))
+            batch.add_column(sa.Column("terms_accepted_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "purge_job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("older_than_days", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("progress", sa.Text(), nullable=False),
+        sa.Column("error", sa.String(length=255), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purge_job")),
+    )
+    op.create_table(
+        "health_beat",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("beat_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_health_beat")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("health_beat")
+    op.drop_table("purge_job")
+    for table in ("device", "account"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("terms_accepted_at")
+            batch.drop_column("terms_version")
+    with op.batch_alter_table("admin_user") as batch:
+        batch.drop_column("totp_last_step")
