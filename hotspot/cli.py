@@ -6,7 +6,6 @@ through hotspot.services, prints a clear message and exits non-zero on bad input
 
 from __future__ import annotations
 
-import csv
 import functools
 import importlib.util
 import io
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from hotspot import backup
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox, new_token
+from hotspot.csvsafe import SafeDictWriter
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
 from hotspot.services import accounts, demo, retention, usage, usage_days, vouchers
@@ -84,7 +84,7 @@ def emit(rows: list[dict], fmt: str, columns: tuple[str, ...] | None = None) -> 
     columns = columns or (tuple(rows[0]) if rows else ())
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = SafeDictWriter(buffer, columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
         click.echo(buffer.getvalue(), nl=False)

@@ -8,7 +8,6 @@ days, so that no page scans a year.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,12 +16,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 
 from hotspot.clock import utcnow
+from hotspot.csvsafe import SafeDictWriter
 from hotspot.services import retention, usage_reports
 from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin import charts
-from portal.admin.roles import requires
+from portal.admin.roles import record_export, requires
 
 bp = Blueprint("reports", __name__)
 DEFAULT_DAYS = {"day": 30, "week": 84, "month": 365}
@@ -100,8 +100,9 @@ def export():
         rows = _report(kind)
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    record_export(f"report-{kind}", request.args.to_dict())
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS[kind], lineterminator="\n")
+    writer = SafeDictWriter(buffer, CSV_COLUMNS[kind])
     writer.writeheader()
     writer.writerows(rows)
     return Response(buffer.getvalue(), mimetype="text/csv",
