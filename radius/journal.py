@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from hotspot.files import private_file
 from radius.accounting import Arrival
 from radius.packets import AccountingRequest
 
@@ -55,7 +56,7 @@ class Journal:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.path = directory / f"accounting-{worker}{SUFFIX}"
-        self._handle = open(self.path, "a+b")
+        self._handle = open(private_file(self.path), "a+b")
         fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._cut_torn_tail()
         self.depth = len(read_records(self._handle))
