@@ -394,6 +394,19 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
 
 
+class SignInThrottle(Base):
+    """Failed console sign-ins per client address and typed name: guessing from one address stops that
+    address trying that name, and nobody elsewhere can lock a real admin out."""
+
+    __tablename__ = "sign_in_throttle"
+
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column()
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+
 class PurgeJob(Base):
     """One run of the retention purge started from the console, with the progress the console shows."""
 

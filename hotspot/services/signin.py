@@ -18,7 +18,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotspot.crypto import SecretBox, hash_password, hash_token, new_token, verify_password
-from hotspot.models import AdminSession, AdminUser
+from hotspot.db import insert_for
+from hotspot.models import AdminSession, AdminUser, SignInThrottle
 from hotspot.services import audit
 from hotspot.services.accounts import check_password_strength, find_admin
 from hotspot.validation import ValidationError
@@ -43,22 +44,54 @@ class SignIn:
         return self.admin is not None and self.admin.totp_secret_encrypted is not None
 
 
+def _locked_message(until: datetime) -> str:
+    return f"Too many failed sign-ins: locked until {until:%H:%M} UTC."
+
+
 def check_password(db: Session, username: str, password: str, now: datetime, ip: str | None = None) -> SignIn:
-    """Verify name and password, counting failures and locking the admin out after too many."""
-    admin = find_admin(db, username.strip())
-    if admin is None or not admin.active:
+    """Verify name and password. Failures are counted per client address and typed name (known or not, so
+    the answers never tell which names exist); after MAX_FAILURES that pair waits LOCK_MINUTES, while the
+    real admin elsewhere still signs in. An admin locked by wrong second-factor codes is told so only after
+    giving the right password."""
+    name = username.strip()[:64]
+    throttle = db.get(SignInThrottle, (ip or "", name))
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         verify_password(_DUMMY_HASH, password)
-        return SignIn(None, "Wrong name or password.")
+        return SignIn(None, _locked_message(throttle.locked_until))
+    admin = find_admin(db, name)
+    if admin is None or not admin.active or not verify_password(admin.password_hash, password):
+        if admin is None or not admin.active:
+            verify_password(_DUMMY_HASH, password)
+        locked_until = _count_failure(db, ip or "", name, now)
+        return SignIn(None, _locked_message(locked_until) if locked_until else "Wrong name or password.")
     if admin.locked_until is not None and admin.locked_until > now:
-        return SignIn(None, f"Too many failed sign-ins: locked until {admin.locked_until:%H:%M} UTC.")
-    if not verify_password(admin.password_hash, password):
-        record_failure(db, admin, now, ip)
-        return SignIn(None, "Wrong name or password.")
+        return SignIn(None, _locked_message(admin.locked_until))
+    if throttle is not None:
+        db.delete(throttle)
+        db.commit()
     return SignIn(admin)
 
 
+def _count_failure(db: Session, address: str, name: str, now: datetime) -> datetime | None:
+    """One more failure for this address and name; the lock's end when this one reached MAX_FAILURES."""
+    db.execute(insert_for(db.get_bind().dialect.name)(SignInThrottle)
+               .values(address=address, username=name, failures=0, window_start=now)
+               .on_conflict_do_nothing())
+    throttle = db.get(SignInThrottle, (address, name), populate_existing=True)
+    if throttle.window_start <= now - timedelta(minutes=LOCK_MINUTES):
+        throttle.failures, throttle.window_start, throttle.locked_until = 0, now, None
+    throttle.failures += 1
+    if throttle.failures >= MAX_FAILURES:
+        throttle.failures = 0
+        throttle.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        audit.record(db, name, "admin.locked", name, {"minutes": LOCK_MINUTES, "address": address}, ip=address)
+    db.commit()
+    return throttle.locked_until if throttle.failures == 0 else None
+
+
 def record_failure(db: Session, admin: AdminUser, now: datetime, ip: str | None = None) -> bool:
-    """Count a wrong password or code; lock the admin out after MAX_FAILURES. True when now locked."""
+    """Count a wrong second-factor code (the password was right); lock the admin out after MAX_FAILURES.
+    True when now locked."""
     admin.failed_logins += 1
     locked = admin.failed_logins >= MAX_FAILURES
     if locked:

@@ -1,4 +1,5 @@
-"""adminsec: TOTP replay guard, accepted terms per device and account, purge jobs, health heartbeat
+"""adminsec: TOTP replay guard, accepted terms per device and account, sign-in throttle per address and name,
+purge jobs, health heartbeat
 
 Revision ID: adminsec
 Revises: websec_0003
@@ -24,6 +25,15 @@ def upgrade() -> None:
             batch.add_column(sa.Column("terms_version", sa.String(length=32), nullable=True))
             batch.add_column(sa.Column("terms_accepted_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
+        "sign_in_throttle",
+        sa.Column("address", sa.String(length=45), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("address", "username", name=op.f("pk_sign_in_throttle")),
+    )
+    op.create_table(
         "purge_job",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
@@ -46,6 +56,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("health_beat")
     op.drop_table("purge_job")
+    op.drop_table("sign_in_throttle")
     for table in ("device", "account"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("terms_accepted_at")
