@@ -349,11 +349,8 @@ def rollup(ctx: Context, rebuild: bool) -> None:
 def purge(ctx: Context, days: int) -> None:
     """Anonymise personal data (MAC, phone, IP) older than the retention period."""
     with ctx.session() as db:
-        result = retention.purge(db, days, utcnow())
-    click.echo(
-        f"Anonymised {result.sessions_anonymised} sessions and {result.auth_events_anonymised} auth events; "
-        f"deleted {result.tickets_deleted} login tickets and {result.codes_deleted} one-time codes."
-    )
+        result = retention.purge(db, ctx.settings.secret_key, days, utcnow())
+    click.echo(result.summary())
 
 
 @main.command(name="backup")

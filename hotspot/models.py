@@ -416,6 +416,7 @@ class PurgeJob(Base):
     actor: Mapped[str] = mapped_column(String(64))
     older_than_days: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, doc="last progress report")
     finished_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(8), default="running", doc="running, done or failed")
     progress: Mapped[str] = mapped_column(Text, default="{}", doc="JSON: rows done per table")
