@@ -63,8 +63,8 @@ class PurgeResult:
         r = self.rows
         return (f"Anonymised {r['radius_session']} sessions and {r['auth_event']} auth events; "
                 f"deleted {r['login_ticket']} login tickets and {r['one_time_code']} one-time codes; "
-                f"deleted {r['usage_hour_user']} per-hour user rows, {r['device']} devices, {r['account']} "
-                f"accounts and {r['sign_in_throttle']} sign-in counters; cleaned {r['audit_event']} audit entries.")
+                f"purged {r['usage_hour_user']} per-hour user rows, {r['device']} devices, {r['account']} accounts, "
+                f"{r['sign_in_throttle']} sign-in counters and {r['audit_event']} audit entries.")
 
 
 class Pseudonyms:
