@@ -16,6 +16,9 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# No client address and no query string: the splash URL carries the phone's MAC and IP (mac=, ip=), and a
+# log shipped elsewhere is out of reach of `hotspot purge`. Time, method, path, status, size, duration.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 forwarded_allow_ips = _settings.trusted_proxies
