@@ -66,6 +66,7 @@ class Settings:
         "Layanan Wi-Fi gratis dari Pemerintah Kota Kupang. Gunakan dengan bijak: "
         "dilarang untuk kegiatan yang melanggar hukum."
     )
+    terms_version: str = "2026-12-01"
     landing_url: str = "https://kupangkota.go.id/"
     complaint_url: str = "https://www.qlue.co.id/"
 

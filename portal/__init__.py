@@ -42,9 +42,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     _add_branding(app, settings)
 
-    from portal import admin, api, captive, health, splash
+    from portal import admin, api, captive, health, mydata, splash
 
-    for blueprint in (health.bp, splash.bp, captive.bp, admin.bp, api.bp):
+    for blueprint in (health.bp, splash.bp, mydata.bp, captive.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -227,11 +227,12 @@ def hand_over(handoff: GatewayHandoff, nas: AccessPoint, grant: logins.Grant, ki
 
 
 def _login(kind: str, grant):
-    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl)`, then hand it over."""
+    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl, terms_version)`, then hand it over."""
     handoff, nas = _require_gateway()
     settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
-        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds)
+        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds,
+                        settings.terms_version)
     except logins.Refused as exc:
         status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400
         return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status)
