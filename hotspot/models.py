@@ -424,7 +424,7 @@ class PurgeJob(Base):
 
 
 class HealthBeat(Base):
-    """One row per portal check, rewritten by /healthz so that it proves the database takes writes."""
+    """The row /healthz writes and rolls back, to prove the database takes writes."""
 
     __tablename__ = "health_beat"
 

@@ -23,16 +23,17 @@ BEAT_NAME = "portal"
 @bp.get("/healthz")
 def healthz():
     """200 when the database takes a write, 503 otherwise: a database that answers reads but refuses
-    writes (disk full, read-only after a failover, a lost lock) cannot record a single login."""
+    writes (read-only after a failover, a read-only file, a write lock never released) cannot record a single
+    login. The probe row is written and rolled back, so a check leaves nothing behind."""
     db = extensions.db()
     try:
         db.execute(insert_for(db.get_bind().dialect.name)(HealthBeat).values(name=BEAT_NAME, beat_at=utcnow())
                    .on_conflict_do_update(index_elements=["name"], set_={"beat_at": utcnow()}))
-        db.commit()
     except SQLAlchemyError as exc:
-        db.rollback()
         log.warning("health check: database unavailable or refusing writes: %s", exc.__class__.__name__)
         return {"status": "error", "database": "unavailable"}, 503
+    finally:
+        db.rollback()
     return {"status": "ok", "database": "ok"}
 
 
