@@ -57,6 +57,12 @@ def export():
                  ip=request.remote_addr)
     db.commit()
     filename = f"auth-log-{utcnow():%Y%m%d-%H%M%S}.csv"
-    chunks = auth_log.csv_chunks(db, event_filter, citizen_message)
-    return Response(stream_with_context(chunks), mimetype="text/csv",
+    open_session = extensions.state().db.session_factory
+
+    def generate():
+        # The request's session is closed once the view returns; the stream reads through its own.
+        with open_session() as export_db:
+            yield from auth_log.csv_chunks(export_db, event_filter, citizen_message)
+
+    return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

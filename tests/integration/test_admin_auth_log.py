@@ -158,6 +158,17 @@ def test_csv_export_carries_the_filter_and_is_audited(client, db, engine, city, 
     assert client.get("/admin/auth-log.csv?since=yesterday").status_code == 400
 
 
+def test_csv_export_gives_its_database_connection_back(app, client, engine, city, login):
+    """A streamed export must not keep a connection (idle in transaction, holding locks) after the download."""
+    radius_events(engine, city, utcnow())
+    login("viewer")
+    pool = app.extensions["hotspot"].engine.pool
+    for path in ("/admin/auth-log.csv", "/admin/sessions.csv"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.get_data(as_text=True).count("\n") >= 1
+        assert pool.checkedout() == 0, path
+
+
 def test_device_and_account_pages_link_to_their_logins(client, db, city, login):
     portal_refusals(client, db)
     login("viewer")
