@@ -1,0 +1,57 @@
+"""What each site did lately, read cheaply enough for every Prometheus scrape and every rule check.
+
+Last heard is `Nas.last_seen_at` (any RADIUS packet; the workers write it at most once a minute).
+Sessions online come from the open `radius_session` rows, the last-hour figures from the
+`usage_hour` roll-ups of the current and the previous clock hour (so 60 to 120 minutes):
+a few hundred small rows for a city, never a scan of raw sessions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy.orm import Session
+
+from hotspot.alert_rules import ApHeard, NasActivity, OpeningHours
+from hotspot.models import Nas, RadiusSession, UsageHour
+
+ROLLED_UP = ("auth_accepts", "auth_rejects", "sessions", "input_octets", "output_octets")
+
+
+def last_hour_start(now: datetime) -> datetime:
+    """The start of the previous clock hour: the window the "last hour" figures cover."""
+    return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
+def nas_activity(db: Session, now: datetime) -> list[NasActivity]:
+    """Every active NAS with its last packet, open sessions and last-hour roll-up sums, by name."""
+    online = dict(db.execute(
+        select(RadiusSession.nas_id, func.count()).where(RadiusSession.status == "active")
+        .group_by(RadiusSession.nas_id)).all())
+    totals = [cast(func.sum(getattr(UsageHour, name)), BigInteger) for name in ROLLED_UP]
+    recent = select(UsageHour.nas_id, *totals).where(UsageHour.hour >= last_hour_start(now))
+    sums = {row[0]: row[1:] for row in db.execute(recent.group_by(UsageHour.nas_id))}
+    activity = []
+    for nas in db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.name)):
+        accepts, rejects, started, up, down = (int(v or 0) for v in sums.get(nas.id, (0,) * len(ROLLED_UP)))
+        activity.append(NasActivity(nas.id, nas.name, nas.last_seen_at, online.get(nas.id, 0), accepts,
+                                    rejects, started, up, down))
+    return activity
+
+
+def access_points_heard(db: Session) -> list[ApHeard]:
+    """Each access point (radio behind a NAS) with when it was last heard.
+
+    The seam for the AccessPoint model (per NAS and radio MAC from Called-Station-Id): until it
+    exists no radio is tracked apart from its NAS, so there is none to report.
+    """
+    return []
+
+
+def opening_hours(db: Session) -> dict[int, OpeningHours]:
+    """Opening hours per NAS id; a NAS not listed is open all day.
+
+    The seam for NAS groups with opening hours: until they exist every site is always open.
+    """
+    return {}
