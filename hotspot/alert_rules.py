@@ -28,6 +28,7 @@ RULE_TITLES = {
 DEFAULT_REJECT_SHARE = 0.5
 DEFAULT_MIN_ATTEMPTS = 20
 DEFAULT_MIN_ACCEPTS = 5
+DEFAULT_AP_SILENT_MINUTES = 60.0
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,34 @@ class Rule:
 
 
 def default_rules(settings: Settings) -> dict[str, Rule]:
-    """The rules as shipped: silence from the settings, shares and counts that ignore a quiet park."""
+    """The rules as shipped: router silence from the settings, shares and counts that ignore a quiet park.
+
+    A radio is heard only while a client uses it, so its silence waits an hour by default.
+    """
     silent = settings.alert_silent_minutes
     return {
         NAS_SILENT: Rule(NAS_SILENT, minutes=silent),
         ACCOUNTING_MISSING: Rule(ACCOUNTING_MISSING, min_count=DEFAULT_MIN_ACCEPTS),
         REJECTS_HIGH: Rule(REJECTS_HIGH, share=DEFAULT_REJECT_SHARE, min_count=DEFAULT_MIN_ATTEMPTS),
-        AP_SILENT: Rule(AP_SILENT, minutes=silent),
+        AP_SILENT: Rule(AP_SILENT, minutes=DEFAULT_AP_SILENT_MINUTES),
     }
+
+
+LIMITS = {"minutes": (0.0, 7 * 24 * 60), "share": (0.0, 1.0), "min_count": (1, 1_000_000)}
+
+
+def out_of_range(rule: Rule, default: Rule) -> list[str]:
+    """The thresholds of `rule` outside LIMITS, among those its kind uses (minutes and share above
+    the low end, min_count from it; every one at most the high end, share below it)."""
+    wrong = []
+    for name, (low, high) in LIMITS.items():
+        value = getattr(rule, name)
+        if getattr(default, name) is None:
+            continue
+        if value is None or value < low or value > high or (name != "min_count" and value == low) \
+                or (name == "share" and value == high):
+            wrong.append(name)
+    return wrong
 
 
 @dataclass(frozen=True)
@@ -155,10 +176,10 @@ def evaluate(rules: Mapping[str, Rule], activity: Sequence[NasActivity], access_
         if rule.enabled and attempts >= rule.min_count and nas.rejects > rule.share * attempts:
             found.append(Condition(REJECTS_HIGH, nas.nas_id, nas.name,
                                    f"{nas.rejects} of {attempts} logins refused in the last hour"))
-    rule = rules[AP_SILENT]
+    rule, alive_within = rules[AP_SILENT], timedelta(minutes=rules[NAS_SILENT].minutes)
     for ap in access_points if rule.enabled else ():
         nas = by_id.get(ap.nas_id)
-        if nas is None or nas.last_heard is None or now - nas.last_heard >= timedelta(minutes=rule.minutes):
+        if nas is None or nas.last_heard is None or now - nas.last_heard >= alive_within:
             continue
         silent = _silent_for(ap.last_heard, opening_hours.get(ap.nas_id), now, tz)
         if silent is not None and silent >= timedelta(minutes=rule.minutes):

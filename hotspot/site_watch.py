@@ -27,7 +27,7 @@ def check(db, settings: Settings) -> alerts.Changes:
     """One round: evaluate every rule at the current time, reconcile the alerts, send what is due."""
     now = utcnow()
     conditions = alert_rules.evaluate(alerts.load_rules(db, settings), site_health.nas_activity(db, now),
-                                      site_health.access_points_heard(db), site_health.opening_hours(db),
+                                      site_health.access_points_heard(db, now), site_health.opening_hours(db),
                                       now, settings.timezone)
     changes = alerts.reconcile(db, conditions, alerts.configured_channels(settings), now)
     for alert in changes.opened:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotspot.alert_rules import RULE_KINDS, Condition, Rule, default_rules
+from hotspot.alert_rules import RULE_KINDS, Condition, Rule, default_rules, out_of_range
 from hotspot.models import Alert, AlertRule, Notification
 from hotspot.services import audit
 from hotspot.settings import Settings
@@ -25,6 +25,11 @@ from hotspot.validation import ValidationError
 CHANNELS = ("email", "webhook")
 RECENT_ALERTS = 50
 THRESHOLDS = ("minutes", "share", "min_count")
+LIMIT_MESSAGES = {
+    "minutes": "minutes must be more than 0 and at most a week (10080)",
+    "share": "share must be between 0 and 1, e.g. 0.5 for half of the attempts",
+    "min_count": "the minimum count must be a whole number from 1 to 1000000",
+}
 
 
 def load_rules(db: Session, settings: Settings) -> dict[str, Rule]:
@@ -48,12 +53,9 @@ def save_rule(db: Session, settings: Settings, rule: Rule, actor: str, ip: str |
     default = default_rules(settings).get(rule.kind)
     if default is None:
         raise ValidationError(f"no alert rule {rule.kind!r}")
-    if default.minutes is not None and not (rule.minutes and 0 < rule.minutes <= 7 * 24 * 60):
-        raise ValidationError("minutes must be more than 0 and at most a week (10080)")
-    if default.share is not None and not (rule.share and 0 < rule.share < 1):
-        raise ValidationError("share must be between 0 and 1, e.g. 0.5 for half of the attempts")
-    if default.min_count is not None and not (rule.min_count and 1 <= rule.min_count <= 1_000_000):
-        raise ValidationError("the minimum count must be a whole number from 1 to 1000000")
+    wrong = out_of_range(rule, default)
+    if wrong:
+        raise ValidationError("; ".join(LIMIT_MESSAGES[name] for name in wrong))
     row = db.get(AlertRule, rule.kind) or AlertRule(kind=rule.kind)
     row.enabled, row.updated_by = rule.enabled, actor
     for name in THRESHOLDS:

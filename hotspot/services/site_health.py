@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from hotspot.alert_rules import ApHeard, NasActivity, OpeningHours
 from hotspot.models import Nas, RadiusSession, UsageHour
+from hotspot.validation import is_mac, normalize_mac
 
+AP_MEMORY = timedelta(days=2)
 ROLLED_UP = ("auth_accepts", "auth_rejects", "sessions", "input_octets", "output_octets")
 
 
@@ -40,13 +42,35 @@ def nas_activity(db: Session, now: datetime) -> list[NasActivity]:
     return activity
 
 
-def access_points_heard(db: Session) -> list[ApHeard]:
-    """Each access point (radio behind a NAS) with when it was last heard.
+def radio_of(called_station_id: str) -> str:
+    """The radio a Called-Station-Id names: the MAC of `RADIO-MAC:SSID` (any spelling), else the whole
+    value (MikroTik sends its hotspot server's name, one per router)."""
+    text = called_station_id.strip()
+    for length in (17, 14, 12):
+        head, tail = text[:length], text[length:]
+        if (not tail or tail.startswith(":")) and is_mac(head):
+            return normalize_mac(head)
+    return text[:64]
 
-    The seam for the AccessPoint model (per NAS and radio MAC from Called-Station-Id): until it
-    exists no radio is tracked apart from its NAS, so there is none to report.
+
+def access_points_heard(db: Session, now: datetime) -> list[ApHeard]:
+    """Each radio behind a NAS (from its sessions' Called-Station-Id) with the last time a session named it.
+
+    Until access points are rows of their own, a radio is what the sessions of the last AP_MEMORY
+    named; one not heard for longer is forgotten. The query walks the (nas_id, start_time) index.
     """
-    return []
+    heard: dict[tuple[int, str], datetime] = {}
+    rows = db.execute(
+        select(RadiusSession.nas_id, RadiusSession.called_station_id, func.max(RadiusSession.update_time))
+        .join(Nas, Nas.id == RadiusSession.nas_id)
+        .where(Nas.active.is_(True), RadiusSession.start_time >= now - AP_MEMORY,
+               RadiusSession.called_station_id.is_not(None))
+        .group_by(RadiusSession.nas_id, RadiusSession.called_station_id))
+    for nas_id, called, last in rows:
+        key = (nas_id, radio_of(called))
+        if key[1] and (key not in heard or last > heard[key]):
+            heard[key] = last
+    return [ApHeard(nas_id, radio, radio, last) for (nas_id, radio), last in sorted(heard.items())]
 
 
 def opening_hours(db: Session) -> dict[int, OpeningHours]:

@@ -1,15 +1,18 @@
 """Site alerts in the console: what is down now, each site's last packet and hour, the rules, the channels.
 
 Everyone reads the page; only admins change a rule's thresholds or return it to the defaults
-from the settings.
+from the settings. The rules' names and the channels' states are shown in the console's language;
+the database, API and notifications keep the stored English values.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from hotspot.alert_rules import RULE_KINDS, RULE_TITLES, Rule
+from hotspot.alert_rules import ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, RULE_KINDS, Rule
+from hotspot.alert_rules import default_rules, out_of_range
 from hotspot.clock import utcnow
 from hotspot.services import alerts, site_health
 from hotspot.validation import ValidationError
@@ -19,15 +22,48 @@ from portal.admin.roles import requires
 bp = Blueprint("alerts", __name__)
 
 
-def _number(name: str, kind: type):
+def rule_titles() -> dict[str, str]:
+    """Each rule's name as the admin reads it."""
+    return {
+        NAS_SILENT: _("Tidak ada lalu lintas RADIUS dari router"),
+        ACCOUNTING_MISSING: _("Login diterima tetapi tanpa accounting"),
+        REJECTS_HIGH: _("Terlalu banyak login ditolak"),
+        AP_SILENT: _("Titik akses diam padahal routernya hidup"),
+    }
+
+
+def channel_words() -> dict[str, str]:
+    """Channel names and states (stored in English) as the admin reads them."""
+    return {"email": _("E-mail"), "webhook": _("Webhook"), "ok": _("lancar"), "failing": _("gagal"),
+            "idle": _("belum dipakai"), "not configured": _("belum diatur")}
+
+
+def _limit_messages() -> dict[str, str]:
+    return {
+        "minutes": _("Menit harus lebih dari 0 dan paling lama seminggu (10080)."),
+        "share": _("Porsi harus di antara 0 dan 1, mis. 0.5 untuk separuh percobaan."),
+        "min_count": _("Jumlah minimum harus bilangan bulat dari 1 sampai 1000000."),
+    }
+
+
+def _form_value(name: str, kind: type):
+    """A threshold typed in the form: empty is None, anything else must read as `kind`."""
     text = request.form.get(name, "").strip()
     if not text:
         return None
     try:
         return kind(text)
     except ValueError as exc:
-        whole = "whole " if kind is int else ""
-        raise ValidationError(f"{name.replace('_', ' ')} must be a {whole}number") from exc
+        raise ValidationError(_limit_messages()[name]) from exc
+
+
+def _rule_from_form(kind: str) -> Rule:
+    rule = Rule(kind, enabled=request.form.get("enabled") == "on", minutes=_form_value("minutes", float),
+                share=_form_value("share", float), min_count=_form_value("min_count", int))
+    wrong = out_of_range(rule, default_rules(extensions.settings())[kind])
+    if wrong:
+        raise ValidationError(" ".join(_limit_messages()[name] for name in wrong))
+    return rule
 
 
 def _render(status: int = 200):
@@ -35,7 +71,7 @@ def _render(status: int = 200):
     return render_template(
         "admin/alerts/index.html", open_alerts=alerts.open_alerts(db), recent=alerts.recent_alerts(db),
         rules=alerts.load_rules(db, settings), changed=alerts.changed_rules(db), kinds=RULE_KINDS,
-        titles=RULE_TITLES, channels=alerts.channel_states(db, settings),
+        titles=rule_titles(), words=channel_words(), channels=alerts.channel_states(db, settings),
         sites=site_health.nas_activity(db, utcnow()),
     ), status
 
@@ -52,15 +88,14 @@ def update_rule(kind: str):
     db, settings = extensions.db(), extensions.settings()
     if kind not in RULE_KINDS:
         abort(404)
+    title = rule_titles()[kind]
     try:
         if request.form.get("reset"):
             alerts.reset_rule(db, kind, current_user.username, request.remote_addr)
-            flash(f"{RULE_TITLES[kind]}: back to the defaults.", "info")
+            flash(_("%(rule)s: kembali ke bawaan.", rule=title), "info")
         else:
-            rule = Rule(kind, enabled=request.form.get("enabled") == "on", minutes=_number("minutes", float),
-                        share=_number("share", float), min_count=_number("min_count", int))
-            alerts.save_rule(db, settings, rule, current_user.username, request.remote_addr)
-            flash(f"{RULE_TITLES[kind]}: saved.", "info")
+            alerts.save_rule(db, settings, _rule_from_form(kind), current_user.username, request.remote_addr)
+            flash(_("%(rule)s: disimpan.", rule=title), "info")
     except ValidationError as exc:
         db.rollback()
         flash(str(exc), "error")

@@ -32,24 +32,24 @@ def test_alerts_page_shows_an_open_alert_and_a_failing_channel(
     page.fill("input[name=password]", ADMIN_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{served}/admin/")
-    assert "No RADIUS traffic from a router" in page.locator("#open-alerts").inner_text()
+    assert "Tidak ada lalu lintas RADIUS dari router" in page.locator("#open-alerts").inner_text()
 
-    page.click("header nav >> text=Alerts")
+    page.click("header nav >> text=Peringatan")
     page.wait_for_url(f"{served}/admin/alerts")
     row = page.locator("#open-alerts tr.alert-open")
     assert row.count() == 1
     assert "Taman Tirosa" in row.inner_text() and "no RADIUS packet for 42 min" in row.inner_text()
     webhook = page.locator('#channels tr[data-channel="webhook"]')
-    assert "failing" in webhook.inner_text()
+    assert "gagal" in webhook.inner_text()
     assert "ConnectionError" in webhook.inner_text()
     assert "SECRET" not in page.content()  # a chat gateway's token in the URL stays out of the console
-    assert page.locator("#sites").inner_text().count("never") == 0
+    assert page.locator("#sites").inner_text().count("belum pernah") == 0
     page.screenshot(path=str(ARTIFACTS / "admin-alerts.png"), full_page=True)
 
     rule = page.locator('#alert-rules tr[data-rule="nas_silent"]')
     rule.locator("input[name=minutes]").fill("60")
-    rule.locator("button", has_text="Save").click()
+    rule.locator("button", has_text="Simpan").click()
     page.wait_for_url(f"{served}/admin/alerts")
-    assert "saved" in page.locator(".flash").inner_text()
+    assert "disimpan" in page.locator(".flash").inner_text()
     assert db.get(AlertRule, "nas_silent").minutes == 60
     assert [n.status for n in db.scalars(select(Notification))] == ["pending"]

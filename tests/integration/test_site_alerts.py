@@ -4,7 +4,9 @@ and a loopback HTTP receiver for the webhook; plus the rules over real roll-ups 
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -18,10 +20,11 @@ from sqlalchemy import select
 from hotspot import notify, site_watch
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
-from hotspot.models import Alert, Nas, Notification, UsageHour
+from hotspot.models import Alert, AlertRule, Nas, Notification, UsageHour
 from hotspot.services import alerts
 from hotspot.services.accounts import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
+from tests.admin_data import add_session
 from tests.conftest import csrf_token_from
 from testbed.helpers import free_port, wait_for
 from testbed.radius_daemon import RadiusDaemon, exchange
@@ -193,9 +196,12 @@ def test_failing_webhook_is_retried_shown_in_the_console_and_sent_after_a_restar
         login("viewer")
         page = client.get("/admin/alerts").get_data(as_text=True)
         webhook_row = page.split('data-channel="webhook"')[1].split("</tr>")[0]
-        assert '<td class="offline">failing</td>' in webhook_row
+        assert '<td class="offline">gagal</td>' in webhook_row
         assert "HTTP 500 from the webhook" in webhook_row
-        assert "No RADIUS traffic from a router" in page.split('id="open-alerts"')[1].split("</table>")[0]
+        assert "Tidak ada lalu lintas RADIUS dari router" in page.split('id="open-alerts"')[1].split("</table>")[0]
+        english = client.get("/admin/alerts?lang=en").get_data(as_text=True)
+        assert '<td class="offline">failing</td>' in english.split('data-channel="webhook"')[1]
+        assert "No RADIUS traffic from a router" in english.split('id="open-alerts"')[1].split("</table>")[0]
 
         receiver.status = 200
         daemon = RadiusDaemon(watched, tmp_path / "radius.log").start(SECRET)
@@ -206,8 +212,8 @@ def test_failing_webhook_is_retried_shown_in_the_console_and_sent_after_a_restar
     assert receiver.events() == ["alert.opened"]
     db.expire_all()
     assert db.get(Notification, notification.id).status == "sent"
-    page = client.get("/admin/alerts").get_data(as_text=True)
-    assert '<td class="online">ok</td>' in page.split('data-channel="webhook"')[1].split("</tr>")[0]
+    page = client.get("/admin/alerts?lang=id").get_data(as_text=True)
+    assert '<td class="online">lancar</td>' in page.split('data-channel="webhook"')[1].split("</tr>")[0]
 
 
 def test_rules_over_the_roll_ups_open_and_close_alerts(db, settings, router):
@@ -253,14 +259,20 @@ def test_admin_changes_a_rule_and_viewer_cannot(db, settings, router, client, lo
     token = csrf_token_from(client.get("/admin/alerts").get_data(as_text=True))
     bad = rule_post(client, token, minutes="0")
     assert bad.status_code == 400
-    assert "minutes must be more than 0" in bad.get_data(as_text=True)
+    assert "Menit harus lebih dari 0 dan paling lama seminggu (10080)." in bad.get_data(as_text=True)
+    assert db.get(AlertRule, "nas_silent") is None
+    client.get("/admin/alerts?lang=en")
+    assert "The share must be between 0 and 1" in client.post(
+        "/admin/alerts/rules/rejects_high", data={"enabled": "on", "csrf_token": token, "share": "1",
+                                                  "min_count": "20"}).get_data(as_text=True)
+    client.get("/admin/alerts?lang=id")
     saved = rule_post(client, token, minutes="5")
     assert saved.status_code == 302
     [opened] = site_watch.check(db, settings).opened
     assert (opened.kind, opened.detail) == ("nas_silent", "no RADIUS packet for 10 min")
 
     page = client.get("/admin/").get_data(as_text=True)
-    assert "No RADIUS traffic from a router" in page.split('id="open-alerts"')[1].split("</table>")[0]
+    assert "Tidak ada lalu lintas RADIUS dari router" in page.split('id="open-alerts"')[1].split("</table>")[0]
     rule_post(client, token, reset="1")
     assert [a.kind for a in site_watch.check(db, settings).closed] == ["nas_silent"]
 
@@ -322,3 +334,66 @@ def test_a_dead_webhook_is_retried_with_doubling_waits_then_given_up(db, setting
     assert "/hook" not in notification.last_error
     [webhook] = [c for c in alerts.channel_states(db, watched) if c.channel == "webhook"]
     assert (webhook.state, webhook.pending, webhook.failed) == ("failing", 0, 1)
+
+
+def test_a_radio_silent_behind_a_live_router_opens_an_alert_and_closes_when_heard(db, settings, router):
+    now = utcnow()
+    router.last_seen_at = now
+    quiet = add_session(db, router, 1, now - timedelta(minutes=90), called_station_id="02-00-00-00-00-AA:Kupang",
+                        update_time=now - timedelta(minutes=61))
+    add_session(db, router, 2, now - timedelta(minutes=30), called_station_id="02-00-00-00-00-BB:Kupang",
+                update_time=now - timedelta(minutes=2))
+    add_session(db, router, 3, now - timedelta(days=3), called_station_id="02-00-00-00-00-CC:Kupang",
+                update_time=now - timedelta(days=3))  # forgotten: not heard for longer than AP_MEMORY
+    db.commit()
+    [opened] = site_watch.check(db, settings).opened
+    assert (opened.kind, opened.access_point, opened.subject) == (
+        "ap_silent", "02:00:00:00:00:AA", "Taman Tirosa / 02:00:00:00:00:AA")
+    assert opened.detail == "no session from this radio for 61 min; the router is alive"
+
+    quiet.update_time = utcnow()
+    db.commit()
+    changes = site_watch.check(db, settings)
+    assert [a.id for a in changes.closed] == [opened.id]
+    assert changes.opened == []
+
+
+class Stalled:
+    """A TCP listener that accepts and never answers: a mail server or gateway hung mid-conversation."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.held.append(self.socket.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        for held in self.held:
+            held.close()
+        self.socket.close()
+
+
+@pytest.mark.slow
+def test_a_hung_channel_never_delays_radius(db, settings, router, tmp_path):
+    stalled = Stalled()
+    watched = alerting(settings, smtp_url=f"smtp://127.0.0.1:{stalled.port}", alert_emails="noc@kota.go.id",
+                       alert_webhook_url=f"http://127.0.0.1:{stalled.port}/hook")
+    daemon = RadiusDaemon(watched, tmp_path / "radius.log").start(SECRET)
+    try:
+        assert exchange(account("Start", 1), daemon.acct_port) is not None
+        wait_for(lambda: stalled.held, timeout=20, what="the site watch stuck on the hung channel")
+        for identifier in range(2, 12):
+            started = time.monotonic()
+            assert exchange(account("Interim-Update", identifier), daemon.acct_port) is not None
+            assert time.monotonic() - started < 0.5
+    finally:
+        daemon.stop()
+        stalled.close()
+    assert "site_watch_started" in daemon.log()

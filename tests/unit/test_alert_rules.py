@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from hotspot.alert_rules import (ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, ApHeard,
                                  NasActivity, OpeningHours, default_rules, evaluate)
+from hotspot.services.site_health import radio_of
 from hotspot.settings import Settings
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=timezone.utc)  # 12:00 in Kupang (UTC+8)
@@ -68,9 +69,16 @@ def test_rejects_above_their_share_of_attempts():
 
 
 def test_an_access_point_silent_while_its_router_is_alive():
-    radio = ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=20))
+    radio = ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=60))
     assert kinds([nas(1)], aps=[radio]) == [(AP_SILENT, "ap_silent:7:AA:BB:CC:00:00:01")]
     # Router down too: that is the router's alert, not the radio's.
     assert kinds([nas(20)], aps=[radio]) == [(NAS_SILENT, "nas_silent:7:")]
-    heard = ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=2))
+    heard = ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=59))
     assert kinds([nas(1)], aps=[heard]) == []
+
+
+def test_a_radio_is_named_by_the_mac_of_its_called_station_id_in_any_spelling():
+    assert radio_of("02-00-00-00-00-aa:Kupang WiFi") == "02:00:00:00:00:AA"
+    assert radio_of("02:00:00:00:00:AA:Kupang WiFi") == "02:00:00:00:00:AA"
+    assert radio_of("020000.0000aa") == "02:00:00:00:00:AA"
+    assert radio_of("hotspot1") == "hotspot1"  # MikroTik: the hotspot server, one per router
