@@ -123,13 +123,18 @@ class ApHeard:
 
 @dataclass(frozen=True)
 class Condition:
-    """A rule that holds now for one NAS (or one of its access points)."""
+    """A rule that holds now for one NAS (or one of its access points).
+
+    `detail` is the English line for notifications and the API; `figures` its numbers, from which
+    the console writes the line in its own language.
+    """
 
     kind: str
     nas_id: int
     subject: str
     detail: str
     access_point: str | None = None
+    figures: Mapping[str, int] = dataclasses.field(default_factory=dict, hash=False)
 
     @property
     def key(self) -> str:
@@ -166,16 +171,19 @@ def evaluate(rules: Mapping[str, Rule], activity: Sequence[NasActivity], access_
         silent = _silent_for(nas.last_heard, hours, now, tz)
         if rule.enabled and silent is not None and silent >= timedelta(minutes=rule.minutes):
             found.append(Condition(NAS_SILENT, nas.nas_id, nas.name,
-                                   f"no RADIUS packet for {_minutes(silent)}"))
+                                   f"no RADIUS packet for {_minutes(silent)}",
+                                   figures={"seconds": int(silent.total_seconds())}))
         rule = rules[ACCOUNTING_MISSING]
         if rule.enabled and nas.accepts >= rule.min_count and nas.sessions_started == 0:
             found.append(Condition(ACCOUNTING_MISSING, nas.nas_id, nas.name,
-                                   f"{nas.accepts} logins accepted in the last hour, no accounting session"))
+                                   f"{nas.accepts} logins accepted in the last hour, no accounting session",
+                                   figures={"accepts": nas.accepts}))
         rule = rules[REJECTS_HIGH]
         attempts = nas.accepts + nas.rejects
         if rule.enabled and attempts >= rule.min_count and nas.rejects > rule.share * attempts:
             found.append(Condition(REJECTS_HIGH, nas.nas_id, nas.name,
-                                   f"{nas.rejects} of {attempts} logins refused in the last hour"))
+                                   f"{nas.rejects} of {attempts} logins refused in the last hour",
+                                   figures={"rejects": nas.rejects, "attempts": attempts}))
     rule, alive_within = rules[AP_SILENT], timedelta(minutes=rules[NAS_SILENT].minutes)
     for ap in access_points if rule.enabled else ():
         nas = by_id.get(ap.nas_id)
@@ -185,5 +193,6 @@ def evaluate(rules: Mapping[str, Rule], activity: Sequence[NasActivity], access_
         if silent is not None and silent >= timedelta(minutes=rule.minutes):
             found.append(Condition(AP_SILENT, ap.nas_id, f"{nas.name} / {ap.name}",
                                    f"no session from this radio for {_minutes(silent)}; the router is alive",
-                                   access_point=ap.radio_mac))
+                                   access_point=ap.radio_mac,
+                                   figures={"seconds": int(silent.total_seconds())}))
     return found

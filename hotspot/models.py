@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     MetaData,
     String,
     Text,
@@ -421,6 +422,7 @@ class Alert(Base):
     access_point: Mapped[str | None] = mapped_column(String(64), doc="radio MAC, for access point rules")
     subject: Mapped[str] = mapped_column(String(128), doc="the NAS (and access point) name when it opened")
     detail: Mapped[str] = mapped_column(String(255))
+    figures: Mapped[dict] = mapped_column(JSON, default=dict, doc="the detail's numbers, for the console")
     open_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     opened_at: Mapped[datetime] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()

@@ -106,7 +106,8 @@ def reconcile(db: Session, conditions: Iterable[Condition], channels: list[str],
     for key, condition in holding.items():
         if key not in open_alerts:
             alert = Alert(kind=condition.kind, nas_id=condition.nas_id, access_point=condition.access_point,
-                          subject=condition.subject[:128], detail=condition.detail[:255], open_key=key,
+                          subject=condition.subject[:128], detail=condition.detail[:255],
+                          figures=dict(condition.figures), open_key=key,
                           opened_at=now)
             db.add(alert)
             _queue(db, alert, "opened", channels, now)

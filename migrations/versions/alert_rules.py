@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("access_point", sa.String(length=64), nullable=True),
         sa.Column("subject", sa.String(length=128), nullable=False),
         sa.Column("detail", sa.String(length=255), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
         sa.Column("open_key", sa.String(length=160), nullable=True),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),

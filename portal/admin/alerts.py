@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from hotspot.alert_rules import ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, RULE_KINDS, Rule
@@ -30,6 +31,33 @@ def rule_titles() -> dict[str, str]:
         REJECTS_HIGH: _("Terlalu banyak login ditolak"),
         AP_SILENT: _("Titik akses diam padahal routernya hidup"),
     }
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext("%(num)d detik", "%(num)d detik", seconds)
+    return ngettext("%(num)d menit", "%(num)d menit", seconds // 60)
+
+
+@bp.app_template_global("alert_detail")
+def alert_detail(alert) -> str:
+    """The alert's detail in the console's language, from its figures (the stored English line if none)."""
+    figures = alert.figures or {}
+    try:
+        if alert.kind == NAS_SILENT:
+            return _("tidak ada paket RADIUS selama %(duration)s", duration=_duration(figures["seconds"]))
+        if alert.kind == ACCOUNTING_MISSING:
+            return _("%(accepts)d login diterima dalam jam terakhir, tanpa sesi accounting",
+                     accepts=figures["accepts"])
+        if alert.kind == REJECTS_HIGH:
+            return _("%(rejects)d dari %(attempts)d login ditolak dalam jam terakhir",
+                     rejects=figures["rejects"], attempts=figures["attempts"])
+        if alert.kind == AP_SILENT:
+            return _("tidak ada sesi dari radio ini selama %(duration)s; routernya hidup",
+                     duration=_duration(figures["seconds"]))
+    except KeyError:
+        pass
+    return alert.detail
 
 
 def channel_words() -> dict[str, str]:

@@ -38,7 +38,7 @@ def test_alerts_page_shows_an_open_alert_and_a_failing_channel(
     page.wait_for_url(f"{served}/admin/alerts")
     row = page.locator("#open-alerts tr.alert-open")
     assert row.count() == 1
-    assert "Taman Tirosa" in row.inner_text() and "no RADIUS packet for 42 min" in row.inner_text()
+    assert "Taman Tirosa" in row.inner_text() and "tidak ada paket RADIUS selama 42 menit" in row.inner_text()
     webhook = page.locator('#channels tr[data-channel="webhook"]')
     assert "gagal" in webhook.inner_text()
     assert "ConnectionError" in webhook.inner_text()

@@ -271,8 +271,12 @@ def test_admin_changes_a_rule_and_viewer_cannot(db, settings, router, client, lo
     [opened] = site_watch.check(db, settings).opened
     assert (opened.kind, opened.detail) == ("nas_silent", "no RADIUS packet for 10 min")
 
-    page = client.get("/admin/").get_data(as_text=True)
-    assert "Tidak ada lalu lintas RADIUS dari router" in page.split('id="open-alerts"')[1].split("</table>")[0]
+    dashboard = client.get("/admin/").get_data(as_text=True).split('id="open-alerts"')[1].split("</table>")[0]
+    assert "Tidak ada lalu lintas RADIUS dari router" in dashboard
+    assert "tidak ada paket RADIUS selama 10 menit" in dashboard
+    english = client.get("/admin/?lang=en").get_data(as_text=True).split('id="open-alerts"')[1]
+    assert "no RADIUS packet for 10 minutes" in english.split("</table>")[0]
+    client.get("/admin/alerts?lang=id")
     rule_post(client, token, reset="1")
     assert [a.kind for a in site_watch.check(db, settings).closed] == ["nas_silent"]
 
