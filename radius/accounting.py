@@ -28,11 +28,20 @@ COUNTERS = ("session_time", "input_octets", "output_octets")
 
 @dataclass(frozen=True)
 class Arrival:
-    """One accounting packet as received: from which NAS (and source address), saying what."""
+    """One accounting packet as received: from which NAS (and source address), saying what.
+
+    `named`: the NAS row was chosen by NAS-Identifier, so it is one router wherever its packets come from.
+    """
 
     nas_id: int
     source_ip: str
     request: AccountingRequest
+    named: bool = False
+
+    @property
+    def router_address(self) -> str | None:
+        """The address that tells this router from others on its NAS row; None when the row is one router."""
+        return None if self.named else self.source_ip
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,9 @@ def rebooted(row: dict, arrival: Arrival) -> bool:
 
     The same router is the same NAS row and source address: one NAS row's CIDR
     may hold several routers, and one's reboot ends none of the others' sessions.
+    A row named by NAS-Identifier is one router, which may come back on a new address.
     """
-    return (row["nas_id"] == arrival.nas_id and row["nas_ip_address"] == arrival.source_ip
+    return (row["nas_id"] == arrival.nas_id and arrival.router_address in (None, row["nas_ip_address"])
             and row["status"] == "active" and row["update_time"] <= arrival.request.event_time)
 
 
@@ -139,7 +149,7 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     changed: set[str] = set()
     usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seen: list[tuple[int, datetime, str]] = []
-    reboots: list[tuple[int, str, datetime]] = []
+    reboots: list[tuple[int, str | None, datetime]] = []
     running: dict[str, Running] = {}
     for arrival in arrivals:
         request = arrival.request
@@ -149,7 +159,7 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
                 if rebooted(row, arrival):
                     row.update(status="closed", stop_time=request.event_time, terminate_cause=NAS_REBOOT)
                     changed.add(row["unique_id"])
-            reboots.append((arrival.nas_id, arrival.source_ip, request.event_time))
+            reboots.append((arrival.nas_id, arrival.router_address, request.event_time))
             continue
         if request.status not in SESSION_EVENTS:
             continue
@@ -212,8 +222,8 @@ def _record_in_sql(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
             _merge_in_sql(conn, pending, usage, running)
             pending = []
             if arrival is not None:
-                store.close_nas_sessions(conn, arrival.nas_id, arrival.source_ip, arrival.request.event_time,
-                                         NAS_REBOOT, keep=())
+                store.close_nas_sessions(conn, arrival.nas_id, arrival.router_address,
+                                         arrival.request.event_time, NAS_REBOOT, keep=())
         elif status in SESSION_EVENTS:
             pending.append(arrival)
             if arrival.request.username:

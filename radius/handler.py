@@ -129,7 +129,8 @@ class Handler:
         if not packets.request_authenticator_valid(pkt):
             return self.drop("bad_request_authenticator", source, client.name, key)
         request = packets.accounting_request(pkt, now)
-        return AcctJob(key, Arrival(client.nas_id, source[0], request), packets.accounting_response(pkt))
+        return AcctJob(key, Arrival(client.nas_id, source[0], request, client.named),
+                       packets.accounting_response(pkt))
 
     def answer(self, key: tuple, data: bytes) -> Reply:
         self.duplicates.answer(key, data)

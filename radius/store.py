@@ -183,12 +183,15 @@ def merge_sessions(conn: Connection, rows: list[dict], reopened: Iterable[str]) 
     return [dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(MERGE_SESSIONS_SQL, params)]
 
 
-def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str, at: datetime, cause: str,
+def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str | None, at: datetime, cause: str,
                        keep: Iterable[str]) -> int:
-    """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`."""
+    """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`.
+
+    `source_ip` None: the NAS row is one router, whichever address its sessions came from."""
     stmt = update(SESSIONS).where(
-        SESSIONS.c.nas_id == nas_id, SESSIONS.c.nas_ip_address == source_ip, SESSIONS.c.status == "active",
-        SESSIONS.c.update_time <= at)
+        SESSIONS.c.nas_id == nas_id, SESSIONS.c.status == "active", SESSIONS.c.update_time <= at)
+    if source_ip is not None:
+        stmt = stmt.where(SESSIONS.c.nas_ip_address == source_ip)
     keep = list(keep)
     if keep:
         stmt = stmt.where(SESSIONS.c.unique_id.not_in(keep))

@@ -132,3 +132,22 @@ def test_disconnect_goes_to_the_address_the_router_last_spoke_from(radius, db, w
     assert "PASAR0 at pasar: Disconnect-ACK" in response.get_data(as_text=True)
     assert [r["Acct-Session-Id"] for r in router.received] == [["s-lte"]]
     assert router.valid == [(True, True)]
+
+
+def test_a_named_router_back_on_a_new_address_closes_only_its_own_sessions(radius, db, world):
+    for name, source in (("pasar", "127.0.0.2"), ("oesapa", "127.0.0.2")):
+        raw = accounting_request(SECRETS[name].encode(), "Start", f"s-{name}",
+                                 NAS_Identifier=IDENTIFIERS[name])
+        assert exchange(raw, radius.acct_port, source=source) is not None
+    reboot = accounting_request(SECRETS["pasar"].encode(), "Accounting-On", "", "",
+                                NAS_Identifier="pasar-inpres")
+    assert exchange(reboot, radius.acct_port, source="127.0.0.4") is not None
+
+    def states():
+        db.expire_all()
+        rows = db.execute(select(RadiusSession.acct_session_id, RadiusSession.status,
+                                 RadiusSession.terminate_cause).order_by(RadiusSession.acct_session_id)).all()
+        return rows if len(rows) == 2 and rows[1].status == "closed" else None
+
+    assert wait_for(states, what="the reboot") == [("s-oesapa", "active", None),
+                                                   ("s-pasar", "closed", "NAS-Reboot")]

@@ -10,6 +10,7 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.validation import ValidationError
 from radius.clients import ClientTable
 from radius.handler import AcctJob, AuthJob, Drop, Handler
+from radius.journal import Journal
 from radius.metrics import Metrics
 from radius.store import NasLiveness
 from testbed.radius_packets import DICTIONARY, access_request, accounting_request
@@ -87,3 +88,17 @@ def test_a_new_address_is_written_soon_and_a_steady_one_once_a_minute():
     assert liveness.due([(1, "10.0.0.9"), (2, "10.0.0.2")]) == {1: "10.0.0.9"}
     clock[0] += 60
     assert liveness.due([(2, "10.0.0.2")]) == {2: "10.0.0.2"}
+
+
+def test_a_journalled_arrival_remembers_its_router_was_named(table, engine, tmp_path):
+    handler = Handler(engine, table, DICTIONARY, Metrics(CollectorRegistry()), "Asia/Makassar",
+                      auth_events=[].append)
+    reboot = accounting_request(b"oesapa-secret", "Accounting-On", "", "", NAS_Identifier="oesapa")
+    named = handler.screen(reboot, BEHIND_NAT, "acct", NOW).arrival
+    fixed = handler.screen(accounting_request(b"kantor-secret", "Accounting-On", "", ""),
+                           ("10.53.1.1", 1813), "acct", NOW).arrival
+    assert (named.router_address, fixed.router_address) == (None, "10.53.1.1")
+    journal = Journal(tmp_path, 0)
+    journal.append([named, fixed])
+    assert journal.records() == [named, fixed]
+    journal.close()
