@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
+
+from hotspot.cli import main
 
 from hotspot.crypto import SecretBox
 from hotspot.models import AuthEvent, Nas, Plan, RadiusSession, Voucher
+from hotspot.services.accounts import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
-from testbed.helpers import wait_for
+from testbed.helpers import settings_env, wait_for
 from testbed.radius_daemon import RadiusDaemon, exchange, radclient
 from testbed.radius_packets import accounting_request
 from tests.conftest import csrf_token_from
@@ -151,3 +156,23 @@ def test_a_named_router_back_on_a_new_address_closes_only_its_own_sessions(radiu
 
     assert wait_for(states, what="the reboot") == [("s-oesapa", "active", None),
                                                    ("s-pasar", "closed", "NAS-Reboot")]
+
+
+def test_the_console_api_and_cli_show_identifier_and_last_address(radius, db, world, settings, client, login):
+    raw = accounting_request(SECRETS["oesapa"].encode(), "Start", "s-o", NAS_Identifier="oesapa")
+    assert exchange(raw, radius.acct_port, source="127.0.0.7") is not None
+    oesapa = world["oesapa"].id
+    wait_for(lambda: last_address(db, oesapa) == "127.0.0.7", what="the address")
+    listed = CliRunner().invoke(main, ["nas", "list", "--format", "json"], env=settings_env(settings))
+    rows = {row["name"]: row for row in json.loads(listed.output)}
+    assert (rows["oesapa"]["identifier"], rows["oesapa"]["last_address"]) == ("oesapa", "127.0.0.7")
+    assert (rows["kantor"]["identifier"], rows["kantor"]["last_address"]) == (None, None)
+    create_admin(db, "api-viewer", "api-password", "viewer", actor="test")
+    token = create_api_token(db, "api-viewer")
+    api = client.get("/api/v1/nas", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert {n["name"]: (n["identifier"], n["last_address"]) for n in api} == {
+        "kantor": (None, None), "oesapa": ("oesapa", "127.0.0.7"), "pasar": ("pasar-inpres", None)}
+    login("viewer", "console-viewer")
+    page = client.get(f"/admin/nas/{oesapa}?lang=en").get_data(as_text=True)
+    assert "<th>Last address</th><td colspan=\"5\">127.0.0.7</td>" in page
+    assert "<td>pasar-inpres</td>" in client.get("/admin/nas").get_data(as_text=True)
