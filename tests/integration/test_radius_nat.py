@@ -176,3 +176,9 @@ def test_the_console_api_and_cli_show_identifier_and_last_address(radius, db, wo
     page = client.get(f"/admin/nas/{oesapa}?lang=en").get_data(as_text=True)
     assert "<th>Last address</th><td colspan=\"5\">127.0.0.7</td>" in page
     assert "<td>pasar-inpres</td>" in client.get("/admin/nas").get_data(as_text=True)
+
+
+def test_the_access_point_form_explains_the_nat_layout(client, login):
+    login("admin")
+    page = client.get("/admin/nas/new?lang=en").get_data(as_text=True)
+    assert "RADIUS then picks this access point by its NAS-Identifier and requires" in page
