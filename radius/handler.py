@@ -97,12 +97,12 @@ class Handler:
             return self.drop("unknown_client", source)
         try:
             pkt = packets.decode(raw, port, b"", self.dictionary)
-            named = packets.nas_identifier(pkt) if candidates.expects_identifier else None
+            nas_identifier = packets.nas_identifier(pkt) if candidates.expects_identifier else None
         except packets.MalformedPacket as exc:
             return self.drop(exc.reason, source, str(exc))
-        client = candidates.choose(named)
+        client = candidates.choose(nas_identifier)
         if client is None:
-            return self.drop("unknown_nas_identifier", source, named or "")
+            return self.drop("unknown_nas_identifier", source, nas_identifier or "")
         pkt.secret = client.secret
         key = (source[0], source[1], header.identifier, header.authenticator, client.nas_id)
         cached = self.duplicates.claim(key)
