@@ -183,7 +183,9 @@ def nas() -> None:
 @click.option("--location", default="", help="Location name shown to citizens.")
 @click.option("--latitude", type=float)
 @click.option("--longitude", type=float)
-@click.option("--identifier", help="NAS-Identifier / MikroTik identity / Chilli nasid.")
+@click.option("--identifier", help="NAS-Identifier / MikroTik identity / Chilli nasid; with a range shared "
+              "by several routers (--ip 0.0.0.0/0, behind NAT) it picks this NAS, and Message-Authenticator "
+              "is required.")
 @click.option("--require-message-authenticator", is_flag=True)
 @click.option("--uam-secret", help="CoovaChilli's uamsecret.")
 @click.option("--login-host", help="The router's own login address (hotspot DNS name or gateway IP); "
@@ -212,11 +214,12 @@ def nas_list(ctx: Context, fmt: str) -> None:
             {"name": n.name, "ip": n.ip_range, "vendor": n.vendor, "location": n.location_name,
              "identifier": n.identifier, "message_authenticator": n.require_message_authenticator,
              "login_host": n.login_host, "active": n.active,
-             "last_seen": n.last_seen_at.isoformat() if n.last_seen_at else None}
+             "last_seen": n.last_seen_at.isoformat() if n.last_seen_at else None,
+             "last_address": n.last_address}
             for n in list_nas(db)
         ]
     emit(rows, fmt, ("name", "ip", "vendor", "location", "identifier", "message_authenticator",
-                     "login_host", "active", "last_seen"))
+                     "login_host", "active", "last_seen", "last_address"))
 
 
 @main.group()

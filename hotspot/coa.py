@@ -51,7 +51,10 @@ class CoaTargetError(ValueError):
 
 
 def target_address(nas: Nas, nas_address: str | None) -> str:
-    """Where to send: the address the session's packets came from, else the NAS's single IP."""
+    """Where to send: for a router known by its identifier, the address it last spoke from (behind NAT or
+    on LTE it moves); else the address the session's packets came from, else the NAS's single IP."""
+    if nas.identifier and nas.last_address:
+        return nas.last_address
     if nas_address:
         return nas_address
     network = ipaddress.ip_network(nas.ip_range)

@@ -92,6 +92,9 @@ class Nas(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    last_address: Mapped[str | None] = mapped_column(
+        String(45), doc="source address of its latest packets: where Disconnect/CoA goes behind NAT"
+    )
 
 
 class Plan(Base):

@@ -157,7 +157,8 @@ def nas_list():
         {"id": n.id, "name": n.name, "ip_range": n.ip_range, "vendor": n.vendor, "location": n.location_name,
          "latitude": n.latitude, "longitude": n.longitude, "identifier": n.identifier, "active": n.active,
          "require_message_authenticator": n.require_message_authenticator,
-         "last_seen_at": n.last_seen_at.isoformat() if n.last_seen_at else None}
+         "last_seen_at": n.last_seen_at.isoformat() if n.last_seen_at else None,
+         "last_address": n.last_address}
         for n in list_nas(extensions.db())
     ])
 

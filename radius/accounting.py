@@ -27,11 +27,20 @@ COUNTERS = ("session_time", "input_octets", "output_octets")
 
 @dataclass(frozen=True)
 class Arrival:
-    """One accounting packet as received: from which NAS (and source address), saying what."""
+    """One accounting packet as received: from which NAS (and source address), saying what.
+
+    `named`: the NAS row was chosen by NAS-Identifier, so it is one router wherever its packets come from.
+    """
 
     nas_id: int
     source_ip: str
     request: AccountingRequest
+    named: bool = False
+
+    @property
+    def router_address(self) -> str | None:
+        """The address that tells this router from others on its NAS row; None when the row is one router."""
+        return None if self.named else self.source_ip
 
 
 @dataclass(frozen=True)
@@ -130,8 +139,8 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
             _write(conn, pending, running)
             pending = []
             if arrival is not None:
-                store.close_nas_sessions(conn, arrival.nas_id, arrival.source_ip, arrival.request.event_time,
-                                         NAS_REBOOT, keep=())
+                store.close_nas_sessions(conn, arrival.nas_id, arrival.router_address,
+                                         arrival.request.event_time, NAS_REBOOT, keep=())
         elif status in SESSION_EVENTS:
             pending.append(arrival)
     return list(running.values())

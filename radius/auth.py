@@ -210,6 +210,6 @@ def authenticate(db: Session, request: AuthRequest, nas_id: int, now: datetime, 
     conn = db.connection()
     decision = decide_batch(conn, [request], now, tz, nas_ids=[nas_id])[0]
     if nas_seen:
-        store.touch_nas(conn, [nas_id], now)
+        store.touch_nas(conn, {nas_id: None}, now)
     db.commit()
     return decision

@@ -199,7 +199,7 @@ class Batcher(threading.Thread):
         self.metrics.journal_depth.set(self.journal.depth)
 
     def _touch_nas(self, conn, arrivals: list[accounting.Arrival]) -> None:
-        due = self.liveness.due(a.nas_id for a in arrivals)
+        due = self.liveness.due((a.nas_id, a.source_ip) for a in arrivals)
         if due:
             store.touch_nas(conn, due, utcnow())
             self.liveness.noted(due)

@@ -1,6 +1,7 @@
 """RFC 5080 duplicate detection: a retransmitted request gets the same reply, and is not processed twice.
 
-Keyed by (source IP, source port, Identifier, Request Authenticator). A request
+Keyed by (source IP, source port, Identifier, Request Authenticator, NAS id):
+routers behind one NAT share the address, and each is its own client. A request
 still being processed is remembered too, so a retransmission that arrives
 before the answer is simply dropped (the answer is on its way). Entries expire
 after `ttl` seconds and the cache never holds more than `max_entries`.
@@ -14,7 +15,7 @@ from collections import OrderedDict
 
 PENDING = b""
 
-Key = tuple[str, int, int, bytes]
+Key = tuple[str, int, int, bytes, int]
 
 
 class DuplicateCache:

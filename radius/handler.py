@@ -92,16 +92,24 @@ class Handler:
         except packets.MalformedPacket as exc:
             return self.drop(exc.reason, source, str(exc))
         self.metrics.requests.labels(PACKET_TYPES[header.code]).inc()
-        client = self.clients.lookup(source[0])
-        if client is None:
+        candidates = self.clients.candidates(source[0])
+        if candidates is None:
             return self.drop("unknown_client", source)
-        key = (source[0], source[1], header.identifier, header.authenticator)
+        try:
+            pkt = packets.decode(raw, port, b"", self.dictionary)
+            nas_identifier = packets.nas_identifier(pkt) if candidates.expects_identifier else None
+        except packets.MalformedPacket as exc:
+            return self.drop(exc.reason, source, str(exc))
+        client = candidates.choose(nas_identifier)
+        if client is None:
+            return self.drop("unknown_nas_identifier", source, nas_identifier or "")
+        pkt.secret = client.secret
+        key = (source[0], source[1], header.identifier, header.authenticator, client.nas_id)
         cached = self.duplicates.claim(key)
         if cached is not None:
             self.metrics.duplicates.inc()
             return Reply(cached) if cached != PENDING else Drop("in_progress")
         try:
-            pkt = packets.decode(raw, port, client.secret, self.dictionary)
             return self._classify(pkt, header, client, key, source, port, now)
         except packets.MalformedPacket as exc:
             return self.drop(exc.reason, source, str(exc), key)
@@ -121,7 +129,8 @@ class Handler:
         if not packets.request_authenticator_valid(pkt):
             return self.drop("bad_request_authenticator", source, client.name, key)
         request = packets.accounting_request(pkt, now)
-        return AcctJob(key, Arrival(client.nas_id, source[0], request), packets.accounting_response(pkt))
+        return AcctJob(key, Arrival(client.nas_id, source[0], request, client.named),
+                       packets.accounting_response(pkt))
 
     def answer(self, key: tuple, data: bytes) -> Reply:
         self.duplicates.answer(key, data)
@@ -129,7 +138,7 @@ class Handler:
 
     def authenticate(self, jobs: list[AuthJob], now: datetime) -> list[Reply | Drop]:
         """Decide a batch of Access-Requests in one transaction; no answers if the database is unreachable."""
-        due = self.liveness.due(job.client.nas_id for job in jobs)
+        due = self.liveness.due((job.client.nas_id, job.key[0]) for job in jobs)
         try:
             with self.engine.begin() as conn:
                 decisions = auth.decide_batch(conn, [job.request for job in jobs], now, self.timezone,

@@ -28,12 +28,15 @@ LOCK_NAME = "server.lock"
 
 def _encode(arrival: Arrival) -> bytes:
     record = {"nas_id": arrival.nas_id, "source_ip": arrival.source_ip, "request": arrival.request.to_json()}
+    if arrival.named:
+        record["named"] = True
     return json.dumps(record, separators=(",", ":")).encode() + b"\n"
 
 
 def _decode(line: bytes) -> Arrival:
     record = json.loads(line)
-    return Arrival(record["nas_id"], record["source_ip"], AccountingRequest.from_json(record["request"]))
+    return Arrival(record["nas_id"], record["source_ip"], AccountingRequest.from_json(record["request"]),
+                   bool(record.get("named")))
 
 
 def read_records(handle) -> list[Arrival]:

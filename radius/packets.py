@@ -174,7 +174,7 @@ STANDARD_NAMES = ("User-Name", "User-Password", "CHAP-Password", "CHAP-Challenge
                   "Acct-Session-Id", "Acct-Session-Time", "Acct-Input-Octets", "Acct-Output-Octets",
                   "Acct-Input-Gigawords", "Acct-Output-Gigawords", "Acct-Terminate-Cause", "Event-Timestamp",
                   "Acct-Delay-Time", "Proxy-State", "Reply-Message", "Session-Timeout", "Idle-Timeout",
-                  "Acct-Interim-Interval", "Vendor-Specific")
+                  "Acct-Interim-Interval", "Vendor-Specific", "NAS-Identifier")
 ENUMERATED_NAMES = ("Acct-Status-Type", "Acct-Terminate-Cause")
 VENDOR_NAMES = ("ChilliSpot-Acct-View-Point", "Mikrotik-Rate-Limit", "Mikrotik-Total-Limit",
                 "Mikrotik-Total-Limit-Gigawords", "ChilliSpot-Bandwidth-Max-Up",
@@ -246,8 +246,17 @@ class Datagram:
 
 
 def decode(raw: bytes, port: str, secret: bytes, dictionary: Dictionary) -> Datagram:
-    """The attributes of a datagram whose framing `read_header` accepted, nothing decoded yet."""
+    """The attributes of a datagram whose framing `read_header` accepted, nothing decoded yet.
+
+    The secret may be set later (`pkt.secret`): which NAS, hence which secret,
+    can depend on the NAS-Identifier inside; nothing here uses it.
+    """
     return Datagram(raw, port, secret, vocabulary(dictionary))
+
+
+def nas_identifier(pkt: Datagram) -> str | None:
+    """The NAS-Identifier the router names itself with (MikroTik identity, Chilli nasid), or None."""
+    return _text(pkt, "NAS-Identifier", 253) or None
 
 
 def has_message_authenticator(pkt: Datagram) -> bool:

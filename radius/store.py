@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
-from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy import Connection, String, bindparam, func, select, text, update
 
 from hotspot.db import insert_for
 from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourUser
@@ -27,6 +27,7 @@ USAGE_COUNTERS = ("sessions", "unique_users", "input_octets", "output_octets", "
                   "auth_accepts", "auth_rejects")
 SHORTEST_INTERVAL = 60
 NAS_SEEN_EVERY = 60.0
+ADDRESS_CHANGE_EVERY = 1.0
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -251,12 +252,15 @@ def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> d
     return written
 
 
-def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str, at: datetime, cause: str,
+def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str | None, at: datetime, cause: str,
                        keep: Iterable[str]) -> int:
-    """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`."""
+    """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`.
+
+    `source_ip` None: the NAS row is one router, whichever address its sessions came from."""
     stmt = update(SESSIONS).where(
-        SESSIONS.c.nas_id == nas_id, SESSIONS.c.nas_ip_address == source_ip, SESSIONS.c.status == "active",
-        SESSIONS.c.update_time <= at)
+        SESSIONS.c.nas_id == nas_id, SESSIONS.c.status == "active", SESSIONS.c.update_time <= at)
+    if source_ip is not None:
+        stmt = stmt.where(SESSIONS.c.nas_ip_address == source_ip)
     keep = list(keep)
     if keep:
         stmt = stmt.where(SESSIONS.c.unique_id.not_in(keep))
@@ -277,20 +281,41 @@ def sweep_stale(conn: Connection, now: datetime, grace: int, default_interval: i
 
 
 class NasLiveness:
-    """Which NAS are due a `Nas.last_seen_at` update: at most one write per NAS every NAS_SEEN_EVERY seconds."""
+    """Which NAS are due a `Nas.last_seen_at` / `last_address` write, so that no packet costs one.
 
-    def __init__(self):
-        self._noted: dict[int, float] = {}
+    At most one write per NAS every NAS_SEEN_EVERY seconds, sooner (after
+    ADDRESS_CHANGE_EVERY) when it speaks from a new address: a router behind NAT
+    or on LTE is then reached by Disconnect/CoA where it is now. A change not
+    written yet stays a change, so the next packet writes it.
+    """
 
-    def due(self, nas_ids: Iterable[int]) -> set[int]:
-        now = time.monotonic()
-        return {n for n in nas_ids if now - self._noted.get(n, float("-inf")) >= NAS_SEEN_EVERY}
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._noted: dict[int, tuple[float, str | None]] = {}
 
-    def noted(self, nas_ids: Iterable[int]) -> None:
-        self._noted.update(dict.fromkeys(nas_ids, time.monotonic()))
+    def due(self, heard: Iterable[tuple[int, str | None]]) -> dict[int, str | None]:
+        """Of (NAS id, source address) pairs, those to write now: NAS id -> its latest address."""
+        now = self._clock()
+        due: dict[int, str | None] = {}
+        for nas_id, address in heard:
+            at, noted = self._noted.get(nas_id, (float("-inf"), None))
+            moved = address is not None and address != noted
+            if now - at >= NAS_SEEN_EVERY or (moved and now - at >= ADDRESS_CHANGE_EVERY):
+                due[nas_id] = address
+        return due
+
+    def noted(self, written: Mapping[int, str | None]) -> None:
+        now = self._clock()
+        self._noted.update({nas_id: (now, address) for nas_id, address in written.items()})
 
 
-def touch_nas(conn: Connection, nas_ids: Iterable[int], now: datetime) -> None:
-    ids = sorted(set(nas_ids))
-    if ids:
-        conn.execute(update(Nas).where(Nas.id.in_(ids)).values(last_seen_at=now))
+TOUCH_NAS = (update(Nas).where(Nas.id == bindparam("b_id"))
+             .values(last_seen_at=bindparam("b_now"),
+                     last_address=func.coalesce(bindparam("b_address", type_=String), Nas.last_address)))
+
+
+def touch_nas(conn: Connection, heard: Mapping[int, str | None], now: datetime) -> None:
+    """Note that these NAS spoke at `now`, from these addresses (None: address unchanged)."""
+    if heard:
+        conn.execute(TOUCH_NAS, [{"b_id": nas_id, "b_now": now, "b_address": address}
+                                 for nas_id, address in sorted(heard.items())])

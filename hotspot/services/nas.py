@@ -45,6 +45,17 @@ def validate(db: Session, spec: NasSpec, existing_id: int | None = None) -> None
     clash = db.scalar(select(Nas).where(Nas.name == spec.name.strip()))
     if clash is not None and clash.id != existing_id:
         raise ValidationError(f"a NAS named {spec.name!r} already exists")
+    if spec.identifier:
+        validate_identifier(db, spec.identifier, existing_id)
+
+
+def validate_identifier(db: Session, identifier: str, existing_id: int | None) -> None:
+    """One identifier names one router: RADIUS picks the NAS row by it when several share an address range."""
+    if len(identifier) > 128:
+        raise ValidationError("the identifier is longer than 128 characters")
+    holder = db.scalar(select(Nas).where(Nas.identifier == identifier))
+    if holder is not None and holder.id != existing_id:
+        raise ValidationError(f"the NAS {holder.name!r} already has the identifier {identifier!r}")
 
 
 def add_nas(db: Session, box: SecretBox, spec: NasSpec, actor: str = "cli") -> Nas:

@@ -19,10 +19,11 @@ SECRET = b"tirosa-coa-secret"
 class RouterListener:
     """A UDP listener on loopback that answers Disconnect/CoA requests like a NAS would."""
 
-    def __init__(self, settings, answer):
+    def __init__(self, settings, answer, address: str = "127.0.0.1", secret: bytes = SECRET):
         self.dictionary = load_dictionary(settings.radius_dictionary_dir)
+        self.secret = secret
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((address, 0))
         self.sock.settimeout(5)
         self.port = self.sock.getsockname()[1]
         self.answer = answer
@@ -36,7 +37,7 @@ class RouterListener:
             data, peer = self.sock.recvfrom(4096)
         except socket.timeout:
             return
-        request = packet.CoAPacket(packet=data, secret=SECRET, dict=self.dictionary)
+        request = packet.CoAPacket(packet=data, secret=self.secret, dict=self.dictionary)
         self.received.append(request)
         self.valid.append((request.VerifyCoARequest(), request.verify_message_authenticator()))
         reply = request.CreateReply()
