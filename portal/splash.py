@@ -258,11 +258,12 @@ def _log_refusal(method: str, reason: str, who: str | None, now: datetime) -> No
 
 
 def _login(kind: str, grant, who: str | None = None):
-    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl)`, then hand it over."""
+    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl, terms)`, then hand it over."""
     handoff, nas = _require_gateway()
     settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
-        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds)
+        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds,
+                        settings.terms_version)
     except logins.Refused as exc:
         _log_refusal(kind, exc.reason, who, now)
         status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400

@@ -225,3 +225,13 @@ def test_audit_log_lists_console_actions_newest_first(client, login, db):
     filtered = client.get("/admin/audit?action=plan.").get_data(as_text=True)
     assert re.findall(r"<td>admin-user</td><td>([a-z._]+)</td>", filtered) == ["plan.add"]
     assert json.loads(db.scalar(select(AuditEvent.detail).where(AuditEvent.action == "plan.add")))["name"] == "Pelajar"
+
+
+def test_an_access_point_edit_audits_every_changed_setting(client, login, db):
+    nas = add_ap(db, "Taman Tirosa", "10.53.1.1", require_message_authenticator=True)
+    login("admin")
+    post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.1", "vendor": "mikrotik",
+                                          "login_host": "login.tirosa.wifi"})
+    entry = db.scalar(select(AuditEvent).where(AuditEvent.action == "nas.edit"))
+    assert json.loads(entry.detail)["changes"] == {
+        "require_message_authenticator": [True, False], "login_host": [None, "login.tirosa.wifi"]}

@@ -1,0 +1,182 @@
+"""Retention, table by table: past the period nothing names a citizen (phone, MAC, IP, or a link between
+them); within it nothing changes. Pseudonyms are keyed; the console's purge runs as a job with progress."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from hotspot.cli import main
+from hotspot.clock import utcnow
+from hotspot.models import (
+    Account,
+    AuditEvent,
+    AuthEvent,
+    Device,
+    LoginTicket,
+    OneTimeCode,
+    PurgeJob,
+    RadiusSession,
+    SignInThrottle,
+    UsageHourUser,
+)
+from hotspot.services import audit, retention
+from hotspot.services.plans import PlanSpec, add_plan
+from tests.admin_data import add_ap, add_session
+from hotspot.services.accounts import create_admin
+from tests.conftest import ADMIN_PASSWORD, csrf_token_from
+from testbed.helpers import settings_env
+
+DAYS = 30
+OLD_PHONE, NEW_PHONE = "+6281100000001", "+6281100000002"
+OLD_MAC, NEW_MAC = "AA:BB:CC:00:00:01", "AA:BB:CC:00:00:02"
+
+
+@pytest.fixture
+def seeded(db):
+    """For every table one row older than the period and one within it."""
+    now = utcnow()
+    old, new = now - timedelta(days=DAYS + 3), now - timedelta(days=DAYS - 3)
+    nas = add_ap(db, "Taman Tirosa", "10.53.1.0/24")
+    plan = add_plan(db, PlanSpec(name="Gratis", daily_minutes=60), actor="test")
+    accounts = {
+        "old_unverified": Account(phone="+6281100000010", password_hash="x", created_at=old),
+        "old_unused": Account(phone=OLD_PHONE, password_hash="x", verified=True, created_at=old, last_login_at=old),
+        "old_blocked": Account(phone="+6281100000011", password_hash="x", verified=True, blocked=True,
+                               created_at=old, last_login_at=old),
+        "active": Account(phone=NEW_PHONE, password_hash="x", verified=True, created_at=old, last_login_at=new),
+        "new_unverified": Account(phone="+6281100000012", password_hash="x", created_at=new),
+    }
+    db.add_all(accounts.values())
+    db.flush()
+    devices = {
+        "old": Device(mac=OLD_MAC, account_id=accounts["old_unused"].id, first_seen=old, last_seen=old),
+        "old_blocked": Device(mac="AA:BB:CC:00:00:03", account_id=accounts["active"].id, blocked=True,
+                              first_seen=old, last_seen=old),
+        "new": Device(mac=NEW_MAC, account_id=accounts["active"].id, first_seen=old, last_seen=new),
+    }
+    db.add_all(devices.values())
+    db.flush()
+    add_session(db, nas, 1, old, update_time=old, username="t-old", calling_station_id=OLD_MAC,
+                device_id=devices["new"].id, account_id=accounts["active"].id)
+    add_session(db, nas, 2, new, update_time=new, username="t-new", calling_station_id=NEW_MAC,
+                device_id=devices["new"].id, account_id=accounts["active"].id)
+    add_session(db, nas, 3, old, update_time=old, username="t-open", status="active", stop_time=None)
+    db.add_all([
+        AuthEvent(time=old, nas_id=nas.id, username=OLD_PHONE, calling_station_id=OLD_MAC, method="mac",
+                  accepted=True, reason="ok"),
+        AuthEvent(time=new, nas_id=nas.id, username=NEW_PHONE, calling_station_id=NEW_MAC, method="mac",
+                  accepted=True, reason="ok"),
+        UsageHourUser(nas_id=nas.id, hour=old.replace(minute=0, second=0, microsecond=0), username="t-old"),
+        UsageHourUser(nas_id=nas.id, hour=new.replace(minute=0, second=0, microsecond=0), username="t-new"),
+        LoginTicket(username="t-x1", secret="s", kind="free", plan_id=plan.id, expires_at=old),
+        LoginTicket(username="t-x2", secret="s", kind="free", plan_id=plan.id, expires_at=new),
+        OneTimeCode(phone=OLD_PHONE, purpose="register", code_hash="h", expires_at=old),
+        OneTimeCode(phone=NEW_PHONE, purpose="register", code_hash="h", expires_at=new),
+        SignInThrottle(address="36.91.10.5", username="budi", failures=2, window_start=old),
+        SignInThrottle(address="36.91.10.6", username="budi", failures=2, window_start=new),
+    ])
+    audit.record(db, "operator-1", "device.block", OLD_MAC, {"reason": f"abuse by {OLD_PHONE} at 10.5.50.7"},
+                 ip="36.91.10.5").time = old
+    audit.record(db, "operator-1", "device.block", NEW_MAC, {"reason": f"abuse by {NEW_PHONE}"},
+                 ip="36.91.10.6").time = new
+    db.commit()
+    return accounts, devices
+
+
+def purge_with_the_cli(settings, *extra: str) -> str:
+    result = CliRunner().invoke(main, ["purge", "--older-than", str(DAYS), *extra], env=settings_env(settings),
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_purge_clears_every_table_past_the_period_and_nothing_within(settings, db, seeded):
+    accounts, devices = seeded
+    output = purge_with_the_cli(settings)
+    assert output == ("Anonymised 1 sessions and 1 auth events; deleted 1 login tickets and 1 one-time codes; "
+                      "purged 1 per-hour user rows, 2 devices, 2 accounts, 1 sign-in counters and 1 audit entries.\n")
+    db.expire_all()
+    pseudonym = retention.Pseudonyms(settings.secret_key)
+
+    sessions = {s.acct_session_id: s for s in db.scalars(select(RadiusSession))}
+    old, new, open_ = sessions["00000001"], sessions["00000002"], sessions["00000003"]
+    assert (old.username, old.calling_station_id, old.framed_ip, old.device_id, old.account_id) == (
+        pseudonym("t-old"), None, None, None, None)
+    assert (new.username, new.calling_station_id) == ("t-new", NEW_MAC) and new.account_id is not None
+    assert open_.username == "t-open"  # an open session is never touched
+
+    events = {e.time > utcnow() - timedelta(days=DAYS): e for e in db.scalars(select(AuthEvent))}
+    assert (events[False].username, events[False].calling_station_id) == (pseudonym(OLD_PHONE), None)
+    assert (events[True].username, events[True].calling_station_id) == (NEW_PHONE, NEW_MAC)
+
+    assert list(db.scalars(select(UsageHourUser.username))) == ["t-new"]
+    assert list(db.scalars(select(LoginTicket.username))) == ["t-x2"]
+    assert list(db.scalars(select(OneTimeCode.phone))) == [NEW_PHONE]
+    assert list(db.scalars(select(SignInThrottle.address))) == ["36.91.10.6"]
+
+    assert sorted(db.scalars(select(Device.mac))) == [NEW_MAC, "AA:BB:CC:00:00:03"]
+    blocked = db.scalar(select(Device).where(Device.mac == "AA:BB:CC:00:00:03"))
+    assert blocked.blocked and blocked.account_id is None  # the block holds, the phone link goes
+    assert sorted(db.scalars(select(Account.phone))) == sorted(
+        [accounts[k].phone for k in ("old_blocked", "active", "new_unverified")])
+
+    entries = {e.target: e for e in db.scalars(select(AuditEvent).where(AuditEvent.action == "device.block"))}
+    cleaned = entries[pseudonym(OLD_MAC)]
+    assert cleaned.ip is None and json.loads(cleaned.detail) == {
+        "reason": f"abuse by {pseudonym(OLD_PHONE)} at {pseudonym('10.5.50.7')}"}
+    assert entries[NEW_MAC].ip == "36.91.10.6" and NEW_PHONE in entries[NEW_MAC].detail
+
+    everything = " ".join(str(v) for model in (RadiusSession, AuthEvent, AuditEvent, Device, Account, OneTimeCode)
+                          for row in db.execute(select(model.__table__)) for v in row)
+    assert OLD_PHONE not in everything and OLD_MAC not in everything
+
+    again = purge_with_the_cli(settings)  # a second run finds nothing left to do
+    assert again.startswith("Anonymised 0 sessions and 0 auth events; deleted 0 login tickets")
+
+
+def test_pseudonyms_are_keyed_not_a_plain_hash():
+    one, other = retention.Pseudonyms("key-one"), retention.Pseudonyms("key-two")
+    assert one(OLD_PHONE) == one(OLD_PHONE) != other(OLD_PHONE)
+    assert hashlib.sha256(OLD_PHONE.encode()).hexdigest()[:12] not in one(OLD_PHONE)
+    assert re.fullmatch(r"anon-[0-9a-f]{16}", one(OLD_PHONE))
+
+
+def test_purge_goes_in_batches_and_reports_progress(settings, db, seeded):
+    nas = db.scalar(select(RadiusSession.nas_id))
+    old = utcnow() - timedelta(days=DAYS + 1)
+    for n in range(10, 15):
+        db.add(RadiusSession(unique_id=f"b{n}", nas_id=nas, acct_session_id=f"b{n}", username=f"+62811000{n}",
+                             calling_station_id=OLD_MAC, start_time=old, update_time=old, status="closed"))
+    db.commit()
+    reports = []
+    result = retention.purge(db, settings.secret_key, DAYS, utcnow(), batch_size=2,
+                             on_progress=lambda r: reports.append(r.rows["radius_session"]))
+    assert result.rows["radius_session"] == 6
+    assert [n for n in dict.fromkeys(reports) if n] == [2, 4, 6]
+
+
+def test_console_purge_is_a_job_whose_result_the_page_shows(settings, engine, db, seeded):
+    from portal import create_app
+
+    create_admin(db, "chief", ADMIN_PASSWORD, "admin", actor="test")
+    app = create_app(settings.with_overrides(retention_days=DAYS))
+    try:
+        client = app.test_client()
+        token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+        client.post("/admin/login", data={"username": "chief", "password": ADMIN_PASSWORD, "csrf_token": token})
+        page = client.get("/admin/retention").get_data(as_text=True)
+        client.post("/admin/retention/purge", data={"csrf_token": csrf_token_from(page)})
+        job = db.scalar(select(PurgeJob))
+        assert (job.actor, job.status, json.loads(job.progress)["account"]) == ("chief", "done", 2)
+        shown = client.get("/admin/retention").get_data(as_text=True)
+        assert 'data-status="done"' in shown and "2 accounts" in shown
+        assert db.scalar(select(func.count()).select_from(Account)) == 3
+    finally:
+        app.extensions["hotspot"].engine.dispose()
