@@ -120,7 +120,7 @@ class Account(Base):
     __tablename__ = "account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True, doc="E.164")
+    phone: Mapped[str] = mapped_column(String(32), unique=True, doc="E.164, or its pseudonym after the purge")
     password_hash: Mapped[str] = mapped_column(String(255))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -139,7 +139,7 @@ class Device(Base):
     __tablename__ = "device"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mac: Mapped[str] = mapped_column(String(17), unique=True)
+    mac: Mapped[str] = mapped_column(String(32), unique=True, doc="AA:BB:..., or its pseudonym after the purge")
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), doc="plan of its last login")
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)

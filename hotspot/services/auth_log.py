@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hotspot import credentials
 from hotspot.models import AuthEvent, Nas
 from hotspot.services.sessions import parse_time
-from hotspot.validation import ValidationError, normalize_mac, normalize_phone
+from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
 
 PAGE_SIZE = 50
 FILTER_PARAMETERS = ("mac", "user", "nas", "ap", "reason", "since", "until")
@@ -85,7 +85,7 @@ def filter_from_query(args: Mapping[str, str]) -> AuthEventFilter:
         return (args.get(name) or "").strip() or None
 
     mac = text("mac")
-    return AuthEventFilter(mac=normalize_mac(mac) if mac else None, user=text("user"), nas=text("nas"),
+    return AuthEventFilter(mac=searchable(mac, normalize_mac) if mac else None, user=text("user"), nas=text("nas"),
                            ap=text("ap"), reason=text("reason"), since=parse_time(text("since")),
                            until=parse_time(text("until")))
 

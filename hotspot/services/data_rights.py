@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hotspot.models import Account, Device, OneTimeCode, RadiusSession
 from hotspot.services import audit
 from hotspot.services.citizens import CitizenError, find_account, phone_number, send_code, verify_code
-from hotspot.services.retention import Pseudonyms
+from hotspot.pseudonyms import Pseudonyms
 
 PURPOSE = "data"
 SESSION_FIELDS = ("start_time", "stop_time", "session_time", "input_octets", "output_octets", "framed_ip",

@@ -1,5 +1,5 @@
 """TOTP replay guard, accepted terms per device and account, sign-in throttle per address and name,
-purge jobs, health heartbeat
+purge jobs, health heartbeat; device MAC and account phone wide enough for a retention pseudonym
 
 Revision ID: signin_replay_terms_purge_jobs
 Revises: authlog_indexes
@@ -20,10 +20,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("admin_user") as batch:
         batch.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
-    for table in ("account", "device"):
+    for table, personal, width in (("account", "phone", 20), ("device", "mac", 17)):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("terms_version", sa.String(length=32), nullable=True))
             batch.add_column(sa.Column("terms_accepted_at", sa.DateTime(timezone=True), nullable=True))
+            batch.alter_column(personal, type_=sa.String(length=32), existing_type=sa.String(length=width),
+                               existing_nullable=False)
     op.create_table(
         "sign_in_throttle",
         sa.Column("address", sa.String(length=45), nullable=False),
@@ -58,8 +60,10 @@ def downgrade() -> None:
     op.drop_table("health_beat")
     op.drop_table("purge_job")
     op.drop_table("sign_in_throttle")
-    for table in ("device", "account"):
+    for table, personal, width in (("device", "mac", 17), ("account", "phone", 20)):
         with op.batch_alter_table(table) as batch:
+            batch.alter_column(personal, type_=sa.String(length=width), existing_type=sa.String(length=32),
+                               existing_nullable=False)
             batch.drop_column("terms_accepted_at")
             batch.drop_column("terms_version")
     with op.batch_alter_table("admin_user") as batch:

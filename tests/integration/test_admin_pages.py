@@ -14,6 +14,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import Account, AuditEvent, Device, Nas, Plan, RadiusSession, UsageHourUser, Voucher
+from hotspot.pseudonyms import Pseudonyms
 from hotspot.services.plans import PlanSpec, add_plan
 from tests.admin_data import NAS_SECRET, add_ap, add_session, add_usage
 from tests.conftest import csrf_token_from
@@ -213,7 +214,7 @@ def test_retention_is_shown_and_purge_runs_now(client, login, db, settings):
     done = post(client, "/admin/retention/purge", {}, follow_redirects=True).get_data(as_text=True)
     assert "Anonymised 1 sessions and 0 auth events" in done
     macs = list(db.scalars(select(RadiusSession.calling_station_id).order_by(RadiusSession.id)))
-    assert macs == [None, "AA:BB:CC:00:00:02"]
+    assert macs == [Pseudonyms(settings.secret_key)("AA:BB:CC:00:00:01"), "AA:BB:CC:00:00:02"]
 
 
 def test_audit_log_lists_console_actions_newest_first(client, login, db):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from hotspot.clock import utcnow
 from hotspot.models import Account, AuditEvent, Device, RadiusSession
-from hotspot.services.retention import Pseudonyms
+from hotspot.pseudonyms import Pseudonyms
 from hotspot.simulate import RouterConfig, mikrotik_redirect
 from tests.admin_data import add_session
 from tests.splash_support import add_city, form, sms_code

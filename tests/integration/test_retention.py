@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -20,12 +22,15 @@ from hotspot.models import (
     AuthEvent,
     Device,
     LoginTicket,
+    Nas,
     OneTimeCode,
+    Plan,
     PurgeJob,
     RadiusSession,
     SignInThrottle,
     UsageHourUser,
 )
+from hotspot.pseudonyms import Pseudonyms
 from hotspot.services import audit, retention
 from hotspot.services.plans import PlanSpec, add_plan
 from tests.admin_data import add_ap, add_session
@@ -103,46 +108,47 @@ def test_purge_clears_every_table_past_the_period_and_nothing_within(settings, d
     assert output == ("Anonymised 1 sessions and 1 auth events; deleted 1 login tickets and 1 one-time codes; "
                       "purged 1 per-hour user rows, 2 devices, 2 accounts, 1 sign-in counters and 1 audit entries.\n")
     db.expire_all()
-    pseudonym = retention.Pseudonyms(settings.secret_key)
+    pseudonym = Pseudonyms(settings.secret_key)
 
     sessions = {s.acct_session_id: s for s in db.scalars(select(RadiusSession))}
     old, new, open_ = sessions["00000001"], sessions["00000002"], sessions["00000003"]
     assert (old.username, old.calling_station_id, old.framed_ip, old.device_id, old.account_id) == (
-        pseudonym("t-old"), None, None, None, None)
+        pseudonym("t-old"), pseudonym(OLD_MAC), pseudonym("10.5.0.3"), None, None)
     assert (new.username, new.calling_station_id) == ("t-new", NEW_MAC) and new.account_id is not None
     assert open_.username == "t-open"  # an open session is never touched
 
     events = {e.time > utcnow() - timedelta(days=DAYS): e for e in db.scalars(select(AuthEvent))}
-    assert (events[False].username, events[False].calling_station_id) == (pseudonym(OLD_PHONE), None)
+    assert (events[False].username, events[False].calling_station_id) == (pseudonym(OLD_PHONE), pseudonym(OLD_MAC))
     assert (events[True].username, events[True].calling_station_id) == (NEW_PHONE, NEW_MAC)
 
-    assert list(db.scalars(select(UsageHourUser.username))) == ["t-new"]
+    assert sorted(db.scalars(select(UsageHourUser.username))) == sorted([pseudonym("t-old"), "t-new"])
     assert list(db.scalars(select(LoginTicket.username))) == ["t-x2"]
     assert list(db.scalars(select(OneTimeCode.phone))) == [NEW_PHONE]
     assert list(db.scalars(select(SignInThrottle.address))) == ["36.91.10.6"]
 
-    assert sorted(db.scalars(select(Device.mac))) == [NEW_MAC, "AA:BB:CC:00:00:03"]
+    # The old device keeps its row under the MAC's pseudonym (the one its sessions carry), without a phone.
+    gone = db.get(Device, devices["old"].id)
+    assert (gone.mac, gone.account_id, gone.first_seen is not None) == (pseudonym(OLD_MAC), None, True)
+    assert sorted(db.scalars(select(Device.mac))) == sorted([pseudonym(OLD_MAC), NEW_MAC, "AA:BB:CC:00:00:03"])
     blocked = db.scalar(select(Device).where(Device.mac == "AA:BB:CC:00:00:03"))
     assert blocked.blocked and blocked.account_id is None  # the block holds, the phone link goes
+    kept = [accounts[k].phone for k in ("old_blocked", "active", "new_unverified")]
     assert sorted(db.scalars(select(Account.phone))) == sorted(
-        [accounts[k].phone for k in ("old_blocked", "active", "new_unverified")])
+        kept + [pseudonym("+6281100000010"), pseudonym(OLD_PHONE)])
+    assert db.scalar(select(Account.password_hash).where(Account.phone == pseudonym(OLD_PHONE))) == ""
 
     entries = {e.target: e for e in db.scalars(select(AuditEvent).where(AuditEvent.action == "device.block"))}
     cleaned = entries[pseudonym(OLD_MAC)]
-    assert cleaned.ip is None and json.loads(cleaned.detail) == {
+    assert cleaned.ip == pseudonym("36.91.10.5") and json.loads(cleaned.detail) == {
         "reason": f"abuse by {pseudonym(OLD_PHONE)} at {pseudonym('10.5.50.7')}"}
     assert entries[NEW_MAC].ip == "36.91.10.6" and NEW_PHONE in entries[NEW_MAC].detail
-
-    everything = " ".join(str(v) for model in (RadiusSession, AuthEvent, AuditEvent, Device, Account, OneTimeCode)
-                          for row in db.execute(select(model.__table__)) for v in row)
-    assert OLD_PHONE not in everything and OLD_MAC not in everything
 
     again = purge_with_the_cli(settings)  # a second run finds nothing left to do
     assert again.startswith("Anonymised 0 sessions and 0 auth events; deleted 0 login tickets")
 
 
 def test_pseudonyms_are_keyed_not_a_plain_hash():
-    one, other = retention.Pseudonyms("key-one"), retention.Pseudonyms("key-two")
+    one, other = Pseudonyms("key-one"), Pseudonyms("key-two")
     assert one(OLD_PHONE) == one(OLD_PHONE) != other(OLD_PHONE)
     assert hashlib.sha256(OLD_PHONE.encode()).hexdigest()[:12] not in one(OLD_PHONE)
     assert re.fullmatch(r"anon-[0-9a-f]{16}", one(OLD_PHONE))
@@ -177,6 +183,85 @@ def test_console_purge_is_a_job_whose_result_the_page_shows(settings, engine, db
         assert (job.actor, job.status, json.loads(job.progress)["account"]) == ("chief", "done", 2)
         shown = client.get("/admin/retention").get_data(as_text=True)
         assert 'data-status="done"' in shown and "2 accounts" in shown
-        assert db.scalar(select(func.count()).select_from(Account)) == 3
+        assert db.scalar(select(func.count()).select_from(Account).where(Account.phone.startswith("anon-"))) == 2
     finally:
         app.extensions["hotspot"].engine.dispose()
+
+
+# Old values in every spelling a table or a log line might use; none may survive the purge.
+RAW_PHONE, RAW_MAC, RAW_IP, ADMIN_IP = "+6281377700001", "AA:BB:CC:77:00:01", "10.5.50.77", "36.91.77.1"
+SPELLINGS = (RAW_PHONE, "081377700001", "6281377700001", RAW_MAC, "aa:bb:cc:77:00:01", "aa-bb-cc-77-00-01",
+             "aabbcc770001", RAW_IP, ADMIN_IP)
+FRESH_PHONE, FRESH_MAC, FRESH_IP = "+6281377700002", "AA:BB:CC:77:00:02", "10.5.50.78"
+
+
+def fill_every_table(db, when, phone: str, mac: str, ip: str, admin_ip: str, tag: str) -> None:
+    """One citizen's traces in every table that can hold a phone, MAC or IP, all dated `when`."""
+    nas = db.scalar(select(Nas)) or add_ap(db, "Taman Tirosa", "10.53.1.0/24")
+    plan = db.scalar(select(Plan)) or add_plan(db, PlanSpec(name="Gratis", daily_minutes=60), actor="test")
+    account = Account(phone=phone, password_hash="argon-hash", verified=True, created_at=when, last_login_at=when)
+    db.add(account)
+    db.flush()
+    device = Device(mac=mac, account_id=account.id, first_seen=when, last_seen=when)
+    db.add(device)
+    db.flush()
+    hour = when.replace(minute=0, second=0, microsecond=0)
+    for n, username in enumerate((f"t-{tag}", mac, phone, mac.replace(":", "-").lower())):
+        add_session(db, nas, 100 * len(tag) + n, when, update_time=when, username=username,
+                    calling_station_id=mac, framed_ip=ip, device_id=device.id, account_id=account.id)
+        db.add(UsageHourUser(nas_id=nas.id, hour=hour, username=username))
+        db.add(AuthEvent(time=when, nas_id=nas.id, username=username, calling_station_id=mac, method="mac",
+                         accepted=n % 2 == 0, reason="ok"))
+    db.add_all([
+        LoginTicket(username=f"t-{tag}", secret="s", kind="account", plan_id=plan.id, device_id=device.id,
+                    account_id=account.id, created_at=when, expires_at=when),
+        OneTimeCode(phone=phone, purpose="register", code_hash="h", created_at=when, expires_at=when),
+        SignInThrottle(address=admin_ip, username="budi", failures=2, window_start=when),
+    ])
+    local = "0" + phone[3:]
+    for actor, action, target, detail in (
+            ("operator-1", "device.block", mac, {"reason": f"abuse by {local} from {ip}", "bytes": 1234567890}),
+            ("operator-1", "account.block", phone, {"devices": [mac.replace(":", "").lower()]}),
+            ("budi", "admin.locked", "budi", {"address": admin_ip, "minutes": 15}),
+            ("citizen", "citizen.data.export", phone[:5] + "*****" + phone[-3:], {"sessions": 4})):
+        audit.record(db, actor, action, target, detail, ip=admin_ip).time = when
+    db.commit()
+
+
+def database_dump(settings, tmp_path) -> str:
+    """The whole database as text, from the backup a city keeps (`hotspot backup`)."""
+    result = CliRunner().invoke(main, ["backup", str(tmp_path / "hotspot.backup")], env=settings_env(settings),
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    if settings.database_url.startswith("sqlite"):
+        copy = sqlite3.connect(tmp_path / "hotspot.backup")
+        try:
+            return "\n".join(copy.iterdump())
+        finally:
+            copy.close()
+    return subprocess.run(["pg_restore", "--file=-", str(tmp_path / "hotspot.backup")], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_no_raw_personal_value_is_left_anywhere_in_the_database(settings, db, tmp_path):
+    now = utcnow()
+    fill_every_table(db, now - timedelta(days=DAYS + 1), RAW_PHONE, RAW_MAC, RAW_IP, ADMIN_IP, "old")
+    fill_every_table(db, now - timedelta(days=DAYS - 1), FRESH_PHONE, FRESH_MAC, FRESH_IP, "36.91.77.2", "fresh")
+    before = database_dump(settings, tmp_path).lower()
+    assert all(value.lower() in before for value in SPELLINGS + (FRESH_PHONE, FRESH_MAC, FRESH_IP))
+
+    purge_with_the_cli(settings)
+
+    dump = database_dump(settings, tmp_path).lower()
+    assert [value for value in SPELLINGS if value.lower() in dump] == []
+    assert all(value.lower() in dump for value in (FRESH_PHONE, FRESH_MAC, FRESH_IP))  # within the period
+    pseudonym = Pseudonyms(settings.secret_key)
+    # One device is one pseudonym in every table (whatever the spelling), so reports still count it once.
+    old = utcnow() - timedelta(days=DAYS)
+    assert set(db.scalars(select(RadiusSession.calling_station_id).where(RadiusSession.start_time < old))) == {
+        pseudonym(RAW_MAC)} == set(db.scalars(select(Device.mac).where(Device.last_seen < old)))
+    assert set(db.scalars(select(UsageHourUser.username).where(UsageHourUser.hour < old))) == {
+        pseudonym("t-old"), pseudonym(RAW_MAC), pseudonym(RAW_PHONE)}
+    assert pseudonym(RAW_PHONE) == db.scalar(select(Account.phone).where(Account.created_at < old))
+    block = db.scalar(select(AuditEvent).where(AuditEvent.action == "device.block", AuditEvent.time < old))
+    assert json.loads(block.detail)["bytes"] == 1234567890  # numbers are data, not phone numbers
