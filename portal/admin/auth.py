@@ -70,7 +70,8 @@ def totp():
     admin = extensions.db().get(AdminUser, session.get(PENDING_KEY, 0))
     if admin is None or (admin.locked_until is not None and admin.locked_until > utcnow()) \
             or session.get(PENDING_STAMP_KEY) != signin.pending_stamp(admin):
-        session.clear()
+        session.pop(PENDING_KEY, None)  # a void pending sign-in goes; a signed-in admin stays signed in
+        session.pop(PENDING_STAMP_KEY, None)
         return redirect(url_for(".login"))
     if request.method == "GET":
         return render_template("admin/auth/totp.html")

@@ -102,7 +102,7 @@ def export():
         rows = _report(kind)
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
-    record_export(f"report-{kind}", request.args.to_dict())
+    record_export("reports", request.args.to_dict(), target=kind)
     buffer = io.StringIO()
     writer = SafeDictWriter(buffer, CSV_COLUMNS[kind])
     writer.writeheader()

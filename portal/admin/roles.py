@@ -42,10 +42,11 @@ def requires(needed: str):
     return decorator
 
 
-def record_export(what: str, filters: dict) -> None:
-    """Every CSV download is in the audit log (who took which personal data out, with which filters)."""
-    audit.record(extensions.db(), current_user.username, "export.csv", what, filters, admin_id=current_user.id,
-                 ip=request.remote_addr)
+def record_export(what: str, filters: dict, target: str = "") -> None:
+    """Every CSV download is in the audit log as `<what>.export` (who took which personal data out, with
+    which filters)."""
+    audit.record(extensions.db(), current_user.username, f"{what}.export", target, filters,
+                 admin_id=current_user.id, ip=request.remote_addr)
     extensions.db().commit()
 
 

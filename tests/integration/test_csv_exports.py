@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hotspot.cli import main
 from hotspot.clock import utcnow
-from hotspot.models import AuditEvent
+from hotspot.models import AuditEvent, AuthEvent
 from tests.admin_data import add_ap, add_session
 from testbed.helpers import settings_env
 
@@ -26,6 +26,8 @@ def hostile_log(db):
     start = utcnow() - timedelta(hours=1)
     for number, name in enumerate(HOSTILE):
         add_session(db, nas, number, start, username=name, called_station_id=name)
+        db.add(AuthEvent(time=start, nas_id=nas.id, username=name, method="voucher", accepted=False,
+                         reason="unknown_voucher"))
     db.commit()
     return nas
 
@@ -49,8 +51,12 @@ def test_console_session_log_and_reports_are_neutralised_and_audited(client, log
     report = client.get("/admin/reports.csv", query_string={"kind": "top"})
     assert report.status_code == 200
     assert_no_formula(report.get_data(as_text=True))
-    exports = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "export.csv").order_by(AuditEvent.id)))
-    assert [(e.actor, e.target) for e in exports] == [("rina", "sessions"), ("rina", "report-top")]
+    logins = client.get("/admin/auth-log.csv", query_string={"reason": "unknown_voucher"})
+    assert logins.status_code == 200
+    assert_no_formula(logins.get_data(as_text=True))
+    exports = list(db.scalars(select(AuditEvent).where(AuditEvent.action.endswith(".export")).order_by(AuditEvent.id)))
+    assert [(e.actor, e.action, e.target) for e in exports] == [
+        ("rina", "sessions.export", ""), ("rina", "reports.export", "top"), ("rina", "auth_log.export", "")]
     assert '"nas": "Taman Tirosa"' in exports[0].detail and exports[0].ip == "127.0.0.1"
 
 
