@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 STALLED_MINUTES = 10
 
 
+class AlreadyRunning(ValidationError):
+    """One purge at a time."""
+
+
 def running_job(db: Session, now: datetime) -> PurgeJob | None:
     """The job still at work, if any (a job silent for STALLED_MINUTES is taken as dead)."""
     job = latest_job(db)
@@ -45,7 +49,7 @@ def start(engine: Engine, secret_key: str, older_than_days: int, actor: str, now
     factory = make_session_factory(engine)
     with factory() as db:
         if running_job(db, now) is not None:
-            raise ValidationError("a purge is already running")
+            raise AlreadyRunning("a purge is already running")
         job = PurgeJob(actor=actor, older_than_days=older_than_days, started_at=now, updated_at=now,
                        status="running", progress="{}")
         db.add(job)
@@ -89,6 +93,6 @@ def _set(db: Session, job_id: int, **values) -> None:
     db.commit()
 
 
-def summary(job: PurgeJob) -> str:
-    """What the job did so far, in the words of `hotspot purge`."""
-    return retention.PurgeResult({**retention.PurgeResult().rows, **json.loads(job.progress or "{}")}).summary()
+def rows(job: PurgeJob) -> dict[str, int]:
+    """Rows the job anonymised or deleted so far, per table (every table named, zero when untouched)."""
+    return {**retention.PurgeResult().rows, **json.loads(job.progress or "{}")}

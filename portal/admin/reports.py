@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.clock import utcnow
@@ -119,7 +120,7 @@ def retention_page():
     job = purge_jobs.latest_job(db)
     running = purge_jobs.running_job(db, utcnow()) is not None
     return render_template("admin/reports/retention.html", days=extensions.settings().retention_days, job=job,
-                           running=running, summary=purge_jobs.summary(job) if job else None)
+                           running=running, rows=purge_jobs.rows(job) if job else {})
 
 
 @bp.post("/retention/purge")
@@ -131,8 +132,8 @@ def purge_now():
     try:
         job_id = purge_jobs.start(extensions.state().engine, settings.secret_key, settings.retention_days,
                                   current_user.username, utcnow())
-    except ValidationError as exc:
-        flash(str(exc), "error")
+    except purge_jobs.AlreadyRunning:
+        flash(_("Pembersihan data sedang berjalan; tunggu sampai selesai."), "error")
         return redirect(url_for(".retention_page"))
     purge_jobs.wait(extensions.db(), job_id, QUICK_PURGE_SECONDS)
     return redirect(url_for(".retention_page"))

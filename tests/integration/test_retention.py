@@ -182,7 +182,9 @@ def test_console_purge_is_a_job_whose_result_the_page_shows(settings, engine, db
         job = db.scalar(select(PurgeJob))
         assert (job.actor, job.status, json.loads(job.progress)["account"]) == ("chief", "done", 2)
         shown = client.get("/admin/retention").get_data(as_text=True)
-        assert 'data-status="done"' in shown and "2 accounts" in shown
+        assert 'data-status="done"' in shown and '<td><code>account</code></td><td class="num">2</td>' in shown
+        english = client.get("/admin/retention?lang=en").get_data(as_text=True)
+        assert "The last purge (by chief, " in english and "Every phone number, MAC address" in english
         assert db.scalar(select(func.count()).select_from(Account).where(Account.phone.startswith("anon-"))) == 2
     finally:
         app.extensions["hotspot"].engine.dispose()
