@@ -109,3 +109,9 @@ def test_an_unknown_number_gets_the_same_answer_and_no_sms(client, db, city, cap
     assert "SMS to +6281299999999" not in caplog.text
     refused = post_form(client, "/my-data/verify", code="123456", action="download")
     assert refused.status_code == 400
+
+
+def test_the_privacy_notice_leads_to_the_data_request(client):
+    notice = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert '<a id="my-data" href="/my-data">Download or delete my data</a>' in notice
+    assert client.get("/my-data").status_code == 200
