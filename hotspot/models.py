@@ -139,7 +139,7 @@ class Device(Base):
     __tablename__ = "device"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mac: Mapped[str] = mapped_column(String(32), unique=True, doc="AA:BB:..., or its pseudonym after the purge")
+    mac: Mapped[str] = mapped_column(String(32), unique=True, doc="AA:BB:..., or its pseudonym when purged")
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), doc="plan of its last login")
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)

@@ -63,8 +63,8 @@ def act():
                 return Response(json.dumps(document, indent=2, default=str), mimetype="application/json",
                                 headers={"Content-Disposition": 'attachment; filename="my-wifi-data.json"'})
             if action == "delete" and request.form.get("confirm") == "yes":
-                data_rights.delete_account(db, extensions.settings().secret_key, phone, _form("code", 16), now,
-                                           ip=request.remote_addr)
+                data_rights.delete_account(db, extensions.settings().secret_key, phone, _form("code", 16),
+                                           now, ip=request.remote_addr)
                 session.pop(PENDING, None)
                 return render_template("splash/my_data.html", step="deleted", place=place)
             message = _("Centang kotak konfirmasi untuk menghapus akun.")

@@ -85,7 +85,8 @@ def filter_from_query(args: Mapping[str, str]) -> AuthEventFilter:
         return (args.get(name) or "").strip() or None
 
     mac = text("mac")
-    return AuthEventFilter(mac=searchable(mac, normalize_mac) if mac else None, user=text("user"), nas=text("nas"),
+    return AuthEventFilter(mac=searchable(mac, normalize_mac) if mac else None, user=text("user"),
+                           nas=text("nas"),
                            ap=text("ap"), reason=text("reason"), since=parse_time(text("since")),
                            until=parse_time(text("until")))
 

@@ -64,8 +64,10 @@ def export(db: Session, phone: str, code: str, now: datetime, ip: str | None = N
                     "plan": account.plan.name if account.plan else None,
                     "terms_version": account.terms_version, "terms_accepted_at": account.terms_accepted_at},
         "devices": [{"mac": d.mac, "first_seen": d.first_seen, "last_seen": d.last_seen, "blocked": d.blocked,
-                     "terms_version": d.terms_version, "terms_accepted_at": d.terms_accepted_at} for d in devices],
-        "sessions": [{"access_point": s.nas.name, **{f: getattr(s, f) for f in SESSION_FIELDS}} for s in sessions],
+                     "terms_version": d.terms_version, "terms_accepted_at": d.terms_accepted_at}
+                    for d in devices],
+        "sessions": [{"access_point": s.nas.name, **{f: getattr(s, f) for f in SESSION_FIELDS}}
+                     for s in sessions],
     }
     audit.record(db, "citizen", "citizen.data.export", masked(account.phone),
                  {"devices": len(document["devices"]), "sessions": len(document["sessions"])}, ip=ip)
@@ -73,7 +75,8 @@ def export(db: Session, phone: str, code: str, now: datetime, ip: str | None = N
     return document
 
 
-def delete_account(db: Session, secret_key: str, phone: str, code: str, now: datetime, ip: str | None = None) -> None:
+def delete_account(db: Session, secret_key: str, phone: str, code: str, now: datetime,
+                   ip: str | None = None) -> None:
     """Delete the proven phone's account and unblocked devices; their finished sessions stay as statistics
     under a pseudonym. A blocked device keeps its MAC (the block holds) without the link to the phone."""
     account = _proven_account(db, phone, code, now)
@@ -88,6 +91,7 @@ def delete_account(db: Session, secret_key: str, phone: str, code: str, now: dat
                .values(account_id=None))
     db.execute(delete(Device).where(Device.account_id == account.id, Device.blocked.is_(False)))
     db.execute(delete(OneTimeCode).where(OneTimeCode.phone == account.phone))
-    audit.record(db, "citizen", "citizen.data.delete", masked(account.phone), {"devices": len(device_ids)}, ip=ip)
+    audit.record(db, "citizen", "citizen.data.delete", masked(account.phone), {"devices": len(device_ids)},
+                 ip=ip)
     db.delete(account)
     db.commit()

@@ -27,7 +27,8 @@ def _record(dialect: str):
     return stmt.on_conflict_do_update(index_elements=[Device.mac], set_={
         "last_seen": stmt.excluded.last_seen,
         "terms_version": func.coalesce(stmt.excluded.terms_version, Device.__table__.c.terms_version),
-        "terms_accepted_at": case((stmt.excluded.terms_version.is_(None), Device.__table__.c.terms_accepted_at),
+        "terms_accepted_at": case((stmt.excluded.terms_version.is_(None),
+                                   Device.__table__.c.terms_accepted_at),
                                   else_=stmt.excluded.terms_accepted_at)}).returning(Device.id)
 
 

@@ -101,7 +101,8 @@ def update_nas(db: Session, box: SecretBox, nas: Nas, spec: NasSpec, actor: str 
         nas.uam_secret_encrypted = box.encrypt(spec.uam_secret)
     nas.login_host = spec.login_host or None
     nas.identifier = spec.identifier or None
-    changes = {field: [old, getattr(nas, field)] for field, old in before.items() if getattr(nas, field) != old}
+    changes = {field: [old, getattr(nas, field)] for field, old in before.items()
+               if getattr(nas, field) != old}
     audit.record(db, actor, "nas.edit", nas.name, {"ip_range": nas.ip_range, "vendor": nas.vendor,
                                                    "uam_secret_changed": bool(spec.uam_secret),
                                                    "changes": changes}, ip=ip)

@@ -53,7 +53,8 @@ class PurgeResult:
         r = self.rows
         return (f"Anonymised {r['radius_session']} sessions and {r['auth_event']} auth events; "
                 f"deleted {r['login_ticket']} login tickets and {r['one_time_code']} one-time codes; "
-                f"purged {r['usage_hour_user']} per-hour user rows, {r['device']} devices, {r['account']} accounts, "
+                f"purged {r['usage_hour_user']} per-hour user rows, {r['device']} devices, "
+                f"{r['account']} accounts, "
                 f"{r['sign_in_throttle']} sign-in counters and {r['audit_event']} audit entries.")
 
 
@@ -101,7 +102,8 @@ Progress = Callable[[PurgeResult], None]
 class _Purge:
     """One run: the cut-off, the pseudonyms, the running counts."""
 
-    def __init__(self, db: Session, pseudonym: Pseudonyms, cutoff: datetime, batch_size: int, on_progress: Progress):
+    def __init__(self, db: Session, pseudonym: Pseudonyms, cutoff: datetime, batch_size: int,
+                 on_progress: Progress):
         self.db, self.pseudonym, self.cutoff, self.batch_size = db, pseudonym, cutoff, batch_size
         self.on_progress = on_progress
         self.result = PurgeResult()
@@ -129,7 +131,8 @@ class _Purge:
                 return
             self.db.execute(statement, [
                 {**{f"k_{key.name}": row[i] for i, key in enumerate(keys)},
-                 **{f"v_{name}": self.pseudonym(row[len(keys) + i]) for i, name in enumerate(spec.pseudonymised)}}
+                 **{f"v_{name}": self.pseudonym(value)
+                    for name, value in zip(spec.pseudonymised, row[len(keys):])}}
                 for row in batch])
             self._done(spec.table, len(batch))
 
@@ -145,9 +148,10 @@ class _Purge:
                 .limit(self.batch_size)).mappings().all()
             if not batch:
                 return
-            self.db.execute(delete(table).where(or_(*[and_(*[k == row[k.name] for k in keys]) for row in batch])))
-            self.db.execute(insert, [{**row, **{name: self.pseudonym(row[name]) for name in spec.pseudonymised}}
-                                     for row in batch])
+            self.db.execute(delete(table).where(or_(*[and_(*[k == row[k.name] for k in keys])
+                                                      for row in batch])))
+            self.db.execute(insert, [{**row, **{name: self.pseudonym(row[name])
+                                                for name in spec.pseudonymised}} for row in batch])
             self._done(spec.table, len(batch))
 
     def delete(self, table: str, model, *conditions) -> None:

@@ -84,7 +84,8 @@ def _count_failure(db: Session, address: str, name: str, now: datetime) -> datet
     if throttle.failures >= MAX_FAILURES:
         throttle.failures = 0
         throttle.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        audit.record(db, name, "admin.locked", name, {"minutes": LOCK_MINUTES, "address": address}, ip=address)
+        audit.record(db, name, "admin.locked", name, {"minutes": LOCK_MINUTES, "address": address},
+                     ip=address)
     db.commit()
     return throttle.locked_until if throttle.failures == 0 else None
 

@@ -54,7 +54,8 @@ def generate_vouchers(db: Session, plan_name: str, count: int, batch: str | None
 
 def shown_code(voucher: Voucher, may_see_unused: bool) -> str:
     """The code as the console shows it: an unused code is money on paper, so only those who may hand
-    vouchers out (operator and admin) see it whole; others see its last three characters to tell cards apart."""
+    vouchers out (operator and admin) see it whole; others see its last three characters to tell cards
+    apart."""
     if may_see_unused or voucher.first_used_at is not None:
         return voucher.code
     return "\u2022" * (len(voucher.code) - 3) + voucher.code[-3:]

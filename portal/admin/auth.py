@@ -75,7 +75,8 @@ def totp():
         return redirect(url_for(".login"))
     if request.method == "GET":
         return render_template("admin/auth/totp.html")
-    if signin.check_totp(extensions.db(), extensions.state().box, admin, request.form.get("code", ""), utcnow()):
+    if signin.check_totp(extensions.db(), extensions.state().box, admin, request.form.get("code", ""),
+                         utcnow()):
         return _start_session(admin, session.get("next"))
     if signin.record_failure(extensions.db(), admin, utcnow(), ip=request.remote_addr):
         session.clear()

@@ -61,8 +61,8 @@ def batch(name: str):
         abort(404)
     may_see = allowed(current_user.role, "operator")
     codes = {v.id: shown_code(v, may_see) for v in vouchers}
-    return render_template("admin/vouchers/batch.html", name=name, vouchers=vouchers, status=voucher_status, codes=codes,
-                           now=utcnow())
+    return render_template("admin/vouchers/batch.html", name=name, vouchers=vouchers, status=voucher_status,
+                           codes=codes, now=utcnow())
 
 
 @bp.get("/vouchers/batch/<path:name>/print")

@@ -231,8 +231,8 @@ def test_audit_log_lists_console_actions_newest_first(client, login, db):
 def test_an_access_point_edit_audits_every_changed_setting(client, login, db):
     nas = add_ap(db, "Taman Tirosa", "10.53.1.1", require_message_authenticator=True)
     login("admin")
-    post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.1", "vendor": "mikrotik",
-                                          "login_host": "login.tirosa.wifi"})
+    post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.1",
+                                          "vendor": "mikrotik", "login_host": "login.tirosa.wifi"})
     entry = db.scalar(select(AuditEvent).where(AuditEvent.action == "nas.edit"))
     assert json.loads(entry.detail)["changes"] == {
         "require_message_authenticator": [True, False], "login_host": [None, "login.tirosa.wifi"]}

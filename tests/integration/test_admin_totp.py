@@ -61,10 +61,12 @@ def test_turning_totp_off_needs_the_password_and_a_code(client, db, settings):
     assert client.get("/admin/").status_code == 200
     page = client.get("/admin/account").get_data(as_text=True)
     token = csrf_token_from(page)
-    bare = client.post("/admin/account/totp", data={"step": "disable", "csrf_token": token}, follow_redirects=True)
+    bare = client.post("/admin/account/totp", data={"step": "disable", "csrf_token": token},
+                       follow_redirects=True)
     assert "the current password is wrong" in bare.get_data(as_text=True)
     no_code = client.post("/admin/account/totp", data={"step": "disable", "password": ADMIN_PASSWORD,
-                                                       "code": "", "csrf_token": token}, follow_redirects=True)
+                                                       "code": "", "csrf_token": token},
+                          follow_redirects=True)
     assert "that code does not match" in no_code.get_data(as_text=True)
     db.refresh(admin)
     assert admin.totp_secret_encrypted is not None

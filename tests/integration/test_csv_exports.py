@@ -54,7 +54,8 @@ def test_console_session_log_and_reports_are_neutralised_and_audited(client, log
     logins = client.get("/admin/auth-log.csv", query_string={"reason": "unknown_voucher"})
     assert logins.status_code == 200
     assert_no_formula(logins.get_data(as_text=True))
-    exports = list(db.scalars(select(AuditEvent).where(AuditEvent.action.endswith(".export")).order_by(AuditEvent.id)))
+    exports = list(db.scalars(select(AuditEvent).where(AuditEvent.action.endswith(".export"))
+                              .order_by(AuditEvent.id)))
     assert [(e.actor, e.action, e.target) for e in exports] == [
         ("rina", "sessions.export", ""), ("rina", "reports.export", "top"), ("rina", "auth_log.export", "")]
     assert '"nas": "Taman Tirosa"' in exports[0].detail and exports[0].ip == "127.0.0.1"

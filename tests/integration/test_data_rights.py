@@ -70,7 +70,8 @@ def test_a_citizen_downloads_their_data_then_deletes_the_account(client, db, cit
     nas = city["mikrotik"]
     add_session(db, nas, 1, utcnow() - timedelta(hours=2), username="t-mine", calling_station_id=MAC,
                 account_id=account.id, device_id=device.id)
-    add_session(db, nas, 2, utcnow() - timedelta(hours=2), username="t-other", calling_station_id="02:00:00:00:00:77")
+    add_session(db, nas, 2, utcnow() - timedelta(hours=2), username="t-other",
+                calling_station_id="02:00:00:00:00:77")
     db.commit()
 
     assert post_form(client, "/my-data", phone="081234567890").headers["Location"] == "/my-data/verify"
@@ -85,7 +86,8 @@ def test_a_citizen_downloads_their_data_then_deletes_the_account(client, db, cit
     unticked = post_form(client, "/my-data/verify", code=sms_code(caplog, PHONE), action="delete", confirm="")
     assert unticked.status_code == 400 and db.scalar(select(func.count()).select_from(Account)) == 1
     post_form(client, "/my-data", phone="081234567890")
-    deleted = post_form(client, "/my-data/verify", code=sms_code(caplog, PHONE), action="delete", confirm="yes")
+    deleted = post_form(client, "/my-data/verify", code=sms_code(caplog, PHONE), action="delete",
+                        confirm="yes")
     assert deleted.status_code == 200 and 'id="deleted"' in deleted.get_data(as_text=True)
     db.expire_all()
     assert db.scalar(select(Account).where(Account.phone == PHONE)) is None
@@ -93,7 +95,8 @@ def test_a_citizen_downloads_their_data_then_deletes_the_account(client, db, cit
     mine = db.scalar(select(RadiusSession).where(RadiusSession.acct_session_id == "00000001"))
     assert (mine.username, mine.calling_station_id, mine.account_id) == (
         Pseudonyms(settings.secret_key)("t-mine"), None, None)
-    assert db.scalar(select(RadiusSession.username).where(RadiusSession.acct_session_id == "00000002")) == "t-other"
+    other = select(RadiusSession.username).where(RadiusSession.acct_session_id == "00000002")
+    assert db.scalar(other) == "t-other"
 
     requests = list(db.scalars(select(AuditEvent).where(AuditEvent.action.startswith("citizen.data."))
                                .order_by(AuditEvent.id)))

@@ -43,7 +43,8 @@ def test_healthz_fails_when_the_database_refuses_writes(settings, engine):
     if url.get_backend_name() == "sqlite":
         read_only = f"sqlite:///file:{url.database}?mode=ro&uri=true"
     else:
-        read_only = url.update_query_dict({"options": url.query["options"] + " -cdefault_transaction_read_only=on"})
+        options = url.query["options"] + " -cdefault_transaction_read_only=on"
+        read_only = url.update_query_dict({"options": options})
         read_only = read_only.render_as_string(hide_password=False)
     app = create_app(settings.with_overrides(database_url=read_only))
     try:

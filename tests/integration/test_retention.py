@@ -52,10 +52,12 @@ def seeded(db):
     plan = add_plan(db, PlanSpec(name="Gratis", daily_minutes=60), actor="test")
     accounts = {
         "old_unverified": Account(phone="+6281100000010", password_hash="x", created_at=old),
-        "old_unused": Account(phone=OLD_PHONE, password_hash="x", verified=True, created_at=old, last_login_at=old),
+        "old_unused": Account(phone=OLD_PHONE, password_hash="x", verified=True, created_at=old,
+                              last_login_at=old),
         "old_blocked": Account(phone="+6281100000011", password_hash="x", verified=True, blocked=True,
                                created_at=old, last_login_at=old),
-        "active": Account(phone=NEW_PHONE, password_hash="x", verified=True, created_at=old, last_login_at=new),
+        "active": Account(phone=NEW_PHONE, password_hash="x", verified=True, created_at=old,
+                          last_login_at=new),
         "new_unverified": Account(phone="+6281100000012", password_hash="x", created_at=new),
     }
     db.add_all(accounts.values())
@@ -96,8 +98,8 @@ def seeded(db):
 
 
 def purge_with_the_cli(settings, *extra: str) -> str:
-    result = CliRunner().invoke(main, ["purge", "--older-than", str(DAYS), *extra], env=settings_env(settings),
-                                catch_exceptions=False)
+    result = CliRunner().invoke(main, ["purge", "--older-than", str(DAYS), *extra],
+                                env=settings_env(settings), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -105,8 +107,9 @@ def purge_with_the_cli(settings, *extra: str) -> str:
 def test_purge_clears_every_table_past_the_period_and_nothing_within(settings, db, seeded):
     accounts, devices = seeded
     output = purge_with_the_cli(settings)
-    assert output == ("Anonymised 1 sessions and 1 auth events; deleted 1 login tickets and 1 one-time codes; "
-                      "purged 1 per-hour user rows, 2 devices, 2 accounts, 1 sign-in counters and 1 audit entries.\n")
+    assert output == ("Anonymised 1 sessions and 1 auth events; deleted 1 login tickets and 1 one-time "
+                      "codes; purged 1 per-hour user rows, 2 devices, 2 accounts, 1 sign-in counters and "
+                      "1 audit entries.\n")
     db.expire_all()
     pseudonym = Pseudonyms(settings.secret_key)
 
@@ -118,7 +121,8 @@ def test_purge_clears_every_table_past_the_period_and_nothing_within(settings, d
     assert open_.username == "t-open"  # an open session is never touched
 
     events = {e.time > utcnow() - timedelta(days=DAYS): e for e in db.scalars(select(AuthEvent))}
-    assert (events[False].username, events[False].calling_station_id) == (pseudonym(OLD_PHONE), pseudonym(OLD_MAC))
+    assert (events[False].username, events[False].calling_station_id) == (
+        pseudonym(OLD_PHONE), pseudonym(OLD_MAC))
     assert (events[True].username, events[True].calling_station_id) == (NEW_PHONE, NEW_MAC)
 
     assert sorted(db.scalars(select(UsageHourUser.username))) == sorted([pseudonym("t-old"), "t-new"])
@@ -129,7 +133,8 @@ def test_purge_clears_every_table_past_the_period_and_nothing_within(settings, d
     # The old device keeps its row under the MAC's pseudonym (the one its sessions carry), without a phone.
     gone = db.get(Device, devices["old"].id)
     assert (gone.mac, gone.account_id, gone.first_seen is not None) == (pseudonym(OLD_MAC), None, True)
-    assert sorted(db.scalars(select(Device.mac))) == sorted([pseudonym(OLD_MAC), NEW_MAC, "AA:BB:CC:00:00:03"])
+    assert sorted(db.scalars(select(Device.mac))) == sorted(
+        [pseudonym(OLD_MAC), NEW_MAC, "AA:BB:CC:00:00:03"])
     blocked = db.scalar(select(Device).where(Device.mac == "AA:BB:CC:00:00:03"))
     assert blocked.blocked and blocked.account_id is None  # the block holds, the phone link goes
     kept = [accounts[k].phone for k in ("old_blocked", "active", "new_unverified")]
@@ -176,16 +181,19 @@ def test_console_purge_is_a_job_whose_result_the_page_shows(settings, engine, db
     try:
         client = app.test_client()
         token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-        client.post("/admin/login", data={"username": "chief", "password": ADMIN_PASSWORD, "csrf_token": token})
+        client.post("/admin/login",
+                    data={"username": "chief", "password": ADMIN_PASSWORD, "csrf_token": token})
         page = client.get("/admin/retention").get_data(as_text=True)
         client.post("/admin/retention/purge", data={"csrf_token": csrf_token_from(page)})
         job = db.scalar(select(PurgeJob))
         assert (job.actor, job.status, json.loads(job.progress)["account"]) == ("chief", "done", 2)
         shown = client.get("/admin/retention").get_data(as_text=True)
-        assert 'data-status="done"' in shown and '<td><code>account</code></td><td class="num">2</td>' in shown
+        assert 'data-status="done"' in shown
+        assert '<td><code>account</code></td><td class="num">2</td>' in shown
         english = client.get("/admin/retention?lang=en").get_data(as_text=True)
         assert "The last purge (by chief, " in english and "Every phone number, MAC address" in english
-        assert db.scalar(select(func.count()).select_from(Account).where(Account.phone.startswith("anon-"))) == 2
+        purged = select(func.count()).select_from(Account).where(Account.phone.startswith("anon-"))
+        assert db.scalar(purged) == 2
     finally:
         app.extensions["hotspot"].engine.dispose()
 
@@ -201,7 +209,8 @@ def fill_every_table(db, when, phone: str, mac: str, ip: str, admin_ip: str, tag
     """One citizen's traces in every table that can hold a phone, MAC or IP, all dated `when`."""
     nas = db.scalar(select(Nas)) or add_ap(db, "Taman Tirosa", "10.53.1.0/24")
     plan = db.scalar(select(Plan)) or add_plan(db, PlanSpec(name="Gratis", daily_minutes=60), actor="test")
-    account = Account(phone=phone, password_hash="argon-hash", verified=True, created_at=when, last_login_at=when)
+    account = Account(phone=phone, password_hash="argon-hash", verified=True, created_at=when,
+                      last_login_at=when)
     db.add(account)
     db.flush()
     device = Device(mac=mac, account_id=account.id, first_seen=when, last_seen=when)
@@ -222,7 +231,8 @@ def fill_every_table(db, when, phone: str, mac: str, ip: str, admin_ip: str, tag
     ])
     local = "0" + phone[3:]
     for actor, action, target, detail in (
-            ("operator-1", "device.block", mac, {"reason": f"abuse by {local} from {ip}", "bytes": 1234567890}),
+            ("operator-1", "device.block", mac,
+             {"reason": f"abuse by {local} from {ip}", "bytes": 1234567890}),
             ("operator-1", "account.block", phone, {"devices": [mac.replace(":", "").lower()]}),
             ("budi", "admin.locked", "budi", {"address": admin_ip, "minutes": 15}),
             ("citizen", "citizen.data.export", phone[:5] + "*****" + phone[-3:], {"sessions": 4})):
@@ -232,8 +242,8 @@ def fill_every_table(db, when, phone: str, mac: str, ip: str, admin_ip: str, tag
 
 def database_dump(settings, tmp_path) -> str:
     """The whole database as text, from the backup a city keeps (`hotspot backup`)."""
-    result = CliRunner().invoke(main, ["backup", str(tmp_path / "hotspot.backup")], env=settings_env(settings),
-                                catch_exceptions=False)
+    result = CliRunner().invoke(main, ["backup", str(tmp_path / "hotspot.backup")],
+                                env=settings_env(settings), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     if settings.database_url.startswith("sqlite"):
         copy = sqlite3.connect(tmp_path / "hotspot.backup")
@@ -248,7 +258,8 @@ def database_dump(settings, tmp_path) -> str:
 def test_no_raw_personal_value_is_left_anywhere_in_the_database(settings, db, tmp_path):
     now = utcnow()
     fill_every_table(db, now - timedelta(days=DAYS + 1), RAW_PHONE, RAW_MAC, RAW_IP, ADMIN_IP, "old")
-    fill_every_table(db, now - timedelta(days=DAYS - 1), FRESH_PHONE, FRESH_MAC, FRESH_IP, "36.91.77.2", "fresh")
+    fill_every_table(db, now - timedelta(days=DAYS - 1), FRESH_PHONE, FRESH_MAC, FRESH_IP, "36.91.77.2",
+                     "fresh")
     before = database_dump(settings, tmp_path).lower()
     assert all(value.lower() in before for value in SPELLINGS + (FRESH_PHONE, FRESH_MAC, FRESH_IP))
 
@@ -260,8 +271,9 @@ def test_no_raw_personal_value_is_left_anywhere_in_the_database(settings, db, tm
     pseudonym = Pseudonyms(settings.secret_key)
     # One device is one pseudonym in every table (whatever the spelling), so reports still count it once.
     old = utcnow() - timedelta(days=DAYS)
-    assert set(db.scalars(select(RadiusSession.calling_station_id).where(RadiusSession.start_time < old))) == {
-        pseudonym(RAW_MAC)} == set(db.scalars(select(Device.mac).where(Device.last_seen < old)))
+    stations = set(db.scalars(select(RadiusSession.calling_station_id).where(RadiusSession.start_time < old)))
+    devices = set(db.scalars(select(Device.mac).where(Device.last_seen < old)))
+    assert stations == {pseudonym(RAW_MAC)} == devices
     assert set(db.scalars(select(UsageHourUser.username).where(UsageHourUser.hour < old))) == {
         pseudonym("t-old"), pseudonym(RAW_MAC), pseudonym(RAW_PHONE)}
     assert pseudonym(RAW_PHONE) == db.scalar(select(Account.phone).where(Account.created_at < old))

@@ -93,8 +93,8 @@ def test_forwarded_for_is_believed_only_from_the_configured_proxy(settings, engi
             headers = {"X-Forwarded-For": f"36.91.10.{n}"}
             token = csrf_token_from(client.get("/register", environ_base=direct, headers=headers)
                                     .get_data(as_text=True))
-            codes.append(client.post("/register", data={"csrf_token": token, "phone": "bad"}, environ_base=direct,
-                                     headers=headers).status_code)
+            codes.append(client.post("/register", data={"csrf_token": token, "phone": "bad"},
+                                     environ_base=direct, headers=headers).status_code)
         assert codes == [400, 400, 400, 429]
         proxied = app.test_client()
         page = proxied.get("/admin/login", environ_base={"REMOTE_ADDR": "10.0.0.2"},
@@ -102,11 +102,13 @@ def test_forwarded_for_is_believed_only_from_the_configured_proxy(settings, engi
         assert page.status_code == 200
         proxied.post("/admin/login", environ_base={"REMOTE_ADDR": "10.0.0.2"},
                      headers={"X-Forwarded-For": "36.91.10.9"},
-                     data={"username": "x", "password": "y", "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+                     data={"username": "x", "password": "y",
+                           "csrf_token": csrf_token_from(page.get_data(as_text=True))})
         forged = app.test_client()
         page = forged.get("/admin/login", environ_base=direct, headers={"X-Forwarded-For": "36.91.10.8"})
         forged.post("/admin/login", environ_base=direct, headers={"X-Forwarded-For": "36.91.10.8"},
-                    data={"username": "x", "password": "y", "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+                    data={"username": "x", "password": "y",
+                          "csrf_token": csrf_token_from(page.get_data(as_text=True))})
         addresses = set(db.scalars(select(SignInThrottle.address)))
         assert addresses == {"36.91.10.9", "10.5.50.77"}
     finally:
