@@ -61,7 +61,9 @@ class PurgeResult:
 @dataclass(frozen=True)
 class Personal:
     """One table's personal columns: `pseudonymised` get their pseudonym, `cut` (links) become NULL,
-    `fixed` get a constant; `past(cutoff)` picks the rows that are past the period."""
+    `fixed` get a constant; `past(cutoff)` picks the rows that are past the period. `unique`: the one
+    pseudonymised column is unique, and a row whose pseudonym is already taken (the same phone came back
+    after an earlier purge, and left again) is deleted, the earlier row standing for it."""
 
     table: str
     model: type
@@ -69,6 +71,7 @@ class Personal:
     pseudonymised: tuple[str, ...]
     cut: tuple[str, ...] = ()
     fixed: tuple[tuple[str, object], ...] = ()
+    unique: bool = False
 
 
 def _last_use(cutoff: datetime) -> tuple:
@@ -85,9 +88,9 @@ PERSONAL = (
              ("username", "calling_station_id")),
     Personal("usage_hour_user", UsageHourUser, lambda cutoff: (UsageHourUser.hour < cutoff,), ("username",)),
     Personal("device", Device, lambda cutoff: (Device.blocked.is_(False), Device.last_seen < cutoff),
-             ("mac",), cut=("account_id",)),
+             ("mac",), cut=("account_id",), unique=True),
     # Accounts never verified, or not used for the whole period; the password hash goes with the phone.
-    Personal("account", Account, _last_use, ("phone",), fixed=(("password_hash", ""),)),
+    Personal("account", Account, _last_use, ("phone",), fixed=(("password_hash", ""),), unique=True),
 )
 
 
@@ -129,12 +132,25 @@ class _Purge:
                                     .limit(self.batch_size)).all()
             if not batch:
                 return
-            self.db.execute(statement, [
-                {**{f"k_{key.name}": row[i] for i, key in enumerate(keys)},
-                 **{f"v_{name}": self.pseudonym(value)
-                    for name, value in zip(spec.pseudonymised, row[len(keys):])}}
-                for row in batch])
+            values = [{**{f"k_{key.name}": row[i] for i, key in enumerate(keys)},
+                       **{f"v_{name}": self.pseudonym(value)
+                          for name, value in zip(spec.pseudonymised, row[len(keys):])}} for row in batch]
+            if spec.unique:
+                values = self._drop_taken(spec, values)
+            if values:
+                self.db.execute(statement, values)
             self._done(spec.table, len(batch))
+
+    def _drop_taken(self, spec: Personal, values: list[dict]) -> list[dict]:
+        """Delete the rows whose pseudonym another row already has; the others, to be updated."""
+        column = spec.model.__table__.c[spec.pseudonymised[0]]
+        key = next(iter(spec.model.__table__.primary_key.columns))
+        name = f"v_{column.name}"
+        taken = set(self.db.scalars(select(column).where(column.in_([v[name] for v in values]))))
+        gone = [v[f"k_{key.name}"] for v in values if v[name] in taken]
+        if gone:
+            self.db.execute(delete(spec.model.__table__).where(key.in_(gone)))
+        return [v for v in values if v[name] not in taken]
 
     def _rekey(self, spec: Personal) -> None:
         """A pseudonym that is part of the primary key: the rows are replaced, and two spellings of one MAC

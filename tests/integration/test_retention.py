@@ -279,3 +279,18 @@ def test_no_raw_personal_value_is_left_anywhere_in_the_database(settings, db, tm
     assert pseudonym(RAW_PHONE) == db.scalar(select(Account.phone).where(Account.created_at < old))
     block = db.scalar(select(AuditEvent).where(AuditEvent.action == "device.block", AuditEvent.time < old))
     assert json.loads(block.detail)["bytes"] == 1234567890  # numbers are data, not phone numbers
+
+
+def test_a_citizen_who_comes_back_and_leaves_again_is_purged_again(settings, db):
+    """The same phone and MAC past the period a second time: their pseudonyms are taken by the first
+    purge's rows, which go on standing for them."""
+    now = utcnow()
+    fill_every_table(db, now - timedelta(days=3 * DAYS), RAW_PHONE, RAW_MAC, RAW_IP, ADMIN_IP, "first")
+    purge_with_the_cli(settings)
+    fill_every_table(db, now - timedelta(days=DAYS + 1), RAW_PHONE, RAW_MAC, RAW_IP, ADMIN_IP, "returned")
+    purge_with_the_cli(settings)
+    pseudonym = Pseudonyms(settings.secret_key)
+    db.expire_all()
+    assert list(db.scalars(select(Device.mac))) == [pseudonym(RAW_MAC)]
+    assert list(db.scalars(select(Account.phone))) == [pseudonym(RAW_PHONE)]
+    assert set(db.scalars(select(RadiusSession.calling_station_id))) == {pseudonym(RAW_MAC)}
