@@ -11,12 +11,19 @@ from flask_babel import gettext as _
 from hotspot.clock import utcnow
 from hotspot.services import data_rights
 from hotspot.services.citizens import CitizenError
-from hotspot.sms import SmsError, make_sender
 from portal import extensions
-from portal.splash import current_nas, per_ip, per_mac, place_name, refusal_message
+from portal.splash import (
+    PENDING,
+    current_nas,
+    per_ip,
+    per_mac,
+    place_name,
+    refusal_message,
+    request_code_page,
+    sms_per_address,
+)
 
 bp = Blueprint("mydata", __name__)
-PENDING = "my_data_phone"
 
 
 def _form(name: str, limit: int) -> str:
@@ -26,23 +33,13 @@ def _form(name: str, limit: int) -> str:
 @bp.route("/my-data", methods=["GET", "POST"])
 @per_ip
 @per_mac
+@sms_per_address
 def request_code():
-    """Step 1: the phone number; a code goes out when it has an account (the answer is the same anyway)."""
-    message = None
-    if request.method == "POST":
-        settings, now = extensions.settings(), utcnow()
-        try:
-            phone = data_rights.request_code(extensions.db(), _form("phone", 32), now, make_sender(settings),
-                                             settings.city_name)
-        except CitizenError as exc:
-            message = refusal_message(exc.reason, None, now)
-        except SmsError:
-            message = refusal_message("sms_failed", None, now)
-        else:
-            session[PENDING] = phone
-            return redirect(url_for(".act"), 303)
-    return render_template("splash/my_data.html", step="phone", message=message, phone=_form("phone", 32),
-                           place=place_name(current_nas())), 400 if message else 200
+    """Step 1: the phone number; a code goes out when it has an account (the answer is the same anyway),
+    within the same SMS limits as registration and reset."""
+    return request_code_page(data_rights.PURPOSE, "splash/my_data.html", "mydata.act",
+                             lambda db, now, sender, city, rules: {"phone": data_rights.request_code(
+                                 db, _form("phone", 32), now, sender, city, rules)})
 
 
 @bp.route("/my-data/verify", methods=["GET", "POST"])
@@ -50,9 +47,10 @@ def request_code():
 @per_mac
 def act():
     """Step 2: the SMS code and what to do: download the data, or delete the account (ticked to confirm)."""
-    phone = session.get(PENDING)
-    if not phone:
+    pending = session.get(PENDING) or {}
+    if pending.get("purpose") != data_rights.PURPOSE:
         return redirect(url_for(".request_code"))
+    phone = pending["phone"]
     message, place = None, place_name(current_nas())
     if request.method == "POST":
         db, now, action = extensions.db(), utcnow(), request.form.get("action")

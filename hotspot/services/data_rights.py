@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 
 from hotspot.models import Account, Device, OneTimeCode, RadiusSession
 from hotspot.services import audit
-from hotspot.services.citizens import CitizenError, find_account, phone_number, send_code, verify_code
+from hotspot.services.citizens import (
+    DEFAULT_SMS_RULES,
+    CitizenError,
+    SmsRules,
+    find_account,
+    send_code,
+    sms_phone,
+    verify_code,
+)
 from hotspot.pseudonyms import Pseudonyms
 
 PURPOSE = "data"
@@ -30,11 +38,12 @@ def masked(phone: str) -> str:
     return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
 
 
-def request_code(db: Session, phone_text: str, now: datetime, sender, city_name: str) -> str:
+def request_code(db: Session, phone_text: str, now: datetime, sender, city_name: str,
+                 rules: SmsRules = DEFAULT_SMS_RULES) -> str:
     """Send a code when the phone has an account; the answer is the same either way (no enumeration)."""
-    phone = phone_number(phone_text)
+    phone = sms_phone(phone_text, rules)
     if find_account(db, phone) is not None:
-        send_code(db, phone, PURPOSE, now, sender, city_name)
+        send_code(db, phone, PURPOSE, now, sender, city_name, rules)
     return phone
 
 

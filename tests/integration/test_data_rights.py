@@ -118,3 +118,24 @@ def test_the_privacy_notice_leads_to_the_data_request(client):
     notice = client.get("/privacy?lang=en").get_data(as_text=True)
     assert '<a id="my-data" href="/my-data">Download or delete my data</a>' in notice
     assert client.get("/my-data").status_code == 200
+
+
+def test_data_request_codes_keep_the_citys_sms_limits(settings, engine, db, caplog):
+    """/my-data sends codes like registration does: per client address, within the daily budget."""
+    from portal import create_app
+
+    caplog.set_level(logging.INFO, logger="hotspot.sms")
+    add_city(db, settings)
+    app = create_app(settings.with_overrides(sms_codes_per_address="2/day", sms_daily_budget=2))
+    try:
+        client = app.test_client()
+        register(client, caplog)  # the first code from this address, and of today's budget
+        answers = [post_form(client, "/my-data", phone=PHONE).status_code for _ in range(2)]
+        assert answers == [303, 429]
+        elsewhere = app.test_client()
+        elsewhere.environ_base["REMOTE_ADDR"] = "10.5.50.24"
+        spent = post_form(elsewhere, "/my-data", phone=PHONE)
+        assert spent.status_code == 400
+        assert "Kuota SMS kota untuk hari ini sudah habis" in spent.get_data(as_text=True)
+    finally:
+        app.extensions["hotspot"].engine.dispose()
