@@ -406,7 +406,8 @@ def rollup(ctx: Context, rebuild: bool) -> None:
 @pass_context
 @fail_on_bad_input
 def purge(ctx: Context, days: int) -> None:
-    """Anonymise personal data (MAC, phone, IP) older than the retention period."""
+    """Replace personal data (MAC, phone, IP, user names) older than DAYS with keyed pseudonyms, in every
+    table (docs/admin.md "Data retention")."""
     with ctx.session() as db:
         result = retention.purge(db, ctx.settings.secret_key, days, utcnow())
     click.echo(result.summary())
