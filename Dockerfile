@@ -5,7 +5,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    HOTSPOT_CONFIG=/app/config/hotspot.toml HOTSPOT_VAR_DIR=/var/lib/hotspot
+    HOTSPOT_CONFIG=/app/config/hotspot.toml HOTSPOT_VAR_DIR=/var/lib/hotspot \
+    HOTSPOT_RADIUS_JOURNAL_DIR=/var/lib/hotspot/journal
 
 WORKDIR /app
 COPY setup.cfg pyproject.toml README.md ./
@@ -16,7 +17,11 @@ COPY config ./config
 COPY migrations ./migrations
 RUN pip install --no-cache-dir -e . \
     && pybabel compile -d portal/translations \
-    && useradd --system --home /var/lib/hotspot --create-home hotspot
+    && useradd --system --home /var/lib/hotspot --create-home hotspot \
+    && install -d -m 0700 -o hotspot -g hotspot /var/lib/hotspot/journal
+
+# Acknowledged accounting waits here while the database is away: it must outlive the container.
+VOLUME ["/var/lib/hotspot/journal"]
 
 USER hotspot
 EXPOSE 8080/tcp 1812/udp 1813/udp

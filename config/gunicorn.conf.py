@@ -4,7 +4,7 @@ from hotspot.settings import load_settings
 
 _settings = load_settings()
 
-bind = f"{_settings.portal_host}:{_settings.portal_port}"
+bind = f"{_settings.portal_bind_host}:{_settings.portal_port}"
 workers = _settings.portal_workers
 # Two threads, not four: with four, a login that holds SQLite's write lock waits for the GIL between its
 # statements (the others render pages), so writers in the other worker sleep in SQLite's busy handler
@@ -16,6 +16,9 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# No client address and no query string: the splash URL carries the phone's MAC and IP (mac=, ip=), and a
+# log shipped elsewhere is out of reach of `hotspot purge`. Time, method, path, status, size, duration.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-forwarded_allow_ips = "127.0.0.1"
+forwarded_allow_ips = _settings.trusted_proxies

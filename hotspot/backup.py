@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from hotspot.files import private_file
 from hotspot.settings import Settings
 
 
@@ -59,7 +60,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 def backup(settings: Settings, destination: Path) -> Path:
     """Write a consistent copy of the database to `destination` and return it."""
     url = make_url(settings.database_url)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    private_file(destination)
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(_sqlite_path(url))
         target = sqlite3.connect(destination)

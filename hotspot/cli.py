@@ -6,7 +6,6 @@ through hotspot.services, prints a clear message and exits non-zero on bad input
 
 from __future__ import annotations
 
-import csv
 import functools
 import importlib.util
 import io
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from hotspot import backup, credentials
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox, new_token
+from hotspot.csvsafe import SafeDictWriter
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
 from hotspot.services import accounts, blocking, demo, devices, retention, usage, usage_days, vouchers
@@ -84,7 +84,7 @@ def emit(rows: list[dict], fmt: str, columns: tuple[str, ...] | None = None) -> 
     columns = columns or (tuple(rows[0]) if rows else ())
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = SafeDictWriter(buffer, columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
         click.echo(buffer.getvalue(), nl=False)
@@ -409,13 +409,11 @@ def rollup(ctx: Context, rebuild: bool) -> None:
 @pass_context
 @fail_on_bad_input
 def purge(ctx: Context, days: int) -> None:
-    """Anonymise personal data (MAC, phone, IP) older than the retention period."""
+    """Replace personal data (MAC, phone, IP, user names) older than DAYS with keyed pseudonyms, in every
+    table (docs/admin.md "Data retention")."""
     with ctx.session() as db:
-        result = retention.purge(db, days, utcnow())
-    click.echo(
-        f"Anonymised {result.sessions_anonymised} sessions and {result.auth_events_anonymised} auth events; "
-        f"deleted {result.tickets_deleted} login tickets and {result.codes_deleted} one-time codes."
-    )
+        result = retention.purge(db, ctx.settings.secret_key, days, utcnow())
+    click.echo(result.summary())
 
 
 @main.command(name="backup")

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotspot.files import private_sqlite
 from hotspot.settings import PROJECT_ROOT, Settings
 
 
@@ -26,15 +27,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(settings: Settings, **kwargs) -> Engine:
-    """Engine for the configured URL; creates the SQLite file's folder when needed.
+    """Engine for the configured URL; creates the SQLite file (mode 0600) and its folder when needed.
 
     Statement parameters are kept out of error messages: a failed insert would otherwise carry a login
     ticket's secret or a citizen's phone number into the log with the traceback."""
     url = make_url(settings.database_url)
     kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.query.get("mode"):
+            private_sqlite(Path(url.database))
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

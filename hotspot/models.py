@@ -124,13 +124,15 @@ class Account(Base):
     __tablename__ = "account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True, doc="E.164")
+    phone: Mapped[str] = mapped_column(String(32), unique=True, doc="E.164, or its pseudonym after the purge")
     password_hash: Mapped[str] = mapped_column(String(255))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    terms_version: Mapped[str | None] = mapped_column(String(32), doc="version of the terms last accepted")
+    terms_accepted_at: Mapped[datetime | None] = mapped_column()
 
     plan: Mapped[Plan | None] = relationship(lazy="joined")
 
@@ -141,13 +143,15 @@ class Device(Base):
     __tablename__ = "device"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mac: Mapped[str] = mapped_column(String(17), unique=True)
+    mac: Mapped[str] = mapped_column(String(32), unique=True, doc="AA:BB:..., or its pseudonym when purged")
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), doc="plan of its last login")
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    terms_version: Mapped[str | None] = mapped_column(String(32), doc="version of the terms last accepted")
+    terms_accepted_at: Mapped[datetime | None] = mapped_column()
 
     account: Mapped[Account | None] = relationship()
 
@@ -316,6 +320,8 @@ class AdminUser(Base):
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    totp_last_step: Mapped[int | None] = mapped_column(
+        BigInteger, doc="time step of the last accepted code: a code is good once")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -453,3 +459,40 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
 
     alert: Mapped[Alert] = relationship(lazy="joined")
+
+class SignInThrottle(Base):
+    """Failed console sign-ins per client address and typed name: guessing from one address stops that
+    address trying that name, and nobody elsewhere can lock a real admin out."""
+
+    __tablename__ = "sign_in_throttle"
+
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column()
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class PurgeJob(Base):
+    """One run of the retention purge started from the console, with the progress the console shows."""
+
+    __tablename__ = "purge_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    older_than_days: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, doc="last progress report")
+    finished_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(8), default="running", doc="running, done or failed")
+    progress: Mapped[str] = mapped_column(Text, default="{}", doc="JSON: rows done per table")
+    error: Mapped[str | None] = mapped_column(String(255))
+
+
+class HealthBeat(Base):
+    """The row /healthz writes and rolls back, to prove the database takes writes."""
+
+    __tablename__ = "health_beat"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column()

@@ -35,11 +35,12 @@ class Settings:
     log_level: str = "INFO"
     timezone: str = "Asia/Makassar"
 
-    portal_host: str = "0.0.0.0"
+    portal_host: str = ""
     portal_port: int = 8080
     portal_workers: int = 2
     portal_url: str = "http://127.0.0.1:8080"
     behind_tls: bool = False
+    trusted_proxies: str = "127.0.0.1,::1"
 
     radius_bind: str = "0.0.0.0"
     radius_auth_port: int = 1812
@@ -80,6 +81,7 @@ class Settings:
         "You may ask what data is held about you, get a copy and have it deleted: contact the city's Wi-Fi "
         "staff through the complaint link."
     )
+    terms_version: str = "2026-12-01"
     landing_url: str = "https://kupangkota.go.id/"
     complaint_url: str = "https://www.qlue.co.id/"
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -113,6 +115,12 @@ class Settings:
     def alert_recipients(self) -> list[str]:
         """The addresses in `alert_emails` (comma-separated), blanks dropped."""
         return [address.strip() for address in self.alert_emails.split(",") if address.strip()]
+
+    @property
+    def portal_bind_host(self) -> str:
+        """Where gunicorn listens: the configured host, else loopback behind a TLS proxy (only the proxy may
+        reach the portal, so nobody can talk past it) and every address without one."""
+        return self.portal_host or ("127.0.0.1" if self.behind_tls else "0.0.0.0")
 
     @property
     def journal_dir(self) -> Path:

@@ -16,6 +16,8 @@ _MAC_SPELLINGS = re.compile(
 
 
 MAX_DATABASE_ID = 2**63 - 1
+# What the retention purge writes in place of a MAC, phone, IP or user name (hotspot.pseudonyms).
+PSEUDONYM_PREFIX = "anon-"
 
 
 class ValidationError(ValueError):
@@ -37,6 +39,11 @@ def normalize_mac(value: str) -> str:
         raise ValidationError(f"not a MAC address: {value!r}")
     digits = "".join(_HEX.findall(text)).upper()
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def searchable(value: str, normalize) -> str:
+    """A console or API filter value: a pseudonym as the purge wrote it, anything else `normalize`d."""
+    return value if value.startswith(PSEUDONYM_PREFIX) else normalize(value)
 
 
 def is_mac(value: str) -> bool:

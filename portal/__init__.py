@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from hotspot.settings import Settings, load_settings
 from hotspot.validation import MAX_DATABASE_ID
 from portal import errors, extensions, language, security
+from portal.proxy import TrustedProxyFix
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -35,16 +35,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.behind_tls:
         # The TLS proxy's X-Forwarded-For (its last entry only: what a client wrote before it is not believed)
         # is the citizen's address, so per-address limits and audit entries name the client, not the proxy.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, settings.trusted_proxies)
     extensions.init_app(app, settings)
     security.init_app(app, settings)
     language.init_app(app, settings.default_language)
     errors.init_app(app)
     _add_branding(app, settings)
 
-    from portal import admin, api, captive, health, maps, splash
+    from portal import admin, api, captive, health, maps, mydata, splash
 
-    for blueprint in (health.bp, splash.bp, captive.bp, maps.bp, admin.bp, api.bp):
+    for blueprint in (health.bp, splash.bp, mydata.bp, captive.bp, maps.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     return app
 

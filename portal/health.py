@@ -7,26 +7,34 @@ import logging
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotspot.clock import utcnow
-from hotspot.models import Alert, Nas, RadiusSession
+from hotspot.db import insert_for
+from hotspot.models import Alert, HealthBeat, Nas, RadiusSession
 from hotspot.services import alerts, site_health
 from portal import extensions
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
+BEAT_NAME = "portal"
 
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database takes a write, 503 otherwise: a database that answers reads but refuses
+    writes (read-only after a failover, a read-only file, a write lock never released) cannot record a single
+    login. The probe row is written and rolled back, so a check leaves nothing behind."""
+    db = extensions.db()
     try:
-        extensions.db().execute(text("SELECT 1"))
+        db.execute(insert_for(db.get_bind().dialect.name)(HealthBeat).values(name=BEAT_NAME, beat_at=utcnow())
+                   .on_conflict_do_update(index_elements=["name"], set_={"beat_at": utcnow()}))
     except SQLAlchemyError as exc:
-        log.warning("health check: database unavailable: %s", exc.__class__.__name__)
+        log.warning("health check: database unavailable or refusing writes: %s", exc.__class__.__name__)
         return {"status": "error", "database": "unavailable"}, 503
+    finally:
+        db.rollback()
     return {"status": "ok", "database": "ok"}
 
 

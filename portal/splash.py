@@ -258,11 +258,12 @@ def _log_refusal(method: str, reason: str, who: str | None, now: datetime) -> No
 
 
 def _login(kind: str, grant, who: str | None = None):
-    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl)`, then hand it over."""
+    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl, terms)`, then hand it over."""
     handoff, nas = _require_gateway()
     settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
-        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds)
+        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds,
+                        settings.terms_version)
     except logins.Refused as exc:
         _log_refusal(kind, exc.reason, who, now)
         status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400
@@ -310,8 +311,8 @@ def _sms_rules() -> citizens.SmsRules:
     return citizens.SmsRules.from_settings(extensions.settings())
 
 
-def _request_code(purpose: str, template: str, next_endpoint: str, send):
-    """Step 1 of registration or reset: send an SMS code, then ask for it on the next page.
+def request_code_page(purpose: str, template: str, next_endpoint: str, send):
+    """Step 1 of registration, reset or a data request (portal.mydata): send an SMS code, then ask for it on the next page.
 
     `send(db, now, sender, city, rules)` returns what this browser keeps for step 2 (at least the phone)."""
     message, reason = None, None
@@ -385,7 +386,7 @@ def _registration_completed(db, pending: dict, code: str, now):
 @sms_per_address
 def register():
     """Registration, step 1: phone and password; a code goes out by SMS."""
-    return _request_code("register", "splash/register.html", "splash.verify", _registration_started)
+    return request_code_page("register", "splash/register.html", "splash.verify", _registration_started)
 
 
 @bp.route("/register/verify", methods=["GET", "POST"])
@@ -402,7 +403,7 @@ def verify():
 @sms_per_address
 def reset():
     """Password reset, step 1: the phone number; a code goes out when it has an account."""
-    return _request_code("reset", "splash/reset.html", "splash.reset_confirm",
+    return request_code_page("reset", "splash/reset.html", "splash.reset_confirm",
                          lambda db, now, sender, city, rules: {"phone": citizens.request_reset(
                              db, _form("phone", 32), now, sender, city, rules)})
 

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from hotspot.files import private_file
 from radius.accounting import Arrival
 from radius.packets import AccountingRequest
 
@@ -102,7 +103,7 @@ class Journal:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.path = directory / f"accounting-{worker}{SUFFIX}"
-        self._handle = open(self.path, "a+b", buffering=0)
+        self._handle = open(private_file(self.path), "a+b", buffering=0)
         fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._handle.seek(0)
         content = self._handle.read()

@@ -7,7 +7,6 @@ costs what the first one does (indexes on time, NAS, MAC and username).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,9 +16,10 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from hotspot import credentials
+from hotspot.csvsafe import SafeWriter
 from hotspot.models import AuthEvent, Nas
 from hotspot.services.sessions import parse_time
-from hotspot.validation import ValidationError, normalize_mac, normalize_phone
+from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
 
 PAGE_SIZE = 50
 FILTER_PARAMETERS = ("mac", "user", "nas", "ap", "reason", "since", "until")
@@ -85,7 +85,8 @@ def filter_from_query(args: Mapping[str, str]) -> AuthEventFilter:
         return (args.get(name) or "").strip() or None
 
     mac = text("mac")
-    return AuthEventFilter(mac=normalize_mac(mac) if mac else None, user=text("user"), nas=text("nas"),
+    return AuthEventFilter(mac=searchable(mac, normalize_mac) if mac else None, user=text("user"),
+                           nas=text("nas"),
                            ap=text("ap"), reason=text("reason"), since=parse_time(text("since")),
                            until=parse_time(text("until")))
 
@@ -146,7 +147,7 @@ def csv_chunks(db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], s
                batch: int = 5000) -> Iterator[str]:
     """CSV text of the whole filtered log, header first, page by page (flat memory for any size)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeWriter(buffer)
     writer.writerow(EVENT_FIELDS)
     after = None
     while True:

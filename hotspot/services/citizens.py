@@ -25,7 +25,7 @@ CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 CODES_PER_PHONE_PER_HOUR = 5
-PURPOSES = ("register", "reset")
+PURPOSES = ("register", "reset", "data")
 # Verified against when the phone is unknown, so a wrong number costs as long as a wrong password.
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 

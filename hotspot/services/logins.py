@@ -16,7 +16,7 @@ from hotspot import credentials
 from hotspot.models import Account, LoginTicket, Plan, RadiusSession
 from hotspot.policy import Allowance, Limits, allowance
 from hotspot.services.attribution import AccessPoint
-from hotspot.services.devices import record_device, touch_device
+from hotspot.services.devices import accept_terms, record_device, touch_device
 from hotspot.services.plans import free_access_plan
 from hotspot.services.quota import Subject, device_usage_today, usage_today
 from hotspot.services.tickets import insert_ticket, issue_ticket, new_ticket
@@ -102,7 +102,7 @@ def _device(db: Session, mac: str | None, now: datetime):
 
 
 def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-               ttl: int) -> Grant:
+               ttl: int, terms_version: str | None = None) -> Grant:
     """Click-through access: the free plan (`free_access_plan`, which the portal keeps for a few seconds),
     counted per device (MAC) per day.
 
@@ -120,14 +120,14 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint
     if not left.allowed:
         raise Refused(left.reason, left.resets_at)
     ticket = new_ticket("free", plan.id, now, ttl, nas_id=nas.id if nas else None)
-    ticket.device_id = record_device(db, mac, now)
+    ticket.device_id = record_device(db, mac, now, terms_version)
     insert_ticket(db, ticket)
     db.commit()
     return Grant(ticket, Standing(Subject(device_id=ticket.device_id), plan), left)
 
 
 def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-                  ttl: int) -> Grant:
+                  ttl: int, terms_version: str | None = None) -> Grant:
     """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
     plan = account.plan or free_access_plan(db)
     if plan is None:
@@ -135,12 +135,14 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoi
     device = _device(db, mac, now)
     if device is not None:
         device.account_id = account.id
+    accept_terms(device, terms_version, now)
+    accept_terms(account, terms_version, now)
     return _grant(db, "account", Standing(Subject(account_id=account.id), plan), now, tz, ttl, nas,
                   device=device, account=account)
 
 
 def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-                  ttl: int) -> Grant:
+                  ttl: int, terms_version: str | None = None) -> Grant:
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
     validity at first use."""
     voucher = find_voucher(db, code) if code.strip() else None
@@ -149,6 +151,7 @@ def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | No
     if reason:
         raise Refused(reason)
     device = _device(db, mac, now)
+    accept_terms(device, terms_version, now)
     standing = Standing(Subject(voucher_id=voucher.id), voucher.plan, valid_until)
     return _grant(db, "voucher", standing, now, tz, ttl, nas, device=device, voucher=voucher)
 

@@ -31,6 +31,11 @@ class NasSpec:
     identifier: str | None = None
 
 
+# What an edit may change, each before and after in the audit entry (secrets only as "changed").
+AUDITED_FIELDS = ("name", "ip_range", "vendor", "location_name", "latitude", "longitude",
+                  "require_message_authenticator", "login_host", "identifier")
+
+
 def validate(db: Session, spec: NasSpec, existing_id: int | None = None) -> None:
     """Raise ValidationError with a message an admin can act on."""
     if not spec.name.strip():
@@ -95,6 +100,7 @@ def update_nas(db: Session, box: SecretBox, nas: Nas, spec: NasSpec, actor: str 
                ip: str | None = None) -> Nas:
     """Change an access point's settings; the shared secret is kept (see rotate_secret), a blank uam secret too."""
     validate(db, NasSpec(**{**spec.__dict__, "secret": box.decrypt(nas.secret_encrypted)}), existing_id=nas.id)
+    before = {field: getattr(nas, field) for field in AUDITED_FIELDS}
     nas.name = spec.name.strip()
     nas.ip_range = str(parse_network(spec.ip_range))
     nas.vendor = spec.vendor
@@ -106,8 +112,11 @@ def update_nas(db: Session, box: SecretBox, nas: Nas, spec: NasSpec, actor: str 
         nas.uam_secret_encrypted = box.encrypt(spec.uam_secret)
     nas.login_host = spec.login_host or None
     nas.identifier = spec.identifier or None
+    changes = {field: [old, getattr(nas, field)] for field, old in before.items()
+               if getattr(nas, field) != old}
     audit.record(db, actor, "nas.edit", nas.name, {"ip_range": nas.ip_range, "vendor": nas.vendor,
-                                                   "uam_secret_changed": bool(spec.uam_secret)}, ip=ip)
+                                                   "uam_secret_changed": bool(spec.uam_secret),
+                                                   "changes": changes}, ip=ip)
     db.commit()
     return nas
 

@@ -8,7 +8,6 @@ so a million sessions go out in flat memory.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, DateTime, func, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
+from hotspot.csvsafe import SafeWriter
 from hotspot.models import Nas, RadiusSession
 from hotspot.services.sessions import SESSION_FIELDS, SessionFilter, filtered_sessions, parse_time
 from hotspot.validation import ValidationError
@@ -126,7 +126,7 @@ def export_query(f: SessionFilter, raw_times: bool = False):
 def csv_chunks(conn: Connection, f: SessionFilter) -> Iterator[str]:
     """CSV text of the filtered log, header first, in chunks of STREAM_BATCH rows from a server-side cursor."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeWriter(buffer)
     writer.writerow(SESSION_FIELDS)
     postgres = conn.dialect.name == "postgresql"
     if postgres:

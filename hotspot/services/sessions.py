@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
 from hotspot.models import SESSION_STATUSES, Account, Nas, RadiusSession
-from hotspot.validation import ValidationError, normalize_mac, normalize_phone
+from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
 
 SESSION_FIELDS = (
     "id", "username", "nas", "acct_session_id", "calling_station_id", "called_station_id", "framed_ip",
@@ -59,7 +59,7 @@ def filtered_sessions(f: SessionFilter) -> Select:
     if f.user:
         query = query.where(RadiusSession.username == f.user)
     if f.mac:
-        query = query.where(RadiusSession.calling_station_id == normalize_mac(f.mac))
+        query = query.where(RadiusSession.calling_station_id == searchable(f.mac, normalize_mac))
     if f.ip:
         query = query.where(RadiusSession.framed_ip == f.ip)
     if f.since:
@@ -72,7 +72,7 @@ def filtered_sessions(f: SessionFilter) -> Select:
         query = query.where(RadiusSession.terminate_cause == f.terminate_cause)
     if f.phone:
         query = query.where(RadiusSession.account_id.in_(
-            select(Account.id).where(Account.phone == normalize_phone(f.phone))))
+            select(Account.id).where(Account.phone == searchable(f.phone, normalize_phone))))
     return query.order_by(RadiusSession.start_time.desc(), RadiusSession.id.desc())
 
 

@@ -52,6 +52,15 @@ def generate_vouchers(db: Session, plan_name: str, count: int, batch: str | None
     return vouchers
 
 
+def shown_code(voucher: Voucher, may_see_unused: bool) -> str:
+    """The code as the console shows it: an unused code is money on paper, so only those who may hand
+    vouchers out (operator and admin) see it whole; others see its last three characters to tell cards
+    apart."""
+    if may_see_unused or voucher.first_used_at is not None:
+        return voucher.code
+    return "\u2022" * (len(voucher.code) - 3) + voucher.code[-3:]
+
+
 def find_voucher(db: Session, code: str) -> Voucher | None:
     return db.scalar(select(Voucher).where(Voucher.code == normalize_code(code)))
 

@@ -22,6 +22,7 @@ from portal.admin.roles import requires
 
 bp = Blueprint("auth", __name__)
 PENDING_KEY = "totp_pending_admin"
+PENDING_STAMP_KEY = "totp_pending_stamp"
 ENROL_KEY = "totp_enrol_secret"
 
 
@@ -56,6 +57,7 @@ def login():
     if result.needs_totp:
         session.clear()
         session[PENDING_KEY] = result.admin.id
+        session[PENDING_STAMP_KEY] = signin.pending_stamp(result.admin)
         session["next"] = next_url or ""
         return redirect(url_for(".totp"))
     return _start_session(result.admin, next_url)
@@ -66,11 +68,15 @@ def login():
 def totp():
     """The authenticator code after a correct password; five wrong codes count like wrong passwords."""
     admin = extensions.db().get(AdminUser, session.get(PENDING_KEY, 0))
-    if admin is None or (admin.locked_until is not None and admin.locked_until > utcnow()):
+    if admin is None or (admin.locked_until is not None and admin.locked_until > utcnow()) \
+            or session.get(PENDING_STAMP_KEY) != signin.pending_stamp(admin):
+        session.pop(PENDING_KEY, None)  # a void pending sign-in goes; a signed-in admin stays signed in
+        session.pop(PENDING_STAMP_KEY, None)
         return redirect(url_for(".login"))
     if request.method == "GET":
         return render_template("admin/auth/totp.html")
-    if signin.check_totp(extensions.state().box, admin, request.form.get("code", ""), utcnow()):
+    if signin.check_totp(extensions.db(), extensions.state().box, admin, request.form.get("code", ""),
+                         utcnow()):
         return _start_session(admin, session.get("next"))
     if signin.record_failure(extensions.db(), admin, utcnow(), ip=request.remote_addr):
         session.clear()
@@ -135,8 +141,13 @@ def enrol_totp():
         except ValidationError as exc:
             flash(str(exc), "error")
     elif step == "disable":
-        signin.disable_totp(extensions.db(), current_user, ip=request.remote_addr)
-        flash("Two-step sign-in is off.", "info")
+        try:
+            signin.disable_totp(extensions.db(), extensions.state().box, current_user,
+                                request.form.get("password", ""), request.form.get("code", ""), utcnow(),
+                                ip=request.remote_addr)
+            flash("Two-step sign-in is off.", "info")
+        except ValidationError as exc:
+            flash(str(exc), "error")
     return redirect(url_for(".account"))
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import force_locale
-from flask_login import current_user
 
 from hotspot import credentials
 from hotspot.clock import utcnow
-from hotspot.services import audit, auth_log
+from hotspot.services import auth_log
 from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError
 from portal import extensions, splash
-from portal.admin.roles import requires
+from portal.admin.roles import record_export, requires
 
 bp = Blueprint("auth_log", __name__)
 
@@ -52,10 +51,7 @@ def export():
         event_filter = auth_log.filter_from_query(request.args)
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
-    db = extensions.db()
-    audit.record(db, current_user.username, "auth_log.export", "", filter_args(), admin_id=current_user.id,
-                 ip=request.remote_addr)
-    db.commit()
+    record_export("auth_log", filter_args())
     filename = f"auth-log-{utcnow():%Y%m%d-%H%M%S}.csv"
     open_session = extensions.state().db.session_factory
 

@@ -8,27 +8,30 @@ days, so that no page scans a year.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.clock import utcnow
-from hotspot.services import retention, usage_reports
+from hotspot.csvsafe import SafeDictWriter
+from hotspot.services import purge_jobs, usage_reports
 from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin import charts
-from portal.admin.roles import requires
+from portal.admin.roles import record_export, requires
 
 bp = Blueprint("reports", __name__)
 DEFAULT_DAYS = {"day": 30, "week": 84, "month": 365}
 PEAK_DAYS = 31
 HTML_ROWS = 1000
 TOP_USERS_DAYS = 7
+# How long the purge button waits for its job before showing the progress instead.
+QUICK_PURGE_SECONDS = 3
 USAGE_COLUMNS = ("period", "nas", "sessions", "session_seconds", "input_octets", "output_octets")
 CSV_COLUMNS = {
     "usage": USAGE_COLUMNS,
@@ -100,8 +103,9 @@ def export():
         rows = _report(kind)
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    record_export("reports", request.args.to_dict(), target=kind)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS[kind], lineterminator="\n")
+    writer = SafeDictWriter(buffer, CSV_COLUMNS[kind])
     writer.writeheader()
     writer.writerows(rows)
     return Response(buffer.getvalue(), mimetype="text/csv",
@@ -111,15 +115,25 @@ def export():
 @bp.get("/retention")
 @requires("viewer")
 def retention_page():
-    return render_template("admin/reports/retention.html", days=extensions.settings().retention_days)
+    """The retention period and the console's purge job: its progress while it runs, its result after."""
+    db = extensions.db()
+    job = purge_jobs.latest_job(db)
+    running = purge_jobs.running_job(db, utcnow()) is not None
+    return render_template("admin/reports/retention.html", days=extensions.settings().retention_days, job=job,
+                           running=running, rows=purge_jobs.rows(job) if job else {})
 
 
 @bp.post("/retention/purge")
 @requires("admin")
 def purge_now():
-    """Run the daily anonymisation now, with the configured retention period."""
-    result = retention.purge(extensions.db(), extensions.settings().retention_days, utcnow(),
-                             actor=current_user.username)
-    flash(f"Anonymised {result.sessions_anonymised} sessions and {result.auth_events_anonymised} auth events; "
-          f"deleted {result.tickets_deleted} login tickets and {result.codes_deleted} one-time codes.", "info")
+    """Start the purge with the configured period as a background job; a small one is done before the
+    page comes back, a large one shows its progress there."""
+    settings = extensions.settings()
+    try:
+        job_id = purge_jobs.start(extensions.state().engine, settings.secret_key, settings.retention_days,
+                                  current_user.username, utcnow())
+    except purge_jobs.AlreadyRunning:
+        flash(_("Pembersihan data sedang berjalan; tunggu sampai selesai."), "error")
+        return redirect(url_for(".retention_page"))
+    purge_jobs.wait(extensions.db(), job_id, QUICK_PURGE_SECONDS)
     return redirect(url_for(".retention_page"))

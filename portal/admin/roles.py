@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
+from hotspot.services import audit
 from portal import extensions
 
 ROLE_RANK = {"viewer": 0, "operator": 1, "admin": 2}
@@ -39,3 +40,11 @@ def requires(needed: str):
         return wrapper
 
     return decorator
+
+
+def record_export(what: str, filters: dict, target: str = "") -> None:
+    """Every CSV download is in the audit log as `<what>.export` (who took which personal data out, with
+    which filters)."""
+    audit.record(extensions.db(), current_user.username, f"{what}.export", target, filters,
+                 admin_id=current_user.id, ip=request.remote_addr)
+    extensions.db().commit()

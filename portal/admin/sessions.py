@@ -14,7 +14,7 @@ from hotspot.services.disconnects import disconnect_session
 from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError
 from portal import extensions
-from portal.admin.roles import requires
+from portal.admin.roles import record_export, requires
 
 bp = Blueprint("sessions", __name__)
 
@@ -51,6 +51,7 @@ def export():
         session_log.export_query(session_filter)
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    record_export("sessions", filter_args())
     engine = extensions.state().engine
 
     def generate():

@@ -10,10 +10,10 @@ from hotspot.clock import utcnow
 from hotspot.models import Plan, Voucher
 from hotspot.services import audit
 from hotspot.services.plans import list_plans
-from hotspot.services.vouchers import find_voucher, generate_vouchers, voucher_status
+from hotspot.services.vouchers import find_voucher, generate_vouchers, shown_code, voucher_status
 from hotspot.validation import ValidationError
 from portal import extensions
-from portal.admin.roles import requires
+from portal.admin.roles import allowed, requires
 
 bp = Blueprint("vouchers", __name__)
 
@@ -59,8 +59,10 @@ def batch(name: str):
     vouchers = list(extensions.db().scalars(select(Voucher).where(Voucher.batch == name).order_by(Voucher.code)))
     if not vouchers:
         abort(404)
+    may_see = allowed(current_user.role, "operator")
+    codes = {v.id: shown_code(v, may_see) for v in vouchers}
     return render_template("admin/vouchers/batch.html", name=name, vouchers=vouchers, status=voucher_status,
-                           now=utcnow())
+                           codes=codes, now=utcnow())
 
 
 @bp.get("/vouchers/batch/<path:name>/print")

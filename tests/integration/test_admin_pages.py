@@ -14,6 +14,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import Account, AuditEvent, Device, Nas, Plan, RadiusSession, UsageHourUser, Voucher
+from hotspot.pseudonyms import Pseudonyms
 from hotspot.services.plans import PlanSpec, add_plan
 from tests.admin_data import NAS_SECRET, add_ap, add_session, add_usage
 from tests.conftest import csrf_token_from
@@ -211,9 +212,9 @@ def test_retention_is_shown_and_purge_runs_now(client, login, db, settings):
     page = client.get("/admin/retention").get_data(as_text=True)
     assert f"kept for <strong>{settings.retention_days} days</strong>" in page
     done = post(client, "/admin/retention/purge", {}, follow_redirects=True).get_data(as_text=True)
-    assert "Anonymised 1 sessions and 0 auth events" in done
+    assert '<td><code>radius_session</code></td><td class="num">1</td>' in done
     macs = list(db.scalars(select(RadiusSession.calling_station_id).order_by(RadiusSession.id)))
-    assert macs == [None, "AA:BB:CC:00:00:02"]
+    assert macs == [Pseudonyms(settings.secret_key)("AA:BB:CC:00:00:01"), "AA:BB:CC:00:00:02"]
 
 
 def test_audit_log_lists_console_actions_newest_first(client, login, db):
@@ -225,3 +226,13 @@ def test_audit_log_lists_console_actions_newest_first(client, login, db):
     filtered = client.get("/admin/audit?action=plan.").get_data(as_text=True)
     assert re.findall(r"<td>admin-user</td><td>([a-z._]+)</td>", filtered) == ["plan.add"]
     assert json.loads(db.scalar(select(AuditEvent.detail).where(AuditEvent.action == "plan.add")))["name"] == "Pelajar"
+
+
+def test_an_access_point_edit_audits_every_changed_setting(client, login, db):
+    nas = add_ap(db, "Taman Tirosa", "10.53.1.1", require_message_authenticator=True)
+    login("admin")
+    post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.1",
+                                          "vendor": "mikrotik", "login_host": "login.tirosa.wifi"})
+    entry = db.scalar(select(AuditEvent).where(AuditEvent.action == "nas.edit"))
+    assert json.loads(entry.detail)["changes"] == {
+        "require_message_authenticator": [True, False], "login_host": [None, "login.tirosa.wifi"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import pytest
 
+from hotspot.clock import utcnow
 from hotspot.models import Account, ApiToken, Nas
 from hotspot.services.accounts import create_admin, create_api_token
 from hotspot.services.plans import PlanSpec, add_plan
@@ -152,3 +153,19 @@ def test_api_route_by_token_role(client, db, world, route, role):
     else:
         assert response.status_code == route.ok, response.get_data(as_text=True)
 
+
+
+def test_a_viewer_sees_unused_voucher_codes_masked(client, login, db):
+    add_plan(db, PlanSpec(name="Festival", daily_minutes=60), actor="test")
+    new, used = generate_vouchers(db, "Festival", 2, "Karnaval", actor="test")
+    used.first_used_at = utcnow()
+    db.commit()
+    login("viewer")
+    page = client.get("/admin/vouchers/batch/Karnaval").get_data(as_text=True)
+    masked = "\u2022" * 7 + new.code[-3:]
+    assert new.code not in page and f"<code>{masked}</code>" in page
+    assert f"<code>{used.code}</code>" in page
+    assert client.get("/admin/vouchers/batch/Karnaval/print").status_code == 403
+    client.post("/admin/logout", data={"csrf_token": csrf_token_from(page)})
+    login("operator")
+    assert f"<code>{new.code}</code>" in client.get("/admin/vouchers/batch/Karnaval").get_data(as_text=True)

@@ -2,6 +2,8 @@
 
 from datetime import datetime, timezone
 
+from sqlalchemy.engine import make_url
+
 from hotspot.models import Nas, RadiusSession
 
 
@@ -31,3 +33,23 @@ def test_metrics_count_active_sessions_per_nas(client, db):
     body = client.get("/metrics").get_data(as_text=True)
     assert 'hotspot_active_sessions{nas="Taman Nostalgia"} 1.0' in body
     assert 'hotspot_nas{active="true"} 1.0' in body
+
+
+def test_healthz_fails_when_the_database_refuses_writes(settings, engine):
+    """Reads still answer, writes fail: a read-only SQLite file, or PostgreSQL in read-only transactions."""
+    from portal import create_app
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        read_only = f"sqlite:///file:{url.database}?mode=ro&uri=true"
+    else:
+        options = url.query["options"] + " -cdefault_transaction_read_only=on"
+        read_only = url.update_query_dict({"options": options})
+        read_only = read_only.render_as_string(hide_password=False)
+    app = create_app(settings.with_overrides(database_url=read_only))
+    try:
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 503
+        assert response.json == {"status": "error", "database": "unavailable"}
+    finally:
+        app.extensions["hotspot"].engine.dispose()

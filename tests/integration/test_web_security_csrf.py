@@ -19,7 +19,7 @@ CSRF_MESSAGE = "Halaman ini sudah kedaluwarsa"
 FORM = {"name": "Taman Baru", "ip_range": "10.53.77.1", "vendor": "mikrotik", "plan": "Warga", "count": "3",
         "code": "123456", "phone": "081234567890", "password": "citizen-password-1", "blocked": "1",
         "mac": "02:00:00:00:00:01", "active": "0", "step": "disable", "current": "x", "new": "new-password-99",
-        "username": "admin-user", "daily_minutes": "10"}
+        "username": "admin-user", "daily_minutes": "10", "action": "delete", "confirm": "yes"}
 # The state-changing routes as of this test; a new one must be added here after checking it is protected.
 EXPECTED = {
     "/admin/account/password", "/admin/account/tokens", "/admin/account/tokens/<int:token_id>/revoke",
@@ -28,7 +28,7 @@ EXPECTED = {
     "/admin/nas/<int:nas_id>/rotate", "/admin/plans", "/admin/plans/<int:plan_id>",
     "/admin/plans/<int:plan_id>/active", "/admin/retention/purge", "/admin/sessions/<int:session_id>/disconnect",
     "/admin/vouchers", "/admin/vouchers/revoke", "/login/account", "/login/free", "/login/voucher", "/logout",
-    "/register", "/register/verify", "/reset", "/reset/confirm",
+    "/register", "/register/verify", "/reset", "/reset/confirm", "/my-data", "/my-data/verify",
 }
 API_EXEMPT = {"/api/v1/sessions/<int:session_id>/disconnect", "/api/v1/vouchers"}
 

@@ -9,9 +9,16 @@ without believing an address a client wrote itself.
 
 from __future__ import annotations
 
-import requests
+import os
+import subprocess
+import sys
 
+import requests
+from sqlalchemy import select
+
+from hotspot.models import SignInThrottle
 from hotspot.services.accounts import create_admin
+from hotspot.settings import PROJECT_ROOT
 from portal import create_app
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from testbed.servers import portal_server
@@ -72,3 +79,49 @@ def test_without_a_proxy_a_forged_forwarded_for_changes_nothing(settings, engine
         assert codes == [400, 400, 400, 429]
     finally:
         app.extensions["hotspot"].engine.dispose()
+
+
+def test_forwarded_for_is_believed_only_from_the_configured_proxy(settings, engine, db):
+    """A client reaching the portal directly cannot pick its address with X-Forwarded-For."""
+    app = create_app(settings.with_overrides(behind_tls=True, trusted_proxies="10.0.0.2",
+                                             ratelimit_per_ip="3/minute", ratelimit_per_mac="100/minute"))
+    try:
+        direct = {"REMOTE_ADDR": "10.5.50.77"}
+        codes = []
+        for n in range(4):
+            client = app.test_client()
+            headers = {"X-Forwarded-For": f"36.91.10.{n}"}
+            token = csrf_token_from(client.get("/register", environ_base=direct, headers=headers)
+                                    .get_data(as_text=True))
+            codes.append(client.post("/register", data={"csrf_token": token, "phone": "bad"},
+                                     environ_base=direct, headers=headers).status_code)
+        assert codes == [400, 400, 400, 429]
+        proxied = app.test_client()
+        page = proxied.get("/admin/login", environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                           headers={"X-Forwarded-For": "36.91.10.9"})
+        assert page.status_code == 200
+        proxied.post("/admin/login", environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                     headers={"X-Forwarded-For": "36.91.10.9"},
+                     data={"username": "x", "password": "y",
+                           "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+        forged = app.test_client()
+        page = forged.get("/admin/login", environ_base=direct, headers={"X-Forwarded-For": "36.91.10.8"})
+        forged.post("/admin/login", environ_base=direct, headers={"X-Forwarded-For": "36.91.10.8"},
+                    data={"username": "x", "password": "y",
+                          "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+        addresses = set(db.scalars(select(SignInThrottle.address)))
+        assert addresses == {"36.91.10.9", "10.5.50.77"}
+    finally:
+        app.extensions["hotspot"].engine.dispose()
+
+
+def test_behind_tls_the_portal_listens_on_loopback_unless_told_otherwise(tmp_path):
+    def bind(**env) -> str:
+        script = "import runpy; print(runpy.run_path('config/gunicorn.conf.py')['bind'])"
+        environment = {"PATH": os.environ["PATH"], "HOTSPOT_VAR_DIR": str(tmp_path), **env}
+        return subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=environment, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    assert bind(HOTSPOT_BEHIND_TLS="true") == "127.0.0.1:8080"
+    assert bind() == "0.0.0.0:8080"
+    assert bind(HOTSPOT_BEHIND_TLS="true", HOTSPOT_PORTAL_HOST="10.0.0.5") == "10.0.0.5:8080"
