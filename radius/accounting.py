@@ -179,6 +179,7 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     store.add_usage(conn, usage)
     store.insert_sessions(conn, [rows[k] for k in sorted(new)])
     store.update_sessions(conn, [rows[k] for k in sorted(changed - new)])
+    store.close_replaced_sessions(conn, [rows[k] for k in new])
     for nas_id, source_ip, at in reboots:
         store.close_nas_sessions(conn, nas_id, source_ip, at, NAS_REBOOT, keep=rows)
     return list(running.values())
@@ -251,6 +252,7 @@ def _merge_in_sql(conn: Connection, arrivals: list[Arrival], usage: dict,
     stored.update(store.lock_sessions(conn, raced) if raced else {})
     merged = store.merge_sessions(conn, [folds[k].row for k in sorted(folds) if k in stored],
                                   (k for k, f in folds.items() if f.reopens))
+    store.close_replaced_sessions(conn, [folds[k].row for k in created])
     for row in [folds[k].row for k in sorted(created)] + merged:
         key, fold = row["unique_id"], folds[row["unique_id"]]
         before = stored.get(key)
