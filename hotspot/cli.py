@@ -338,11 +338,12 @@ def _set_blocked(ctx: Context, mac: str, blocked: bool, reason: str | None = Non
         found = blocking.set_device_blocked(db, mac, blocked, utcnow(), "cli", reason=reason)
         click.echo(f"{found.mac} {'blocked' if blocked else 'unblocked'}")
         if blocked:
-            reached = disconnects.cut_off(db, ctx.settings, ctx.box, disconnects.open_sessions(db, device_id=found.id),
-                                          "cli", found.mac)
+            online = disconnects.open_sessions(db, device_id=found.id)
+            reached = disconnects.cut_off(db, ctx.settings, ctx.box, online, "cli", found.mac)
             if reached.results:
-                click.echo(f"Disconnect sent to {len(reached.results)} open session(s): {reached.count('ack')} "
-                           f"acknowledged, {reached.count('nak')} refused, {reached.unanswered} unanswered.")
+                click.echo(f"Disconnect sent to {len(reached.results)} open session(s): "
+                           f"{reached.count('ack')} acknowledged, {reached.count('nak')} refused, "
+                           f"{reached.unanswered} unanswered.")
 
 
 @device.command(name="block")

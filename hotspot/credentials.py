@@ -213,14 +213,17 @@ def session_link(kind: str, ticket, voucher, named_device, station_device_id: in
     return {"device_id": station_device_id}
 
 
-def session_cap_refusal(max_sessions: int | None, open_sessions, station_mac: str | None, interim_default: int,
-                        now: datetime, grace: int) -> str | None:
+def session_cap_refusal(max_sessions: int | None, open_sessions, station_mac: str | None,
+                        interim_default: int, now: datetime, grace: int) -> str | None:
     """Why one more session of an account or voucher is refused (the plan's sessions-at-once cap), or None.
 
     `open_sessions` are its open sessions (`calling_station_id`, `update_time`, `interim_interval`). A stale
     one (the router went quiet) never counts, nor one of the device asking: its new session replaces it."""
     if max_sessions is None:
         return None
-    counted = [s for s in open_sessions if (station_mac is None or s.calling_station_id != station_mac)
-               and not policy.session_is_stale(s.update_time, s.interim_interval or interim_default, now, grace)]
+    def live(s) -> bool:
+        return not policy.session_is_stale(s.update_time, s.interim_interval or interim_default, now, grace)
+
+    counted = [s for s in open_sessions
+               if (station_mac is None or s.calling_station_id != station_mac) and live(s)]
     return "too_many_sessions" if len(counted) >= max_sessions else None

@@ -115,8 +115,8 @@ def allowance(
     if limits.throttle_kbps is not None:
         throttled = seconds_left == 0 or octets_left == 0
         timeout = _min_known(limits.session_seconds, until_expiry)
-        return Allowance(True, "throttled" if throttled else None, timeout, octets_left, seconds_left, resets_at,
-                         throttled)
+        return Allowance(True, "throttled" if throttled else None, timeout, octets_left, seconds_left,
+                         resets_at, throttled)
     if seconds_left == 0:
         return Allowance(False, "quota_time", None, None, 0, resets_at)
     if octets_left == 0:

@@ -443,7 +443,8 @@ def status():
                            place=login.get("place") or settings.city_name,
                            landing_url=settings.landing_url, complaint_url=settings.complaint_url,
                            wait=wait_in_words((left.resets_at - utcnow()).total_seconds()),
-                           slowed_until=local_time(left.resets_at, settings.timezone, "%H:%M") if left.throttled else None)
+                           slowed_until=local_time(left.resets_at, settings.timezone, "%H:%M")
+                           if left.throttled else None)
 
 
 @bp.get("/privacy")

@@ -1,4 +1,4 @@
-"""Quota enforcement by accounting: a session that overruns today's quota is slowed or disconnected (RFC 5176).
+"""Quota enforcement by accounting: a session over today's quota is slowed or disconnected (RFC 5176).
 
 Runs on its own thread, off the packet path: the batcher hands over the
 sessions an Interim-Update left running, this thread asks `hotspot.policy`
@@ -121,7 +121,7 @@ class QuotaEnforcer(threading.Thread):
         self.disconnect(nas, session)
 
     def throttle(self, nas: Nas, plan, session: Running) -> bool:
-        """CoA-Request with the throttle rate in the NAS's own attributes; whether the router acknowledged it."""
+        """CoA-Request with the throttle rate in the NAS's own attributes; whether the router ACKed it."""
         changes = dict(coa.rate_attributes(nas.vendor, plan.throttle_kbps, plan.throttle_kbps))
         try:
             result = coa.change_authorization(self.settings, nas, self.box, username=session.username,
@@ -129,7 +129,8 @@ class QuotaEnforcer(threading.Thread):
                                               framed_ip=session.framed_ip, changes=changes,
                                               nas_address=session.nas_address)
         except (coa.CoaTargetError, OSError, ValueError) as exc:
-            log.warning("quota_throttle_failed nas=%s session=%s error=%s", nas.name, session.acct_session_id, exc)
+            log.warning("quota_throttle_failed nas=%s session=%s error=%s", nas.name, session.acct_session_id,
+                        exc)
             self.metrics.throttles.labels("error").inc()
             return False
         self.metrics.throttles.labels(result.code).inc()

@@ -470,7 +470,8 @@ def _vendor_attributes(vendor: str, grant: Grant) -> list[tuple[str, int | str]]
     attributes = rate_attributes(vendor, grant.down_kbps, grant.up_kbps)
     octets = grant.octets_left
     if vendor == "mikrotik" and octets is not None:
-        attributes += [("Mikrotik-Total-Limit", octets & MAX_32), ("Mikrotik-Total-Limit-Gigawords", octets >> 32)]
+        attributes += [("Mikrotik-Total-Limit", octets & MAX_32),
+                       ("Mikrotik-Total-Limit-Gigawords", octets >> 32)]
     elif vendor == "chilli" and octets is not None:
         attributes += [("ChilliSpot-Max-Total-Octets", octets & MAX_32),
                        ("CoovaChilli-Max-Total-Gigawords", octets >> 32)]

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select, text, update
 from hotspot import policy
 from hotspot.db import insert_for
 from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourUser
+from hotspot.validation import is_mac
 
 SESSIONS = RadiusSession.__table__
 USAGE = UsageHour.__table__
@@ -254,12 +255,13 @@ def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> d
 
 
 def close_replaced_sessions(conn: Connection, rows: Iterable[Mapping]) -> int:
-    """Close the open sessions a device's new one replaces: same Calling-Station-Id, started earlier.
+    """Close the open sessions a device's new one replaces: the same MAC as Calling-Station-Id, started
+    earlier.
 
     A phone is online once: when its router lost the old session without a Stop (roaming to another
     access point, a reconnect), the old one would hold a place under a plan's sessions-at-once cap."""
     closed = 0
-    for row in sorted((r for r in rows if r["status"] == "active" and r["calling_station_id"]),
+    for row in sorted((r for r in rows if r["status"] == "active" and is_mac(r["calling_station_id"] or "")),
                       key=lambda r: r["unique_id"]):
         closed += conn.execute(update(SESSIONS).where(
             SESSIONS.c.calling_station_id == row["calling_station_id"], SESSIONS.c.status == "active",
@@ -286,7 +288,8 @@ def sweep_stale(conn: Connection, now: datetime, grace: int, default_interval: i
         SESSIONS.c.status == "active",
         SESSIONS.c.update_time < now - timedelta(seconds=2 * SHORTEST_INTERVAL + grace))).all()
     stale = [row.id for row in rows
-             if policy.session_is_stale(row.update_time, row.interim_interval or default_interval, now, grace)]
+             if policy.session_is_stale(row.update_time, row.interim_interval or default_interval, now,
+                                        grace)]
     if stale:
         conn.execute(update(SESSIONS).where(SESSIONS.c.id.in_(stale), SESSIONS.c.status == "active").values(
             status="stale", stop_time=SESSIONS.c.update_time))

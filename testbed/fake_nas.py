@@ -24,7 +24,7 @@ KINDS = {packet.CoARequest: "coa", packet.DisconnectRequest: "disconnect"}
 
 
 class FakeNas:
-    """`answers` by kind ("coa", "disconnect") -> "ack" | "nak" | "silent"; `received`: (kind, packet) pairs."""
+    """`answers`: per kind ("coa", "disconnect") "ack", "nak" or "silent"; `received`: (kind, packet)."""
 
     def __init__(self, secret: bytes, coa: str = "ack", disconnect: str = "ack", host: str = "127.0.0.1"):
         self.secret = secret
@@ -65,7 +65,8 @@ class FakeNas:
             reply = request.CreateReply()
             reply.code = REPLIES[request.code][answer]
             if answer == "nak":
-                reply["Error-Cause"] = "Unsupported-Attribute" if kind == "coa" else "Session-Context-Not-Found"
+                cause = "Unsupported-Attribute" if kind == "coa" else "Session-Context-Not-Found"
+                reply["Error-Cause"] = cause
             reply.add_message_authenticator()
             self.sock.sendto(reply.ReplyPacket(), peer)
 

@@ -81,7 +81,7 @@ def _kind(result: coa.CoaResult) -> str:
 
 
 def open_sessions(db: Session, **owner: int) -> list[RadiusSession]:
-    """The open sessions on a plan (`plan_id=`), of a device (`device_id=`) or of a citizen (`account_id=`)."""
+    """The open sessions on a plan (`plan_id=`), of a device (`device_id=`) or a citizen (`account_id=`)."""
     (column, value), = owner.items()
     return list(db.scalars(select(RadiusSession).options(selectinload(RadiusSession.nas))
                            .where(RadiusSession.status == "active", getattr(RadiusSession, column) == value)
@@ -89,7 +89,7 @@ def open_sessions(db: Session, **owner: int) -> list[RadiusSession]:
 
 
 def _send_all(settings: Settings, jobs: list[tuple[RadiusSession, Callable[[], coa.CoaResult]]]) -> Outcome:
-    """Run the requests in parallel; the ones still unanswered after `coa_fanout_seconds` count as timeouts."""
+    """Run the requests in parallel; those unanswered after `coa_fanout_seconds` count as timeouts."""
     outcome = Outcome()
     if not jobs:
         return outcome
@@ -101,7 +101,8 @@ def _send_all(settings: Settings, jobs: list[tuple[RadiusSession, Callable[[], c
         if not future.done() or future.cancelled():
             outcome.results.append((session, TIMED_OUT))
         elif future.exception() is not None:
-            outcome.results.append((session, coa.CoaResult(False, "no-target", None, str(future.exception()))))
+            failed = coa.CoaResult(False, "no-target", None, str(future.exception()))
+            outcome.results.append((session, failed))
         else:
             outcome.results.append((session, future.result()))
     return outcome
@@ -132,7 +133,7 @@ def apply_plan(db: Session, settings: Settings, box: SecretBox, plan: Plan, now:
     sessions = open_sessions(db, plan_id=plan.id)
     limits = policy.Limits.from_plan(plan)
     subjects = {s.id: credentials.quota_subject(s.device_id, s.account_id, s.voucher_id) for s in sessions}
-    usage = usage_today_many(db, (subject for subject in subjects.values() if subject), now, settings.timezone)
+    usage = usage_today_many(db, (s for s in subjects.values() if s), now, settings.timezone)
     jobs = []
     for session in sessions:
         changes = _changes(session, limits, usage.get(subjects[session.id], policy.Usage()), now)

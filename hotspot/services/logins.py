@@ -21,10 +21,7 @@ from hotspot.services.plans import free_access_plan
 from hotspot.services.quota import Subject, device_usage_today, open_sessions_many, usage_today
 from hotspot.services.tickets import insert_ticket, issue_ticket, new_ticket
 from hotspot.services.vouchers import find_voucher
-from hotspot.settings import Settings
 from hotspot.validation import ValidationError
-
-STALE_GRACE = Settings.radius_stale_grace_seconds
 
 
 class Refused(ValidationError):
@@ -136,7 +133,7 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint
 
 
 def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-                  ttl: int, stale_grace: int = STALE_GRACE) -> Grant:
+                  ttl: int, stale_grace: int) -> Grant:
     """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
     plan = account.plan or free_access_plan(db)
     if plan is None:
@@ -149,7 +146,7 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoi
 
 
 def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-                  ttl: int, stale_grace: int = STALE_GRACE) -> Grant:
+                  ttl: int, stale_grace: int) -> Grant:
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
     validity at first use."""
     voucher = find_voucher(db, code) if code.strip() else None
@@ -159,7 +156,8 @@ def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | No
         raise Refused(reason)
     device = _device(db, mac, now)
     standing = Standing(Subject(voucher_id=voucher.id), voucher.plan, valid_until)
-    return _grant(db, "voucher", standing, now, tz, ttl, nas, mac, stale_grace, device=device, voucher=voucher)
+    return _grant(db, "voucher", standing, now, tz, ttl, nas, mac, stale_grace, device=device,
+                  voucher=voucher)
 
 
 @dataclass(frozen=True)

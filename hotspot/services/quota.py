@@ -94,8 +94,9 @@ def device_usage_today(db: Session, mac: str, now: datetime, tz: str) -> tuple[R
     return row, Usage(seconds=int(row[2]), octets=int(row[3]))
 
 
-_OPEN = select(RadiusSession.account_id, RadiusSession.voucher_id, RadiusSession.calling_station_id,
-               RadiusSession.update_time, RadiusSession.interim_interval).where(RadiusSession.status == "active")
+_OPEN = (select(RadiusSession.account_id, RadiusSession.voucher_id, RadiusSession.calling_station_id,
+                RadiusSession.update_time, RadiusSession.interim_interval)
+         .where(RadiusSession.status == "active"))
 _OPEN_BY = {kind: _OPEN.where(getattr(RadiusSession, kind).in_(bindparam("ids", expanding=True)))
             for kind in ("account_id", "voucher_id")}
 

@@ -48,7 +48,8 @@ def block_account():
 def _cut_off(sessions, target: str) -> None:
     """A block ends what is online now, not only the next login."""
     reached = disconnects.cut_off(extensions.db(), extensions.settings(), extensions.state().box, sessions,
-                                  current_user.username, target, admin_id=current_user.id, ip=request.remote_addr)
+                                  current_user.username, target, admin_id=current_user.id,
+                                  ip=request.remote_addr)
     if reached.results:
         flash(sessions_reached(reached), "info")
 

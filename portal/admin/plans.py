@@ -69,8 +69,9 @@ def update(plan_id: int):
         flash(str(exc), "error")
         return _render_list(400, request.form, plan)
     flash(f"Saved plan {plan.name}.", "info")
-    reached = disconnects.apply_plan(extensions.db(), extensions.settings(), extensions.state().box, plan, utcnow(),
-                                     current_user.username, admin_id=current_user.id, ip=request.remote_addr)
+    reached = disconnects.apply_plan(extensions.db(), extensions.settings(), extensions.state().box, plan,
+                                     utcnow(), current_user.username, admin_id=current_user.id,
+                                     ip=request.remote_addr)
     if reached.results:
         flash(sessions_reached(reached), "info")
     return redirect(url_for(".index"))

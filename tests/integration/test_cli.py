@@ -76,7 +76,8 @@ def test_plan_add_and_list(run, db):
 
 
 def test_plan_add_with_a_throttle_rate_and_sessions_at_once(run, db):
-    result = run("plan", "add", "Warga", "--daily-mb", "2000", "--throttle-kbps", "256", "--max-sessions", "2")
+    result = run("plan", "add", "Warga", "--daily-mb", "2000", "--throttle-kbps", "256",
+                 "--max-sessions", "2")
     assert result.exit_code == 0, result.output
     [listed] = json.loads(run("plan", "list", "--format", "json").output)
     assert (listed["throttle_kbps"], listed["max_sessions"]) == (256, 2)

@@ -56,8 +56,9 @@ def online(db, settings, routers, plan, **owner) -> dict[str, RadiusSession]:
         nas.coa_port = routers[answer].port
         device = touch_device(db, f"02:00:00:00:00:0{number}", now)
         sessions[answer] = RadiusSession(
-            unique_id=f"u-{answer}", nas_id=nas.id, acct_session_id=f"8100000{number}", username=f"t-{answer}",
-            plan_id=plan.id, device_id=device.id, calling_station_id=device.mac, framed_ip=f"10.5.50.{number}",
+            unique_id=f"u-{answer}", nas_id=nas.id, acct_session_id=f"8100000{number}",
+            username=f"t-{answer}", plan_id=plan.id, device_id=device.id, calling_station_id=device.mac,
+            framed_ip=f"10.5.50.{number}",
             nas_ip_address=address, start_time=now - timedelta(minutes=30), update_time=now, status="active",
             output_octets=150_000_000 if answer == "ack" else 0, **owner)
         db.add(sessions[answer])
@@ -80,8 +81,9 @@ def posted(client, path: str, page: str, data: dict):
 def test_editing_a_plan_sends_its_new_rate_to_every_open_session(client, login, db, settings, routers, plan):
     online(db, settings, routers, plan)
     login("admin")
-    form = {"name": "Warga", "session_minutes": "90", "daily_mb": "100", "down_kbps": "8192", "up_kbps": "1024",
-            "throttle_kbps": "256", "idle_timeout_seconds": "600", "interim_interval_seconds": "300"}
+    form = {"name": "Warga", "session_minutes": "90", "daily_mb": "100", "down_kbps": "8192",
+            "up_kbps": "1024", "throttle_kbps": "256", "idle_timeout_seconds": "600",
+            "interim_interval_seconds": "300"}
     response, took = posted(client, f"/admin/plans/{plan.id}", "/admin/plans", form)
     assert response.status_code == 200
     assert took < 3
@@ -99,7 +101,8 @@ def test_editing_a_plan_sends_its_new_rate_to_every_open_session(client, login, 
         ("nas-ack/81000001", "CoA-ACK"), ("nas-nak/81000002", "CoA-NAK"), ("nas-silent/81000003", "timeout")]
 
 
-def test_blocking_a_device_in_the_console_disconnects_its_open_session(client, login, db, settings, routers, plan):
+def test_blocking_a_device_in_the_console_disconnects_its_open_session(client, login, db, settings, routers,
+                                                                       plan):
     online(db, settings, routers, plan)
     login("operator")
     response, _ = posted(client, "/admin/devices/block", "/admin/devices",
@@ -110,8 +113,8 @@ def test_blocking_a_device_in_the_console_disconnects_its_open_session(client, l
     assert routers["nak"].received == [] and routers["silent"].received == []
     assert "Dikirim ke 1 sesi yang sedang online: 1 diterima, 0 ditolak, 0 tanpa jawaban." in response.text
     detail = audit_detail(db, "block.disconnect")
-    assert detail["sessions"] == [{"session": "nas-ack/81000001", "username": "t-ack", "result": "Disconnect-ACK",
-                                   "error_cause": None}]
+    assert detail["sessions"] == [{"session": "nas-ack/81000001", "username": "t-ack",
+                                   "result": "Disconnect-ACK", "error_cause": None}]
 
 
 def test_blocking_a_citizen_disconnects_all_their_devices(client, login, db, settings, routers, plan):

@@ -100,7 +100,8 @@ def ticket_for(db, plan, mac=MAC):
 
 
 @pytest.mark.parametrize("vendor", ["mikrotik", "chilli", "generic"])
-def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(fast, db, engine, tmp_path, vendor):
+def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(fast, db, engine, tmp_path,
+                                                                             vendor):
     with running(db, fast, tmp_path, vendor) as rig:
         ticket = ticket_for(db, rig.plan)
         overrun(rig.radius, ticket, vendor)
@@ -111,8 +112,8 @@ def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(fas
         assert request["Framed-IP-Address"] == ["10.5.50.7"]
         for name, value in RATES[vendor].items():
             assert request[name] == value
-        wait_for(lambda: rig.radius.metric('radius_quota_throttles_total{result="CoA-ACK"}') == 1.0, timeout=5,
-                 what="the throttle counted")
+        acknowledged = 'radius_quota_throttles_total{result="CoA-ACK"}'
+        wait_for(lambda: rig.radius.metric(acknowledged) == 1.0, timeout=5, what="the throttle counted")
         accounting(rig.radius, "Interim-Update", "81a00001", ticket.username, vendor, Acct_Input_Octets=3000,
                    Acct_Output_Octets=12_000_000)
         assert len(rig.router.wait_for(2, timeout=1.5)) == 1
@@ -171,7 +172,8 @@ def test_a_login_with_quota_left_gets_the_full_rate_and_no_cut_off_at_the_quota(
 def open_session(db, nas, plan, voucher, mac):
     now = utcnow()
     db.add(RadiusSession(unique_id=f"open-{mac}", nas_id=nas.id, acct_session_id=f"s-{mac[-2:]}",
-                         username=voucher.code, plan_id=plan.id, voucher_id=voucher.id, calling_station_id=mac,
+                         username=voucher.code, plan_id=plan.id, voucher_id=voucher.id,
+                         calling_station_id=mac,
                          start_time=now - timedelta(minutes=20), update_time=now - timedelta(minutes=1),
                          interim_interval=300, status="active"))
     db.commit()
@@ -185,7 +187,8 @@ def test_a_voucher_is_online_on_at_most_its_plans_number_of_devices(fast, db, en
         open_session(db, rig.nas, plan, voucher, "AA:BB:CC:DD:EE:02")
         third = pap(rig.radius, voucher.code, voucher.code, mac="AA:BB:CC:DD:EE:03")
         again = pap(rig.radius, voucher.code, voucher.code, mac="AA:BB:CC:DD:EE:02")
-        db.execute(RadiusSession.__table__.update().where(RadiusSession.calling_station_id == "AA:BB:CC:DD:EE:01")
+        quiet = RadiusSession.calling_station_id == "AA:BB:CC:DD:EE:01"
+        db.execute(RadiusSession.__table__.update().where(quiet)
                    .values(update_time=utcnow() - timedelta(minutes=13)))  # 2 x 300 s + 120 s grace ago
         db.commit()
         after_stale = pap(rig.radius, voucher.code, voucher.code, mac="AA:BB:CC:DD:EE:03")
