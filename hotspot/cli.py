@@ -28,7 +28,8 @@ from hotspot.crypto import SecretBox, new_token
 from hotspot.csvsafe import SafeDictWriter
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import accounts, blocking, demo, devices, retention, usage, usage_days, vouchers
+from hotspot.services import (accounts, blocking, demo, devices, disconnects, retention, usage, usage_days,
+                              vouchers)
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
 from hotspot.services.sessions import SessionFilter, list_sessions, parse_time, session_to_dict
@@ -239,6 +240,9 @@ def plan() -> None:
 @click.option("--interim-interval", "interim_interval_seconds", type=int, default=300, show_default=True)
 @click.option("--free-access", is_flag=True, help="Make this the click-through plan.")
 @click.option("--mac-relogin", is_flag=True, help="Let returning devices in by MAC the same day.")
+@click.option("--throttle-kbps", type=int, help="Once today's quota is used: slow to this rate (down and up) "
+              "instead of cutting off.")
+@click.option("--max-sessions", type=int, help="Sessions at once per account or voucher (e.g. 2 phones).")
 @pass_context
 @fail_on_bad_input
 def plan_add(ctx: Context, name: str, **limits) -> None:
@@ -254,7 +258,7 @@ def plan_add(ctx: Context, name: str, **limits) -> None:
 def plan_list(ctx: Context, fmt: str) -> None:
     """List plans."""
     columns = ("name", "session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps",
-               "valid_days", "free_access", "mac_relogin", "active")
+               "valid_days", "throttle_kbps", "max_sessions", "free_access", "mac_relogin", "active")
     with ctx.session() as db:
         rows = [{c: getattr(p, c) for c in columns} for p in list_plans(db)]
     emit(rows, fmt, columns)
@@ -336,6 +340,13 @@ def _set_blocked(ctx: Context, mac: str, blocked: bool, reason: str | None = Non
     with ctx.session() as db:
         found = blocking.set_device_blocked(db, mac, blocked, utcnow(), "cli", reason=reason)
         click.echo(f"{found.mac} {'blocked' if blocked else 'unblocked'}")
+        if blocked:
+            online = disconnects.open_sessions(db, device_id=found.id)
+            reached = disconnects.cut_off(db, ctx.settings, ctx.box, online, "cli", found.mac)
+            if reached.results:
+                click.echo(f"Disconnect sent to {len(reached.results)} open session(s): "
+                           f"{reached.count('ack')} acknowledged, {reached.count('nak')} refused, "
+                           f"{reached.unanswered} unanswered.")
 
 
 @device.command(name="block")

@@ -46,6 +46,21 @@ class CoaResult:
         return f"{self.code}: {self.error_text or 'Error-Cause'} ({self.error_cause})"
 
 
+def rate_attributes(vendor: str, down_kbps: int | None, up_kbps: int | None) -> list[tuple[str, int | str]]:
+    """A rate limit in the vendor's own attributes, for Access-Accept and CoA-Request alike.
+
+    MikroTik: Mikrotik-Rate-Limit "rx/tx" from the router's side (rx = the client's upload);
+    CoovaChilli: ChilliSpot-Bandwidth-Max-Up/Down in kbit/s; others: WISPr-Bandwidth-Max-Up/Down in bit/s."""
+    up, down = up_kbps, down_kbps
+    if vendor == "mikrotik":
+        return [("Mikrotik-Rate-Limit", f"{up or 0}k/{down or 0}k")] if up or down else []
+    if vendor == "chilli":
+        return [(name, value) for name, value in (("ChilliSpot-Bandwidth-Max-Up", up),
+                                                  ("ChilliSpot-Bandwidth-Max-Down", down)) if value]
+    return [(name, value * 1000) for name, value in (("WISPr-Bandwidth-Max-Up", up),
+                                                     ("WISPr-Bandwidth-Max-Down", down)) if value]
+
+
 class CoaTargetError(ValueError):
     """The router's address for Dynamic Authorization is not known."""
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hotspot import policy
 from hotspot.services.quota import Subject
 from hotspot.validation import is_mac
 
 TICKET_PREFIX = "t-"
 
-# What a refused citizen reads, Indonesian and English; RADIUS sends both, the portal its page's language.
+# What a refused (or slowed) citizen reads, Indonesian and English; RADIUS sends both, the portal its
+# page's language.
 REFUSALS: dict[str, tuple[str, str]] = {
     "blocked": ("Akses diblokir. Hubungi petugas Wi-Fi kota.",
                 "Access blocked. Please contact the city Wi-Fi team."),
@@ -45,6 +47,12 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "bad_password": ("Kata sandi salah.", "Wrong password."),
     "unknown_user": ("Pengguna tidak dikenal.", "Unknown user."),
     "plan_inactive": ("Layanan ini sedang tidak tersedia.", "This service is not available right now."),
+    "too_many_sessions": ("Akun atau voucher ini sudah dipakai di perangkat sebanyak yang diizinkan. "
+                          "Keluar dulu di perangkat lain.",
+                          "This account or voucher is already online on as many devices as it allows. "
+                          "Log out on another one first."),
+    "throttled": ("Kuota hari ini sudah habis: internet tetap jalan, diperlambat sampai tengah malam.",
+                  "Today's quota is used up: you stay online, slowed down until midnight."),
     "no_mac": ("Perangkat Anda tidak dikenali oleh router. Sambungkan ulang ke Wi-Fi.",
                "The router did not identify your device. Reconnect to the Wi-Fi."),
 }
@@ -203,3 +211,19 @@ def session_link(kind: str, ticket, voucher, named_device, station_device_id: in
     if kind == "voucher" and voucher is not None:
         return {"device_id": station_device_id, "voucher_id": voucher.id, "plan_id": voucher.plan_id}
     return {"device_id": station_device_id}
+
+
+def session_cap_refusal(max_sessions: int | None, open_sessions, station_mac: str | None,
+                        interim_default: int, now: datetime, grace: int) -> str | None:
+    """Why one more session of an account or voucher is refused (the plan's sessions-at-once cap), or None.
+
+    `open_sessions` are its open sessions (`calling_station_id`, `update_time`, `interim_interval`). A stale
+    one (the router went quiet) never counts, nor one of the device asking: its new session replaces it."""
+    if max_sessions is None:
+        return None
+    def live(s) -> bool:
+        return not policy.session_is_stale(s.update_time, s.interim_interval or interim_default, now, grace)
+
+    counted = [s for s in open_sessions
+               if (station_mac is None or s.calling_station_id != station_mac) and live(s)]
+    return "too_many_sessions" if len(counted) >= max_sessions else None

@@ -114,6 +114,8 @@ class Plan(Base):
     valid_days: Mapped[int | None] = mapped_column(Integer, doc="how long a voucher lasts from first use")
     free_access: Mapped[bool] = mapped_column(Boolean, default=False, doc="the click-through plan")
     mac_relogin: Mapped[bool] = mapped_column(Boolean, default=False, doc="same-day MAC login without a tap")
+    throttle_kbps: Mapped[int | None] = mapped_column(Integer, doc="kbit/s down and up once the day's quota is used")
+    max_sessions: Mapped[int | None] = mapped_column(Integer, doc="sessions at once per account or voucher")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

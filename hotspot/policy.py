@@ -25,6 +25,8 @@ class Limits:
     up_kbps: int | None = None
     idle_timeout: int = 600
     interim_interval: int = 300
+    throttle_kbps: int | None = None
+    max_sessions: int | None = None
 
     @classmethod
     def from_plan(cls, plan) -> "Limits":
@@ -39,7 +41,13 @@ class Limits:
             up_kbps=plan.up_kbps,
             idle_timeout=plan.idle_timeout_seconds,
             interim_interval=plan.interim_interval_seconds,
+            throttle_kbps=plan.throttle_kbps,
+            max_sessions=plan.max_sessions,
         )
+
+    def rate(self, throttled: bool) -> tuple[int | None, int | None]:
+        """(down, up) kbit/s a session gets: the throttle rate once today's quota is used, else the plan's."""
+        return (self.throttle_kbps, self.throttle_kbps) if throttled else (self.down_kbps, self.up_kbps)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Allowance:
     octets_left: int | None
     seconds_left_today: int | None
     resets_at: datetime
+    throttled: bool = False
 
 
 def day_start(now: datetime, tz: str) -> datetime:
@@ -92,23 +101,48 @@ def allowance(
 
     Session-Timeout = min(session length, time left today, time until the
     voucher expires); the data limit is what is left of today's data quota.
+    A plan with a throttle rate never cuts off for the day's quota: the login
+    gets the plan's session length (the router is sent no data limit), and is
+    `throttled` once the quota is used (accounting slows a running session
+    when it gets there).
     """
     resets_at = next_reset(now, tz)
     if valid_until is not None and now >= valid_until:
         return Allowance(False, "expired", None, None, None, resets_at)
     seconds_left = None if limits.daily_seconds is None else max(0, limits.daily_seconds - used.seconds)
     octets_left = None if limits.daily_octets is None else max(0, limits.daily_octets - used.octets)
+    until_expiry = None if valid_until is None else max(1, int((valid_until - now).total_seconds()))
+    if limits.throttle_kbps is not None:
+        throttled = seconds_left == 0 or octets_left == 0
+        timeout = _min_known(limits.session_seconds, until_expiry)
+        return Allowance(True, "throttled" if throttled else None, timeout, octets_left, seconds_left,
+                         resets_at, throttled)
     if seconds_left == 0:
         return Allowance(False, "quota_time", None, None, 0, resets_at)
     if octets_left == 0:
         return Allowance(False, "quota_data", None, 0, seconds_left, resets_at)
-    until_expiry = None if valid_until is None else max(1, int((valid_until - now).total_seconds()))
     timeout = _min_known(limits.session_seconds, seconds_left, until_expiry)
     return Allowance(True, None, timeout, octets_left, seconds_left, resets_at)
 
 
 def over_quota(limits: Limits, used: Usage) -> bool:
-    """Whether a running session has used up today's quota (accounting enforces it by Disconnect)."""
+    """Whether a running session has used up today's quota (accounting slows it by CoA, or disconnects it)."""
     if limits.daily_seconds is not None and used.seconds >= limits.daily_seconds:
         return True
     return limits.daily_octets is not None and used.octets >= limits.daily_octets
+
+
+def session_is_stale(update_time: datetime, interim_interval: int, now: datetime, grace: int) -> bool:
+    """A session no update reached for two interim intervals plus a grace: the router lost it silently."""
+    return update_time < now - timedelta(seconds=2 * interim_interval + grace)
+
+
+def running_limits(limits: Limits, used: Usage, elapsed: int) -> tuple[int | None, int | None, int | None]:
+    """(down kbit/s, up kbit/s, Session-Timeout from the session's start) for a session already running,
+    as a plan edit sends them by CoA: the throttle rate once today's quota is used; a plan without one
+    still ends the session when today's time runs out."""
+    throttled = limits.throttle_kbps is not None and over_quota(limits, used)
+    down, up = limits.rate(throttled)
+    if limits.throttle_kbps is not None or limits.daily_seconds is None:
+        return down, up, limits.session_seconds
+    return down, up, _min_known(limits.session_seconds, elapsed + max(0, limits.daily_seconds - used.seconds))

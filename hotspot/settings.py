@@ -55,6 +55,7 @@ class Settings:
     radius_stale_grace_seconds: int = 120
     coa_timeout_seconds: float = 2.0
     coa_retries: int = 2
+    coa_fanout_seconds: float = 8.0
 
     login_ticket_seconds: int = 120
     default_language: str = "id"

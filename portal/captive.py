@@ -16,6 +16,7 @@ from hotspot.services import logins
 from hotspot.services.client_sessions import client_session
 from hotspot.validation import ValidationError, normalize_mac
 from portal import extensions
+from portal.admin.formatting import local_time
 from portal.splash import access_points
 
 bp = Blueprint("captive", __name__)
@@ -53,4 +54,6 @@ def captive():
             if left.octets is not None:
                 body["bytes-remaining"] = left.octets
             body["can-extend-session"] = left.can_extend
+            if left.slowed_until is not None:
+                body["slowed-until"] = local_time(left.slowed_until, settings.timezone, "%H:%M")
     return _answer(body)

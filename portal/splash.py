@@ -34,6 +34,7 @@ from hotspot.services.reloading import Reloading
 from hotspot.services.vouchers import normalize_code
 from hotspot.sms import SmsError, make_sender
 from portal import extensions
+from portal.admin.formatting import local_time
 from portal.extensions import limiter
 from portal.language import chosen_language
 from portal.security import allow_form_target
@@ -266,7 +267,8 @@ def _login(kind: str, grant, who: str | None = None):
                         settings.terms_version)
     except logins.Refused as exc:
         _log_refusal(kind, exc.reason, who, now)
-        status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired") else 400
+        status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired",
+                                        "too_many_sessions") else 400
         return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status)
     return hand_over(handoff, nas, granted, kind)
 
@@ -291,7 +293,8 @@ def login_account():
     except citizens.CitizenError as exc:
         _log_refusal("account", exc.reason, _form("phone", 32), now)
         return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400, phone=_form("phone", 32))
-    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest), account.phone)
+    return _login("account", lambda db, *rest: logins.grant_account(
+        db, account, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), account.phone)
 
 
 @bp.post("/login/voucher")
@@ -300,7 +303,8 @@ def login_account():
 def login_voucher():
     """Way in 3: a voucher code from an event or a longer plan."""
     code = _form("code", 64)
-    return _login("voucher", lambda db, *rest: logins.grant_voucher(db, code, *rest), normalize_code(code))
+    return _login("voucher", lambda db, *rest: logins.grant_voucher(
+        db, code, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), normalize_code(code))
 
 
 def _form(name: str, limit: int) -> str:
@@ -357,7 +361,8 @@ def _sign_in_after_code(account):
     session.pop(PENDING, None)
     if current_handoff() is None:
         return render_template("splash/info.html", place=extensions.settings().city_name, account_ready=True)
-    return _login("account", lambda db, *rest: logins.grant_account(db, account, *rest), account.phone)
+    return _login("account", lambda db, *rest: logins.grant_account(
+        db, account, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), account.phone)
 
 
 sms_per_address = limiter.shared_limit(lambda: extensions.settings().sms_codes_per_address,
@@ -438,7 +443,9 @@ def status():
     return render_template("splash/status.html", login=login, left=left, plan=standing.plan,
                            place=login.get("place") or settings.city_name,
                            landing_url=settings.landing_url, complaint_url=settings.complaint_url,
-                           wait=wait_in_words((left.resets_at - utcnow()).total_seconds()))
+                           wait=wait_in_words((left.resets_at - utcnow()).total_seconds()),
+                           slowed_until=local_time(left.resets_at, settings.timezone, "%H:%M")
+                           if left.throttled else None)
 
 
 @bp.get("/privacy")

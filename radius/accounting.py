@@ -188,6 +188,7 @@ def _write(conn: Connection, arrivals: list[Arrival], running: dict[str, Running
                                    store.hour_of(folds[k].last_event), folds[k].reopens) for k in sorted(keys)]
 
     written = store.write_sessions(conn, writes(folds), seen)
+    store.close_replaced_sessions(conn, [folds[k].row for k in written if k not in stored])
     raced = [k for k in folds if k not in written]  # inserted meanwhile by another worker
     if raced:
         stored.update(store.lock_sessions(conn, raced))

@@ -22,12 +22,15 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hotspot import credentials, policy
-from hotspot.services.quota import Subject, usage_today_many
+from hotspot.services.quota import Subject, open_sessions_many, usage_today_many
 from hotspot.services.vouchers import normalize_code
+from hotspot.settings import Settings
 from hotspot.validation import normalize_mac
 from radius import credential_store, store
 from radius.credential_store import Effects, Rows
 from radius.packets import AuthRequest, Grant
+
+STALE_GRACE = Settings.radius_stale_grace_seconds
 
 
 @dataclass(frozen=True)
@@ -154,27 +157,45 @@ def load_rows(conn: Connection, requests: list[AuthRequest], plans: dict[int, ob
                                       macs, plans)
 
 
-def grant(candidate: Candidate, used: policy.Usage, now: datetime, tz: str) -> Decision:
-    """Accept with the plan's limits and what is left of today's quota, or reject."""
+def grant(candidate: Candidate, used: policy.Usage, now: datetime, tz: str,
+          refusal: str | None = None) -> Decision:
+    """Accept with the plan's limits and what is left of today's quota (or its throttle rate), or reject.
+
+    `refusal`: why the batch's session count already refuses it (the plan's sessions-at-once cap)."""
     plan = candidate.plan
     if not plan.active:
         return _reject(candidate.method, "plan_inactive")
+    if refusal:
+        return _reject(candidate.method, refusal)
     limits = policy.Limits.from_plan(plan)
     allowed = policy.allowance(limits, used, now, tz, candidate.valid_until)
     if not allowed.allowed:
         return _reject(candidate.method, allowed.reason)
-    return Decision(True, candidate.method, "ok", Grant(
+    down, up = limits.rate(allowed.throttled)
+    return Decision(True, candidate.method, "throttled" if allowed.throttled else "ok", Grant(
         session_timeout=allowed.session_timeout,
         idle_timeout=limits.idle_timeout,
         interim_interval=limits.interim_interval,
-        down_kbps=limits.down_kbps,
-        up_kbps=limits.up_kbps,
-        octets_left=allowed.octets_left,
+        down_kbps=down,
+        up_kbps=up,
+        octets_left=None if limits.throttle_kbps is not None else allowed.octets_left,
+        message=credentials.reply_message("throttled") if allowed.throttled else None,
     ))
 
 
+def cap_refusals(conn: Connection, candidates: list[Candidate], requests: list[AuthRequest], now: datetime,
+                 grace: int) -> list[str | None]:
+    """Per candidate, whether its plan's sessions-at-once cap refuses it (one query for the batch)."""
+    capped = [c.subject for c in candidates if c.plan.max_sessions is not None]
+    sessions = open_sessions_many(conn, capped) if capped else {}
+    return [credentials.session_cap_refusal(c.plan.max_sessions, sessions.get(c.subject, ()), request.mac,
+                                            c.plan.interim_interval_seconds, now, grace)
+            for c, request in zip(candidates, requests)]
+
+
 def decide_batch(conn: Connection, requests: list[AuthRequest], now: datetime, tz: str,
-                 plans: dict[int, object] | None = None, nas_ids: list[int] | None = None) -> list[Decision]:
+                 plans: dict[int, object] | None = None, nas_ids: list[int] | None = None,
+                 stale_grace: int = STALE_GRACE) -> list[Decision]:
     """Decide every request and write what the accepted ones change, inside the caller's transaction.
 
     `nas_ids`: the NAS each request came from (a login ticket works only through its own)."""
@@ -182,9 +203,13 @@ def decide_batch(conn: Connection, requests: list[AuthRequest], now: datetime, t
     claimed: set[int] = set()
     checked = [check(rows, request, nas_id, now, tz, claimed)
                for request, nas_id in zip(requests, nas_ids or [None] * len(requests))]
-    candidates = [c for c in checked if isinstance(c, Candidate)]
+    picked = [(c, r) for c, r in zip(checked, requests) if isinstance(c, Candidate)]
+    candidates = [c for c, _ in picked]
     usage = usage_today_many(conn, (c.subject for c in candidates), now, tz)
-    decisions = [grant(c, usage[c.subject], now, tz) if isinstance(c, Candidate) else c for c in checked]
+    refusals = dict(zip(map(id, candidates), cap_refusals(conn, candidates, [r for _, r in picked], now,
+                                                          stale_grace)))
+    decisions = [grant(c, usage[c.subject], now, tz, refusals[id(c)]) if isinstance(c, Candidate) else c
+                 for c in checked]
     accepted = [i for i, d in enumerate(decisions) if d.accepted]
     tickets = [checked[i].effects.ticket_id for i in accepted if checked[i].effects.ticket_id]
     taken = credential_store.claim_tickets(conn, sorted(tickets), now)

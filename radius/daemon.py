@@ -78,7 +78,8 @@ def run_worker(settings: Settings, index: int, workers: int, signals: StopSignal
     metrics = Metrics()
     auth_log = AuthLog(engine)
     handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone,
-                      auth_log.submit, plans_reload_seconds=settings.radius_client_reload_seconds)
+                      auth_log.submit, plans_reload_seconds=settings.radius_client_reload_seconds,
+                      stale_grace=settings.radius_stale_grace_seconds)
     journal = Journal(settings.journal_dir, index)
     auth_socket = bind_udp(settings.radius_bind, settings.radius_auth_port)
     spread_by_identifier(auth_socket, workers)  # accounting stays by source: a router's rows on one worker

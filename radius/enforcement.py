@@ -1,9 +1,11 @@
-"""Quota enforcement by accounting: a session that overruns today's quota is disconnected (RFC 5176).
+"""Quota enforcement by accounting: a session over today's quota is slowed or disconnected (RFC 5176).
 
 Runs on its own thread, off the packet path: the batcher hands over the
 sessions an Interim-Update left running, this thread asks `hotspot.policy`
-whether their quota subject is over, and sends one Disconnect-Request per
-session through `hotspot.coa`. It checks whatever is queued together (one
+whether their quota subject is over, and sends one request per session
+through `hotspot.coa`: a CoA-Request with the plan's throttle rate when it has
+one, a Disconnect-Request when it has none or the router NAKs the CoA or
+does not answer it. It checks whatever is queued together (one
 usage query per kind of subject), since a busy city sends thousands of
 Interim-Updates a minute and almost none of them overrun.
 """
@@ -43,7 +45,7 @@ def subject_of(running: Running) -> Subject | None:
 
 
 class QuotaEnforcer(threading.Thread):
-    """Checks running sessions after their Interim-Updates and disconnects overruns, once each."""
+    """Checks running sessions after their Interim-Updates and slows or disconnects overruns, once each."""
 
     def __init__(self, settings: Settings, engine: Engine, box: SecretBox, metrics: Metrics):
         super().__init__(name="quota-enforcer", daemon=True)
@@ -55,12 +57,12 @@ class QuotaEnforcer(threading.Thread):
         self.box = box
         self.metrics = metrics
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_LIMIT)
-        self.disconnected: set[str] = set()
+        self.enforced: set[str] = set()
 
     def watch(self, running: list[Running]) -> None:
         """Called by the batcher after a commit; never blocks it (a full queue skips, the next Interim retries)."""
         for session in running:
-            if session.plan_id is not None and session.unique_id not in self.disconnected:
+            if session.plan_id is not None and session.unique_id not in self.enforced:
                 try:
                     self.queue.put_nowait(session)
                 except queue.Full:
@@ -78,7 +80,7 @@ class QuotaEnforcer(threading.Thread):
             sessions = [s for s in batch if s is not _STOP]
             try:
                 for session in self.over_quota(sessions):
-                    self.disconnect(session)
+                    self.enforce(session)
             except DBAPIError as exc:
                 log.info("quota_check_postponed sessions=%d error=%s", len(sessions), exc.__class__.__name__)
 
@@ -91,7 +93,7 @@ class QuotaEnforcer(threading.Thread):
         for session in sessions:
             plan = plans.get(session.plan_id)
             subject = subject_of(session)
-            if session.unique_id in self.disconnected or plan is None or subject is None:
+            if session.unique_id in self.enforced or plan is None or subject is None:
                 continue
             limits = policy.Limits.from_plan(plan)
             if limits.daily_seconds is not None or limits.daily_octets is not None:
@@ -104,15 +106,40 @@ class QuotaEnforcer(threading.Thread):
         return [session for session, subject, limits in limited.values()
                 if policy.over_quota(limits, usage[subject])]
 
-    def disconnect(self, session: Running) -> None:
-        """Send the Disconnect-Request for a session over quota, once."""
+    def enforce(self, session: Running) -> None:
+        """Slow a session over quota to its plan's throttle rate, or disconnect it; once per session."""
         with self.sessions() as db:
             nas = db.get(Nas, session.nas_id)
+        plan = self.plans.get().get(session.plan_id)
         if nas is None:
             return
-        if len(self.disconnected) >= REMEMBERED:
-            self.disconnected.clear()
-        self.disconnected.add(session.unique_id)
+        if len(self.enforced) >= REMEMBERED:
+            self.enforced.clear()
+        self.enforced.add(session.unique_id)
+        if plan is not None and plan.throttle_kbps is not None and self.throttle(nas, plan, session):
+            return
+        self.disconnect(nas, session)
+
+    def throttle(self, nas: Nas, plan, session: Running) -> bool:
+        """CoA-Request with the throttle rate in the NAS's own attributes; whether the router ACKed it."""
+        changes = dict(coa.rate_attributes(nas.vendor, plan.throttle_kbps, plan.throttle_kbps))
+        try:
+            result = coa.change_authorization(self.settings, nas, self.box, username=session.username,
+                                              acct_session_id=session.acct_session_id,
+                                              framed_ip=session.framed_ip, changes=changes,
+                                              nas_address=session.nas_address)
+        except (coa.CoaTargetError, OSError, ValueError) as exc:
+            log.warning("quota_throttle_failed nas=%s session=%s error=%s", nas.name, session.acct_session_id,
+                        exc)
+            self.metrics.throttles.labels("error").inc()
+            return False
+        self.metrics.throttles.labels(result.code).inc()
+        log.info("quota_throttle nas=%s user=%s session=%s kbps=%d result=%s", nas.name, session.username,
+                 session.acct_session_id, plan.throttle_kbps, result.describe())
+        return result.acknowledged
+
+    def disconnect(self, nas: Nas, session: Running) -> None:
+        """Send the Disconnect-Request for a session over quota."""
         try:
             result = coa.disconnect(self.settings, nas, self.box, username=session.username,
                                     acct_session_id=session.acct_session_id, framed_ip=session.framed_ip,

@@ -63,7 +63,7 @@ class Handler:
 
     def __init__(self, engine: Engine, clients: ClientTable, dictionary: Dictionary, metrics: Metrics,
                  timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None,
-                 plans_reload_seconds: float = 0.0):
+                 plans_reload_seconds: float = 0.0, stale_grace: int = auth.STALE_GRACE):
         self.engine = engine
         self.plans = Reloading(make_session_factory(engine),
                                lambda db: credential_store.load_plans(db.connection()),
@@ -75,6 +75,7 @@ class Handler:
         self.auth_events = auth_events
         self.duplicates = duplicates or DuplicateCache()
         self.liveness = store.NasLiveness()
+        self.stale_grace = stale_grace
 
     def drop(self, reason: str, source: tuple[str, int], detail: str = "", key: tuple | None = None) -> Drop:
         """Count and log one dropped packet (one structured line), and forget it in the duplicate cache."""
@@ -142,7 +143,8 @@ class Handler:
         try:
             with self.engine.begin() as conn:
                 decisions = auth.decide_batch(conn, [job.request for job in jobs], now, self.timezone,
-                                              self.plans.get(), [job.client.nas_id for job in jobs])
+                                              self.plans.get(), [job.client.nas_id for job in jobs],
+                                              self.stale_grace)
                 store.touch_nas(conn, due, now)
         except UNAVAILABLE as exc:
             return [self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)

@@ -43,6 +43,8 @@ class Metrics:
                                       registry=registry)
         self.disconnects = Counter("radius_quota_disconnects_total", "Disconnect-Requests sent for overrun quotas",
                                    ["result"], registry=registry)
+        self.throttles = Counter("radius_quota_throttles_total", "CoA-Requests slowing overrun sessions",
+                                 ["result"], registry=registry)
 
 
 def prepare_multiprocess(directory: Path) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pyrad import packet as pyrad_packet
 from pyrad.dictionary import Dictionary
 
+from hotspot.coa import rate_attributes
 from hotspot.validation import is_mac, normalize_mac
 
 MAX_PACKET = 4096
@@ -120,6 +121,7 @@ class Grant:
     down_kbps: int | None
     up_kbps: int | None
     octets_left: int | None
+    message: str | None = None  # Reply-Message, e.g. that the login is slowed to the throttle rate
 
 
 def read_header(raw: bytes, port: str) -> Header:
@@ -474,26 +476,14 @@ def _reply(pkt: Datagram, code: int, attributes: bytes, signed: bool) -> bytes:
 
 
 def _vendor_attributes(vendor: str, grant: Grant) -> list[tuple[str, int | str]]:
-    attributes: list[tuple[str, int | str]] = []
-    up, down, octets = grant.up_kbps, grant.down_kbps, grant.octets_left
-    if vendor == "mikrotik":
-        if up or down:
-            attributes.append(("Mikrotik-Rate-Limit", f"{up or 0}k/{down or 0}k"))
-        if octets is not None:
-            attributes += [("Mikrotik-Total-Limit", octets & MAX_32), ("Mikrotik-Total-Limit-Gigawords", octets >> 32)]
-    elif vendor == "chilli":
-        if up:
-            attributes.append(("ChilliSpot-Bandwidth-Max-Up", up))
-        if down:
-            attributes.append(("ChilliSpot-Bandwidth-Max-Down", down))
-        if octets is not None:
-            attributes += [("ChilliSpot-Max-Total-Octets", octets & MAX_32),
-                           ("CoovaChilli-Max-Total-Gigawords", octets >> 32)]
-    else:
-        if up:
-            attributes.append(("WISPr-Bandwidth-Max-Up", up * 1000))
-        if down:
-            attributes.append(("WISPr-Bandwidth-Max-Down", down * 1000))
+    attributes = rate_attributes(vendor, grant.down_kbps, grant.up_kbps)
+    octets = grant.octets_left
+    if vendor == "mikrotik" and octets is not None:
+        attributes += [("Mikrotik-Total-Limit", octets & MAX_32),
+                       ("Mikrotik-Total-Limit-Gigawords", octets >> 32)]
+    elif vendor == "chilli" and octets is not None:
+        attributes += [("ChilliSpot-Max-Total-Octets", octets & MAX_32),
+                       ("CoovaChilli-Max-Total-Gigawords", octets >> 32)]
     return attributes
 
 
@@ -506,6 +496,8 @@ def access_accept(pkt: Datagram, vendor: str, grant: Grant) -> bytes:
                     for name, value in timers if value is not None)
     body += b"".join(_vendor_attribute(words, name, value)
                      for name, value in _vendor_attributes(vendor, grant))
+    if grant.message:
+        body += _attribute(words.code["Reply-Message"], grant.message.encode()[:253])
     return _reply(pkt, ACCESS_ACCEPT, body, signed=True)
 
 

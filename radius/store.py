@@ -17,8 +17,10 @@ from typing import Iterable, Mapping
 
 from sqlalchemy import Connection, String, bindparam, func, select, text, update
 
+from hotspot import policy
 from hotspot.db import insert_for
 from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourUser
+from hotspot.validation import is_mac
 
 SESSIONS = RadiusSession.__table__
 USAGE = UsageHour.__table__
@@ -28,6 +30,7 @@ USAGE_COUNTERS = ("sessions", "unique_users", "input_octets", "output_octets", "
 SHORTEST_INTERVAL = 60
 NAS_SEEN_EVERY = 60.0
 ADDRESS_CHANGE_EVERY = 1.0
+REPLACED = "Replaced"  # terminate cause of a session closed because its device started a new one
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -252,6 +255,22 @@ def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> d
     return written
 
 
+def close_replaced_sessions(conn: Connection, rows: Iterable[Mapping]) -> int:
+    """Close the open sessions a device's new one replaces: the same MAC as Calling-Station-Id, started
+    earlier.
+
+    A phone is online once: when its router lost the old session without a Stop (roaming to another
+    access point, a reconnect), the old one would hold a place under a plan's sessions-at-once cap."""
+    closed = 0
+    for row in sorted((r for r in rows if r["status"] == "active" and is_mac(r["calling_station_id"] or "")),
+                      key=lambda r: r["unique_id"]):
+        closed += conn.execute(update(SESSIONS).where(
+            SESSIONS.c.calling_station_id == row["calling_station_id"], SESSIONS.c.status == "active",
+            SESSIONS.c.start_time < row["start_time"], SESSIONS.c.unique_id != row["unique_id"]).values(
+            status="closed", stop_time=row["start_time"], terminate_cause=REPLACED)).rowcount
+    return closed
+
+
 def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str | None, at: datetime, cause: str,
                        keep: Iterable[str]) -> int:
     """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`.
@@ -273,7 +292,8 @@ def sweep_stale(conn: Connection, now: datetime, grace: int, default_interval: i
         SESSIONS.c.status == "active",
         SESSIONS.c.update_time < now - timedelta(seconds=2 * SHORTEST_INTERVAL + grace))).all()
     stale = [row.id for row in rows
-             if row.update_time < now - timedelta(seconds=2 * (row.interim_interval or default_interval) + grace)]
+             if policy.session_is_stale(row.update_time, row.interim_interval or default_interval, now,
+                                        grace)]
     if stale:
         conn.execute(update(SESSIONS).where(SESSIONS.c.id.in_(stale), SESSIONS.c.status == "active").values(
             status="stale", stop_time=SESSIONS.c.update_time))

@@ -18,7 +18,7 @@ from hotspot.policy import Allowance, Limits, allowance
 from hotspot.services.attribution import AccessPoint
 from hotspot.services.devices import accept_terms, record_device, touch_device
 from hotspot.services.plans import free_access_plan
-from hotspot.services.quota import Subject, device_usage_today, usage_today
+from hotspot.services.quota import Subject, device_usage_today, open_sessions_many, usage_today
 from hotspot.services.tickets import insert_ticket, issue_ticket, new_ticket
 from hotspot.services.vouchers import find_voucher
 from hotspot.validation import ValidationError
@@ -82,9 +82,15 @@ def what_is_left(db: Session, standing: Standing, now: datetime, tz: str) -> All
 
 
 def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: AccessPoint | None,
-           **owners) -> Grant:
+           mac: str | None, stale_grace: int, **owners) -> Grant:
     if not standing.plan.active:
         raise Refused("plan_inactive")
+    if standing.plan.max_sessions is not None:
+        online = open_sessions_many(db, [standing.subject]).get(standing.subject, [])
+        reason = credentials.session_cap_refusal(standing.plan.max_sessions, online, mac,
+                                                 standing.plan.interim_interval_seconds, now, stale_grace)
+        if reason:
+            raise Refused(reason)
     left = what_is_left(db, standing, now, tz)
     if not left.allowed:
         raise Refused(left.reason, left.resets_at)
@@ -127,7 +133,7 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint
 
 
 def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-                  ttl: int, terms_version: str | None = None) -> Grant:
+                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> Grant:
     """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
     plan = account.plan or free_access_plan(db)
     if plan is None:
@@ -137,12 +143,12 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoi
         device.account_id = account.id
     accept_terms(device, terms_version, now)
     accept_terms(account, terms_version, now)
-    return _grant(db, "account", Standing(Subject(account_id=account.id), plan), now, tz, ttl, nas,
-                  device=device, account=account)
+    return _grant(db, "account", Standing(Subject(account_id=account.id), plan), now, tz, ttl, nas, mac,
+                  stale_grace, device=device, account=account)
 
 
 def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-                  ttl: int, terms_version: str | None = None) -> Grant:
+                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> Grant:
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
     validity at first use."""
     voucher = find_voucher(db, code) if code.strip() else None
@@ -153,7 +159,8 @@ def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | No
     device = _device(db, mac, now)
     accept_terms(device, terms_version, now)
     standing = Standing(Subject(voucher_id=voucher.id), voucher.plan, valid_until)
-    return _grant(db, "voucher", standing, now, tz, ttl, nas, device=device, voucher=voucher)
+    return _grant(db, "voucher", standing, now, tz, ttl, nas, mac, stale_grace, device=device,
+                  voucher=voucher)
 
 
 @dataclass(frozen=True)
@@ -163,10 +170,14 @@ class SessionLeft:
     seconds: int | None
     octets: int | None
     can_extend: bool
+    slowed_until: datetime | None = None  # today's quota is used: the throttle rate until the quota is back
 
 
 def session_remaining(db: Session, session: RadiusSession, now: datetime, tz: str) -> SessionLeft | None:
-    """Time left = min(plan session length - elapsed, today's time left); data left from today's quota."""
+    """Time left = min(plan session length - elapsed, today's time left); data left from today's quota.
+
+    A plan with a throttle rate does not end the session with the quota: only its length counts, and once
+    the quota is used the session is slowed until the quota comes back."""
     standing = Standing.of_session(db, session)
     if standing is None:
         return None
@@ -174,6 +185,8 @@ def session_remaining(db: Session, session: RadiusSession, now: datetime, tz: st
     left = allowance(limits, usage_today(db, standing.subject, now, tz), now, tz)
     elapsed = max(0, int((now - session.start_time).total_seconds()))
     in_session = None if limits.session_seconds is None else max(0, limits.session_seconds - elapsed)
+    if limits.throttle_kbps is not None:
+        return SessionLeft(in_session, None, False, left.resets_at if left.throttled else None)
     known = [value for value in (in_session, left.seconds_left_today) if value is not None]
     seconds = min(known) if known else None
     can_extend = left.allowed and (left.seconds_left_today is None or in_session is None

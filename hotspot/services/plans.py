@@ -25,6 +25,8 @@ class PlanSpec:
     interim_interval_seconds: int = 300
     free_access: bool = False
     mac_relogin: bool = False
+    throttle_kbps: int | None = None
+    max_sessions: int | None = None
 
 
 def validate(db: Session, spec: PlanSpec, existing_id: int | None = None) -> None:
@@ -34,7 +36,8 @@ def validate(db: Session, spec: PlanSpec, existing_id: int | None = None) -> Non
     clash = find_plan(db, spec.name.strip())
     if clash is not None and clash.id != existing_id:
         raise ValidationError(f"a plan named {spec.name!r} already exists")
-    for field in ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days"):
+    for field in ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days",
+                  "throttle_kbps", "max_sessions"):
         value = getattr(spec, field)
         if value is not None and value <= 0:
             raise ValidationError(f"{field.replace('_', '-')} must be a positive number")
@@ -75,7 +78,7 @@ def free_access_plan(db: Session) -> Plan | None:
 
 
 def update_plan(db: Session, plan: Plan, spec: PlanSpec, actor: str = "cli", ip: str | None = None) -> Plan:
-    """Change a plan's limits; they apply from each user's next login."""
+    """Change a plan's limits; new logins get them, open sessions by CoA (`disconnects.apply_plan`)."""
     validate(db, spec, existing_id=plan.id)
     for field, value in {**spec.__dict__, "name": spec.name.strip()}.items():
         setattr(plan, field, value)

@@ -92,3 +92,21 @@ def device_usage_today(db: Session, mac: str, now: datetime, tz: str) -> tuple[R
     if row is None:
         return None, Usage()
     return row, Usage(seconds=int(row[2]), octets=int(row[3]))
+
+
+_OPEN = (select(RadiusSession.account_id, RadiusSession.voucher_id, RadiusSession.calling_station_id,
+                RadiusSession.update_time, RadiusSession.interim_interval)
+         .where(RadiusSession.status == "active"))
+_OPEN_BY = {kind: _OPEN.where(getattr(RadiusSession, kind).in_(bindparam("ids", expanding=True)))
+            for kind in ("account_id", "voucher_id")}
+
+
+def open_sessions_many(db: Session | Connection, subjects: Iterable[Subject]) -> dict[Subject, list[Row]]:
+    """The open sessions of accounts and vouchers (a plan may cap them), one query per kind; devices: none."""
+    wanted = {s for s in subjects if s.kind in _OPEN_BY}
+    found: dict[Subject, list[Row]] = {s: [] for s in wanted}
+    for kind, statement in _OPEN_BY.items():
+        ids = sorted({getattr(s, kind) for s in wanted if s.kind == kind})
+        for row in db.execute(statement, {"ids": ids}) if ids else ():
+            found[Subject(**{kind: getattr(row, kind)})].append(row)
+    return found

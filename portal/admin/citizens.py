@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.models import Device
+from hotspot.services import disconnects
 from hotspot.services.blocking import find_accounts, set_account_blocked, set_device_blocked
 from hotspot.validation import ValidationError, normalize_mac
 from portal import extensions
+from portal.admin.formatting import sessions_reached
 from portal.admin.roles import requires
 
 bp = Blueprint("citizens", __name__)
@@ -38,7 +40,18 @@ def block_account():
         flash("No citizen with that number.", "error")
         return redirect(url_for(".index"))
     flash(f"{account.phone} {'blocked' if blocked else 'unblocked'}.", "info")
+    if blocked:
+        _cut_off(disconnects.open_sessions(extensions.db(), account_id=account.id), account.phone)
     return redirect(url_for(".index", phone=account.phone))
+
+
+def _cut_off(sessions, target: str) -> None:
+    """A block ends what is online now, not only the next login."""
+    reached = disconnects.cut_off(extensions.db(), extensions.settings(), extensions.state().box, sessions,
+                                  current_user.username, target, admin_id=current_user.id,
+                                  ip=request.remote_addr)
+    if reached.results:
+        flash(sessions_reached(reached), "info")
 
 
 @bp.get("/devices")
@@ -66,4 +79,6 @@ def block_device():
         flash(str(exc), "error")
         return redirect(url_for(".devices"))
     flash(f"{device.mac} {'blocked' if blocked else 'unblocked'}.", "info")
+    if blocked:
+        _cut_off(disconnects.open_sessions(extensions.db(), device_id=device.id), device.mac)
     return redirect(url_for(".devices", mac=device.mac))

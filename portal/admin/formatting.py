@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
 UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 
@@ -28,3 +30,10 @@ def duration(seconds: int | None) -> str:
 def local_time(value: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """A UTC time shown in the city's timezone."""
     return "" if value is None else value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def sessions_reached(outcome) -> str:
+    """What a plan edit's CoA or a block's Disconnect got from the routers, in counts (details: audit log)."""
+    return gettext("Dikirim ke %(total)d sesi yang sedang online: %(ack)d diterima, %(nak)d ditolak, "
+                   "%(unanswered)d tanpa jawaban.", total=len(outcome.results), ack=outcome.count("ack"),
+                   nak=outcome.count("nak"), unanswered=outcome.unanswered)

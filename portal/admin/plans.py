@@ -5,14 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hotspot.clock import utcnow
 from hotspot.models import Plan
+from hotspot.services import disconnects
 from hotspot.services.plans import PlanSpec, add_plan, list_plans, set_plan_active, update_plan
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
+from portal.admin.formatting import sessions_reached
 from portal.admin.roles import requires
 
 bp = Blueprint("plans", __name__)
-LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days")
+LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days",
+                "throttle_kbps", "max_sessions")
 
 
 def spec_from_form() -> PlanSpec:
@@ -65,6 +69,11 @@ def update(plan_id: int):
         flash(str(exc), "error")
         return _render_list(400, request.form, plan)
     flash(f"Saved plan {plan.name}.", "info")
+    reached = disconnects.apply_plan(extensions.db(), extensions.settings(), extensions.state().box, plan,
+                                     utcnow(), current_user.username, admin_id=current_user.id,
+                                     ip=request.remote_addr)
+    if reached.results:
+        flash(sessions_reached(reached), "info")
     return redirect(url_for(".index"))
 
 

@@ -75,6 +75,16 @@ def test_plan_add_and_list(run, db):
     assert bad.exit_code == 2 and "daily-minutes must be a positive number" in bad.output
 
 
+def test_plan_add_with_a_throttle_rate_and_sessions_at_once(run, db):
+    result = run("plan", "add", "Warga", "--daily-mb", "2000", "--throttle-kbps", "256",
+                 "--max-sessions", "2")
+    assert result.exit_code == 0, result.output
+    [listed] = json.loads(run("plan", "list", "--format", "json").output)
+    assert (listed["throttle_kbps"], listed["max_sessions"]) == (256, 2)
+    bad = run("plan", "add", "Rusak", "--max-sessions", "0")
+    assert bad.exit_code == 2 and "max-sessions must be a positive number" in bad.output
+
+
 def test_account_add_normalises_phone_and_hashes_password(run, db):
     assert run("plan", "add", "Warga", "--daily-minutes", "180").exit_code == 0
     result = run("account", "add", "0812-3456-7890", "--plan", "Warga", "--password-stdin", input="rahasia-warga\n")

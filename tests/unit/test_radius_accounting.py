@@ -132,7 +132,7 @@ def test_stale_sessions_are_swept(engine, db, nas):
     from radius import store
 
     record(engine, nas, packet("Start", session="old", at=NOW - timedelta(minutes=20)),
-           packet("Start", session="fresh", at=NOW - timedelta(minutes=2)))
+           packet("Start", session="fresh", at=NOW - timedelta(minutes=2), mac="AA:BB:CC:DD:EE:02"))
     with engine.begin() as conn:
         assert store.sweep_stale(conn, NOW, grace=120, default_interval=300) == 1
     by_id = {s.acct_session_id: s for s in sessions(db)}

@@ -36,7 +36,7 @@ def test_only_sessions_over_todays_quota_are_picked(settings, engine, db):
     batch = [running("a", nas, plan, device_id=heavy.id), running("b", nas, plan, device_id=light.id),
              running("a", nas, plan, device_id=heavy.id), running("nobody", nas, plan)]
     assert [s.unique_id for s in enforcer.over_quota(batch)] == ["a"]
-    enforcer.disconnected.add("a")
+    enforcer.enforced.add("a")
     assert enforcer.over_quota(batch) == []
 
 
