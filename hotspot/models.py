@@ -87,10 +87,28 @@ class Nas(Base):
         String(128), doc="NAS-Identifier / MikroTik identity / Chilli nasid the router reports"
     )
     coa_port: Mapped[int] = mapped_column(Integer, default=3799)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("ap_group.id", ondelete="SET NULL"),
+                                                 doc="the access point group whose rules this site follows")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApGroup(Base):
+    """Access points that share rules (the hospital, the beaches, city hall): free plan, hours, splash text."""
+
+    __tablename__ = "ap_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    free_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), doc="instead of the city's free plan")
+    opening_hours: Mapped[str] = mapped_column(String(255), default="", doc="local time; empty: always open")
+    splash_text: Mapped[str] = mapped_column(Text, default="")
+    splash_text_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    free_plan: Mapped["Plan | None"] = relationship(lazy="joined")
 
 
 class Plan(Base):
@@ -110,6 +128,8 @@ class Plan(Base):
     valid_days: Mapped[int | None] = mapped_column(Integer, doc="how long a voucher lasts from first use")
     free_access: Mapped[bool] = mapped_column(Boolean, default=False, doc="the click-through plan")
     mac_relogin: Mapped[bool] = mapped_column(Boolean, default=False, doc="same-day MAC login without a tap")
+    random_mac_limit: Mapped[int | None] = mapped_column(
+        Integer, doc="free plan: random MACs a site lets in per day before it asks for a phone login")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

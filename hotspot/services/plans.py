@@ -25,6 +25,7 @@ class PlanSpec:
     interim_interval_seconds: int = 300
     free_access: bool = False
     mac_relogin: bool = False
+    random_mac_limit: int | None = None
 
 
 def validate(db: Session, spec: PlanSpec, existing_id: int | None = None) -> None:
@@ -34,7 +35,8 @@ def validate(db: Session, spec: PlanSpec, existing_id: int | None = None) -> Non
     clash = find_plan(db, spec.name.strip())
     if clash is not None and clash.id != existing_id:
         raise ValidationError(f"a plan named {spec.name!r} already exists")
-    for field in ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days"):
+    for field in ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days",
+                  "random_mac_limit"):
         value = getattr(spec, field)
         if value is not None and value <= 0:
             raise ValidationError(f"{field.replace('_', '-')} must be a positive number")
