@@ -38,18 +38,24 @@ def random_macs_let_in(db, site_ids, since: datetime) -> dict[int, set[str]]:
     return found
 
 
-def random_mac_share(db, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
-    """Per site (NAS name): sessions and devices, and how many of them came from random MACs."""
+SHARE_COLUMNS = ("nas", "sessions", "random_sessions", "devices", "random_devices", "random_share")
+
+
+def random_mac_share(db, since: datetime | None = None, until: datetime | None = None,
+                     nas_id: int | None = None) -> list[dict]:
+    """Per site (NAS name): sessions and devices (MACs), how many were random ones, their share of sessions."""
     random = _random(RadiusSession.calling_station_id)
     query = (select(Nas.name.label("nas"), func.count().label("sessions"),
                     func.sum(case((random, 1), else_=0)).label("random_sessions"),
-                    func.count(distinct(RadiusSession.device_id)).label("devices"),
-                    func.count(distinct(case((random, RadiusSession.device_id)))).label("random_devices"))
+                    func.count(distinct(RadiusSession.calling_station_id)).label("devices"),
+                    func.count(distinct(case((random, RadiusSession.calling_station_id)))).label("random_devices"))
              .join(Nas, Nas.id == SITE).group_by(Nas.name).order_by(Nas.name))
     if since is not None:
         query = query.where(RadiusSession.start_time >= since)
     if until is not None:
         query = query.where(RadiusSession.start_time < until)
+    if nas_id is not None:
+        query = query.where(SITE == nas_id)
     rows = []
     for row in db.execute(query):
         item = {"nas": row.nas, **{name: int(getattr(row, name) or 0)
