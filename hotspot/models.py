@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     MetaData,
     String,
     Text,
@@ -409,3 +410,63 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(String(255), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class AlertRule(Base):
+    """An admin's change to one alert rule; a rule without a row uses its defaults from the settings."""
+
+    __tablename__ = "alert_rule"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    minutes: Mapped[float | None] = mapped_column(Float, doc="silence that counts as down")
+    share: Mapped[float | None] = mapped_column(Float, doc="share of refused attempts that counts as broken")
+    min_count: Mapped[int | None] = mapped_column(Integer, doc="attempts or accepts needed before judging")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Alert(Base):
+    """A site problem found by a rule: open while the condition holds, closed by itself when it clears.
+
+    `open_key` names the condition (rule, NAS, access point) while the alert is open and is NULL once
+    closed, so the unique index allows one open alert per condition however many evaluators run.
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_opened_at", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    nas_id: Mapped[int | None] = mapped_column(ForeignKey("nas.id", ondelete="SET NULL"), index=True)
+    access_point: Mapped[str | None] = mapped_column(String(64), doc="radio MAC, for access point rules")
+    subject: Mapped[str] = mapped_column(String(128), doc="the NAS (and access point) name when it opened")
+    detail: Mapped[str] = mapped_column(String(255))
+    figures: Mapped[dict] = mapped_column(JSON, default=dict, doc="the detail's numbers, for the console")
+    open_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    opened_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    nas: Mapped[Nas | None] = relationship()
+
+
+class Notification(Base):
+    """One message about an alert on one channel: the queue that survives a restart, with retries."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_status_next_try", "status", "next_try_at"),
+                      Index("ix_notification_channel_attempt", "channel", "last_attempt_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(8), doc="opened or closed")
+    channel: Mapped[str] = mapped_column(String(16), doc="email or webhook")
+    status: Mapped[str] = mapped_column(String(8), default="pending", doc="pending, sent or failed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column()
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    alert: Mapped[Alert] = relationship(lazy="joined")

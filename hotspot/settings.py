@@ -52,7 +52,6 @@ class Settings:
     radius_batch_wait_ms: int = 5
     radius_client_reload_seconds: int = 5
     radius_stale_grace_seconds: int = 120
-    coa_port: int = 3799
     coa_timeout_seconds: float = 2.0
     coa_retries: int = 2
 
@@ -98,9 +97,22 @@ class Settings:
 
     retention_days: int = 90
 
+    smtp_url: str = ""
+    mail_from: str = "hotspot@localhost"
+    alert_emails: str = ""
+    alert_webhook_url: str = ""
+    alert_silent_minutes: float = 15.0
+    alert_check_seconds: float = 30.0
+    alert_retry_seconds: float = 30.0
+
     def with_overrides(self, **changes: Any) -> "Settings":
         """A copy with some values replaced, type-checked like any other source."""
         return _build(dataclasses.asdict(self), changes, "overrides")
+
+    @property
+    def alert_recipients(self) -> list[str]:
+        """The addresses in `alert_emails` (comma-separated), blanks dropped."""
+        return [address.strip() for address in self.alert_emails.split(",") if address.strip()]
 
     @property
     def journal_dir(self) -> Path:

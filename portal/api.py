@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import hash_token
 from hotspot.models import ApiToken, AuditEvent, RadiusSession
-from hotspot.services import ap_map, auth_log, session_log
+from hotspot.services import alerts, ap_map, auth_log, session_log
 from hotspot.services.disconnects import disconnect_session
 from hotspot.services.nas import list_nas
 from hotspot.services.sessions import SessionFilter, parse_time, session_to_dict
@@ -177,6 +177,14 @@ def access_points():
 def access_points_geojson():
     return Response(json.dumps(ap_map.feature_collection(_map_points(), public=False)),
                     mimetype="application/geo+json")
+
+
+@bp.get("/alerts")
+@requires("viewer")
+def alert_list():
+    """Site alerts, newest first; ?status=open|closed narrows them."""
+    status = request.args.get("status") or None
+    return jsonify([alerts.alert_to_dict(a) for a in alerts.recent_alerts(extensions.db(), _limit(), status)])
 
 
 @bp.post("/vouchers")

@@ -10,7 +10,9 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotspot.models import Nas, RadiusSession
+from hotspot.clock import utcnow
+from hotspot.models import Alert, Nas, RadiusSession
+from hotspot.services import alerts, site_health
 from portal import extensions
 
 bp = Blueprint("health", __name__)
@@ -46,6 +48,50 @@ class DatabaseCollector:
         for is_active, count in db.execute(select(Nas.active, func.count()).group_by(Nas.active)):
             nas_count.add_metric(["true" if is_active else "false"], count)
         yield nas_count
+        yield from site_gauges(db)
+
+
+SITE_GAUGES = (
+    ("hotspot_site_last_heard_timestamp_seconds", "When the router last sent any RADIUS packet (Unix time)"),
+    ("hotspot_site_sessions_online", "Open RADIUS sessions"),
+    ("hotspot_site_auth_accepts_last_hour", "Access-Accepts in this clock hour and the one before"),
+    ("hotspot_site_auth_rejects_last_hour", "Access-Rejects in this clock hour and the one before"),
+    ("hotspot_site_input_octets_last_hour", "Bytes from the clients in this clock hour and the one before"),
+    ("hotspot_site_output_octets_last_hour", "Bytes to the clients in this clock hour and the one before"),
+)
+
+
+SITE_LABELS = ("nas", "ap")
+
+
+def site_series(db, now):
+    """Each labelled row of the site gauges: ((nas, ap), figures). The one place that names the series.
+
+    A router as a whole has ap ""; rows per access point join here once radios have figures of their own.
+    """
+    for site in site_health.nas_activity(db, now):
+        yield (site.name, ""), site
+
+
+def site_gauges(db):
+    """Per site gauges (labels SITE_LABELS) and the alert gauges."""
+    families = [GaugeMetricFamily(name, help_text, labels=SITE_LABELS) for name, help_text in SITE_GAUGES]
+    for labels, site in site_series(db, utcnow()):
+        heard = site.last_heard.timestamp() if site.last_heard else 0
+        for family, value in zip(families, (heard, site.sessions_online, site.accepts, site.rejects,
+                                            site.input_octets, site.output_octets)):
+            family.add_metric(labels, value)
+    yield from families
+    open_alerts = GaugeMetricFamily("hotspot_alerts_open", "Open site alerts", labels=["rule"])
+    for kind, count in db.execute(select(Alert.kind, func.count()).where(Alert.open_key.is_not(None))
+                                  .group_by(Alert.kind)):
+        open_alerts.add_metric([kind], count)
+    yield open_alerts
+    queued = GaugeMetricFamily("hotspot_alert_notifications", "Alert notifications waiting or given up",
+                               labels=["channel", "status"])
+    for (channel, status), count in alerts.queue_counts(db).items():
+        queued.add_metric([channel, status], count)
+    yield queued
 
 
 @bp.get("/metrics")

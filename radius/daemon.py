@@ -171,11 +171,13 @@ def _stop_workers(children: dict[int, int], signals: StopSignals) -> None:
 
 def supervise(settings: Settings, workers: int) -> int:
     """Fork the workers, restart any that dies, stop them all on SIGTERM/SIGINT."""
+    from hotspot import site_watch
     from radius import metrics
 
     signals = StopSignals(wake_on=(signal.SIGCHLD,))
     children = {_fork_worker(settings, index, workers, signals): index for index in range(workers)}
     metrics.serve_multiprocess(settings.radius_metrics_port)
+    watch = site_watch.start(settings)
     log.info("radius_started workers=%d metrics=127.0.0.1:%d", workers, settings.radius_metrics_port)
     restarts: dict[int, float] = {}
     while not signals.wait(0.5):
@@ -188,6 +190,7 @@ def supervise(settings: Settings, workers: int) -> int:
                 del restarts[index]
                 children[_fork_worker(settings, index, workers, signals)] = index
     _stop_workers(children, signals)
+    watch.stop()
     log.info("radius_stopped")
     return 0
 

@@ -42,7 +42,8 @@ def populate(db, settings) -> dict:
     token = create_api_token(db, "other", "nightly-export", actor="test")
     return {"nas_id": city["mikrotik"].id, "chilli_id": city["chilli"].id, "plan_id": city["plans"]["citizen"].id,
             "session_id": session.id, "voucher": voucher.code, "name": "B1", "api_token": token,
-            "token_id": db.scalar(select(ApiToken.id)), "account_id": account.id, "device_mac": device.mac}
+            "token_id": db.scalar(select(ApiToken.id)), "account_id": account.id, "device_mac": device.mac,
+            "kind": "nas_silent"}
 
 
 def rule_url(rule: Rule, world: dict) -> str:

@@ -2,7 +2,7 @@
 plan.random_mac_limit (random MACs a site lets in free per day before it asks for a phone login)
 
 Revision ID: ap_groups
-Revises: authlog_indexes
+Revises: alert_rules
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ap_groups"
-down_revision = "authlog_indexes"
+down_revision = "alert_rules"
 branch_labels = None
 depends_on = None
 

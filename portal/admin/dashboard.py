@@ -10,11 +10,12 @@ from flask import Blueprint, render_template, request
 
 from hotspot.clock import utcnow
 from hotspot.models import Nas
-from hotspot.services import ap_map, usage_reports
+from hotspot.services import alerts, ap_map, usage_reports
 from hotspot.services.nas import list_nas
 from hotspot.validation import database_id
 from portal import extensions
 from portal.admin import charts
+from portal.admin.alerts import rule_titles
 from portal.admin.formatting import human_size
 from portal.admin.roles import requires
 
@@ -51,5 +52,6 @@ def index():
         overview=usage_reports.overview(db, now, settings.timezone),
         statuses=usage_reports.ap_statuses(db, now, online_window_seconds()),
         all_nas=list_nas(db), selected=selected, now=now,
+        open_alerts=alerts.open_alerts(db), titles=rule_titles(),
         **usage_charts(selected.id if selected else None),
     )

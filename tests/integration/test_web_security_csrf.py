@@ -23,7 +23,7 @@ FORM = {"name": "Taman Baru", "ip_range": "10.53.77.1", "vendor": "mikrotik", "p
 # The state-changing routes as of this test; a new one must be added here after checking it is protected.
 EXPECTED = {
     "/admin/account/password", "/admin/account/tokens", "/admin/account/tokens/<int:token_id>/revoke",
-    "/admin/account/totp", "/admin/citizens/block", "/admin/devices/block", "/admin/login", "/admin/login/totp",
+    "/admin/account/totp", "/admin/alerts/rules/<kind>", "/admin/citizens/block", "/admin/devices/block", "/admin/login", "/admin/login/totp",
     "/admin/logout", "/admin/nas", "/admin/nas/<int:nas_id>", "/admin/nas/<int:nas_id>/active",
     "/admin/nas/<int:nas_id>/rotate", "/admin/plans", "/admin/plans/<int:plan_id>",
     "/admin/plans/<int:plan_id>/active", "/admin/retention/purge", "/admin/sessions/<int:session_id>/disconnect",
