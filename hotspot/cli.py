@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +27,7 @@ from hotspot.crypto import SecretBox, new_token
 from hotspot.csvsafe import SafeDictWriter
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import (accounts, blocking, demo, devices, disconnects, retention, usage, usage_days,
+from hotspot.services import (accounts, ap_groups, blocking, demo, devices, disconnects, retention, usage, usage_days,
                               vouchers)
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
@@ -243,6 +242,8 @@ def plan() -> None:
 @click.option("--throttle-kbps", type=int, help="Once today's quota is used: slow to this rate (down and up) "
               "instead of cutting off.")
 @click.option("--max-sessions", type=int, help="Sessions at once per account or voucher (e.g. 2 phones).")
+@click.option("--random-mac-limit", type=int, help="Free plan: random MACs a site lets in per day; "
+              "more are asked to sign in with a phone number.")
 @pass_context
 @fail_on_bad_input
 def plan_add(ctx: Context, name: str, **limits) -> None:
@@ -258,10 +259,78 @@ def plan_add(ctx: Context, name: str, **limits) -> None:
 def plan_list(ctx: Context, fmt: str) -> None:
     """List plans."""
     columns = ("name", "session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps",
-               "valid_days", "throttle_kbps", "max_sessions", "free_access", "mac_relogin", "active")
+               "valid_days", "throttle_kbps", "max_sessions", "free_access", "mac_relogin", "random_mac_limit", "active")
     with ctx.session() as db:
         rows = [{c: getattr(p, c) for c in columns} for p in list_plans(db)]
     emit(rows, fmt, columns)
+
+
+@main.group()
+def group() -> None:
+    """Access point groups: their own free plan, opening hours and splash text."""
+
+
+def _group_options(command):
+    for option in reversed((
+        click.option("--free-plan", help="Plan name for free access at its sites (default: the city's)."),
+        click.option("--hours", "opening_hours", help="Opening hours, local time: 'mon-fri 07:00-17:00; "
+                     "sat 08:00-12:00' (empty: always open)."),
+        click.option("--splash-text", help="Shown on the splash page (Indonesian)."),
+        click.option("--splash-text-en", help="Shown on the English splash page."),
+        click.option("--nas", "add", multiple=True, help="Put this NAS in the group (repeatable)."),
+    )):
+        command = option(command)
+    return command
+
+
+@group.command(name="add")
+@click.argument("name")
+@_group_options
+@pass_context
+@fail_on_bad_input
+def group_add(ctx: Context, name: str, add: tuple[str, ...], **values) -> None:
+    """Add a group."""
+    with ctx.session() as db:
+        record = ap_groups.add_group(db, ap_groups.GroupSpec(name, **{k: v or "" for k, v in values.items()}))
+        if add:
+            ap_groups.set_members(db, record, list(add), [])
+    click.echo(f"Added group {name!r}.")
+
+
+@group.command(name="set")
+@click.argument("name")
+@_group_options
+@click.option("--rename", help="New name.")
+@click.option("--remove-nas", "remove", multiple=True, help="Take this NAS out of the group (repeatable).")
+@pass_context
+@fail_on_bad_input
+def group_set(ctx: Context, name: str, add: tuple[str, ...], remove: tuple[str, ...], rename: str | None,
+              **values) -> None:
+    """Change a group: only the options given change."""
+    with ctx.session() as db:
+        record = ap_groups.find_group(db, name, required=True)
+        current = {"free_plan": record.free_plan.name if record.free_plan else None,
+                   "opening_hours": record.opening_hours, "splash_text": record.splash_text,
+                   "splash_text_en": record.splash_text_en}
+        changed = {k: v for k, v in values.items() if v is not None}
+        if changed or rename:
+            ap_groups.update_group(db, record, ap_groups.GroupSpec(rename or name, **{**current, **changed}))
+        if add or remove:
+            ap_groups.set_members(db, record, list(add), list(remove))
+    click.echo(f"Saved group {rename or name!r}.")
+
+
+@group.command(name="list")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+def group_list(ctx: Context, fmt: str) -> None:
+    """List groups with their rules and sites."""
+    with ctx.session() as db:
+        rows = [{"name": g.name, "free_plan": g.free_plan.name if g.free_plan else None,
+                 "hours": g.opening_hours, "nas": ",".join(n.name for n in ap_groups.members(db, g)),
+                 "splash_text": g.splash_text, "splash_text_en": g.splash_text_en}
+                for g in ap_groups.list_groups(db)]
+    emit(rows, fmt, ("name", "free_plan", "hours", "nas", "splash_text", "splash_text_en"))
 
 
 @main.group()

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Collection
 
 from hotspot import policy
+from hotspot.opening_hours import OpeningHours, is_open
 from hotspot.services.quota import Subject
-from hotspot.validation import is_mac
+from hotspot.validation import is_mac, is_random_mac
 
 TICKET_PREFIX = "t-"
 
@@ -53,6 +55,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
                           "Log out on another one first."),
     "throttled": ("Kuota hari ini sudah habis: internet tetap jalan, diperlambat sampai tengah malam.",
                   "Today's quota is used up: you stay online, slowed down until midnight."),
+    "closed": ("Wi-Fi gratis di lokasi ini sedang tutup. Lihat jam buka di halaman login.",
+               "Free Wi-Fi at this place is closed now. The login page shows the opening hours."),
+    "phone_login_required": ("Perangkat Anda memakai alamat MAC acak. Silakan masuk dengan nomor HP.",
+                             "Your device uses a random MAC address. Please sign in with your phone number."),
     "no_mac": ("Perangkat Anda tidak dikenali oleh router. Sambungkan ulang ke Wi-Fi.",
                "The router did not identify your device. Reconnect to the Wi-Fi."),
 }
@@ -173,6 +179,27 @@ def ticket_holder(ticket, device_id: int | None) -> Holder | None:
     if subject is None:
         return None
     return Holder(subject, device_id, account_id, voucher_id)
+
+
+def free_refusal(plan, station_mac: str | None, hours: OpeningHours | None, let_in_today: Collection[str],
+                 now: datetime, tz: str) -> str | None:
+    """Why free (per-device) access at a site is refused now, or None.
+
+    Outside its group's opening hours a site gives no free access. A phone can make up a new random
+    MAC (forget the network) and with it a fresh free quota, so a free plan may let only
+    `random_mac_limit` random MACs in per site and day; `let_in_today` are the random MACs that had a
+    free session there today: those keep their access, a new one is asked for a phone login."""
+    if hours is not None and not is_open(hours, now, tz):
+        return "closed"
+    if (counts_random_macs(plan, station_mac) and station_mac not in let_in_today
+            and len(let_in_today) >= plan.random_mac_limit):
+        return "phone_login_required"
+    return None
+
+
+def counts_random_macs(plan, station_mac: str | None) -> bool:
+    """Whether `free_refusal` needs the site's random MACs of today (skip the query otherwise)."""
+    return plan.random_mac_limit is not None and is_random_mac(station_mac)
 
 
 def mac_refusal(username_mac: str, station_mac: str | None, device, account, plan,

@@ -88,6 +88,8 @@ class Nas(Base):
         String(128), doc="NAS-Identifier / MikroTik identity / Chilli nasid the router reports"
     )
     coa_port: Mapped[int] = mapped_column(Integer, default=3799)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("ap_group.id", ondelete="SET NULL"),
+                                                 doc="the access point group whose rules this site follows")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -95,6 +97,22 @@ class Nas(Base):
     last_address: Mapped[str | None] = mapped_column(
         String(45), doc="source address of its latest packets: where Disconnect/CoA goes behind NAT"
     )
+
+
+class ApGroup(Base):
+    """Access points that share rules (the hospital, the beaches, city hall): free plan, hours, splash text."""
+
+    __tablename__ = "ap_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    free_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), doc="instead of the city's free plan")
+    opening_hours: Mapped[str] = mapped_column(String(255), default="", doc="local time; empty: always open")
+    splash_text: Mapped[str] = mapped_column(Text, default="")
+    splash_text_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    free_plan: Mapped["Plan | None"] = relationship(lazy="joined")
 
 
 class Plan(Base):
@@ -116,6 +134,8 @@ class Plan(Base):
     mac_relogin: Mapped[bool] = mapped_column(Boolean, default=False, doc="same-day MAC login without a tap")
     throttle_kbps: Mapped[int | None] = mapped_column(Integer, doc="kbit/s down and up once the day's quota is used")
     max_sessions: Mapped[int | None] = mapped_column(Integer, doc="sessions at once per account or voucher")
+    random_mac_limit: Mapped[int | None] = mapped_column(
+        Integer, doc="free plan: random MACs a site lets in per day before it asks for a phone login")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

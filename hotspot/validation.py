@@ -76,3 +76,11 @@ def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         return ipaddress.ip_network((value or "").strip(), strict=True)
     except ValueError as exc:
         raise ValidationError(f"not an IP address or CIDR block: {value!r}") from exc
+
+
+def is_random_mac(mac: str | None) -> bool:
+    """Whether a MAC is locally administered (bit 1 of the first octet): the private address a phone makes
+    up per network (Android "randomized", iOS "Private Wi-Fi Address") instead of its own."""
+    if not mac or not is_mac(mac):
+        return False
+    return bool(int(normalize_mac(mac)[:2], 16) & 0x02)

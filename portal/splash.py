@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -26,13 +27,16 @@ from hotspot.clock import utcnow
 from hotspot.gateways import GatewayHandoff, HandoffError
 from hotspot.db import make_session_factory
 from hotspot.models import Plan
-from hotspot.services import auth_log, citizens, logins
+from hotspot.locations import GroupRules, group_of
+from hotspot.opening_hours import DAYS, OpeningHours, next_opening
+from hotspot.services import ap_groups, auth_log, citizens, logins
 from hotspot.services.attribution import AccessPoint, AccessPoints
 from hotspot.services.client_sessions import client_session
 from hotspot.services.plans import free_access_plan
 from hotspot.services.reloading import Reloading
 from hotspot.services.vouchers import normalize_code
 from hotspot.sms import SmsError, make_sender
+from hotspot.validation import is_random_mac
 from portal import extensions
 from portal.admin.formatting import local_time
 from portal.extensions import limiter
@@ -49,6 +53,7 @@ def _keep_access_points_and_free_plan(setup) -> None:
     factory, ttl = make_session_factory(state.engine), state.settings.radius_client_reload_seconds
     setup.app.extensions["access_points"] = AccessPoints(factory, ttl)
     setup.app.extensions["free_plan"] = Reloading(factory, free_access_plan, ttl)
+    setup.app.extensions["ap_groups"] = Reloading(factory, ap_groups.load_rules, ttl)
 
 
 def access_points() -> AccessPoints:
@@ -58,6 +63,19 @@ def access_points() -> AccessPoints:
 def free_plan() -> Plan | None:
     """The click-through plan as this worker last read it (at most a few seconds ago); detached, read-only."""
     return current_app.extensions["free_plan"].get()
+
+
+def site_group(nas: AccessPoint | None) -> GroupRules | None:
+    """The access point group whose rules the visitor's site follows (as this worker last read them)."""
+    return group_of(current_app.extensions["ap_groups"].get(), nas.group_id) if nas is not None else None
+
+
+def site_free_plan(nas: AccessPoint | None) -> Plan | None:
+    """The site's group's free plan, else the city's."""
+    group = site_group(nas)
+    if group is not None and group.free_plan_id is not None:
+        return extensions.db().get(Plan, group.free_plan_id)
+    return free_plan()
 
 
 GATEWAY, NAS, LOGIN, PENDING = "gateway", "nas", "login", "pending"
@@ -110,7 +128,40 @@ def megabytes(octets: int) -> str:
     return _("%(mb)d MB", mb=mb)
 
 
+def _day_name(weekday: int) -> str:
+    return get_locale().days["format"]["wide"][weekday].capitalize()
+
+
+def opening_in_words(opens_at: datetime, tz: str) -> str:
+    """'Kamis 07:00' / 'Thursday 07:00', in the city's local time."""
+    local = opens_at.astimezone(ZoneInfo(tz))
+    return f"{_day_name(local.weekday())} {local:%H:%M}"
+
+
+def hours_in_words(hours: OpeningHours) -> list[str]:
+    """One line per run of weekdays with the same hours: 'Senin–Jumat 07:00–17:00'."""
+    lines: list[str] = []
+    day = 0
+    while day < len(DAYS):
+        last = day
+        while last + 1 < len(DAYS) and hours.days[last + 1] == hours.days[day]:
+            last += 1
+        if hours.days[day]:
+            names = _day_name(day) if last == day else f"{_day_name(day)}–{_day_name(last)}"
+            spans = ", ".join(f"{s // 60:02d}:{s % 60:02d}–{e // 60:02d}:{e % 60:02d}" for s, e in hours.days[day])
+            lines.append(f"{names} {spans}")
+        day = last + 1
+    return lines
+
+
 def refusal_message(reason: str, resets_at: datetime | None, now: datetime) -> str:
+    if reason == "closed" and resets_at is not None:
+        return _("Wi-Fi gratis di lokasi ini sedang tutup. Buka lagi %(when)s.",
+                 when=opening_in_words(resets_at, extensions.settings().timezone))
+    if reason == "phone_login_required":
+        return _("Hari ini sudah banyak perangkat dengan alamat MAC acak memakai internet gratis di sini, "
+                 "jadi kami minta Anda masuk dengan nomor HP. Alamat acak berganti setiap kali jaringan "
+                 "dilupakan, sehingga kuota gratis per perangkat tidak bisa dijaga.")
     if reason in ("quota_time", "quota_data") and resets_at is not None:
         return _("Kuota habis. Tersedia lagi dalam %(wait)s.",
                  wait=wait_in_words((resets_at - now).total_seconds()))
@@ -205,9 +256,14 @@ def render_splash(handoff: GatewayHandoff, nas: AccessPoint | None, message: str
         allow_form_target(handoff.login_origin)
     if message is None and handoff.error:
         message = handoff.error
-    settings = extensions.settings()
+    settings, group = extensions.settings(), site_group(nas)
+    opens_at = next_opening(group.hours, utcnow(), settings.timezone) if group is not None else None
     return render_template("splash/index.html", place=place_name(nas), handoff=handoff, nas=nas,
-                           message=message, terms=settings.terms_text, **context), status
+                           message=message, terms=settings.terms_text, group=group, opens_at=opens_at,
+                           opening=opening_in_words(opens_at, settings.timezone) if opens_at else None,
+                           hours=hours_in_words(group.hours) if group is not None else [],
+                           group_text=group.splash(str(get_locale())) if group is not None else "",
+                           random_mac=is_random_mac(handoff.mac), **context), status
 
 
 @bp.get("/")
@@ -267,9 +323,10 @@ def _login(kind: str, grant, who: str | None = None):
                         settings.terms_version)
     except logins.Refused as exc:
         _log_refusal(kind, exc.reason, who, now)
-        status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired",
-                                        "too_many_sessions") else 400
-        return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status)
+        status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired", "too_many_sessions",
+                                       "closed", "phone_login_required") else 400
+        return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status,
+                             phone_login_asked=exc.reason == "phone_login_required")
     return hand_over(handoff, nas, granted, kind)
 
 
@@ -278,7 +335,9 @@ def _login(kind: str, grant, who: str | None = None):
 @per_mac
 def login_free():
     """Way in 1: accept the terms, one tap."""
-    return _login("free", lambda db, *rest: logins.grant_free(db, free_plan(), *rest))
+    nas = current_nas()
+    hours = group.hours if (group := site_group(nas)) is not None else None
+    return _login("free", lambda db, *rest: logins.grant_free(db, site_free_plan(nas), *rest, hours=hours))
 
 
 @bp.post("/login/account")
@@ -441,6 +500,7 @@ def status():
     if login.get("logout_url"):
         allow_form_target(login["logout_url"].rsplit("/", 1)[0])
     return render_template("splash/status.html", login=login, left=left, plan=standing.plan,
+                           random_mac=handoff is not None and is_random_mac(handoff.mac),
                            place=login.get("place") or settings.city_name,
                            landing_url=settings.landing_url, complaint_url=settings.complaint_url,
                            wait=wait_in_words((left.resets_at - utcnow()).total_seconds()),

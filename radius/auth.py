@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 
 from hotspot import credentials, policy
 from hotspot.services.quota import Subject, open_sessions_many, usage_today_many
+from hotspot.locations import group_of
+from hotspot.services import ap_groups
+from hotspot.services.random_macs import random_macs_let_in
 from hotspot.services.vouchers import normalize_code
 from hotspot.settings import Settings
 from hotspot.validation import normalize_mac
@@ -157,6 +160,26 @@ def load_rows(conn: Connection, requests: list[AuthRequest], plans: dict[int, ob
                                       macs, plans)
 
 
+def site_refusals(conn: Connection, requests: list[AuthRequest], checked: list, nas_ids: list,
+                  now: datetime, tz: str) -> None:
+    """Free (per-device) candidates that their site refuses become rejections, in place: outside the
+    site's group's opening hours, or one random MAC too many today (`credentials.free_refusal`)."""
+    free = [i for i, c in enumerate(checked) if isinstance(c, Candidate) and c.subject.device_id is not None
+            and nas_ids[i] is not None]
+    if not free:
+        return
+    groups = ap_groups.nas_groups(conn, (nas_ids[i] for i in free))
+    rules = ap_groups.load_rules(conn) if groups else {}
+    counted = [nas_ids[i] for i in free if credentials.counts_random_macs(checked[i].plan, requests[i].mac)]
+    let_in = random_macs_let_in(conn, counted, policy.day_start(now, tz))
+    for i in free:
+        group = group_of(rules, groups.get(nas_ids[i]))
+        reason = credentials.free_refusal(checked[i].plan, requests[i].mac, group.hours if group else None,
+                                          let_in.get(nas_ids[i], set()), now, tz)
+        if reason:
+            checked[i] = _reject(checked[i].method, reason)
+
+
 def grant(candidate: Candidate, used: policy.Usage, now: datetime, tz: str,
           refusal: str | None = None) -> Decision:
     """Accept with the plan's limits and what is left of today's quota (or its throttle rate), or reject.
@@ -201,8 +224,9 @@ def decide_batch(conn: Connection, requests: list[AuthRequest], now: datetime, t
     `nas_ids`: the NAS each request came from (a login ticket works only through its own)."""
     rows = load_rows(conn, requests, plans)
     claimed: set[int] = set()
-    checked = [check(rows, request, nas_id, now, tz, claimed)
-               for request, nas_id in zip(requests, nas_ids or [None] * len(requests))]
+    nas_ids = nas_ids or [None] * len(requests)
+    checked = [check(rows, request, nas_id, now, tz, claimed) for request, nas_id in zip(requests, nas_ids)]
+    site_refusals(conn, requests, checked, nas_ids, now, tz)
     picked = [(c, r) for c, r in zip(checked, requests) if isinstance(c, Candidate)]
     candidates = [c for c, _ in picked]
     usage = usage_today_many(conn, (c.subject for c in candidates), now, tz)

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from hotspot import credentials
 from hotspot.models import Account, LoginTicket, Plan, RadiusSession
-from hotspot.policy import Allowance, Limits, allowance
+from hotspot.opening_hours import OpeningHours, next_opening
+from hotspot.policy import Allowance, Limits, allowance, day_start
 from hotspot.services.attribution import AccessPoint
 from hotspot.services.devices import accept_terms, record_device, touch_device
 from hotspot.services.plans import free_access_plan
 from hotspot.services.quota import Subject, device_usage_today, open_sessions_many, usage_today
+from hotspot.services.random_macs import random_macs_let_in
 from hotspot.services.tickets import insert_ticket, issue_ticket, new_ticket
 from hotspot.services.vouchers import find_voucher
 from hotspot.validation import ValidationError
@@ -107,10 +109,21 @@ def _device(db: Session, mac: str | None, now: datetime):
     return device
 
 
+def _site_refusal(db: Session, plan: Plan, mac: str, nas: AccessPoint | None, hours: OpeningHours | None,
+                  now: datetime, tz: str) -> None:
+    """Refuse free access outside the site's opening hours, or to one random MAC too many today."""
+    let_in: set[str] = set()
+    if nas is not None and credentials.counts_random_macs(plan, mac):
+        let_in = random_macs_let_in(db, [nas.id], day_start(now, tz))[nas.id]
+    reason = credentials.free_refusal(plan, mac, hours, let_in, now, tz)
+    if reason:
+        raise Refused(reason, next_opening(hours, now, tz) if reason == "closed" else None)
+
+
 def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
-               ttl: int, terms_version: str | None = None) -> Grant:
-    """Click-through access: the free plan (`free_access_plan`, which the portal keeps for a few seconds),
-    counted per device (MAC) per day.
+               ttl: int, terms_version: str | None = None, hours: OpeningHours | None = None) -> Grant:
+    """Click-through access: the site's free plan (its group's, else `free_access_plan`, which the portal
+    keeps for a few seconds), counted per device (MAC) per day, within the site's opening `hours`.
 
     The busiest way in, so it reads first (the device, today's usage) and then writes in one short
     burst (device seen, ticket, one commit): SQLite's write lock, or the device's row lock on
@@ -119,6 +132,7 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint
         raise Refused("no_mac")
     if plan is None or not plan.active:
         raise Refused("plan_inactive")
+    _site_refusal(db, plan, mac, nas, hours, now, tz)
     known, used = device_usage_today(db, mac, now, tz)
     if credentials.blocked(known):
         raise Refused("blocked")

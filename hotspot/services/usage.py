@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotspot.models import Nas, RadiusSession, UsageHour
+from hotspot.services.random_macs import random_mac_share
 from hotspot.validation import ValidationError
 
 USAGE_GROUPINGS = ("nas", "user", "hour")
@@ -54,4 +55,15 @@ def usage(db: Session, by: str, since: datetime | None = None) -> list[dict]:
         if isinstance(item.get("hour"), datetime):
             item["hour"] = item["hour"].isoformat()
         rows.append(item)
+    if by == "nas":
+        _add_random_macs(db, rows, since)
     return rows
+
+
+def _add_random_macs(db: Session, rows: list[dict], since: datetime | None) -> None:
+    """Per NAS, how many sessions and devices came from random (locally administered) MACs."""
+    shares = {row["nas"]: row for row in random_mac_share(db, since)}
+    for item in rows:
+        share = shares.get(item["nas"], {"random_share": 0.0})
+        for name in ("random_sessions", "devices", "random_devices", "random_share"):
+            item[name] = share.get(name, 0)

@@ -11,12 +11,13 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import extensions
-from portal.admin import (alerts, audit, auth, auth_log, citizens, dashboard, formatting, maps, nas, plans,
-                          reports, sessions, vouchers)
+from portal.admin import (alerts, audit, auth, auth_log, citizens, dashboard, formatting, groups, maps, nas,
+                          plans, reports, sessions, vouchers)
 from portal.admin.roles import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for child in (auth, dashboard, maps, sessions, auth_log, nas, plans, vouchers, citizens, reports, audit, alerts):
+for child in (auth, dashboard, maps, sessions, auth_log, nas, groups, plans, vouchers, citizens, reports, audit,
+              alerts):
     bp.register_blueprint(child.bp)
 
 bp.add_app_template_filter(formatting.human_size, "size")

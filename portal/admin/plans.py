@@ -22,7 +22,7 @@ LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up
 def spec_from_form() -> PlanSpec:
     form = request.form
     values: dict = {}
-    for name in (*LIMIT_FIELDS, "idle_timeout_seconds", "interim_interval_seconds"):
+    for name in (*LIMIT_FIELDS, "idle_timeout_seconds", "interim_interval_seconds", "random_mac_limit"):
         text = form.get(name, "").strip()
         if text:
             try:

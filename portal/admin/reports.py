@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from hotspot.clock import utcnow
 from hotspot.csvsafe import SafeDictWriter
-from hotspot.services import purge_jobs, usage_reports
+from hotspot.services import purge_jobs, random_macs, usage_reports
 from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
@@ -37,6 +37,7 @@ CSV_COLUMNS = {
     "usage": USAGE_COLUMNS,
     "peak": ("hour", "sessions", "input_octets", "output_octets"),
     "top": ("username", "sessions", "session_seconds", "input_octets", "output_octets"),
+    "random": random_macs.SHARE_COLUMNS,
 }
 
 
@@ -76,7 +77,9 @@ def _report(kind: str):
                  "output_octets": b.output_octets} for b in usage_reports.peak_hours(db, peak_since, until, tz, nas_id)]
     if kind == "top":
         return usage_reports.top_users(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, 50, nas_id)
-    raise ValidationError("kind must be usage, peak or top")
+    if kind == "random":
+        return random_macs.random_mac_share(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, nas_id)
+    raise ValidationError("kind must be usage, peak, top or random")
 
 
 @bp.get("/reports")
@@ -84,14 +87,14 @@ def _report(kind: str):
 def index():
     try:
         period, since, until, nas_id = report_range()
-        usage, peak, top = _report("usage"), _report("peak"), _report("top")
+        usage, peak, top, random = _report("usage"), _report("peak"), _report("top"), _report("random")
     except ValidationError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index"))
     peak_chart = charts.bar_chart("Sessions by hour of day", [p["hour"] for p in peak], [p["sessions"] for p in peak])
     return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
                            all_nas=list_nas(extensions.db()), usage=usage[:HTML_ROWS], usage_rows=len(usage),
-                           peak_chart=peak_chart, top=top,
+                           peak_chart=peak_chart, top=top, random_macs=random,
                            peak_days=PEAK_DAYS, top_days=TOP_USERS_DAYS, args=request.args.to_dict())
 
 

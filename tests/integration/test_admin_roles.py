@@ -37,6 +37,7 @@ ROUTES = [
     Route("GET", "/admin/nas", "viewer", 200),
     Route("GET", "/admin/nas/{nas}", "viewer", 200),
     Route("GET", "/admin/plans", "viewer", 200),
+    Route("GET", "/admin/groups", "viewer", 200),
     Route("GET", "/admin/vouchers", "viewer", 200),
     Route("GET", "/admin/vouchers/batch/B1", "viewer", 200),
     Route("GET", "/admin/citizens?phone=0812", "viewer", 200),
@@ -66,6 +67,7 @@ ROUTES = [
     Route("POST", "/admin/plans", "admin", 302, (("name", "Pelajar"), ("daily_minutes", "120"))),
     Route("POST", "/admin/plans/{plan}", "admin", 302, (("name", "Warga"), ("daily_minutes", "90"))),
     Route("POST", "/admin/plans/{plan}/active", "admin", 302, (("active", "0"),)),
+    Route("POST", "/admin/groups", "admin", 302, (("name", "Pantai"), ("opening_hours", "sat-sun 06:00-18:00"))),
     Route("POST", "/admin/retention/purge", "admin", 302),
 ]
 

@@ -57,8 +57,10 @@ def test_usage_by_nas_and_hour(client, db, bearer):
     db.commit()
     by_nas = client.get("/api/v1/usage?by=nas", headers=bearer()).json
     assert by_nas == [
-        {"nas": "Pantai Warna", "sessions": 1, "session_seconds": 3, "input_octets": 1, "output_octets": 2},
-        {"nas": "Taman Tirosa", "sessions": 5, "session_seconds": 35, "input_octets": 110, "output_octets": 220}]
+        {"nas": "Pantai Warna", "sessions": 1, "session_seconds": 3, "input_octets": 1, "output_octets": 2,
+         "random_sessions": 1, "devices": 1, "random_devices": 1, "random_share": 1.0},
+        {"nas": "Taman Tirosa", "sessions": 5, "session_seconds": 35, "input_octets": 110, "output_octets": 220,
+         "random_sessions": 0, "devices": 0, "random_devices": 0, "random_share": 0.0}]
     by_hour = client.get("/api/v1/usage", query_string={"by": "hour", "since": (T0 + timedelta(hours=1)).isoformat()},
                          headers=bearer()).json
     assert [(h["hour"][:16], h["sessions"]) for h in by_hour] == [("2026-11-20T01:00", 2)]

@@ -187,7 +187,8 @@ def test_usage_by_nas_reads_rollups(run, db):
                 UsageHour(nas_id=nas.id, hour=hour + timedelta(hours=1), sessions=2, input_octets=50, output_octets=50)])
     db.commit()
     rows = json.loads(run("usage", "--by", "nas", "--format", "json").output)
-    assert rows == [{"nas": "Perumnas", "sessions": 5, "session_seconds": 0, "input_octets": 150, "output_octets": 950}]
+    assert rows == [{"nas": "Perumnas", "sessions": 5, "session_seconds": 0, "input_octets": 150, "output_octets": 950,
+                     "random_sessions": 0, "devices": 0, "random_devices": 0, "random_share": 0.0}]
     since = json.loads(run("usage", "--by", "hour", "--since", "2026-11-27T02:00:00Z", "--format", "json").output)
     assert [r["sessions"] for r in since] == [2]
 
