@@ -7,7 +7,7 @@ The message ids in the code and templates are Indonesian; the English catalog
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, force_locale, get_translations, gettext
 
 LANGUAGES = ("id", "en")
 COOKIE = "lang"
@@ -25,10 +25,23 @@ def _translations():
     return g.translations
 
 
+def both_languages(message: str, **params) -> str:
+    """Indonesian, then English, whatever the page's language: for what a citizen holds (voucher cards)."""
+    with force_locale("id"):
+        indonesian = gettext(message, **params)
+    with force_locale("en"):
+        english = gettext(message, **params)
+    return f"{indonesian} / {english}"
+
+
 def switch_url(language: str) -> str:
-    """This page in another language: same path and gateway parameters, `lang` replaced."""
+    """This page in another language: same path and gateway parameters, `lang` replaced.
+
+    A page that answered a form (POST) cannot be asked for again: the switch leads to its section's start.
+    """
     if request.method != "GET":
-        return f"/?lang={language}"
+        start = "/admin/" if request.path.startswith("/admin/") else "/"
+        return f"{start}?lang={language}"
     raw = request.query_string.decode("latin-1")
     kept = [part for part in raw.split("&") if part and not part.startswith("lang=")]
     return f"{request.path}?{'&'.join([*kept, f'lang={language}'])}"
@@ -43,7 +56,8 @@ def init_app(app: Flask, default_language: str) -> None:
         ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(switch_url=switch_url, current_language=lambda: chosen_language(default))
+    app.jinja_env.globals.update(switch_url=switch_url, both_languages=both_languages,
+                                 current_language=lambda: chosen_language(default))
 
     @app.after_request
     def remember_language(response):

@@ -11,8 +11,8 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import extensions
-from portal.admin import (audit, auth, auth_log, citizens, dashboard, formatting, maps, nas, plans, reports,
-                          sessions, vouchers)
+from portal.admin import (audit, auth, auth_log, citizens, dashboard, formatting, labels, maps, nas, plans,
+                          reports, sessions, vouchers)
 from portal.admin.roles import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -21,6 +21,8 @@ for child in (auth, dashboard, maps, sessions, auth_log, nas, plans, vouchers, c
 
 bp.add_app_template_filter(formatting.human_size, "size")
 bp.add_app_template_filter(formatting.duration, "duration")
+bp.add_app_template_filter(labels.label, "label")
+bp.add_app_template_filter(labels.yes_no, "yes_no")
 
 
 @bp.app_template_filter("local")
