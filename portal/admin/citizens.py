@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +15,10 @@ from portal import extensions
 from portal.admin.roles import requires
 
 bp = Blueprint("citizens", __name__)
+
+
+def blocked_message(who: str, blocked: bool) -> str:
+    return _("%(who)s diblokir.", who=who) if blocked else _("Blokir %(who)s dibuka.", who=who)
 
 
 @bp.get("/citizens")
@@ -35,9 +40,9 @@ def block_account():
         flash(str(exc), "error")
         return redirect(url_for(".index"))
     if account is None:
-        flash("No citizen with that number.", "error")
+        flash(_("Tidak ada warga dengan nomor itu."), "error")
         return redirect(url_for(".index"))
-    flash(f"{account.phone} {'blocked' if blocked else 'unblocked'}.", "info")
+    flash(blocked_message(account.phone, blocked), "info")
     return redirect(url_for(".index", phone=account.phone))
 
 
@@ -65,5 +70,5 @@ def block_device():
     except ValidationError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".devices"))
-    flash(f"{device.mac} {'blocked' if blocked else 'unblocked'}.", "info")
+    flash(blocked_message(device.mac, blocked), "info")
     return redirect(url_for(".devices", mac=device.mac))

@@ -117,7 +117,7 @@ def test_totp_enrolment_then_second_factor_at_sign_in(client, login, db):
     assert client.get("/admin/").status_code == 302  # password alone is not enough
     code_page = client.get("/admin/login/totp").get_data(as_text=True)
     bad = client.post("/admin/login/totp", data={"code": "12345", "csrf_token": csrf_token_from(code_page)})
-    assert bad.status_code == 401 and "Wrong code." in bad.get_data(as_text=True)
+    assert bad.status_code == 401 and "Kode salah." in bad.get_data(as_text=True)
     good = client.post("/admin/login/totp", data={"code": totp.now(), "csrf_token": csrf_token_from(code_page)})
     assert good.status_code == 302 and good.headers["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
