@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.clock import utcnow
@@ -25,6 +26,10 @@ from portal.admin.roles import requires
 bp = Blueprint("nas", __name__)
 
 
+def number_labels() -> dict[str, str]:
+    return {"latitude": _("Lintang"), "longitude": _("Bujur")}
+
+
 def _number(name: str) -> float | None:
     value = request.form.get(name, "").strip()
     if not value:
@@ -32,7 +37,7 @@ def _number(name: str) -> float | None:
     try:
         return float(value)
     except ValueError as exc:
-        raise ValidationError(f"{name} must be a number") from exc
+        raise ValidationError(_("%(field)s harus berupa angka", field=number_labels()[name])) from exc
 
 
 def spec_from_form(secret: str) -> NasSpec:
@@ -116,7 +121,7 @@ def update(nas_id: int):
         extensions.db().rollback()
         flash(str(exc), "error")
         return render_template("admin/nas/form.html", nas=nas, vendors=NAS_VENDORS, form=request.form), 400
-    flash(f"Saved {nas.name}.", "info")
+    flash(_("%(name)s disimpan.", name=nas.name), "info")
     return redirect(url_for(".detail", nas_id=nas.id))
 
 
@@ -137,5 +142,6 @@ def set_active(nas_id: int):
     nas = _get(nas_id)
     active = request.form.get("active") == "1"
     set_nas_active(extensions.db(), nas, active, actor=current_user.username, ip=request.remote_addr)
-    flash(f"{nas.name} {'reactivated' if active else 'deactivated'}.", "info")
+    flash(_("%(name)s aktif lagi.", name=nas.name) if active else _("%(name)s dinonaktifkan.", name=nas.name),
+          "info")
     return redirect(url_for(".detail", nas_id=nas.id))
