@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.models import Plan
@@ -15,6 +16,14 @@ bp = Blueprint("plans", __name__)
 LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days")
 
 
+def field_labels() -> dict[str, str]:
+    """What the form and its errors call each limit."""
+    return {"session_minutes": _("Menit per sesi"), "daily_minutes": _("Menit per hari"),
+            "daily_mb": _("MB per hari"), "down_kbps": _("Unduh kbit/s"), "up_kbps": _("Unggah kbit/s"),
+            "valid_days": _("Berlaku (hari)"), "idle_timeout_seconds": _("Batas diam (detik)"),
+            "interim_interval_seconds": _("Interval interim (detik)")}
+
+
 def spec_from_form() -> PlanSpec:
     form = request.form
     values: dict = {}
@@ -24,14 +33,16 @@ def spec_from_form() -> PlanSpec:
             try:
                 values[name] = int(text)
             except ValueError as exc:
-                raise ValidationError(f"{name.replace('_', ' ')} must be a whole number") from exc
+                message = _("%(field)s harus bilangan bulat", field=field_labels()[name])
+                raise ValidationError(message) from exc
     return PlanSpec(name=form.get("name", ""), free_access=form.get("free_access") == "on",
                     mac_relogin=form.get("mac_relogin") == "on", **values)
 
 
 def _render_list(status: int = 200, form=None, editing: Plan | None = None):
     return render_template("admin/plans/index.html", plans=list_plans(extensions.db()), form=form or {},
-                           editing=editing, fields=LIMIT_FIELDS), status
+                           editing=editing, fields=LIMIT_FIELDS,
+                           field_labels=field_labels()), status
 
 
 @bp.get("/plans")
@@ -50,7 +61,7 @@ def create():
         extensions.db().rollback()
         flash(str(exc), "error")
         return _render_list(400, request.form)
-    flash(f"Added plan {plan.name}.", "info")
+    flash(_("Paket %(name)s ditambahkan.", name=plan.name), "info")
     return redirect(url_for(".index"))
 
 
@@ -64,7 +75,7 @@ def update(plan_id: int):
         extensions.db().rollback()
         flash(str(exc), "error")
         return _render_list(400, request.form, plan)
-    flash(f"Saved plan {plan.name}.", "info")
+    flash(_("Paket %(name)s disimpan.", name=plan.name), "info")
     return redirect(url_for(".index"))
 
 
@@ -74,5 +85,8 @@ def set_active(plan_id: int):
     plan = extensions.db().get(Plan, plan_id) or abort(404)
     set_plan_active(extensions.db(), plan, request.form.get("active") == "1", actor=current_user.username,
                     ip=request.remote_addr)
-    flash(f"Plan {plan.name} {'active' if plan.active else 'retired'}.", "info")
+    if plan.active:
+        flash(_("Paket %(name)s aktif.", name=plan.name), "info")
+    else:
+        flash(_("Paket %(name)s dipensiunkan.", name=plan.name), "info")
     return redirect(url_for(".index"))

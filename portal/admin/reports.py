@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.clock import utcnow
@@ -85,7 +86,8 @@ def index():
     except ValidationError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index"))
-    peak_chart = charts.bar_chart("Sessions by hour of day", [p["hour"] for p in peak], [p["sessions"] for p in peak])
+    peak_chart = charts.bar_chart(_("Sesi per jam dalam sehari"), [p["hour"] for p in peak],
+                                  [p["sessions"] for p in peak])
     return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
                            all_nas=list_nas(extensions.db()), usage=usage[:HTML_ROWS], usage_rows=len(usage),
                            peak_chart=peak_chart, top=top,
@@ -120,6 +122,8 @@ def purge_now():
     """Run the daily anonymisation now, with the configured retention period."""
     result = retention.purge(extensions.db(), extensions.settings().retention_days, utcnow(),
                              actor=current_user.username)
-    flash(f"Anonymised {result.sessions_anonymised} sessions and {result.auth_events_anonymised} auth events; "
-          f"deleted {result.tickets_deleted} login tickets and {result.codes_deleted} one-time codes.", "info")
+    flash(_("%(sessions)s sesi dan %(events)s catatan login dianonimkan; %(tickets)s tiket login dan "
+            "%(codes)s kode sekali pakai dihapus.", sessions=result.sessions_anonymised,
+            events=result.auth_events_anonymised, tickets=result.tickets_deleted, codes=result.codes_deleted),
+          "info")
     return redirect(url_for(".retention_page"))

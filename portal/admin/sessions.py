@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.clock import utcnow
@@ -70,7 +71,8 @@ def disconnect(session_id: int):
     session = db.get(RadiusSession, session_id) or abort(404)
     result = disconnect_session(db, extensions.settings(), extensions.state().box, session, current_user.username,
                                 admin_id=current_user.id, ip=request.remote_addr)
-    message = f"{session.username} at {session.nas.name}: {result.describe()}"
+    message = _("%(user)s di %(nas)s: %(result)s", user=session.username, nas=session.nas.name,
+                result=result.describe())
     if result.error_cause is None and result.error_text:
         message += f" ({result.error_text})"
     flash(message, "info" if result.acknowledged else "error")

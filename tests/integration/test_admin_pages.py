@@ -51,7 +51,7 @@ def test_dashboard_figures_status_and_charts(client, login, db):
     rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td>\s*<td class=\"(online|offline)\">", page)
     assert rows == [("Pantai Warna", "offline"), ("Taman Tirosa", "online")]
     assert page.count('<svg class="chart"') == 3
-    assert "<title>Traffic per hour, last 24 hours</title>" in page
+    assert "<title>Trafik per jam, 24 jam terakhir</title>" in page
     assert ": 50.0 MB</title></rect>" in page  # this hour's bar, both APs
     one_ap = client.get(f"/admin/?nas={warna.id}").get_data(as_text=True)
     assert ": 8.0 MB</title></rect>" in one_ap and ": 50.0 MB</title>" not in one_ap
@@ -209,9 +209,9 @@ def test_retention_is_shown_and_purge_runs_now(client, login, db, settings):
     db.commit()
     login("admin")
     page = client.get("/admin/retention").get_data(as_text=True)
-    assert f"kept for <strong>{settings.retention_days} days</strong>" in page
+    assert f"disimpan selama <strong>{settings.retention_days} hari</strong>" in page
     done = post(client, "/admin/retention/purge", {}, follow_redirects=True).get_data(as_text=True)
-    assert "Anonymised 1 sessions and 0 auth events" in done
+    assert "1 sesi dan 0 catatan login dianonimkan" in done
     macs = list(db.scalars(select(RadiusSession.calling_station_id).order_by(RadiusSession.id)))
     assert macs == [None, "AA:BB:CC:00:00:02"]
 

@@ -94,12 +94,12 @@ def test_console_page_shows_totals_of_the_filtered_set_and_pages_by_cursor(clien
     page = client.get("/admin/sessions", query_string={"nas": "Pantai Warna"}).get_data(as_text=True)
     matching = expected(db, {"nas": "Pantai Warna"})
     seconds = sum(r["session_time"] for r in matching)
-    assert f"<strong>{len(matching)}</strong> sessions" in page
+    assert f"<strong>{len(matching)}</strong> sesi" in page
     assert f"<strong>{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}</strong> online" in page
     assert page.count("<tr data-session-id=") == min(50, len(matching))
     assert 'id="next-page"' not in page  # 44 rows fit on one page
     everything = client.get("/admin/sessions").get_data(as_text=True)
-    assert "<strong>130</strong> sessions" in everything
+    assert "<strong>130</strong> sesi" in everything
     next_link = re.search(r'id="next-page" href="([^"]+)"', everything).group(1).replace("&amp;", "&")
     second = client.get(next_link).get_data(as_text=True)
     first_ids = re.findall(r'data-session-id="(\d+)"', everything)
