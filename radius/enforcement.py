@@ -23,9 +23,10 @@ from hotspot.crypto import SecretBox
 from hotspot.db import make_session_factory
 from hotspot.models import Nas
 from hotspot.services.quota import Subject, usage_today_many
+from hotspot.services.reloading import Reloading
 from hotspot.settings import Settings
 from radius.accounting import Running
-from radius.credential_store import PLANS
+from radius.credential_store import load_plans
 from radius.batcher import take_waiting
 from radius.metrics import Metrics
 
@@ -49,6 +50,8 @@ class QuotaEnforcer(threading.Thread):
         self.settings = settings
         self.engine = engine
         self.sessions = make_session_factory(engine)
+        self.plans = Reloading(self.sessions, lambda db: load_plans(db.connection()),
+                               settings.radius_client_reload_seconds)
         self.box = box
         self.metrics = metrics
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_LIMIT)
@@ -80,18 +83,26 @@ class QuotaEnforcer(threading.Thread):
                 log.info("quota_check_postponed sessions=%d error=%s", len(sessions), exc.__class__.__name__)
 
     def over_quota(self, sessions: list[Running]) -> list[Running]:
-        """The sessions whose subject has used up today's quota (each session once)."""
-        subjects = {s.unique_id: (s, subject_of(s)) for s in sessions if s.unique_id not in self.disconnected}
-        subjects = {key: pair for key, pair in subjects.items() if pair[1] is not None}
-        if not subjects:
+        """The sessions whose subject has used up today's quota (each session once).
+
+        Only sessions on a plan with a daily quota are counted: most Interim-Updates cost no query."""
+        plans = self.plans.get()
+        limited = {}
+        for session in sessions:
+            plan = plans.get(session.plan_id)
+            subject = subject_of(session)
+            if session.unique_id in self.disconnected or plan is None or subject is None:
+                continue
+            limits = policy.Limits.from_plan(plan)
+            if limits.daily_seconds is not None or limits.daily_octets is not None:
+                limited[session.unique_id] = (session, subject, limits)
+        if not limited:
             return []
-        now = utcnow()
         with self.engine.connect() as conn:
-            plans = {row.id: row for row in conn.execute(PLANS)}
-            usage = usage_today_many(conn, (subject for _, subject in subjects.values()), now,
+            usage = usage_today_many(conn, (subject for _, subject, _ in limited.values()), utcnow(),
                                      self.settings.timezone)
-        return [session for session, subject in subjects.values() if session.plan_id in plans
-                and policy.over_quota(policy.Limits.from_plan(plans[session.plan_id]), usage[subject])]
+        return [session for session, subject, limits in limited.values()
+                if policy.over_quota(limits, usage[subject])]
 
     def disconnect(self, session: Running) -> None:
         """Send the Disconnect-Request for a session over quota, once."""

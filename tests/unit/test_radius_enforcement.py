@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
+from sqlalchemy import event
 
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
@@ -37,3 +38,17 @@ def test_only_sessions_over_todays_quota_are_picked(settings, engine, db):
     assert [s.unique_id for s in enforcer.over_quota(batch)] == ["a"]
     enforcer.disconnected.add("a")
     assert enforcer.over_quota(batch) == []
+
+
+def test_sessions_on_a_plan_without_daily_quota_cost_no_usage_query(settings, engine, db):
+    nas = Nas(name="Balai Kota", ip_range="10.53.3.1/32", secret_encrypted="x")
+    unlimited = Plan(name="Kantor", session_minutes=60)
+    db.add_all([nas, unlimited])
+    db.commit()
+    enforcer = QuotaEnforcer(settings, engine, SecretBox(settings.secret_key), Metrics(CollectorRegistry()))
+    enforcer.plans.get()
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    batch = [running(f"s{n}", nas, unlimited, device_id=n) for n in range(50)]
+    assert enforcer.over_quota(batch) == []
+    assert statements == []
