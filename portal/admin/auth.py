@@ -20,6 +20,7 @@ from hotspot.services.accounts import create_api_token
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("auth", __name__)
 PENDING_KEY = "totp_pending_admin"
@@ -51,7 +52,7 @@ def login():
                                    request.form.get("password", ""), utcnow(), ip=request.remote_addr)
     next_url = request.form.get("next")
     if result.admin is None:
-        flash(result.error, "error")
+        flash(explain(result.error), "error")
         return render_template("admin/auth/login.html", next=next_url or "",
                                username=request.form.get("username", "")), 401
     if result.needs_totp:
@@ -117,7 +118,7 @@ def change_password():
                                keep_session=session.get(extensions.ADMIN_SESSION_KEY))
         flash(_("Kata sandi sudah diganti."), "info")
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
     return redirect(url_for(".account"))
 
 
@@ -135,7 +136,7 @@ def enrol_totp():
             session.pop(ENROL_KEY)
             flash(_("Masuk dua langkah sudah aktif."), "info")
         except ValidationError as exc:
-            flash(str(exc), "error")
+            flash(explain(exc), "error")
     elif step == "disable":
         signin.disable_totp(extensions.db(), current_user, ip=request.remote_addr)
         flash(_("Masuk dua langkah sudah dimatikan."), "info")

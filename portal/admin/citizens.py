@@ -13,6 +13,7 @@ from hotspot.services.blocking import find_accounts, set_account_blocked, set_de
 from hotspot.validation import ValidationError, normalize_mac
 from portal import extensions
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("citizens", __name__)
 
@@ -37,7 +38,7 @@ def block_account():
         account = set_account_blocked(extensions.db(), request.form.get("phone", ""), blocked, current_user.username,
                                       admin_id=current_user.id, ip=request.remote_addr)
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return redirect(url_for(".index"))
     if account is None:
         flash(_("Tidak ada warga dengan nomor itu."), "error")
@@ -55,7 +56,7 @@ def devices():
     try:
         query = query.where(Device.mac == normalize_mac(mac)) if mac else query.where(Device.blocked.is_(True))
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return render_template("admin/citizens/devices.html", mac=mac, devices=[]), 400
     return render_template("admin/citizens/devices.html", mac=mac, devices=list(extensions.db().scalars(query)))
 
@@ -68,7 +69,7 @@ def block_device():
         device = set_device_blocked(extensions.db(), request.form.get("mac", ""), blocked, utcnow(),
                                     current_user.username, admin_id=current_user.id, ip=request.remote_addr)
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return redirect(url_for(".devices"))
     flash(blocked_message(device.mac, blocked), "info")
     return redirect(url_for(".devices", mac=device.mac))

@@ -22,6 +22,7 @@ from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.dashboard import online_window_seconds, usage_charts
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("nas", __name__)
 
@@ -85,7 +86,7 @@ def create():
         nas = add_nas(extensions.db(), extensions.state().box, spec_from_form(secret), actor=current_user.username)
     except ValidationError as exc:
         extensions.db().rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return render_template("admin/nas/form.html", nas=None, vendors=NAS_VENDORS, form=request.form), 400
     return render_template("admin/nas/secret.html", nas=nas, secret=secret, created=True,
                            snippets=_snippets(nas, secret, request.form.get("uam_secret", "").strip() or None)), 201
@@ -119,7 +120,7 @@ def update(nas_id: int):
                    ip=request.remote_addr)
     except ValidationError as exc:
         extensions.db().rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return render_template("admin/nas/form.html", nas=nas, vendors=NAS_VENDORS, form=request.form), 400
     flash(_("%(name)s disimpan.", name=nas.name), "info")
     return redirect(url_for(".detail", nas_id=nas.id))

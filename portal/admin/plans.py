@@ -11,6 +11,7 @@ from hotspot.services.plans import PlanSpec, add_plan, list_plans, set_plan_acti
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("plans", __name__)
 LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days")
@@ -59,7 +60,7 @@ def create():
         plan = add_plan(extensions.db(), spec_from_form(), actor=current_user.username)
     except ValidationError as exc:
         extensions.db().rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return _render_list(400, request.form)
     flash(_("Paket %(name)s ditambahkan.", name=plan.name), "info")
     return redirect(url_for(".index"))
@@ -73,7 +74,7 @@ def update(plan_id: int):
         update_plan(extensions.db(), plan, spec_from_form(), actor=current_user.username, ip=request.remote_addr)
     except ValidationError as exc:
         extensions.db().rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return _render_list(400, request.form, plan)
     flash(_("Paket %(name)s disimpan.", name=plan.name), "info")
     return redirect(url_for(".index"))

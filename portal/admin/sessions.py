@@ -16,6 +16,7 @@ from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("sessions", __name__)
 
@@ -36,7 +37,7 @@ def index():
         page = session_log.page_sessions(db, session_filter, after, sort)
         totals = session_log.totals(db, session_filter)
     except ValidationError as exc:
-        return render_template("admin/sessions/index.html", error=str(exc), page=None, totals=None,
+        return render_template("admin/sessions/index.html", error=explain(exc), page=None, totals=None,
                                args=filter_args(), sort=sort, all_nas=list_nas(db),
                                statuses=SESSION_STATUSES), 400
     return render_template("admin/sessions/index.html", error=None, page=page, totals=totals, args=filter_args(),

@@ -15,6 +15,7 @@ from hotspot.services.vouchers import find_voucher, generate_vouchers, voucher_s
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("vouchers", __name__)
 
@@ -48,7 +49,7 @@ def generate():
                                     request.form.get("batch", "").strip() or None, actor=current_user.username)
     except (ValidationError, ValueError) as exc:
         extensions.db().rollback()
-        flash(str(exc) if isinstance(exc, ValidationError) else _("jumlah harus bilangan bulat"), "error")
+        flash(explain(exc) if isinstance(exc, ValidationError) else _("jumlah harus bilangan bulat"), "error")
         return redirect(url_for(".index"))
     flash(_("%(count)s voucher dibuat dalam kelompok %(batch)s.", count=len(created), batch=created[0].batch),
           "info")
