@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 from flask_babel import Babel, force_locale, get_translations, gettext
+from markupsafe import Markup
 
 LANGUAGES = ("id", "en")
 COOKIE = "lang"
@@ -25,13 +26,16 @@ def _translations():
     return g.translations
 
 
-def both_languages(message: str, **params) -> str:
-    """Indonesian, then English, whatever the page's language: for what a citizen holds (voucher cards)."""
-    with force_locale("id"):
-        indonesian = gettext(message, **params)
-    with force_locale("en"):
-        english = gettext(message, **params)
-    return f"{indonesian} / {english}"
+def both_languages(message: str, **params) -> Markup:
+    """Indonesian, then English, whatever the page's language: for what a citizen holds (voucher cards).
+
+    Each half carries its `lang`, so screen readers (and the console language test) know which is which.
+    """
+    halves = []
+    for language in LANGUAGES:
+        with force_locale(language):
+            halves.append(Markup('<span lang="{}">{}</span>').format(language, gettext(message, **params)))
+    return Markup(" / ").join(halves)
 
 
 def switch_url(language: str) -> str:

@@ -93,7 +93,7 @@ def test_rotate_edit_and_deactivate_access_point(client, login, db, settings):
     assert secret != NAS_SECRET and SecretBox(settings.secret_key).decrypt(nas.secret_encrypted) == secret
     bad = post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.300",
                                                 "vendor": "mikrotik"})
-    assert bad.status_code == 400 and "not an IP address or CIDR block" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "bukan alamat IP atau blok CIDR" in bad.get_data(as_text=True)
     ok = post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa Baru", "ip_range": "10.53.1.0/24",
                                                "vendor": "chilli", "uam_secret": "uam-secret-9"})
     assert ok.status_code == 302
@@ -116,7 +116,7 @@ def test_plan_crud(client, login, db):
     assert (plan.daily_minutes, plan.down_kbps, plan.mac_relogin, plan.interim_interval_seconds) == (120, 2048, True,
                                                                                                       300)
     bad = post(client, f"/admin/plans/{plan.id}", {"name": "Pelajar", "daily_minutes": "-5"})
-    assert bad.status_code == 400 and "daily-minutes must be a positive number" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "daily-minutes harus angka positif" in bad.get_data(as_text=True)
     post(client, f"/admin/plans/{plan.id}", {"name": "Pelajar", "daily_minutes": "90"})
     post(client, f"/admin/plans/{plan.id}/active", {"active": "0"})
     db.refresh(plan)
@@ -139,7 +139,7 @@ def test_generate_and_print_vouchers(client, login, db):
     assert client.get("/admin/vouchers/batch/Festival Kupang/print").get_data(as_text=True).count(
         '<div class="card">') == 6
     bad = post(client, "/admin/vouchers", {"plan": "Acara", "count": "0"}, follow_redirects=True)
-    assert "count must be between 1 and 10000" in bad.get_data(as_text=True)
+    assert "jumlah harus antara 1 dan 10000" in bad.get_data(as_text=True)
 
 
 def test_block_citizen_and_mac(client, login, db):
@@ -157,7 +157,7 @@ def test_block_citizen_and_mac(client, login, db):
     assert (device.mac, device.blocked) == ("AA:BB:CC:DD:EE:FF", True)
     assert "AA:BB:CC:DD:EE:FF" in client.get("/admin/devices").get_data(as_text=True)
     bad = post(client, "/admin/devices/block", {"mac": "zz", "blocked": "1"}, follow_redirects=True)
-    assert "not a MAC address: &#39;zz&#39;" in bad.get_data(as_text=True)
+    assert "bukan alamat MAC: &#39;zz&#39;" in bad.get_data(as_text=True)
     assert list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))[-2:] == ["account.block",
                                                                                        "device.block"]
 

@@ -120,17 +120,18 @@ def test_phone_filter_finds_a_citizens_sessions(client, login, db):
     assert [r["username"] for r in rows] == ["t-ticket1"]
 
 
-@pytest.mark.parametrize("args,message", [
-    ({"mac": "not-a-mac"}, "not a MAC address"),
-    ({"since": "yesterday"}, "not an ISO 8601 time"),
-    ({"status": "gone"}, "status must be one of active, closed, stale"),
-    ({"after": "garbage"}, "not a page cursor"),
+@pytest.mark.parametrize("args,message,console_message", [
+    ({"mac": "not-a-mac"}, "not a MAC address", "bukan alamat MAC"),
+    ({"since": "yesterday"}, "not an ISO 8601 time", "bukan waktu ISO 8601"),
+    ({"status": "gone"}, "status must be one of active, closed, stale",
+     "status harus salah satu dari active, closed, stale"),
+    ({"after": "garbage"}, "not a page cursor", "bukan penanda halaman"),
 ])
-def test_bad_filters_get_a_clear_error(client, login, db, args, message):
+def test_bad_filters_get_a_clear_error(client, login, db, args, message, console_message):
     login("viewer")
     page = client.get("/admin/sessions", query_string=args)
     assert page.status_code == 400
-    assert message in page.get_data(as_text=True)
+    assert console_message in page.get_data(as_text=True)
     if "after" not in args:
         export = client.get("/admin/sessions.csv", query_string=args)
         assert export.status_code == 400 and message in export.get_data(as_text=True)
