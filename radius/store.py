@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, text, update
 
 from hotspot.db import insert_for
 from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourUser
@@ -71,14 +72,6 @@ def _users_insert(dialect: str):
                                                                                 USAGE_USERS.c.hour)
 
 
-# Built once: a statement object that is reused skips SQLAlchemy's per-call cache-key work.
-LOAD_SESSIONS = (select(SESSIONS).where(SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
-                 .order_by(SESSIONS.c.unique_id).with_for_update())
-SESSION_COLUMNS = [c.name for c in SESSIONS.columns if c.name not in ("id", "unique_id")]
-UPDATE_SESSION = update(SESSIONS).where(SESSIONS.c.id == bindparam("b_id")).values(
-    {c: bindparam(f"b_{c}") for c in SESSION_COLUMNS})
-
-
 def add_users(conn: Connection, seen: Iterable[tuple[int, datetime, str]]) -> Counter:
     """Record users seen per (NAS, hour); returns how many were new per (NAS, hour)."""
     rows = [{"nas_id": n, "hour": h, "username": u} for n, h, u in sorted(set(seen))]
@@ -88,98 +81,174 @@ def add_users(conn: Connection, seen: Iterable[tuple[int, datetime, str]]) -> Co
     return Counter((nas_id, hour) for nas_id, hour in inserted)
 
 
-def load_sessions(conn: Connection, unique_ids: Iterable[str]) -> dict[str, dict]:
-    """The stored sessions among `unique_ids`, locked for this transaction on PostgreSQL."""
-    ids = sorted(set(unique_ids))
-    if not ids:
-        return {}
-    return {row.unique_id: dict(row._mapping) for row in conn.execute(LOAD_SESSIONS, {"ids": ids})}
-
-
-def insert_sessions(conn: Connection, rows: list[dict]) -> None:
-    if rows:
-        conn.execute(SESSIONS.insert(), [{k: v for k, v in row.items() if k != "id"} for row in rows])
-
-
-def update_sessions(conn: Connection, rows: list[dict]) -> None:
-    """Write back changed sessions by primary key (one executemany)."""
-    if not rows:
-        return
-    conn.execute(UPDATE_SESSION, [{f"b_{k}": v for k, v in row.items() if k != "unique_id"}
-                                  for row in sorted(rows, key=lambda r: r["id"])])
-
-
-# PostgreSQL: a batch's sessions merged by the database in one statement (arrays in, rows out),
-# sent as the driver's own SQL (psycopg parameters; SQLAlchemy only wraps its errors).
-# The merge rules: counters and update_time only grow, start_time only moves earlier, empty
-# fields are filled once, a Stop closes once (stop wins), an Interim-Update reopens a stale session.
+# A batch's sessions are merged into the stored ones by the database, by these rules: counters and
+# update_time only grow, start_time only moves earlier, empty fields are filled once, a Stop closes once
+# (stop wins), an Interim-Update ('reopens') brings a stale session back. One text for both databases.
+MERGE_RULES = """
+  session_time = {greatest}(s.session_time, excluded.session_time),
+  input_octets = {greatest}(s.input_octets, excluded.input_octets),
+  output_octets = {greatest}(s.output_octets, excluded.output_octets),
+  update_time = {greatest}(s.update_time, excluded.update_time),
+  start_time = {least}(s.start_time, excluded.start_time),
+  framed_ip = COALESCE(s.framed_ip, excluded.framed_ip),
+  called_station_id = COALESCE(s.called_station_id, excluded.called_station_id),
+  nas_port_id = COALESCE(s.nas_port_id, excluded.nas_port_id),
+  status = CASE WHEN s.status = 'closed' OR excluded.status = 'closed' THEN 'closed'
+                WHEN s.status = 'stale' AND excluded.status = 'reopens' THEN 'active' ELSE s.status END,
+  stop_time = CASE WHEN s.status = 'closed' THEN s.stop_time
+                   WHEN excluded.status = 'closed' THEN excluded.stop_time
+                   WHEN s.status = 'stale' AND excluded.status = 'reopens' THEN NULL ELSE s.stop_time END,
+  terminate_cause = CASE WHEN s.status <> 'closed' AND excluded.status = 'closed'
+                         THEN excluded.terminate_cause ELSE s.terminate_cause END"""
+REOPENS = "reopens"  # the status a batch sends for a known session it saw an Interim-Update of
 MERGED_COLUMNS = ("unique_id", "nas_id", "acct_session_id", "username", "device_id", "account_id",
                   "voucher_id", "plan_id", "calling_station_id", "called_station_id", "nas_port_id",
                   "framed_ip", "nas_ip_address", "start_time", "update_time", "stop_time", "session_time",
                   "input_octets", "output_octets", "interim_interval", "terminate_cause", "status")
-ARRAY_TYPES = {"nas_id": "bigint", "device_id": "bigint", "account_id": "bigint", "voucher_id": "bigint",
-               "plan_id": "bigint", "start_time": "timestamptz", "update_time": "timestamptz",
-               "stop_time": "timestamptz", "session_time": "bigint", "input_octets": "bigint",
-               "output_octets": "bigint", "interim_interval": "bigint"}
 RETURNED_COLUMNS = ("unique_id", "status", "session_time", "input_octets", "output_octets", "nas_id",
                     "username", "acct_session_id", "framed_ip", "calling_station_id", "device_id",
                     "account_id", "voucher_id", "plan_id", "nas_ip_address")
-LOCK_SESSIONS_SQL = ("SELECT unique_id, session_time, input_octets, output_octets FROM radius_session"
-                     " WHERE unique_id = ANY(%s) ORDER BY unique_id FOR UPDATE")
-INSERT_SESSIONS = f"""
-INSERT INTO radius_session AS s ({", ".join(MERGED_COLUMNS)})
-SELECT * FROM unnest({", ".join(f"%({c})s::{ARRAY_TYPES.get(c, 'text')}[]" for c in MERGED_COLUMNS)})
-ORDER BY 1
-"""
-NEW_SESSIONS_SQL = INSERT_SESSIONS + "ON CONFLICT (unique_id) DO NOTHING RETURNING s.unique_id"
-MERGE_SESSIONS_SQL = INSERT_SESSIONS + f"""ON CONFLICT (unique_id) DO UPDATE SET
-  session_time = GREATEST(s.session_time, EXCLUDED.session_time),
-  input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
-  output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
-  update_time = GREATEST(s.update_time, EXCLUDED.update_time),
-  start_time = LEAST(s.start_time, EXCLUDED.start_time),
-  framed_ip = COALESCE(s.framed_ip, EXCLUDED.framed_ip),
-  called_station_id = COALESCE(s.called_station_id, EXCLUDED.called_station_id),
-  nas_port_id = COALESCE(s.nas_port_id, EXCLUDED.nas_port_id),
-  status = CASE WHEN s.status = 'closed' OR EXCLUDED.status = 'closed' THEN 'closed'
-                WHEN s.status = 'stale' AND s.unique_id = ANY(%(reopened)s) THEN 'active' ELSE s.status END,
-  stop_time = CASE WHEN s.status = 'closed' THEN s.stop_time
-                   WHEN EXCLUDED.status = 'closed' THEN EXCLUDED.stop_time
-                   WHEN s.status = 'stale' AND s.unique_id = ANY(%(reopened)s) THEN NULL ELSE s.stop_time END,
-  terminate_cause = CASE WHEN s.status <> 'closed' AND EXCLUDED.status = 'closed'
-                         THEN EXCLUDED.terminate_cause ELSE s.terminate_cause END
-RETURNING {", ".join(f"s.{c}" for c in RETURNED_COLUMNS)}
-"""
+COUNTED = ("session_time", "input_octets", "output_octets")  # the session counters the roll-ups add up
+LOCK_SESSIONS = (select(SESSIONS.c.unique_id, *(SESSIONS.c[c] for c in COUNTED))
+                 .where(SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
+                 .order_by(SESSIONS.c.unique_id).with_for_update())
+READ_BACK = select(*(SESSIONS.c[c] for c in RETURNED_COLUMNS)).where(
+    SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
 
 
-def merges_in_sql(conn: Connection) -> bool:
-    """Whether the database merges a batch into its sessions itself (PostgreSQL), rather than Python."""
-    return conn.dialect.name == "postgresql"
+@dataclass
+class SessionWrite:
+    """One session's packets of a batch, folded into `row`, and what the roll-ups need to count them.
+
+    `before` holds the stored counters (session_time, input, output) when the session is known (locked
+    by `lock_sessions`); its deltas go to `last_hour`, a new session counts once in `created_hour`."""
+
+    row: dict
+    before: tuple[int, int, int] | None
+    created_hour: datetime
+    last_hour: datetime
+    reopens: bool = False  # an Interim-Update among the packets
+
+    @property
+    def status(self) -> str:
+        """The status the statement sends: the folded one, or REOPENS for a known session still running."""
+        running = self.before is not None and self.reopens and self.row["status"] == "active"
+        return REOPENS if running else self.row["status"]
 
 
 def lock_sessions(conn: Connection, unique_ids: Iterable[str]) -> dict[str, tuple[int, int, int]]:
-    """The counters (session_time, input, output) of the stored sessions among `unique_ids`, locked."""
-    rows = conn.exec_driver_sql(LOCK_SESSIONS_SQL, (sorted(set(unique_ids)),))
-    return {row[0]: tuple(row[1:]) for row in rows}
+    """The counters of the stored sessions among `unique_ids`, locked until commit (PostgreSQL
+    FOR UPDATE; SQLite's writer already holds the database, see begin_write)."""
+    ids = sorted(set(unique_ids))
+    return {row[0]: tuple(row[1:]) for row in conn.execute(LOCK_SESSIONS, {"ids": ids})} if ids else {}
 
 
-def _arrays(rows: list[dict]) -> dict[str, list]:
-    return {c: [row[c] for row in rows] for c in MERGED_COLUMNS}
+def write_sessions(conn: Connection, writes: list[SessionWrite],
+                   seen: Iterable[tuple[int, datetime, str]]) -> dict[str, dict]:
+    """Insert the new sessions, merge the known ones, add the deltas and users to the hourly roll-ups.
+
+    Returns the sessions as stored now, by unique_id. A new session another worker inserted meanwhile
+    is missing from the answer and counted nowhere: lock it and write it again as known."""
+    if not writes:
+        return {}
+    if conn.dialect.name == "postgresql":
+        return _write_in_one_statement(conn, writes, seen)
+    return _write_step_by_step(conn, writes, seen)
 
 
-def insert_new_sessions(conn: Connection, rows: list[dict]) -> set[str]:
-    """Insert sessions not stored yet; returns those inserted (another worker may have been first)."""
-    if not rows:
-        return set()
-    return {row[0] for row in conn.exec_driver_sql(NEW_SESSIONS_SQL, _arrays(rows))}
+# PostgreSQL: the whole batch in one statement (arrays in, sessions out), as the driver's own SQL
+# (psycopg parameters; SQLAlchemy only wraps its errors). The roll-up deltas are computed in it.
+ARRAY_TYPES = {"nas_id": "bigint", "device_id": "bigint", "account_id": "bigint", "voucher_id": "bigint",
+               "plan_id": "bigint", "start_time": "timestamptz", "update_time": "timestamptz",
+               "stop_time": "timestamptz", "session_time": "bigint", "input_octets": "bigint",
+               "output_octets": "bigint", "interim_interval": "bigint", "known": "boolean",
+               "before_time": "bigint", "before_input": "bigint", "before_output": "bigint",
+               "created_hour": "timestamptz", "last_hour": "timestamptz"}
+INPUT_COLUMNS = (*MERGED_COLUMNS, "known", "before_time", "before_input", "before_output", "created_hour",
+                 "last_hour")
+_COLUMNS = ", ".join(MERGED_COLUMNS)
+_RETURNING = ", ".join(f"s.{c}" for c in RETURNED_COLUMNS)
+_SUMS = ", ".join(f"sum({c})" for c in ("sessions", "unique_users", "input_octets", "output_octets",
+                                           "session_seconds"))
+WRITE_SESSIONS_SQL = f"""
+WITH input AS (
+  SELECT * FROM unnest({", ".join(f"%({c})s::{ARRAY_TYPES.get(c, 'text')}[]" for c in INPUT_COLUMNS)})
+    AS i({", ".join(INPUT_COLUMNS)})
+), created AS (
+  INSERT INTO radius_session AS s ({_COLUMNS}) SELECT {_COLUMNS} FROM input WHERE NOT known ORDER BY unique_id
+  ON CONFLICT (unique_id) DO NOTHING RETURNING {_RETURNING}
+), merged AS (
+  INSERT INTO radius_session AS s ({_COLUMNS}) SELECT {_COLUMNS} FROM input WHERE known ORDER BY unique_id
+  ON CONFLICT (unique_id) DO UPDATE SET {MERGE_RULES.format(greatest="GREATEST", least="LEAST")}
+  RETURNING {_RETURNING}
+), written AS (
+  SELECT * FROM created UNION ALL SELECT * FROM merged
+), users AS (
+  INSERT INTO usage_hour_user (nas_id, hour, username)
+  SELECT * FROM unnest(%(seen_nas)s::bigint[], %(seen_hour)s::timestamptz[], %(seen_user)s::text[]) ORDER BY 1, 2, 3
+  ON CONFLICT DO NOTHING RETURNING nas_id, hour
+), changes AS (
+  SELECT i.nas_id, i.last_hour AS hour, 0 AS sessions, 0 AS unique_users,
+         w.input_octets - i.before_input AS input_octets, w.output_octets - i.before_output AS output_octets,
+         w.session_time - i.before_time AS session_seconds
+    FROM written w JOIN input i USING (unique_id)
+  UNION ALL SELECT i.nas_id, i.created_hour, 1, 0, 0, 0, 0 FROM created c JOIN input i USING (unique_id)
+  UNION ALL SELECT nas_id, hour, 0, 1, 0, 0, 0 FROM users
+), usage AS (
+  INSERT INTO usage_hour AS u (nas_id, hour, sessions, unique_users, input_octets, output_octets,
+                               session_seconds, auth_accepts, auth_rejects)
+  SELECT nas_id, hour, {_SUMS}, 0, 0 FROM changes GROUP BY nas_id, hour ORDER BY nas_id, hour
+  ON CONFLICT (nas_id, hour) DO UPDATE SET
+    {", ".join(f"{c} = u.{c} + EXCLUDED.{c}" for c in USAGE_COUNTERS)}
+)
+SELECT * FROM written
+"""
 
 
-def merge_sessions(conn: Connection, rows: list[dict], reopened: Iterable[str]) -> list[dict]:
-    """Merge a batch's sessions (one row per unique_id) into the stored ones by the rules above."""
-    if not rows:
-        return []
-    params = {**_arrays(rows), "reopened": sorted(reopened)}
-    return [dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(MERGE_SESSIONS_SQL, params)]
+def _write_in_one_statement(conn: Connection, writes: list[SessionWrite], seen) -> dict[str, dict]:
+    params = {c: [w.row[c] for w in writes] for c in MERGED_COLUMNS}
+    params["status"] = [w.status for w in writes]
+    params["known"] = [w.before is not None for w in writes]
+    for index, name in enumerate(("before_time", "before_input", "before_output")):
+        params[name] = [w.before[index] if w.before is not None else 0 for w in writes]
+    params["created_hour"] = [w.created_hour for w in writes]
+    params["last_hour"] = [w.last_hour for w in writes]
+    users = sorted(set(seen))
+    params.update(seen_nas=[u[0] for u in users], seen_hour=[u[1] for u in users], seen_user=[u[2] for u in users])
+    return {row[0]: dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(WRITE_SESSIONS_SQL, params)}
+
+
+# SQLite: the same rules, statement by statement (in-process, so round trips cost little); its writer
+# holds the whole database (BEGIN IMMEDIATE), so no other worker inserts a session meanwhile.
+_SQLITE_MERGE = text(
+    f"INSERT INTO radius_session AS s ({_COLUMNS}) VALUES ({', '.join(f':{c}' for c in MERGED_COLUMNS)})"
+    f" ON CONFLICT (unique_id) DO UPDATE SET {MERGE_RULES.format(greatest='max', least='min')}"
+).bindparams(*(bindparam(c, type_=SESSIONS.c[c].type) for c in MERGED_COLUMNS))
+
+
+def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> dict[str, dict]:
+    new = [w for w in writes if w.before is None]
+    known = [w for w in writes if w.before is not None]
+    if new:
+        conn.execute(SESSIONS.insert(), [{c: w.row[c] for c in MERGED_COLUMNS} for w in new])
+    if known:
+        conn.execute(_SQLITE_MERGE, [{**{c: w.row[c] for c in MERGED_COLUMNS},
+                                      "status": w.status} for w in known])
+    written = {row.unique_id: dict(row._mapping)
+               for row in conn.execute(READ_BACK, {"ids": [w.row["unique_id"] for w in writes]})}
+    usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for write in writes:
+        row = written[write.row["unique_id"]]
+        if write.before is None:
+            usage[(row["nas_id"], write.created_hour)]["sessions"] += 1
+        bucket = usage[(row["nas_id"], write.last_hour)]
+        before = write.before or (0, 0, 0)
+        for counter, name, old in zip(COUNTED, ("session_seconds", "input_octets", "output_octets"), before):
+            bucket[name] += row[counter] - old
+    for key, count in add_users(conn, seen).items():
+        usage[key]["unique_users"] += count
+    add_usage(conn, usage)
+    return written
 
 
 def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str, at: datetime, cause: str,
