@@ -29,6 +29,7 @@ TRANSLATING_FILTERS = {"label", "yes_no"}
 # Elements whose text is machine text (router configuration, tokens, CSS, scripts), never translated.
 MACHINE_TEXT = {"script", "style", "pre", "code"}
 SHOWN_ATTRIBUTES = {"title", "aria-label", "alt"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 PLACEHOLDER = "\ue002"
 FORMAT = re.compile(r"%(\(\w+\))?[-#0 +]*\d*(\.\d+)?[sdif]")
 
@@ -56,7 +57,7 @@ class TextNodes(HTMLParser):
         attributes = dict(attrs)
         if tag == "html":
             self._language = attributes.get("lang")
-        elif attributes.get("lang") not in (None, self._language) or self._foreign:
+        elif (attributes.get("lang") not in (None, self._language) or self._foreign) and tag not in VOID:
             self._foreign.append(tag)
         if tag in MACHINE_TEXT:
             self._machine += 1

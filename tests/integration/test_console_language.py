@@ -129,9 +129,11 @@ def console_pages(client, login, db, language: str) -> dict[str, str]:
         if url in pages:
             continue
         response = client.get(url)
+        body = response.get_data(as_text=True)  # read to the end: a CSV streams from a server-side cursor
+        response.close()
         assert response.status_code == 200, (url, response.status_code)
         if response.mimetype == "text/html":
-            pages[url] = response.get_data(as_text=True)
+            pages[url] = body
     for number, page in enumerate(form_answers(client, tirosa.id)):
         pages[f"form answer {number}"] = page
     for url, page in pages.items():
