@@ -8,10 +8,3 @@ from datetime import datetime, timezone
 def utcnow() -> datetime:
     """Current time, UTC and timezone-aware."""
     return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Treat a naive datetime (as SQLite returns them) as UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)

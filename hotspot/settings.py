@@ -52,7 +52,6 @@ class Settings:
     radius_batch_wait_ms: int = 5
     radius_client_reload_seconds: int = 5
     radius_stale_grace_seconds: int = 120
-    coa_port: int = 3799
     coa_timeout_seconds: float = 2.0
     coa_retries: int = 2
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotspot import credentials
@@ -161,18 +160,6 @@ class SessionLeft:
     seconds: int | None
     octets: int | None
     can_extend: bool
-
-
-def open_session(db: Session, ip: str | None = None, mac: str | None = None) -> RadiusSession | None:
-    """The newest open RADIUS session of a client, by its IP or its (normalised) MAC."""
-    query = select(RadiusSession).where(RadiusSession.status == "active")
-    if mac is not None:
-        query = query.where(RadiusSession.calling_station_id == mac)
-    elif ip is not None:
-        query = query.where(RadiusSession.framed_ip == ip)
-    else:
-        return None
-    return db.scalar(query.order_by(RadiusSession.start_time.desc(), RadiusSession.id.desc()).limit(1))
 
 
 def session_remaining(db: Session, session: RadiusSession, now: datetime, tz: str) -> SessionLeft | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, request
+from flask import abort
 from flask_login import current_user
 
 from portal import extensions
@@ -39,8 +39,3 @@ def requires(needed: str):
         return wrapper
 
     return decorator
-
-
-def audit_context() -> dict:
-    """The actor fields every audit entry from the console carries."""
-    return {"actor": current_user.username, "ip": request.remote_addr}
