@@ -8,6 +8,7 @@ is its own module with its own blueprint nested under it, so endpoints read
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from portal import extensions
@@ -22,6 +23,7 @@ for child in (auth, dashboard, maps, sessions, auth_log, nas, plans, vouchers, c
 bp.add_app_template_filter(formatting.human_size, "size")
 bp.add_app_template_filter(formatting.duration, "duration")
 bp.add_app_template_filter(labels.label, "label")
+bp.add_app_template_filter(format_decimal, "number")
 bp.add_app_template_filter(labels.yes_no, "yes_no")
 
 

@@ -234,3 +234,12 @@ def test_every_service_message_has_its_indonesian_template():
 def test_service_messages_are_shown_in_indonesian(english, indonesian):
     assert service_messages_module.translate(english, "id") == indonesian
     assert service_messages_module.translate(english, "en") == english
+
+
+def test_numbers_are_written_the_way_each_language_writes_them(client, login, db):
+    tirosa = add_ap(db, "Taman Tirosa", "10.53.1.1")
+    add_usage(db, tirosa, utcnow().replace(minute=0, second=0, microsecond=0), 1234, 10, 10)
+    db.commit()
+    login("viewer")
+    assert 'id="logins-today">1.234<' in client.get("/admin/").get_data(as_text=True)
+    assert 'id="logins-today">1,234<' in client.get("/admin/?lang=en").get_data(as_text=True)
