@@ -7,7 +7,8 @@ The message ids in the code and templates are Indonesian; the English catalog
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, force_locale, get_translations, gettext
+from markupsafe import Markup
 
 LANGUAGES = ("id", "en")
 COOKIE = "lang"
@@ -25,10 +26,26 @@ def _translations():
     return g.translations
 
 
+def both_languages(message: str, **params) -> Markup:
+    """Indonesian, then English, whatever the page's language: for what a citizen holds (voucher cards).
+
+    Each half carries its `lang`, so screen readers (and the console language test) know which is which.
+    """
+    halves = []
+    for language in LANGUAGES:
+        with force_locale(language):
+            halves.append(Markup('<span lang="{}">{}</span>').format(language, gettext(message, **params)))
+    return Markup(" / ").join(halves)
+
+
 def switch_url(language: str) -> str:
-    """This page in another language: same path and gateway parameters, `lang` replaced."""
+    """This page in another language: same path and gateway parameters, `lang` replaced.
+
+    A page that answered a form (POST) cannot be asked for again: the switch leads to its section's start.
+    """
     if request.method != "GET":
-        return f"/?lang={language}"
+        start = "/admin/" if request.path.startswith("/admin/") else "/"
+        return f"{start}?lang={language}"
     raw = request.query_string.decode("latin-1")
     kept = [part for part in raw.split("&") if part and not part.startswith("lang=")]
     return f"{request.path}?{'&'.join([*kept, f'lang={language}'])}"
@@ -43,7 +60,8 @@ def init_app(app: Flask, default_language: str) -> None:
         ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(switch_url=switch_url, current_language=lambda: chosen_language(default))
+    app.jinja_env.globals.update(switch_url=switch_url, both_languages=both_languages,
+                                 current_language=lambda: chosen_language(default))
 
     @app.after_request
     def remember_language(response):

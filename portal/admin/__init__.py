@@ -8,11 +8,12 @@ is its own module with its own blueprint nested under it, so endpoints read
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from portal import extensions
-from portal.admin import (alerts, audit, auth, auth_log, citizens, dashboard, formatting, groups, maps, nas,
-                          plans, reports, sessions, vouchers)
+from portal.admin import (alerts, audit, auth, auth_log, citizens, dashboard, formatting, groups, labels, maps,
+                          nas, plans, reports, sessions, vouchers)
 from portal.admin.roles import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -22,6 +23,9 @@ for child in (auth, dashboard, maps, sessions, auth_log, nas, groups, plans, vou
 
 bp.add_app_template_filter(formatting.human_size, "size")
 bp.add_app_template_filter(formatting.duration, "duration")
+bp.add_app_template_filter(labels.label, "label")
+bp.add_app_template_filter(format_decimal, "number")
+bp.add_app_template_filter(labels.yes_no, "yes_no")
 
 
 @bp.app_template_filter("local")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from hotspot.services.accounts import create_api_token
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("auth", __name__)
 PENDING_KEY = "totp_pending_admin"
@@ -51,7 +53,7 @@ def login():
                                    request.form.get("password", ""), utcnow(), ip=request.remote_addr)
     next_url = request.form.get("next")
     if result.admin is None:
-        flash(result.error, "error")
+        flash(explain(result.error), "error")
         return render_template("admin/auth/login.html", next=next_url or "",
                                username=request.form.get("username", "")), 401
     if result.needs_totp:
@@ -80,9 +82,10 @@ def totp():
         return _start_session(admin, session.get("next"))
     if signin.record_failure(extensions.db(), admin, utcnow(), ip=request.remote_addr):
         session.clear()
-        flash(f"Too many wrong codes: locked for {signin.LOCK_MINUTES} minutes.", "error")
+        flash(_("Terlalu banyak kode salah: dikunci %(minutes)s menit.", minutes=signin.LOCK_MINUTES),
+              "error")
         return redirect(url_for(".login"))
-    flash("Wrong code.", "error")
+    flash(_("Kode salah."), "error")
     return render_template("admin/auth/totp.html"), 401
 
 
@@ -94,7 +97,7 @@ def logout():
     signin.end_session(extensions.db(), session.get(extensions.ADMIN_SESSION_KEY))
     logout_user()
     session.clear()
-    flash("Signed out.", "info")
+    flash(_("Anda sudah keluar."), "info")
     return redirect(url_for(".login"))
 
 
@@ -119,9 +122,9 @@ def change_password():
         signin.change_password(extensions.db(), current_user, request.form.get("current", ""),
                                request.form.get("new", ""), ip=request.remote_addr,
                                keep_session=session.get(extensions.ADMIN_SESSION_KEY))
-        flash("Password changed.", "info")
+        flash(_("Kata sandi sudah diganti."), "info")
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
     return redirect(url_for(".account"))
 
 
@@ -137,15 +140,15 @@ def enrol_totp():
             signin.enable_totp(extensions.db(), extensions.state().box, current_user, session[ENROL_KEY],
                                request.form.get("code", ""), utcnow(), ip=request.remote_addr)
             session.pop(ENROL_KEY)
-            flash("Two-step sign-in is on.", "info")
+            flash(_("Masuk dua langkah sudah aktif."), "info")
         except ValidationError as exc:
-            flash(str(exc), "error")
+            flash(explain(exc), "error")
     elif step == "disable":
         try:
             signin.disable_totp(extensions.db(), extensions.state().box, current_user,
                                 request.form.get("password", ""), request.form.get("code", ""), utcnow(),
                                 ip=request.remote_addr)
-            flash("Two-step sign-in is off.", "info")
+            flash(_("Masuk dua langkah sudah dimatikan."), "info")
         except ValidationError as exc:
             flash(str(exc), "error")
     return redirect(url_for(".account"))
@@ -166,11 +169,11 @@ def new_token():
 def revoke_token(token_id: int):
     token = extensions.db().get(ApiToken, token_id)
     if token is None or token.admin_id != current_user.id:
-        flash("No such token.", "error")
+        flash(_("Token tidak ditemukan."), "error")
         return redirect(url_for(".account"))
     token.revoked = True
     audit.record(extensions.db(), current_user.username, "admin.token.revoke", token.name or str(token.id),
                  admin_id=current_user.id, ip=request.remote_addr)
     extensions.db().commit()
-    flash("Token revoked.", "info")
+    flash(_("Token sudah dicabut."), "info")
     return redirect(url_for(".account"))

@@ -12,6 +12,7 @@ from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError
 from portal import extensions, splash
 from portal.admin.roles import record_export, requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("auth_log", __name__)
 
@@ -38,7 +39,7 @@ def index():
         after = auth_log.Cursor.decode(request.args["after"]) if request.args.get("after") else None
         page, error, status = auth_log.page_events(db, event_filter, after), None, 200
     except ValidationError as exc:
-        page, error, status = None, str(exc), 400
+        page, error, status = None, explain(exc), 400
     return render_template("admin/auth_log/index.html", page=page, error=error, args=filter_args(),
                            all_nas=list_nas(db), message=citizen_message), status
 

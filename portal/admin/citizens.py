@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,8 +15,13 @@ from hotspot.validation import ValidationError, normalize_mac
 from portal import extensions
 from portal.admin.formatting import sessions_reached
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("citizens", __name__)
+
+
+def blocked_message(who: str, blocked: bool) -> str:
+    return _("%(who)s diblokir.", who=who) if blocked else _("Blokir %(who)s dibuka.", who=who)
 
 
 @bp.get("/citizens")
@@ -34,12 +40,12 @@ def block_account():
         account = set_account_blocked(extensions.db(), request.form.get("phone", ""), blocked, current_user.username,
                                       admin_id=current_user.id, ip=request.remote_addr)
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return redirect(url_for(".index"))
     if account is None:
-        flash("No citizen with that number.", "error")
+        flash(_("Tidak ada warga dengan nomor itu."), "error")
         return redirect(url_for(".index"))
-    flash(f"{account.phone} {'blocked' if blocked else 'unblocked'}.", "info")
+    flash(blocked_message(account.phone, blocked), "info")
     if blocked:
         _cut_off(disconnects.open_sessions(extensions.db(), account_id=account.id), account.phone)
     return redirect(url_for(".index", phone=account.phone))
@@ -63,7 +69,7 @@ def devices():
     try:
         query = query.where(Device.mac == normalize_mac(mac)) if mac else query.where(Device.blocked.is_(True))
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return render_template("admin/citizens/devices.html", mac=mac, devices=[]), 400
     return render_template("admin/citizens/devices.html", mac=mac, devices=list(extensions.db().scalars(query)))
 
@@ -76,9 +82,9 @@ def block_device():
         device = set_device_blocked(extensions.db(), request.form.get("mac", ""), blocked, utcnow(),
                                     current_user.username, admin_id=current_user.id, ip=request.remote_addr)
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return redirect(url_for(".devices"))
-    flash(f"{device.mac} {'blocked' if blocked else 'unblocked'}.", "info")
+    flash(blocked_message(device.mac, blocked), "info")
     if blocked:
         _cut_off(disconnects.open_sessions(extensions.db(), device_id=device.id), device.mac)
     return redirect(url_for(".devices", mac=device.mac))

@@ -7,6 +7,7 @@ the same on the first day and after a year of sessions.
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from hotspot.clock import utcnow
 from hotspot.models import Nas
@@ -32,11 +33,11 @@ def usage_charts(nas_id: int | None) -> dict:
     hours = usage_reports.hourly(db, now, 24, tz, nas_id)
     days = usage_reports.daily(db, now, 30, tz, nas_id)
     return {
-        "traffic_24h": charts.bar_chart("Traffic per hour, last 24 hours", [b.label for b in hours],
+        "traffic_24h": charts.bar_chart(_("Trafik per jam, 24 jam terakhir"), [b.label for b in hours],
                                         [b.octets for b in hours], human_size),
-        "traffic_30d": charts.bar_chart("Traffic per day, last 30 days", [b.label for b in days],
+        "traffic_30d": charts.bar_chart(_("Trafik per hari, 30 hari terakhir"), [b.label for b in days],
                                         [b.octets for b in days], human_size),
-        "logins_24h": charts.bar_chart("Logins per hour, last 24 hours", [b.label for b in hours],
+        "logins_24h": charts.bar_chart(_("Login per jam, 24 jam terakhir"), [b.label for b in hours],
                                        [b.sessions for b in hours]),
     }
 

@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.clock import utcnow
@@ -21,8 +22,13 @@ from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.dashboard import online_window_seconds, usage_charts
 from portal.admin.roles import requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("nas", __name__)
+
+
+def number_labels() -> dict[str, str]:
+    return {"latitude": _("Lintang"), "longitude": _("Bujur")}
 
 
 def _number(name: str) -> float | None:
@@ -32,7 +38,7 @@ def _number(name: str) -> float | None:
     try:
         return float(value)
     except ValueError as exc:
-        raise ValidationError(f"{name} must be a number") from exc
+        raise ValidationError(_("%(field)s harus berupa angka", field=number_labels()[name])) from exc
 
 
 def spec_from_form(secret: str) -> NasSpec:
@@ -80,7 +86,7 @@ def create():
         nas = add_nas(extensions.db(), extensions.state().box, spec_from_form(secret), actor=current_user.username)
     except ValidationError as exc:
         extensions.db().rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return render_template("admin/nas/form.html", nas=None, vendors=NAS_VENDORS, form=request.form), 400
     return render_template("admin/nas/secret.html", nas=nas, secret=secret, created=True,
                            snippets=_snippets(nas, secret, request.form.get("uam_secret", "").strip() or None)), 201
@@ -114,9 +120,9 @@ def update(nas_id: int):
                    ip=request.remote_addr)
     except ValidationError as exc:
         extensions.db().rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return render_template("admin/nas/form.html", nas=nas, vendors=NAS_VENDORS, form=request.form), 400
-    flash(f"Saved {nas.name}.", "info")
+    flash(_("%(name)s disimpan.", name=nas.name), "info")
     return redirect(url_for(".detail", nas_id=nas.id))
 
 
@@ -137,5 +143,6 @@ def set_active(nas_id: int):
     nas = _get(nas_id)
     active = request.form.get("active") == "1"
     set_nas_active(extensions.db(), nas, active, actor=current_user.username, ip=request.remote_addr)
-    flash(f"{nas.name} {'reactivated' if active else 'deactivated'}.", "info")
+    flash(_("%(name)s aktif lagi.", name=nas.name) if active else _("%(name)s dinonaktifkan.", name=nas.name),
+          "info")
     return redirect(url_for(".detail", nas_id=nas.id))

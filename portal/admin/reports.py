@@ -24,6 +24,7 @@ from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin import charts
 from portal.admin.roles import record_export, requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("reports", __name__)
 DEFAULT_DAYS = {"day": 30, "week": 84, "month": 365}
@@ -45,7 +46,7 @@ def report_range() -> tuple[str, datetime, datetime, int | None]:
     """Period, start and end (UTC) and optional AP from the query string; dates are local days."""
     period = request.args.get("period", "day")
     if period not in usage_reports.PERIODS:
-        raise ValidationError(f"period must be one of {', '.join(usage_reports.PERIODS)}")
+        raise ValidationError(_("period harus salah satu dari %(choices)s", choices=", ".join(usage_reports.PERIODS)))
     zone = ZoneInfo(extensions.settings().timezone)
     today = utcnow().astimezone(zone).date()
 
@@ -54,12 +55,12 @@ def report_range() -> tuple[str, datetime, datetime, int | None]:
         try:
             return datetime.strptime(text, "%Y-%m-%d").date() if text else default
         except ValueError as exc:
-            raise ValidationError(f"{name} must be a date like 2026-11-01") from exc
+            raise ValidationError(_("%(field)s harus tanggal seperti 2026-11-01", field=name)) from exc
 
     until_day = day("until", today)
     since_day = day("since", until_day - timedelta(days=DEFAULT_DAYS[period] - 1))
     if since_day > until_day:
-        raise ValidationError("since is after until")
+        raise ValidationError(_("since lebih lambat dari until"))
     since = datetime.combine(since_day, time.min, zone)
     until = datetime.combine(until_day + timedelta(days=1), time.min, zone)
     return period, since, until, request.args.get("nas", type=database_id)
@@ -79,7 +80,7 @@ def _report(kind: str):
         return usage_reports.top_users(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, 50, nas_id)
     if kind == "random":
         return random_macs.random_mac_share(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, nas_id)
-    raise ValidationError("kind must be usage, peak, top or random")
+    raise ValidationError(_("kind harus usage, peak, top, atau random"))
 
 
 @bp.get("/reports")
@@ -89,9 +90,10 @@ def index():
         period, since, until, nas_id = report_range()
         usage, peak, top, random = _report("usage"), _report("peak"), _report("top"), _report("random")
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
         return redirect(url_for(".index"))
-    peak_chart = charts.bar_chart("Sessions by hour of day", [p["hour"] for p in peak], [p["sessions"] for p in peak])
+    peak_chart = charts.bar_chart(_("Sesi per jam dalam sehari"), [p["hour"] for p in peak],
+                                  [p["sessions"] for p in peak])
     return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
                            all_nas=list_nas(extensions.db()), usage=usage[:HTML_ROWS], usage_rows=len(usage),
                            peak_chart=peak_chart, top=top, random_macs=random,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from hotspot.clock import utcnow
@@ -15,6 +16,7 @@ from hotspot.services.nas import list_nas
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import record_export, requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("sessions", __name__)
 
@@ -35,7 +37,7 @@ def index():
         page = session_log.page_sessions(db, session_filter, after, sort)
         totals = session_log.totals(db, session_filter)
     except ValidationError as exc:
-        return render_template("admin/sessions/index.html", error=str(exc), page=None, totals=None,
+        return render_template("admin/sessions/index.html", error=explain(exc), page=None, totals=None,
                                args=filter_args(), sort=sort, all_nas=list_nas(db),
                                statuses=SESSION_STATUSES), 400
     return render_template("admin/sessions/index.html", error=None, page=page, totals=totals, args=filter_args(),
@@ -71,7 +73,8 @@ def disconnect(session_id: int):
     session = db.get(RadiusSession, session_id) or abort(404)
     result = disconnect_session(db, extensions.settings(), extensions.state().box, session, current_user.username,
                                 admin_id=current_user.id, ip=request.remote_addr)
-    message = f"{session.username} at {session.nas.name}: {result.describe()}"
+    message = _("%(user)s di %(nas)s: %(result)s", user=session.username, nas=session.nas.name,
+                result=result.describe())
     if result.error_cause is None and result.error_text:
         message += f" ({result.error_text})"
     flash(message, "info" if result.acknowledged else "error")

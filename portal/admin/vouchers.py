@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
@@ -14,6 +15,7 @@ from hotspot.services.vouchers import find_voucher, generate_vouchers, shown_cod
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import allowed, requires
+from portal.admin.service_messages import explain
 
 bp = Blueprint("vouchers", __name__)
 
@@ -47,9 +49,10 @@ def generate():
                                     request.form.get("batch", "").strip() or None, actor=current_user.username)
     except (ValidationError, ValueError) as exc:
         extensions.db().rollback()
-        flash(str(exc) if isinstance(exc, ValidationError) else "count must be a whole number", "error")
+        flash(explain(exc) if isinstance(exc, ValidationError) else _("jumlah harus bilangan bulat"), "error")
         return redirect(url_for(".index"))
-    flash(f"Generated {len(created)} vouchers in batch {created[0].batch}.", "info")
+    flash(_("%(count)s voucher dibuat dalam kelompok %(batch)s.", count=len(created), batch=created[0].batch),
+          "info")
     return redirect(url_for(".batch", name=created[0].batch))
 
 
@@ -83,11 +86,11 @@ def print_batch(name: str):
 def revoke():
     voucher = find_voucher(extensions.db(), request.form.get("code", ""))
     if voucher is None:
-        flash("No such voucher.", "error")
+        flash(_("Voucher tidak ditemukan."), "error")
         return redirect(url_for(".index"))
     voucher.revoked = True
     audit.record(extensions.db(), current_user.username, "voucher.revoke", voucher.code, admin_id=current_user.id,
                  ip=request.remote_addr)
     extensions.db().commit()
-    flash(f"Voucher {voucher.code} revoked.", "info")
+    flash(_("Voucher %(code)s dicabut.", code=voucher.code), "info")
     return redirect(url_for(".batch", name=voucher.batch))

@@ -63,7 +63,7 @@ def test_admin_console_in_chromium(served, browser_page, db, settings, tmp_path)
         page.click("form.filters button[type=submit]")
         page.wait_for_url("**/admin/sessions?nas=Pantai+Warna**")
         assert page.locator("tr[data-session-id]").count() == 6
-        assert "6</strong> sessions" in page.locator("#totals").inner_html()
+        assert "6</strong> sesi" in page.locator("#totals").inner_html()
         page.screenshot(path=str(ARTIFACTS / "admin-sessions-filtered.png"), full_page=True)
 
         with page.expect_download() as download_info:
@@ -74,9 +74,9 @@ def test_admin_console_in_chromium(served, browser_page, db, settings, tmp_path)
         assert len(rows) == 6 and {r["nas"] for r in rows} == {"Pantai Warna"}
 
         page.goto(f"{served}/admin/sessions?status=active")
-        page.locator(f"tr[data-session-id='{target.id}'] button", has_text="Disconnect").click()
+        page.locator(f"tr[data-session-id='{target.id}'] button", has_text="Putuskan").click()
         page.wait_for_selector(".flash")
-        assert page.locator(".flash").inner_text() == "t-abusive at Taman Tirosa: Disconnect-ACK"
+        assert page.locator(".flash").inner_text() == "t-abusive di Taman Tirosa: Disconnect-ACK"
         page.screenshot(path=str(ARTIFACTS / "admin-disconnect.png"), full_page=True)
 
         page.goto(f"{served}/admin/vouchers")

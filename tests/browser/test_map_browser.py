@@ -124,17 +124,17 @@ def test_console_map_draws_every_placed_access_point_with_tiles_from_the_configu
         page.fill("input[name=password]", ADMIN_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{url}/admin/")
-        page.click("nav >> text=Map")
+        page.click("nav >> text=Peta")
         page.wait_for_url(f"{url}/admin/map")
         assert markers(page) == COLOURS
         page.wait_for_selector("img.leaflet-tile-loaded")
         page.screenshot(path=str(ARTIFACTS / "admin-map.png"), full_page=True)
         assert page.locator("#ap-map-list tr[data-state]").count() == 5
-        assert "not placed" in page.locator("#ap-map-list tr", has_text="Kantor Lurah").inner_text()
+        assert "belum ditempatkan" in page.locator("#ap-map-list tr", has_text="Kantor Lurah").inner_text()
 
         page.locator("path.ap-marker-busy").click()
         popup = page.locator(".leaflet-popup-content")
-        assert "Pantai Warna" in popup.inner_text() and "2 sessions online" in popup.inner_text()
+        assert "Pantai Warna" in popup.inner_text() and "2 sesi online" in popup.inner_text()
         popup.locator("a.ap-map-link").click()
         page.wait_for_url(f"{url}/admin/nas/*")
         assert "Pantai Warna" in page.locator("h1").inner_text()

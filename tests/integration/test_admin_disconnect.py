@@ -39,8 +39,8 @@ def online(db, settings):
 
 
 @pytest.mark.parametrize("answer,flash,acknowledged", [
-    (lambda request, reply: None, "t-0123456789abcdef at Taman Tirosa: Disconnect-ACK", True),
-    (nak, "t-0123456789abcdef at Taman Tirosa: Disconnect-NAK: Session-Context-Not-Found (503)", False),
+    (lambda request, reply: None, "t-0123456789abcdef di Taman Tirosa: Disconnect-ACK", True),
+    (nak, "t-0123456789abcdef di Taman Tirosa: Disconnect-NAK: Session-Context-Not-Found (503)", False),
 ])
 def test_disconnect_button_shows_the_routers_answer(client, login, db, settings, online, answer, flash, acknowledged):
     router = RouterListener(settings, answer)

@@ -52,7 +52,7 @@ def test_dashboard_figures_status_and_charts(client, login, db):
     rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td>\s*<td class=\"(online|offline)\">", page)
     assert rows == [("Pantai Warna", "offline"), ("Taman Tirosa", "online")]
     assert page.count('<svg class="chart"') == 3
-    assert "<title>Traffic per hour, last 24 hours</title>" in page
+    assert "<title>Trafik per jam, 24 jam terakhir</title>" in page
     assert ": 50.0 MB</title></rect>" in page  # this hour's bar, both APs
     one_ap = client.get(f"/admin/?nas={warna.id}").get_data(as_text=True)
     assert ": 8.0 MB</title></rect>" in one_ap and ": 50.0 MB</title>" not in one_ap
@@ -94,7 +94,7 @@ def test_rotate_edit_and_deactivate_access_point(client, login, db, settings):
     assert secret != NAS_SECRET and SecretBox(settings.secret_key).decrypt(nas.secret_encrypted) == secret
     bad = post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.300",
                                                 "vendor": "mikrotik"})
-    assert bad.status_code == 400 and "not an IP address or CIDR block" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "bukan alamat IP atau blok CIDR" in bad.get_data(as_text=True)
     ok = post(client, f"/admin/nas/{nas.id}", {"name": "Taman Tirosa Baru", "ip_range": "10.53.1.0/24",
                                                "vendor": "chilli", "uam_secret": "uam-secret-9"})
     assert ok.status_code == 302
@@ -117,7 +117,7 @@ def test_plan_crud(client, login, db):
     assert (plan.daily_minutes, plan.down_kbps, plan.mac_relogin, plan.interim_interval_seconds) == (120, 2048, True,
                                                                                                       300)
     bad = post(client, f"/admin/plans/{plan.id}", {"name": "Pelajar", "daily_minutes": "-5"})
-    assert bad.status_code == 400 and "daily-minutes must be a positive number" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "daily-minutes harus angka positif" in bad.get_data(as_text=True)
     post(client, f"/admin/plans/{plan.id}", {"name": "Pelajar", "daily_minutes": "90"})
     post(client, f"/admin/plans/{plan.id}/active", {"active": "0"})
     db.refresh(plan)
@@ -140,7 +140,7 @@ def test_generate_and_print_vouchers(client, login, db):
     assert client.get("/admin/vouchers/batch/Festival Kupang/print").get_data(as_text=True).count(
         '<div class="card">') == 6
     bad = post(client, "/admin/vouchers", {"plan": "Acara", "count": "0"}, follow_redirects=True)
-    assert "count must be between 1 and 10000" in bad.get_data(as_text=True)
+    assert "jumlah harus antara 1 dan 10000" in bad.get_data(as_text=True)
 
 
 def test_block_citizen_and_mac(client, login, db):
@@ -158,7 +158,7 @@ def test_block_citizen_and_mac(client, login, db):
     assert (device.mac, device.blocked) == ("AA:BB:CC:DD:EE:FF", True)
     assert "AA:BB:CC:DD:EE:FF" in client.get("/admin/devices").get_data(as_text=True)
     bad = post(client, "/admin/devices/block", {"mac": "zz", "blocked": "1"}, follow_redirects=True)
-    assert "not a MAC address: &#39;zz&#39;" in bad.get_data(as_text=True)
+    assert "bukan alamat MAC: &#39;zz&#39;" in bad.get_data(as_text=True)
     assert list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))[-2:] == ["account.block",
                                                                                        "device.block"]
 
@@ -210,7 +210,7 @@ def test_retention_is_shown_and_purge_runs_now(client, login, db, settings):
     db.commit()
     login("admin")
     page = client.get("/admin/retention").get_data(as_text=True)
-    assert f"kept for <strong>{settings.retention_days} days</strong>" in page
+    assert f"disimpan selama <strong>{settings.retention_days} hari</strong>" in page
     done = post(client, "/admin/retention/purge", {}, follow_redirects=True).get_data(as_text=True)
     assert '<td><code>radius_session</code></td><td class="num">1</td>' in done
     macs = list(db.scalars(select(RadiusSession.calling_station_id).order_by(RadiusSession.id)))

@@ -94,12 +94,12 @@ def test_console_page_shows_totals_of_the_filtered_set_and_pages_by_cursor(clien
     page = client.get("/admin/sessions", query_string={"nas": "Pantai Warna"}).get_data(as_text=True)
     matching = expected(db, {"nas": "Pantai Warna"})
     seconds = sum(r["session_time"] for r in matching)
-    assert f"<strong>{len(matching)}</strong> sessions" in page
+    assert f"<strong>{len(matching)}</strong> sesi" in page
     assert f"<strong>{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}</strong> online" in page
     assert page.count("<tr data-session-id=") == min(50, len(matching))
     assert 'id="next-page"' not in page  # 44 rows fit on one page
     everything = client.get("/admin/sessions").get_data(as_text=True)
-    assert "<strong>130</strong> sessions" in everything
+    assert "<strong>130</strong> sesi" in everything
     next_link = re.search(r'id="next-page" href="([^"]+)"', everything).group(1).replace("&amp;", "&")
     second = client.get(next_link).get_data(as_text=True)
     first_ids = re.findall(r'data-session-id="(\d+)"', everything)
@@ -120,17 +120,18 @@ def test_phone_filter_finds_a_citizens_sessions(client, login, db):
     assert [r["username"] for r in rows] == ["t-ticket1"]
 
 
-@pytest.mark.parametrize("args,message", [
-    ({"mac": "not-a-mac"}, "not a MAC address"),
-    ({"since": "yesterday"}, "not an ISO 8601 time"),
-    ({"status": "gone"}, "status must be one of active, closed, stale"),
-    ({"after": "garbage"}, "not a page cursor"),
+@pytest.mark.parametrize("args,message,console_message", [
+    ({"mac": "not-a-mac"}, "not a MAC address", "bukan alamat MAC"),
+    ({"since": "yesterday"}, "not an ISO 8601 time", "bukan waktu ISO 8601"),
+    ({"status": "gone"}, "status must be one of active, closed, stale",
+     "status harus salah satu dari active, closed, stale"),
+    ({"after": "garbage"}, "not a page cursor", "bukan penanda halaman"),
 ])
-def test_bad_filters_get_a_clear_error(client, login, db, args, message):
+def test_bad_filters_get_a_clear_error(client, login, db, args, message, console_message):
     login("viewer")
     page = client.get("/admin/sessions", query_string=args)
     assert page.status_code == 400
-    assert message in page.get_data(as_text=True)
+    assert console_message in page.get_data(as_text=True)
     if "after" not in args:
         export = client.get("/admin/sessions.csv", query_string=args)
         assert export.status_code == 400 and message in export.get_data(as_text=True)

@@ -69,8 +69,8 @@ def test_wrong_password_and_unknown_name_look_the_same(client, db):
     wrong = post_login(client, "budi", "nope")
     unknown = post_login(client, "nobody", "nope")
     assert wrong.status_code == unknown.status_code == 401
-    assert "Wrong name or password." in wrong.get_data(as_text=True)
-    assert "Wrong name or password." in unknown.get_data(as_text=True)
+    assert "Nama atau kata sandi salah." in wrong.get_data(as_text=True)
+    assert "Nama atau kata sandi salah." in unknown.get_data(as_text=True)
 
 
 def test_lock_out_after_repeated_failures(client, db):
@@ -79,7 +79,7 @@ def test_lock_out_after_repeated_failures(client, db):
         assert post_login(client, "budi", "wrong-password").status_code == 401
     locked = post_login(client, "budi", ADMIN_PASSWORD)
     assert locked.status_code == 401
-    assert "Too many failed sign-ins: locked until" in locked.get_data(as_text=True)
+    assert "Terlalu banyak gagal masuk: dikunci sampai" in locked.get_data(as_text=True)
     throttle = db.scalar(select(SignInThrottle).where(SignInThrottle.username == "budi"))
     assert throttle.address == "127.0.0.1"
     left = throttle.locked_until - utcnow()
@@ -107,7 +107,7 @@ def test_totp_enrolment_then_second_factor_at_sign_in(client, login, db):
     wrong = client.post("/admin/account/totp", data={"step": "confirm", "code": "000000" if totp.now() != "000000"
                                                      else "111111", "csrf_token": csrf_token_from(page)},
                         follow_redirects=True)
-    assert "that code does not match" in wrong.get_data(as_text=True)
+    assert "kode itu tidak cocok" in wrong.get_data(as_text=True)
     client.post("/admin/account/totp", data={"step": "confirm", "code": totp.now(), "csrf_token": csrf_token_from(page)})
     db.refresh(admin)
     assert admin.totp_secret_encrypted is not None and secret not in admin.totp_secret_encrypted
@@ -118,7 +118,7 @@ def test_totp_enrolment_then_second_factor_at_sign_in(client, login, db):
     assert client.get("/admin/").status_code == 302  # password alone is not enough
     code_page = client.get("/admin/login/totp").get_data(as_text=True)
     bad = client.post("/admin/login/totp", data={"code": "12345", "csrf_token": csrf_token_from(code_page)})
-    assert bad.status_code == 401 and "Wrong code." in bad.get_data(as_text=True)
+    assert bad.status_code == 401 and "Kode salah." in bad.get_data(as_text=True)
     good = client.post("/admin/login/totp", data={"code": totp.now(), "csrf_token": csrf_token_from(code_page)})
     assert good.status_code == 302 and good.headers["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

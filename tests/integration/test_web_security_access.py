@@ -80,7 +80,7 @@ def test_an_admin_cannot_revoke_another_admins_token(client, login, world):
     token = csrf_token_from(client.get("/admin/account").get_data(as_text=True))
     response = client.post(f"/admin/account/tokens/{world['token_id']}/revoke", data={"csrf_token": token},
                            follow_redirects=True)
-    assert "No such token." in response.get_data(as_text=True)
+    assert "Token tidak ditemukan." in response.get_data(as_text=True)
     assert "nightly-export" not in response.get_data(as_text=True)  # nor see its name
     assert client.get("/api/v1/nas", headers={"Authorization": f"Bearer {world['api_token']}"}).status_code == 200
 

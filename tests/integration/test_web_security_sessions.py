@@ -82,7 +82,7 @@ def test_guessing_passwords_locks_the_name_and_then_the_address(app, client, db)
     codes = [sign_in(client, "budi", f"guess-{n}").status_code for n in range(MAX_FAILURES)]
     assert codes == [401] * MAX_FAILURES
     locked = sign_in(client, "budi")  # even the right password is refused while locked
-    assert locked.status_code == 401 and "Too many failed sign-ins: locked until" in locked.get_data(as_text=True)
+    assert locked.status_code == 401 and "Terlalu banyak gagal masuk: dikunci sampai" in locked.get_data(as_text=True)
     assert db.scalar(select(func.count()).select_from(AdminSession)) == 0
     # Spraying other names from the same address meets the per-address limit (30 a minute).
     sprayed = [sign_in(client, f"name-{n}", "guess").status_code for n in range(30 - MAX_FAILURES - 1)]
