@@ -29,7 +29,7 @@ def _sites() -> list[int]:
     try:
         return [database_id(value) for value in request.form.getlist("nas")]
     except ValueError as exc:
-        raise ValidationError("not a NAS id") from exc
+        raise ValidationError(_("bukan id NAS")) from exc
 
 
 def _render(status: int = 200, editing: ApGroup | None = None):

@@ -26,7 +26,8 @@ from hotspot.services.vouchers import generate_vouchers
 from radius.authlog import write_events
 from tests.admin_data import add_ap, add_session, add_usage
 from portal.admin import service_messages as service_messages_module
-from portal.admin.auth import PENDING_KEY
+from hotspot.services import signin
+from portal.admin.auth import PENDING_KEY, PENDING_STAMP_KEY
 from portal.admin.service_messages import CATALOG as SERVICE_CATALOG
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from tests.console_language_support import (CONSOLE_CODE, CONSOLE_TEMPLATES, ROOT, SERVICES, canonical_template,
@@ -123,6 +124,7 @@ def console_pages(client, login, db, language: str) -> dict[str, str]:
     second = create_admin(db, "kedua", ADMIN_PASSWORD, "viewer", actor="test")
     with client.session_transaction() as session:
         session[PENDING_KEY] = second.id  # the password was right; the code is asked next
+        session[PENDING_STAMP_KEY] = signin.pending_stamp(second)
     pages["/admin/login/totp"] = client.get("/admin/login/totp").get_data(as_text=True)
     login("admin")
     for url in console_get_urls(client.application, tirosa.id) + variants(tirosa.id, plan.id):
