@@ -16,6 +16,7 @@ from werkzeug.routing import Rule
 from hotspot.clock import utcnow
 from hotspot.models import ApiToken, Base
 from hotspot.services.accounts import add_account, create_admin, create_api_token
+from hotspot.services.ap_groups import GroupSpec, add_group
 from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers
 from tests.admin_data import T0, add_session
@@ -30,7 +31,7 @@ OTHER_ADMIN_PASSWORD = "other admin password"
 
 def populate(db, settings) -> dict:
     """The city (plans, a MikroTik and a CoovaChilli AP), a session, a voucher batch, a citizen, a device,
-    and another admin with an API token; returns the ids the routes take."""
+    another admin with an API token and an access point group; returns the ids the routes take."""
     city = add_city(db, settings)
     session = add_session(db, city["mikrotik"], 1, T0, status="active", stop_time=None, terminate_cause=None)
     account = add_account(db, CITIZEN_PHONE, CITIZEN_PASSWORD, "Warga", actor="test")
@@ -40,7 +41,8 @@ def populate(db, settings) -> dict:
     voucher = generate_vouchers(db, "Acara", 2, batch="B1", actor="test")[0]
     create_admin(db, "other", OTHER_ADMIN_PASSWORD, "admin", actor="test")
     token = create_api_token(db, "other", "nightly-export", actor="test")
-    return {"nas_id": city["mikrotik"].id, "chilli_id": city["chilli"].id, "plan_id": city["plans"]["citizen"].id,
+    group = add_group(db, GroupSpec("Pantai"), actor="test")
+    return {"group_id": group.id, "nas_id": city["mikrotik"].id, "chilli_id": city["chilli"].id, "plan_id": city["plans"]["citizen"].id,
             "session_id": session.id, "voucher": voucher.code, "name": "B1", "api_token": token,
             "token_id": db.scalar(select(ApiToken.id)), "account_id": account.id, "device_mac": device.mac,
             "kind": "nas_silent"}

@@ -31,7 +31,8 @@ def previous_code() -> str:
 
 
 def password_step(client, username: str = "budi", password: str = ADMIN_PASSWORD):
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    """Through the English console (`?lang=en` is remembered from here on), whose messages these tests read."""
+    token = csrf_token_from(client.get("/admin/login?lang=en").get_data(as_text=True))
     return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token})
 
 

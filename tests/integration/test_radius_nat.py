@@ -129,7 +129,7 @@ def test_disconnect_goes_to_the_address_the_router_last_spoke_from(radius, db, w
         db.get(Nas, pasar).coa_port = router.port
         db.commit()
         login("operator")
-        page = client.get("/admin/sessions?status=active").get_data(as_text=True)
+        page = client.get("/admin/sessions?status=active&lang=en").get_data(as_text=True)
         response = client.post(f"/admin/sessions/{session.id}/disconnect",
                                data={"csrf_token": csrf_token_from(page)}, follow_redirects=True)
     finally:
