@@ -99,6 +99,35 @@ class Nas(Base):
     )
 
 
+class AccessPoint(Base):
+    """A radio behind a NAS, named by the Called-Station-Id its phones joined (`RADIO-MAC:SSID`).
+
+    Created the first time RADIUS hears it (accounting or auth), named and placed by an admin later.
+    `radio_mac` "" is the NAS as a whole: a router that names no radio is its own single access point.
+    """
+
+    __tablename__ = "access_point"
+    __table_args__ = (UniqueConstraint("nas_id", "radio_mac", name="uq_access_point_nas_radio"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nas_id: Mapped[int] = mapped_column(ForeignKey("nas.id", ondelete="CASCADE"))
+    radio_mac: Mapped[str] = mapped_column(String(64), default="",
+                                           doc="normalised radio MAC, or the Called-Station-Id when not a MAC")
+    name: Mapped[str] = mapped_column(String(64), default="", doc="empty until an admin names it")
+    location_name: Mapped[str] = mapped_column(String(128), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+
+    nas: Mapped[Nas] = relationship(lazy="joined")
+
+    @property
+    def label(self) -> str:
+        """What lists and charts call it: its name, else its radio, else its NAS's name."""
+        return self.name or self.radio_mac or self.nas.name
+
+
 class ApGroup(Base):
     """Access points that share rules (the hospital, the beaches, city hall): free plan, hours, splash text."""
 
@@ -234,6 +263,7 @@ class RadiusSession(Base):
         Index("ix_radius_session_account_start", "account_id", "start_time"),
         Index("ix_radius_session_voucher_start", "voucher_id", "start_time"),
         Index("ix_radius_session_status_update", "status", "update_time"),
+        Index("ix_radius_session_ap_start", "access_point_id", "start_time"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -249,6 +279,7 @@ class RadiusSession(Base):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
     calling_station_id: Mapped[str | None] = mapped_column(String(32), doc="client MAC")
     called_station_id: Mapped[str | None] = mapped_column(String(128), doc="hotspot server / SSID")
+    access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"))
     nas_port_id: Mapped[str | None] = mapped_column(String(64))
     framed_ip: Mapped[str | None] = mapped_column(String(45))
     nas_ip_address: Mapped[str | None] = mapped_column(String(45), doc="where the router's packets came from (CoA target)")
@@ -263,6 +294,7 @@ class RadiusSession(Base):
     status: Mapped[str] = mapped_column(String(8), default="active")
 
     nas: Mapped[Nas] = relationship()
+    access_point: Mapped[AccessPoint | None] = relationship()
 
 
 class UsageHour(Base):
@@ -276,6 +308,23 @@ class UsageHour(Base):
     hour: Mapped[datetime] = mapped_column()
     sessions: Mapped[int] = mapped_column(Integer, default=0, doc="sessions started in this hour")
     unique_users: Mapped[int] = mapped_column(Integer, default=0)
+    input_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    session_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    auth_accepts: Mapped[int] = mapped_column(Integer, default=0)
+    auth_rejects: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageHourAp(Base):
+    """Per radio per hour roll-up (the same counters as UsageHour, which keeps the NAS totals)."""
+
+    __tablename__ = "usage_hour_ap"
+    __table_args__ = (Index("ix_usage_hour_ap_hour", "hour"),)
+
+    access_point_id: Mapped[int] = mapped_column(ForeignKey("access_point.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0, doc="sessions started in this hour")
     input_octets: Mapped[int] = mapped_column(BigInteger, default=0)
     output_octets: Mapped[int] = mapped_column(BigInteger, default=0)
     session_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -318,13 +367,15 @@ class AuthEvent(Base):
     __tablename__ = "auth_event"
     __table_args__ = (Index("ix_auth_event_time", "time"), Index("ix_auth_event_nas_time", "nas_id", "time"),
                       Index("ix_auth_event_station_time", "calling_station_id", "time"),
-                      Index("ix_auth_event_username_time", "username", "time"))
+                      Index("ix_auth_event_username_time", "username", "time"),
+                      Index("ix_auth_event_ap_time", "access_point_id", "time"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     time: Mapped[datetime] = mapped_column(default=utcnow)
     nas_id: Mapped[int | None] = mapped_column(ForeignKey("nas.id", ondelete="SET NULL"))
     username: Mapped[str] = mapped_column(String(64))
     calling_station_id: Mapped[str | None] = mapped_column(String(32))
+    access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"))
     method: Mapped[str] = mapped_column(String(16), doc="ticket, voucher, mac or unknown (RADIUS); portal-free, "
                                         "portal-account, portal-voucher, portal-sms (splash page)")
     accepted: Mapped[bool] = mapped_column(Boolean)

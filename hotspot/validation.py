@@ -84,3 +84,14 @@ def is_random_mac(mac: str | None) -> bool:
     if not mac or not is_mac(mac):
         return False
     return bool(int(normalize_mac(mac)[:2], 16) & 0x02)
+
+
+def radio_of(called_station_id: str | None) -> str:
+    """The radio a Called-Station-Id names: the MAC of `RADIO-MAC:SSID` (any spelling), else the whole
+    value (MikroTik sends its hotspot server's name, one per router)."""
+    text = (called_station_id or "").strip()
+    for length in (17, 14, 12):
+        head, tail = text[:length], text[length:]
+        if (not tail or tail.startswith(":")) and is_mac(head):
+            return normalize_mac(head)
+    return text[:64]

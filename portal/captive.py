@@ -17,7 +17,7 @@ from hotspot.services.client_sessions import client_session
 from hotspot.validation import ValidationError, normalize_mac
 from portal import extensions
 from portal.admin.formatting import local_time
-from portal.splash import access_points
+from portal.splash import routers
 
 bp = Blueprint("captive", __name__)
 CONTENT_TYPE = "application/captive+json"
@@ -38,7 +38,7 @@ def captive():
             mac = normalize_mac(request.args["mac"][:32])
         except ValidationError:
             return _answer({"error": "not a MAC address"}, 400)
-    points = access_points().all()
+    points = routers().all()
     wanted = request.args.get("nas", "")[:128]
     named = next((point for point in points if point.is_named(wanted)), None)
     db, now = extensions.db(), utcnow()

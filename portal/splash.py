@@ -30,7 +30,7 @@ from hotspot.models import Plan
 from hotspot.locations import GroupRules, group_of
 from hotspot.opening_hours import DAYS, OpeningHours, next_opening
 from hotspot.services import ap_groups, auth_log, citizens, logins
-from hotspot.services.attribution import AccessPoint, AccessPoints
+from hotspot.services.attribution import Router, Routers
 from hotspot.services.client_sessions import client_session
 from hotspot.services.plans import free_access_plan
 from hotspot.services.reloading import Reloading
@@ -48,16 +48,16 @@ log = logging.getLogger(__name__)
 
 
 @bp.record_once
-def _keep_access_points_and_free_plan(setup) -> None:
+def _keep_routers_and_free_plan(setup) -> None:
     state = setup.app.extensions["hotspot"]
     factory, ttl = make_session_factory(state.engine), state.settings.radius_client_reload_seconds
-    setup.app.extensions["access_points"] = AccessPoints(factory, ttl)
+    setup.app.extensions["routers"] = Routers(factory, ttl)
     setup.app.extensions["free_plan"] = Reloading(factory, free_access_plan, ttl)
     setup.app.extensions["ap_groups"] = Reloading(factory, ap_groups.load_rules, ttl)
 
 
-def access_points() -> AccessPoints:
-    return current_app.extensions["access_points"]
+def routers() -> Routers:
+    return current_app.extensions["routers"]
 
 
 def free_plan() -> Plan | None:
@@ -65,12 +65,12 @@ def free_plan() -> Plan | None:
     return current_app.extensions["free_plan"].get()
 
 
-def site_group(nas: AccessPoint | None) -> GroupRules | None:
+def site_group(nas: Router | None) -> GroupRules | None:
     """The access point group whose rules the visitor's site follows (as this worker last read them)."""
     return group_of(current_app.extensions["ap_groups"].get(), nas.group_id) if nas is not None else None
 
 
-def site_free_plan(nas: AccessPoint | None) -> Plan | None:
+def site_free_plan(nas: Router | None) -> Plan | None:
     """The site's group's free plan, else the city's."""
     group = site_group(nas)
     if group is not None and group.free_plan_id is not None:
@@ -188,17 +188,17 @@ def current_handoff() -> GatewayHandoff | None:
     return GatewayHandoff.from_dict(data) if data else None
 
 
-def current_nas() -> AccessPoint | None:
-    return access_points().get(session.get(NAS))
+def current_nas() -> Router | None:
+    return routers().get(session.get(NAS))
 
 
-def place_name(nas: AccessPoint | None) -> str:
+def place_name(nas: Router | None) -> str:
     if nas is None:
         return extensions.settings().city_name
     return nas.location_name or nas.name
 
 
-def _uam_secret(nas: AccessPoint | None) -> str | None:
+def _uam_secret(nas: Router | None) -> str | None:
     if nas is None or not nas.uam_secret_encrypted:
         return None
     return extensions.state().box.decrypt(nas.uam_secret_encrypted)
@@ -218,7 +218,7 @@ def _gateway_parameters() -> MultiDict:
     return MultiDict(parse_qsl(query, keep_blank_values=True))
 
 
-def read_gateway() -> tuple[GatewayHandoff | None, AccessPoint | None]:
+def read_gateway() -> tuple[GatewayHandoff | None, Router | None]:
     """The hand-off in this request's parameters, checked and remembered; else the remembered one."""
     try:
         handoff = gateways.parse_handoff(_gateway_parameters())
@@ -226,7 +226,7 @@ def read_gateway() -> tuple[GatewayHandoff | None, AccessPoint | None]:
         raise refuse(_("Parameter dari router tidak valid: %(detail)s", detail=str(exc))) from exc
     if handoff is None:
         return current_handoff(), current_nas()
-    nas = access_points().find(handoff)
+    nas = routers().find(handoff)
     uam_secret = _uam_secret(nas)
     # Whatever shape the URL has: a NAS that has a uamsecret is only ever believed with its signature.
     if uam_secret and not gateways.chilli_md_valid(signed_url(), uam_secret):
@@ -238,7 +238,7 @@ def read_gateway() -> tuple[GatewayHandoff | None, AccessPoint | None]:
     return handoff, nas
 
 
-def _login_target_ok(handoff: GatewayHandoff, nas: AccessPoint | None) -> bool:
+def _login_target_ok(handoff: GatewayHandoff, nas: Router | None) -> bool:
     """The router's own login address for a known NAS; for an unknown one (no ticket is ever issued) a
     plausible router address, so the page can say the access point is not registered."""
     if nas is None:
@@ -250,7 +250,7 @@ def _login_target_ok(handoff: GatewayHandoff, nas: AccessPoint | None) -> bool:
     return False
 
 
-def render_splash(handoff: GatewayHandoff, nas: AccessPoint | None, message: str | None = None, status: int = 200,
+def render_splash(handoff: GatewayHandoff, nas: Router | None, message: str | None = None, status: int = 200,
                   **context):
     if handoff.login_origin:
         allow_form_target(handoff.login_origin)
@@ -280,7 +280,7 @@ def index():
     return render_splash(handoff, nas)
 
 
-def _require_gateway() -> tuple[GatewayHandoff, AccessPoint]:
+def _require_gateway() -> tuple[GatewayHandoff, Router]:
     handoff, nas = current_handoff(), current_nas()
     if handoff is None:
         raise refuse(_("Sesi login tidak ditemukan. Sambungkan ulang ke Wi-Fi lalu buka halaman login lagi."))
@@ -291,7 +291,7 @@ def _require_gateway() -> tuple[GatewayHandoff, AccessPoint]:
     return handoff, nas
 
 
-def hand_over(handoff: GatewayHandoff, nas: AccessPoint, grant: logins.Grant, kind_label: str):
+def hand_over(handoff: GatewayHandoff, nas: Router, grant: logins.Grant, kind_label: str):
     """Give the ticket to the router: MikroTik's login form (auto-submitted), or Chilli's /logon redirect."""
     settings = extensions.settings()
     session[LOGIN] = {**grant.standing.to_dict(), "logout_url": handoff.logout_url, "kind": kind_label,
@@ -490,7 +490,7 @@ def status():
     handoff = current_handoff()
     if standing is None and handoff is not None and handoff.mac:
         nas = current_nas()
-        online = client_session(db, access_points().all(), request.remote_addr, mac=handoff.mac, named=nas,
+        online = client_session(db, routers().all(), request.remote_addr, mac=handoff.mac, named=nas,
                                 vouched=nas is not None and nas.uam_secret_encrypted is not None)
         standing = logins.Standing.of_session(db, online) if online else None
         login = {"logout_url": handoff.logout_url, "place": place_name(current_nas())}

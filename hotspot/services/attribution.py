@@ -1,10 +1,10 @@
-"""Which access point a splash-page visit comes from, so every login is attributed to a NAS.
+"""Which router (NAS) a splash-page visit comes from, so every login is attributed to a NAS.
 
 The router names itself (CoovaChilli `nasid`/`called`, MikroTik
 `identity`/`server-name`); failing that, its login address lies within the
 NAS's IP range or equals its configured login host. The splash page is the
 hottest path of the portal, so each worker keeps the (small) list of access
-points in memory and re-reads it every few seconds, like the RADIUS server does.
+routers in memory and re-reads it every few seconds, like the RADIUS server does.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from hotspot.services.reloading import Reloading
 
 
 @dataclass(frozen=True)
-class AccessPoint:
-    """What the portal needs of a NAS, detached from any database session."""
+class Router:
+    """What the portal needs of a NAS (a router; its radios are `models.AccessPoint`), detached from any
+    database session."""
 
     id: int
     name: str
@@ -35,7 +36,7 @@ class AccessPoint:
     group_id: int | None = None
 
     @classmethod
-    def of(cls, nas: Nas) -> "AccessPoint":
+    def of(cls, nas: Nas) -> "Router":
         return cls(nas.id, nas.name, nas.location_name, nas.identifier, nas.ip_range, nas.login_host,
                    nas.uam_secret_encrypted, nas.vendor, nas.group_id)
 
@@ -50,7 +51,7 @@ class AccessPoint:
             return False
 
 
-def find_access_point(points: list[AccessPoint], handoff: GatewayHandoff) -> AccessPoint | None:
+def find_router(points: list[Router], handoff: GatewayHandoff) -> Router | None:
     """By identifier, then by name, then by the login address (IP range or configured login host)."""
     names = [value for value in (handoff.nas_id, handoff.called) if value]
     for attribute in ("identifier", "name"):
@@ -67,21 +68,21 @@ def find_access_point(points: list[AccessPoint], handoff: GatewayHandoff) -> Acc
     return next((p for p in points if p.covers(address)), None)
 
 
-def active_access_points(db: Session) -> list[AccessPoint]:
-    return [AccessPoint.of(nas) for nas in db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.id))]
+def active_routers(db: Session) -> list[Router]:
+    return [Router.of(nas) for nas in db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.id))]
 
 
-class AccessPoints:
-    """The active access points of one worker, re-read from the database at most every `ttl` seconds."""
+class Routers:
+    """The active routers of one worker, re-read from the database at most every `ttl` seconds."""
 
     def __init__(self, session_factory: sessionmaker[Session], ttl: float):
-        self._points = Reloading(session_factory, active_access_points, ttl)
+        self._points = Reloading(session_factory, active_routers, ttl)
 
-    def all(self) -> list[AccessPoint]:
+    def all(self) -> list[Router]:
         return self._points.get()
 
-    def find(self, handoff: GatewayHandoff) -> AccessPoint | None:
-        return find_access_point(self.all(), handoff)
+    def find(self, handoff: GatewayHandoff) -> Router | None:
+        return find_router(self.all(), handoff)
 
-    def get(self, nas_id: int | None) -> AccessPoint | None:
+    def get(self, nas_id: int | None) -> Router | None:
         return next((p for p in self.all() if p.id == nas_id), None) if nas_id else None

@@ -16,7 +16,7 @@ from hotspot import credentials
 from hotspot.models import Account, LoginTicket, Plan, RadiusSession
 from hotspot.opening_hours import OpeningHours, next_opening
 from hotspot.policy import Allowance, Limits, allowance, day_start
-from hotspot.services.attribution import AccessPoint
+from hotspot.services.attribution import Router
 from hotspot.services.devices import accept_terms, record_device, touch_device
 from hotspot.services.plans import free_access_plan
 from hotspot.services.quota import Subject, device_usage_today, open_sessions_many, usage_today
@@ -83,7 +83,7 @@ def what_is_left(db: Session, standing: Standing, now: datetime, tz: str) -> All
     return allowance(Limits.from_plan(standing.plan), used, now, tz, standing.valid_until)
 
 
-def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: AccessPoint | None,
+def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: Router | None,
            mac: str | None, stale_grace: int, **owners) -> Grant:
     if not standing.plan.active:
         raise Refused("plan_inactive")
@@ -109,7 +109,7 @@ def _device(db: Session, mac: str | None, now: datetime):
     return device
 
 
-def _site_refusal(db: Session, plan: Plan, mac: str, nas: AccessPoint | None, hours: OpeningHours | None,
+def _site_refusal(db: Session, plan: Plan, mac: str, nas: Router | None, hours: OpeningHours | None,
                   now: datetime, tz: str) -> None:
     """Refuse free access outside the site's opening hours, or to one random MAC too many today."""
     let_in: set[str] = set()
@@ -120,7 +120,7 @@ def _site_refusal(db: Session, plan: Plan, mac: str, nas: AccessPoint | None, ho
         raise Refused(reason, next_opening(hours, now, tz) if reason == "closed" else None)
 
 
-def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
+def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: Router | None, now: datetime, tz: str,
                ttl: int, terms_version: str | None = None, hours: OpeningHours | None = None) -> Grant:
     """Click-through access: the site's free plan (its group's, else `free_access_plan`, which the portal
     keeps for a few seconds), counted per device (MAC) per day, within the site's opening `hours`.
@@ -146,7 +146,7 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: AccessPoint
     return Grant(ticket, Standing(Subject(device_id=ticket.device_id), plan), left)
 
 
-def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
+def grant_account(db: Session, account: Account, mac: str | None, nas: Router | None, now: datetime, tz: str,
                   ttl: int, terms_version: str | None = None, *, stale_grace: int) -> Grant:
     """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
     plan = account.plan or free_access_plan(db)
@@ -161,7 +161,7 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: AccessPoi
                   stale_grace, device=device, account=account)
 
 
-def grant_voucher(db: Session, code: str, mac: str | None, nas: AccessPoint | None, now: datetime, tz: str,
+def grant_voucher(db: Session, code: str, mac: str | None, nas: Router | None, now: datetime, tz: str,
                   ttl: int, terms_version: str | None = None, *, stale_grace: int) -> Grant:
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
     validity at first use."""

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotspot.alert_rules import ApHeard, NasActivity, OpeningHours
 from hotspot.models import Nas, RadiusSession, UsageHour
-from hotspot.validation import is_mac, normalize_mac
+from hotspot.validation import radio_of
 
 AP_MEMORY = timedelta(days=2)
 ROLLED_UP = ("auth_accepts", "auth_rejects", "sessions", "input_octets", "output_octets")
@@ -40,17 +40,6 @@ def nas_activity(db: Session, now: datetime) -> list[NasActivity]:
         activity.append(NasActivity(nas.id, nas.name, nas.last_seen_at, online.get(nas.id, 0), accepts,
                                     rejects, started, up, down))
     return activity
-
-
-def radio_of(called_station_id: str) -> str:
-    """The radio a Called-Station-Id names: the MAC of `RADIO-MAC:SSID` (any spelling), else the whole
-    value (MikroTik sends its hotspot server's name, one per router)."""
-    text = called_station_id.strip()
-    for length in (17, 14, 12):
-        head, tail = text[:length], text[length:]
-        if (not tail or tail.startswith(":")) and is_mac(head):
-            return normalize_mac(head)
-    return text[:64]
 
 
 def access_points_heard(db: Session, now: datetime) -> list[ApHeard]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotspot.credentials import TICKET_PREFIX
 from hotspot.models import TICKET_KINDS, Account, Device, LoginTicket, Nas, Plan, Voucher
-from hotspot.services.attribution import AccessPoint
+from hotspot.services.attribution import Router
 
 
 def new_ticket(kind: str, plan_id: int, now: datetime, ttl_seconds: int, *, nas_id: int | None = None,
@@ -39,7 +39,7 @@ def new_ticket(kind: str, plan_id: int, now: datetime, ttl_seconds: int, *, nas_
 
 
 def issue_ticket(db: Session, kind: str, plan: Plan, now: datetime, ttl_seconds: int, *,
-                 nas: Nas | AccessPoint | None = None, device: Device | None = None, account: Account | None = None,
+                 nas: Nas | Router | None = None, device: Device | None = None, account: Account | None = None,
                  voucher: Voucher | None = None) -> LoginTicket:
     """Create and commit a ticket for one login through one router."""
     ticket = new_ticket(kind, plan.id, now, ttl_seconds, nas_id=nas.id if nas else None,

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from hotspot.alert_rules import (ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, ApHeard,
                                  NasActivity, OpeningHours, default_rules, evaluate)
-from hotspot.services.site_health import radio_of
+from hotspot.validation import radio_of
 from hotspot.settings import Settings
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=timezone.utc)  # 12:00 in Kupang (UTC+8)
