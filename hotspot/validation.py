@@ -6,6 +6,8 @@ MikroTik, CoovaChilli or an admin wrote its MAC.
 
 from __future__ import annotations
 
+import functools
+
 import ipaddress
 import re
 
@@ -86,6 +88,7 @@ def is_random_mac(mac: str | None) -> bool:
     return bool(int(normalize_mac(mac)[:2], 16) & 0x02)
 
 
+@functools.lru_cache(maxsize=4096)  # RADIUS asks for every packet; a city has a few hundred radios
 def radio_of(called_station_id: str | None) -> str:
     """The radio a Called-Station-Id names: the MAC of `RADIO-MAC:SSID` (any spelling), else the whole
     value (MikroTik sends its hotspot server's name, one per router)."""

@@ -3,8 +3,8 @@
 Every packet is idempotent: counters and times only move forward (max), so a
 retransmission, a replay from the journal or an out-of-order packet changes
 nothing it should not. A Stop or Interim without a Start still creates the
-session. Roll-ups per NAS and hour are updated by the deltas each packet adds,
-so the dashboards never scan raw sessions.
+session. Roll-ups per NAS and hour, and per access point (radio) and hour, are
+updated by the deltas each packet adds, so the dashboards never scan raw sessions.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from hotspot.validation import radio_of
 from radius import attribution, store
 from radius.packets import AccountingRequest
+from radius.radios import Radio, Radios
 
 SESSION_EVENTS = ("Start", "Interim-Update", "Stop")
 NAS_EVENTS = ("Accounting-On", "Accounting-Off")
@@ -36,6 +38,11 @@ class Arrival:
     source_ip: str
     request: AccountingRequest
     named: bool = False
+
+    @property
+    def radio(self) -> Radio:
+        """The access point it came through: its NAS and the radio its Called-Station-Id names."""
+        return self.nas_id, radio_of(self.request.called_station_id)
 
     @property
     def router_address(self) -> str | None:
@@ -66,7 +73,7 @@ def session_key(nas_id: int, request: AccountingRequest) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def new_session(unique_id: str, arrival: Arrival, links: dict) -> dict:
+def new_session(unique_id: str, arrival: Arrival, links: dict, access_point_id: int | None) -> dict:
     """The row for a session first heard of now; a Stop or Interim without Start backdates its start."""
     request = arrival.request
     closed = request.status == "Stop"
@@ -82,6 +89,7 @@ def new_session(unique_id: str, arrival: Arrival, links: dict) -> dict:
         "plan_id": links.get("plan_id"),
         "calling_station_id": request.calling_station_id,
         "called_station_id": request.called_station_id,
+        "access_point_id": access_point_id,
         "nas_port_id": request.nas_port_id,
         "framed_ip": request.framed_ip,
         "nas_ip_address": arrival.source_ip,
@@ -122,8 +130,9 @@ def still_running(key: str, row: dict) -> Running:
                    row["plan_id"], row["nas_ip_address"])
 
 
-def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
-    """Apply a batch of accounting packets, in order, inside the caller's transaction.
+def record(conn: Connection, arrivals: list[Arrival], radios: Radios) -> list[Running]:
+    """Apply a batch of accounting packets, in order, inside the caller's transaction (after which the
+    caller tells `radios` whether it committed).
 
     Packets are folded per session first (one cheap pass, `merge`), then the
     database merges the folds into the stored sessions and adds the roll-ups
@@ -133,10 +142,12 @@ def record(conn: Connection, arrivals: list[Arrival]) -> list[Running]:
     """
     running: dict[str, Running] = {}
     pending: list[Arrival] = []
+    points = radios.resolve(conn, (a.radio for a in arrivals if a.request.status in SESSION_EVENTS),
+                            max((a.request.event_time for a in arrivals), default=None))
     for arrival in [*arrivals, None]:
         status = arrival.request.status if arrival else None
         if arrival is None or status in NAS_EVENTS:
-            _write(conn, pending, running)
+            _write(conn, pending, running, points)
             pending = []
             if arrival is not None:
                 store.close_nas_sessions(conn, arrival.nas_id, arrival.router_address,
@@ -157,13 +168,14 @@ class Fold:
     reopens: bool = False
 
 
-def _fold(keyed: list[tuple[str, Arrival]], links: dict) -> dict[str, Fold]:
+def _fold(keyed: list[tuple[str, Arrival]], links: dict, points: dict[Radio, int]) -> dict[str, Fold]:
     folds: dict[str, Fold] = {}
     for key, arrival in keyed:
         request = arrival.request
         fold = folds.get(key)
         if fold is None:
-            row = new_session(key, arrival, links.get((request.username, request.calling_station_id), {}))
+            row = new_session(key, arrival, links.get((request.username, request.calling_station_id), {}),
+                              points.get(arrival.radio))
             fold = folds[key] = Fold(row, store.hour_of(request.event_time), request.event_time, request.status)
         else:
             merge(fold.row, request)
@@ -173,13 +185,14 @@ def _fold(keyed: list[tuple[str, Arrival]], links: dict) -> dict[str, Fold]:
     return folds
 
 
-def _write(conn: Connection, arrivals: list[Arrival], running: dict[str, Running]) -> None:
+def _write(conn: Connection, arrivals: list[Arrival], running: dict[str, Running],
+           points: dict[Radio, int]) -> None:
     if not arrivals:
         return
     keyed = [(session_key(a.nas_id, a.request), a) for a in arrivals]
     stored = store.lock_sessions(conn, (key for key, _ in keyed))
     unknown = list({key: a for key, a in keyed if key not in stored}.values())
-    folds = _fold(keyed, attribution.links(conn, unknown) if unknown else {})
+    folds = _fold(keyed, attribution.links(conn, unknown) if unknown else {}, points)
     seen = [(a.nas_id, store.hour_of(a.request.event_time), a.request.username) for _, a in keyed
             if a.request.username]
 

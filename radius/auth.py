@@ -28,7 +28,7 @@ from hotspot.services import ap_groups
 from hotspot.services.random_macs import random_macs_let_in
 from hotspot.services.vouchers import normalize_code
 from hotspot.settings import Settings
-from hotspot.validation import normalize_mac
+from hotspot.validation import normalize_mac, radio_of
 from radius import credential_store, store
 from radius.credential_store import Effects, Rows
 from radius.packets import AuthRequest, Grant
@@ -246,9 +246,11 @@ def decide_batch(conn: Connection, requests: list[AuthRequest], now: datetime, t
 
 
 def event(request: AuthRequest, decision: Decision, nas_id: int, now: datetime) -> dict:
-    """The AuthEvent row of a decision (written in batches by radius.authlog)."""
+    """The AuthEvent row of a decision (written in batches by radius.authlog, which turns `radio` into
+    the access point's id)."""
     station = request.mac or request.calling_station_id
-    return {"time": now, "nas_id": nas_id, "username": request.username[:64],
+    return {"time": now, "nas_id": nas_id, "radio": radio_of(request.called_station_id),
+            "username": request.username[:64],
             "calling_station_id": station[:32] if station else None, "method": decision.method,
             "accepted": decision.accepted, "reason": decision.reason}
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from hotspot.models import AuthEvent
 from radius import store
 from radius.handler import UNAVAILABLE
+from radius.radios import Radios
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -27,16 +28,27 @@ WAIT_SECONDS = 0.02
 _STOP = object()
 
 
-def write_events(conn, events: list[dict]) -> None:
-    """Insert AuthEvent rows and add them to the (NAS, hour) accept/reject counts."""
+def write_events(conn, events: list[dict], radios: Radios | None = None) -> None:
+    """Insert AuthEvent rows and add them to the (NAS, hour) and (access point, hour) accept/reject counts.
+
+    An event's `radio` (radius.auth.event) becomes its access point, through `radios` (a fresh memory
+    when None); call `radios.committed()` after the commit."""
     if not events:
         return
-    conn.execute(AuthEvent.__table__.insert(), events)
+    radios = radios or Radios()
+    heard = {(e["nas_id"], e["radio"]) for e in events if "radio" in e and e["nas_id"] is not None}
+    points = radios.resolve(conn, heard, max(e["time"] for e in events))
+    rows = [{**{k: v for k, v in e.items() if k != "radio"},
+             "access_point_id": points.get((e["nas_id"], e.get("radio")))} for e in events]
+    conn.execute(AuthEvent.__table__.insert(), rows)
     counts: dict = defaultdict(lambda: defaultdict(int))
-    for event in events:
-        counts[(event["nas_id"], store.hour_of(event["time"]))][
-            "auth_accepts" if event["accepted"] else "auth_rejects"] += 1
+    ap_counts: dict = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        counter = "auth_accepts" if row["accepted"] else "auth_rejects"
+        counts[(row["nas_id"], store.hour_of(row["time"]))][counter] += 1
+        ap_counts[(row["access_point_id"], store.hour_of(row["time"]))][counter] += 1
     store.add_usage(conn, counts)
+    store.add_ap_usage(conn, ap_counts)
 
 
 class AuthLog(threading.Thread):
@@ -46,6 +58,7 @@ class AuthLog(threading.Thread):
         super().__init__(name="auth-log", daemon=True)
         self.engine = engine
         self.queue: queue.Queue = queue.Queue()
+        self.radios = Radios()
 
     def submit(self, event: dict) -> None:
         self.queue.put(event)
@@ -76,10 +89,13 @@ class AuthLog(threading.Thread):
             return
         try:
             with self.engine.begin() as conn:
-                write_events(conn, events)
+                write_events(conn, events, self.radios)
+            self.radios.committed()
         except UNAVAILABLE as exc:
+            self.radios.forget()
             log.error("auth_events_lost count=%d error=%s", len(events), exc.__class__.__name__)
         except DBAPIError as exc:
+            self.radios.forget()
             if len(events) == 1:
                 log.error("auth_event_refused user=%r error=%s", events[0]["username"], exc.__class__.__name__)
                 return

@@ -24,6 +24,7 @@ from radius import accounting, store
 from radius.handler import UNAVAILABLE, AcctJob
 from radius.journal import Journal
 from radius.metrics import Metrics
+from radius.radios import Radios
 
 log = logging.getLogger(__name__)
 REPLAY_EVERY = 2.0
@@ -70,6 +71,7 @@ class Batcher(threading.Thread):
         self.refusing = False  # neither the database nor the journal can keep a batch right now
         self.queue: queue.Queue = queue.Queue()
         self.liveness = store.NasLiveness()
+        self.radios = Radios()
         self._next_replay = 0.0
         self.sweep_every = min(SWEEP_EVERY, max(1, stale_grace))
         self._next_sweep = time.monotonic() + self.sweep_every
@@ -155,10 +157,15 @@ class Batcher(threading.Thread):
                       error.strerror or error)
 
     def _commit(self, arrivals: list[accounting.Arrival]) -> list[accounting.Running]:
-        with self.engine.begin() as conn:
-            store.begin_write(conn)
-            running = accounting.record(conn, arrivals)
-            self._touch_nas(conn, arrivals)
+        try:
+            with self.engine.begin() as conn:
+                store.begin_write(conn)
+                running = accounting.record(conn, arrivals, self.radios)
+                self._touch_nas(conn, arrivals)
+        except Exception:
+            self.radios.forget()
+            raise
+        self.radios.committed()
         return running
 
     def _commit_or_journal(self, batch: list[AcctJob]) -> list[AcctJob]:

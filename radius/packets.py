@@ -62,6 +62,7 @@ class AuthRequest:
     chap_password: bytes | None
     chap_challenge: bytes
     calling_station_id: str | None
+    called_station_id: str | None = None
 
     @property
     def mac(self) -> str | None:
@@ -371,6 +372,7 @@ def auth_request(pkt: Datagram) -> AuthRequest:
         chap_password=chap,
         chap_challenge=pkt.authenticator if challenge is None else challenge,
         calling_station_id=_text(pkt, "Calling-Station-Id", 64),
+        called_station_id=_text(pkt, "Called-Station-Id", 128),
     )
 
 

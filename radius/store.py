@@ -19,14 +19,16 @@ from sqlalchemy import Connection, String, bindparam, func, select, text, update
 
 from hotspot import policy
 from hotspot.db import insert_for
-from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourUser
+from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourAp, UsageHourUser
 from hotspot.validation import is_mac
 
 SESSIONS = RadiusSession.__table__
 USAGE = UsageHour.__table__
 USAGE_USERS = UsageHourUser.__table__
+USAGE_AP = UsageHourAp.__table__
 USAGE_COUNTERS = ("sessions", "unique_users", "input_octets", "output_octets", "session_seconds",
                   "auth_accepts", "auth_rejects")
+AP_COUNTERS = tuple(c for c in USAGE_COUNTERS if c != "unique_users")
 SHORTEST_INTERVAL = 60
 NAS_SEEN_EVERY = 60.0
 ADDRESS_CHANGE_EVERY = 1.0
@@ -71,6 +73,23 @@ def add_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[st
 
 
 @functools.lru_cache(maxsize=2)
+def _ap_usage_upsert(dialect: str):
+    stmt = insert_for(dialect)(USAGE_AP)
+    return stmt.on_conflict_do_update(
+        index_elements=[USAGE_AP.c.access_point_id, USAGE_AP.c.hour],
+        set_={c: USAGE_AP.c[c] + stmt.excluded[c] for c in AP_COUNTERS},
+    )
+
+
+def add_ap_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[str, int]]) -> None:
+    """The same for the (access point, hour) roll-ups."""
+    rows = [{"access_point_id": point, "hour": hour, **{c: int(delta.get(c, 0)) for c in AP_COUNTERS}}
+            for (point, hour), delta in sorted(deltas.items()) if point is not None]
+    if rows:
+        conn.execute(_ap_usage_upsert(conn.dialect.name), rows)
+
+
+@functools.lru_cache(maxsize=2)
 def _users_insert(dialect: str):
     return insert_for(dialect)(USAGE_USERS).on_conflict_do_nothing().returning(USAGE_USERS.c.nas_id,
                                                                                 USAGE_USERS.c.hour)
@@ -96,6 +115,7 @@ MERGE_RULES = """
   start_time = {least}(s.start_time, excluded.start_time),
   framed_ip = COALESCE(s.framed_ip, excluded.framed_ip),
   called_station_id = COALESCE(s.called_station_id, excluded.called_station_id),
+  access_point_id = COALESCE(s.access_point_id, excluded.access_point_id),
   nas_port_id = COALESCE(s.nas_port_id, excluded.nas_port_id),
   status = CASE WHEN s.status = 'closed' OR excluded.status = 'closed' THEN 'closed'
                 WHEN s.status = 'stale' AND excluded.status = 'reopens' THEN 'active' ELSE s.status END,
@@ -106,12 +126,13 @@ MERGE_RULES = """
                          THEN excluded.terminate_cause ELSE s.terminate_cause END"""
 REOPENS = "reopens"  # the status a batch sends for a known session it saw an Interim-Update of
 MERGED_COLUMNS = ("unique_id", "nas_id", "acct_session_id", "username", "device_id", "account_id",
-                  "voucher_id", "plan_id", "calling_station_id", "called_station_id", "nas_port_id",
+                  "voucher_id", "plan_id", "calling_station_id", "called_station_id", "access_point_id",
+                  "nas_port_id",
                   "framed_ip", "nas_ip_address", "start_time", "update_time", "stop_time", "session_time",
                   "input_octets", "output_octets", "interim_interval", "terminate_cause", "status")
 RETURNED_COLUMNS = ("unique_id", "status", "session_time", "input_octets", "output_octets", "nas_id",
                     "username", "acct_session_id", "framed_ip", "calling_station_id", "device_id",
-                    "account_id", "voucher_id", "plan_id", "nas_ip_address")
+                    "account_id", "voucher_id", "plan_id", "nas_ip_address", "access_point_id")
 COUNTED = ("session_time", "input_octets", "output_octets")  # the session counters the roll-ups add up
 LOCK_SESSIONS = (select(SESSIONS.c.unique_id, *(SESSIONS.c[c] for c in COUNTED))
                  .where(SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
@@ -162,7 +183,7 @@ def write_sessions(conn: Connection, writes: list[SessionWrite],
 
 # PostgreSQL: the whole batch in one statement (arrays in, sessions out), as the driver's own SQL
 # (psycopg parameters; SQLAlchemy only wraps its errors). The roll-up deltas are computed in it.
-ARRAY_TYPES = {"nas_id": "bigint", "device_id": "bigint", "account_id": "bigint", "voucher_id": "bigint",
+ARRAY_TYPES = {"nas_id": "bigint", "access_point_id": "bigint", "device_id": "bigint", "account_id": "bigint", "voucher_id": "bigint",
                "plan_id": "bigint", "start_time": "timestamptz", "update_time": "timestamptz",
                "stop_time": "timestamptz", "session_time": "bigint", "input_octets": "bigint",
                "output_octets": "bigint", "interim_interval": "bigint", "known": "boolean",
@@ -174,6 +195,7 @@ _COLUMNS = ", ".join(MERGED_COLUMNS)
 _RETURNING = ", ".join(f"s.{c}" for c in RETURNED_COLUMNS)
 _SUMS = ", ".join(f"sum({c})" for c in ("sessions", "unique_users", "input_octets", "output_octets",
                                            "session_seconds"))
+_AP_SUMS = ", ".join(f"sum({c})" for c in ("sessions", "input_octets", "output_octets", "session_seconds"))
 WRITE_SESSIONS_SQL = f"""
 WITH input AS (
   SELECT * FROM unnest({", ".join(f"%({c})s::{ARRAY_TYPES.get(c, 'text')}[]" for c in INPUT_COLUMNS)})
@@ -192,12 +214,20 @@ WITH input AS (
   SELECT * FROM unnest(%(seen_nas)s::bigint[], %(seen_hour)s::timestamptz[], %(seen_user)s::text[]) ORDER BY 1, 2, 3
   ON CONFLICT DO NOTHING RETURNING nas_id, hour
 ), changes AS (
-  SELECT i.nas_id, i.last_hour AS hour, 0 AS sessions, 0 AS unique_users,
+  SELECT i.nas_id, w.access_point_id, i.last_hour AS hour, 0 AS sessions, 0 AS unique_users,
          w.input_octets - i.before_input AS input_octets, w.output_octets - i.before_output AS output_octets,
          w.session_time - i.before_time AS session_seconds
     FROM written w JOIN input i USING (unique_id)
-  UNION ALL SELECT i.nas_id, i.created_hour, 1, 0, 0, 0, 0 FROM created c JOIN input i USING (unique_id)
-  UNION ALL SELECT nas_id, hour, 0, 1, 0, 0, 0 FROM users
+  UNION ALL SELECT i.nas_id, c.access_point_id, i.created_hour, 1, 0, 0, 0, 0
+    FROM created c JOIN input i USING (unique_id)
+  UNION ALL SELECT nas_id, NULL, hour, 0, 1, 0, 0, 0 FROM users
+), usage_ap AS (
+  INSERT INTO usage_hour_ap AS u (access_point_id, hour, sessions, input_octets, output_octets,
+                                  session_seconds, auth_accepts, auth_rejects)
+  SELECT access_point_id, hour, {_AP_SUMS}, 0, 0 FROM changes WHERE access_point_id IS NOT NULL
+   GROUP BY access_point_id, hour ORDER BY access_point_id, hour
+  ON CONFLICT (access_point_id, hour) DO UPDATE SET
+    {", ".join(f"{c} = u.{c} + EXCLUDED.{c}" for c in AP_COUNTERS)}
 ), usage AS (
   INSERT INTO usage_hour AS u (nas_id, hour, sessions, unique_users, input_octets, output_octets,
                                session_seconds, auth_accepts, auth_rejects)
@@ -241,17 +271,20 @@ def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> d
     written = {row.unique_id: dict(row._mapping)
                for row in conn.execute(READ_BACK, {"ids": [w.row["unique_id"] for w in writes]})}
     usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    ap_usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for write in writes:
         row = written[write.row["unique_id"]]
-        if write.before is None:
-            usage[(row["nas_id"], write.created_hour)]["sessions"] += 1
-        bucket = usage[(row["nas_id"], write.last_hour)]
-        before = write.before or (0, 0, 0)
-        for counter, name, old in zip(COUNTED, ("session_seconds", "input_octets", "output_octets"), before):
-            bucket[name] += row[counter] - old
+        for rollup, key in ((usage, row["nas_id"]), (ap_usage, row["access_point_id"])):
+            if write.before is None:
+                rollup[(key, write.created_hour)]["sessions"] += 1
+            bucket = rollup[(key, write.last_hour)]
+            before = write.before or (0, 0, 0)
+            for counter, name, old in zip(COUNTED, ("session_seconds", "input_octets", "output_octets"), before):
+                bucket[name] += row[counter] - old
     for key, count in add_users(conn, seen).items():
         usage[key]["unique_users"] += count
     add_usage(conn, usage)
+    add_ap_usage(conn, ap_usage)
     return written
 
 

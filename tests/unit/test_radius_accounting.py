@@ -1,15 +1,17 @@
-"""Accounting against a real database: idempotent, out of order, 64-bit, rolled up per NAS and hour."""
+"""Accounting against a real database: idempotent, out of order, 64-bit, rolled up per NAS and hour and
+per access point (radio) and hour."""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from hotspot.models import Nas, Plan, RadiusSession, UsageHour
+from hotspot.models import AccessPoint, Nas, Plan, RadiusSession, UsageHour, UsageHourAp
 from hotspot.services.devices import touch_device
 from hotspot.services.tickets import issue_ticket
 from radius import accounting
 from radius.packets import AccountingRequest
+from radius.radios import Radios
 
 NOW = datetime(2026, 11, 27, 10, 20, tzinfo=timezone.utc)
 GIB4 = 2**32
@@ -25,16 +27,20 @@ def nas(db):
 
 
 def packet(status, session="81a00001", *, at=NOW, seconds=0, octets_in=0, octets_out=0, user="t-user",
-           mac="AA:BB:CC:DD:EE:01", cause=None):
+           mac="AA:BB:CC:DD:EE:01", cause=None, called="hs-tirosa"):
     return AccountingRequest(status=status, acct_session_id=session, username=user, calling_station_id=mac,
-                             called_station_id="hs-tirosa", nas_port_id="bridge1", framed_ip="10.5.50.7",
+                             called_station_id=called, nas_port_id="bridge1", framed_ip="10.5.50.7",
                              session_time=seconds,
                              input_octets=octets_in, output_octets=octets_out, terminate_cause=cause, event_time=at)
 
 
-def record(engine, nas, *requests):
+def record(engine, nas, *requests, radios=None):
+    """One batch, as a worker's batcher commits it (a fresh worker's memory of radios unless given)."""
+    radios = radios or Radios()
     with engine.begin() as conn:
-        return accounting.record(conn, [accounting.Arrival(nas.id, "10.53.1.1", r) for r in requests])
+        running = accounting.record(conn, [accounting.Arrival(nas.id, "10.53.1.1", r) for r in requests], radios)
+    radios.committed()
+    return running
 
 
 def sessions(db):
@@ -170,3 +176,38 @@ def test_an_interim_reopens_a_stale_session_in_the_same_batch_as_others(engine, 
     assert (by_id["81a00001"].status, by_id["81a00001"].stop_time) == ("active", None)
     assert (by_id["b"].status, by_id["b"].stop_time) == ("stale", NOW)
     assert [r.acct_session_id for r in running] == ["81a00001"]
+
+
+def test_each_radio_behind_a_router_is_an_access_point_with_its_own_roll_up(engine, db, nas):
+    """CAPsMAN: one NAS, two radios (Called-Station-Id `RADIO-MAC:SSID`, two spellings of one MAC)."""
+    beach, kiosk = "0A-00-00-00-00-01:Kupang WiFi", "0a:00:00:00:00:02:Kupang WiFi"
+    worker = Radios()
+    record(engine, nas, packet("Start", "s1", called=beach), packet("Start", "s2", mac="AA:BB:CC:DD:EE:02",
+                                                                     user="u2", called=kiosk), radios=worker)
+    record(engine, nas, packet("Interim-Update", "s1", at=NOW + timedelta(minutes=5), seconds=300, octets_in=100,
+                               octets_out=900, called="0a00.0000.0001:Kupang WiFi"), radios=worker)
+    record(engine, nas, packet("Stop", "s2", at=NOW + timedelta(minutes=6), seconds=360, octets_in=20,
+                               octets_out=80, user="u2", mac="AA:BB:CC:DD:EE:02", called=kiosk))  # another worker
+    db.expire_all()
+    points = {p.radio_mac: p for p in db.scalars(select(AccessPoint))}
+    assert sorted(points) == ["0A:00:00:00:00:01", "0A:00:00:00:00:02"]
+    assert {p.nas_id for p in points.values()} == {nas.id} and all(p.last_seen_at for p in points.values())
+    by_session = {s.acct_session_id: s.access_point_id for s in sessions(db)}
+    assert by_session == {"s1": points["0A:00:00:00:00:01"].id, "s2": points["0A:00:00:00:00:02"].id}
+    rows = {db.get(AccessPoint, r.access_point_id).radio_mac: (r.sessions, r.input_octets, r.output_octets,
+                                                               r.session_seconds)
+            for r in db.scalars(select(UsageHourAp))}
+    assert rows == {"0A:00:00:00:00:01": (1, 100, 900, 300), "0A:00:00:00:00:02": (1, 20, 80, 360)}
+    total = usage(db, nas)
+    assert (total.sessions, total.input_octets, total.output_octets) == (2, 120, 980)
+
+
+def test_a_router_that_names_no_radio_is_its_own_access_point(engine, db, nas):
+    record(engine, nas, packet("Start", called=None))
+    record(engine, nas, packet("Interim-Update", at=NOW + timedelta(minutes=5), seconds=300, octets_in=7,
+                               called=None))
+    [point] = db.scalars(select(AccessPoint))
+    assert (point.nas_id, point.radio_mac, point.name) == (nas.id, "", "")
+    assert point.label == "Taman Tirosa"
+    [row] = db.scalars(select(UsageHourAp))
+    assert (row.access_point_id, row.sessions, row.input_octets) == (point.id, 1, 7)
