@@ -48,7 +48,8 @@ class Rule:
 def default_rules(settings: Settings) -> dict[str, Rule]:
     """The rules as shipped: router silence from the settings, shares and counts that ignore a quiet park.
 
-    A radio is heard only while a client uses it, so its silence waits an hour by default.
+    A radio is heard only while a client uses it, so its silence waits an hour by default, and counts
+    only while its router has somebody online (on another radio): a whole site asleep is no fault.
     """
     silent = settings.alert_silent_minutes
     return {
@@ -187,7 +188,8 @@ def evaluate(rules: Mapping[str, Rule], activity: Sequence[NasActivity], access_
     rule, alive_within = rules[AP_SILENT], timedelta(minutes=rules[NAS_SILENT].minutes)
     for ap in access_points if rule.enabled else ():
         nas = by_id.get(ap.nas_id)
-        if nas is None or nas.last_heard is None or now - nas.last_heard >= alive_within:
+        if nas is None or nas.last_heard is None or now - nas.last_heard >= alive_within \
+                or not nas.sessions_online:  # a router with nobody online (a park at night): nothing to compare
             continue
         silent = _silent_for(ap.last_heard, opening_hours.get(ap.nas_id), now, tz)
         if silent is not None and silent >= timedelta(minutes=rule.minutes):

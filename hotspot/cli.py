@@ -117,7 +117,8 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command(name="init")
-@click.option("--demo", "demo_data", is_flag=True, help="Also load Kota Kupang's ten hotspots and the default plans.")
+@click.option("--demo", "demo_data", is_flag=True,
+              help="Also load Kota Kupang's ten hotspots, the default plans and two weeks of simulated use.")
 @pass_context
 def init_command(ctx: Context, demo_data: bool) -> None:
     """Migrate the database and create the first admin (named `admin`) if there is none."""
@@ -137,7 +138,21 @@ def init_command(ctx: Context, demo_data: bool) -> None:
             created = demo.load_demo(db, ctx.box)
             for name, secret in created.items():
                 click.echo(f"Added hotspot {name!r}; RADIUS secret (shown once): {secret}")
+            if created:
+                _load_demo_history(ctx, db)
     click.echo(f"Database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
+
+
+def _load_demo_history(ctx: Context, db: Session) -> None:
+    """Two weeks of simulated use through the RADIUS code, the days folded and the alerts checked once."""
+    from hotspot import site_watch
+    from radius.demo_history import DOWN_SITE, load_history
+
+    sessions = load_history(ctx.engine, utcnow(), ctx.settings.timezone)
+    if sessions:
+        usage_days.refresh(db, utcnow(), ctx.settings.timezone)
+        site_watch.check(db, ctx.settings)
+        click.echo(f"Loaded two weeks of simulated use: {sessions} sessions ({DOWN_SITE} went down yesterday).")
 
 
 @main.group()

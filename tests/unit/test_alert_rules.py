@@ -70,11 +70,13 @@ def test_rejects_above_their_share_of_attempts():
 
 def test_an_access_point_silent_while_its_router_is_alive():
     radio = ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=60))
-    assert kinds([nas(1)], aps=[radio]) == [(AP_SILENT, "ap_silent:7:AA:BB:CC:00:00:01")]
+    assert kinds([nas(1, sessions_online=3)], aps=[radio]) == [(AP_SILENT, "ap_silent:7:AA:BB:CC:00:00:01")]
     # Router down too: that is the router's alert, not the radio's.
-    assert kinds([nas(20)], aps=[radio]) == [(NAS_SILENT, "nas_silent:7:")]
+    assert kinds([nas(20, sessions_online=3)], aps=[radio]) == [(NAS_SILENT, "nas_silent:7:")]
+    # Nobody online at the whole site (the park at night): no radio is at fault.
+    assert kinds([nas(1)], aps=[radio]) == []
     heard = ApHeard(7, "AA:BB:CC:00:00:01", "Pantai timur", NOW - timedelta(minutes=59))
-    assert kinds([nas(1)], aps=[heard]) == []
+    assert kinds([nas(1, sessions_online=3)], aps=[heard]) == []
 
 
 def test_a_radio_is_named_by_the_mac_of_its_called_station_id_in_any_spelling():
