@@ -145,8 +145,8 @@ def auth_events():
 @requires("viewer")
 def usage_report():
     by = request.args.get("by", "nas")
-    if by not in ("nas", "hour"):
-        raise ValidationError("by must be nas or hour")
+    if by not in ("nas", "ap", "hour"):
+        raise ValidationError("by must be nas, ap or hour")
     return jsonify(usage(extensions.db(), by, parse_time(request.args.get("since"))))
 
 

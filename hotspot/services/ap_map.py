@@ -48,12 +48,17 @@ class MapPoint:
         return "up" if self.state == "busy" else self.state
 
 
-def state_of(status: ApStatus, busy_sessions: int) -> str:
-    if status.nas.last_seen_at is None:
+def state_from(last_seen_at: datetime | None, online: bool, active_sessions: int, busy_sessions: int) -> str:
+    """The one state rule for a NAS or an access point."""
+    if last_seen_at is None:
         return "never"
-    if not status.online:
+    if not online:
         return "down"
-    return "busy" if status.active_sessions >= busy_sessions else "up"
+    return "busy" if active_sessions >= busy_sessions else "up"
+
+
+def state_of(status: ApStatus, busy_sessions: int) -> str:
+    return state_from(status.nas.last_seen_at, status.online, status.active_sessions, busy_sessions)
 
 
 def map_points(db: Session, now: datetime, settings: Settings) -> list[MapPoint]:

@@ -64,7 +64,7 @@ def test_usage_by_nas_and_hour(client, db, bearer):
     by_hour = client.get("/api/v1/usage", query_string={"by": "hour", "since": (T0 + timedelta(hours=1)).isoformat()},
                          headers=bearer()).json
     assert [(h["hour"][:16], h["sessions"]) for h in by_hour] == [("2026-11-20T01:00", 2)]
-    assert client.get("/api/v1/usage?by=user", headers=bearer()).json == {"error": "by must be nas or hour"}
+    assert client.get("/api/v1/usage?by=user", headers=bearer()).json == {"error": "by must be nas, ap or hour"}
 
 
 def test_generate_vouchers_through_the_api(client, db, bearer):

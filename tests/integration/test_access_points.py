@@ -1,0 +1,121 @@
+"""Access points (the radios behind each NAS): the CLI, the API, the console, the metrics and the alerts."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from hotspot.cli import main
+from hotspot.clock import utcnow
+from hotspot.models import AccessPoint, AuditEvent, UsageHourAp
+from tests.admin_data import add_ap, add_session
+from tests.integration.test_api import bearer  # noqa: F401  (a fixture, used by name)
+from testbed.helpers import settings_env
+
+
+@pytest.fixture
+def run(settings, engine):
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, list(args), env=settings_env(settings), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def radios(db):
+    """Two NAS; Tirosa heard through two radios (one named), Lerik through one that Tirosa also heard."""
+    now = utcnow()
+    tirosa = add_ap(db, "Taman Tirosa", "10.53.1.1", latitude=-10.1702, longitude=123.6078)
+    lerik = add_ap(db, "RSUD Lerik", "10.53.3.1")
+    gate = AccessPoint(nas_id=tirosa.id, radio_mac="AA:00:00:00:00:01", name="Gerbang", location_name="Pintu",
+                       latitude=-10.17, longitude=123.6, last_seen_at=now - timedelta(minutes=2))
+    pond = AccessPoint(nas_id=tirosa.id, radio_mac="AA:00:00:00:00:02", last_seen_at=now - timedelta(hours=2))
+    ward = AccessPoint(nas_id=lerik.id, radio_mac="AA:00:00:00:00:02")
+    db.add_all([gate, pond, ward])
+    db.flush()
+    add_session(db, tirosa, 1, now - timedelta(minutes=5), status="active", stop_time=None, access_point_id=gate.id)
+    add_session(db, tirosa, 2, now - timedelta(hours=3), access_point_id=pond.id)
+    add_session(db, lerik, 3, now - timedelta(hours=4))
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    db.add_all([
+        UsageHourAp(access_point_id=gate.id, hour=hour, sessions=3, input_octets=100, output_octets=900,
+                    session_seconds=60, auth_accepts=3, auth_rejects=1),
+        UsageHourAp(access_point_id=gate.id, hour=hour - timedelta(hours=1), sessions=1, input_octets=10,
+                    output_octets=90, session_seconds=6, auth_accepts=1, auth_rejects=0),
+        UsageHourAp(access_point_id=ward.id, hour=hour, sessions=2, input_octets=5, output_octets=7,
+                    session_seconds=20, auth_accepts=2, auth_rejects=2),
+    ])
+    db.commit()
+    return tirosa, lerik, gate, pond, ward
+
+
+def test_ap_list_json_gives_each_radio_with_nas_state_and_sessions(run, radios):
+    rows = json.loads(run("ap", "list", "--format", "json").output)
+    assert [(r["nas"], r["name"], r["radio_mac"], r["state"], r["active_sessions"]) for r in rows] == [
+        ("RSUD Lerik", "", "AA:00:00:00:00:02", "never", 0),
+        ("Taman Tirosa", "", "AA:00:00:00:00:02", "down", 0),
+        ("Taman Tirosa", "Gerbang", "AA:00:00:00:00:01", "up", 1),
+    ]
+    assert set(rows[0]) == {"id", "name", "radio_mac", "nas", "location", "latitude", "longitude",
+                            "last_seen_at", "state", "active_sessions"}
+    only = json.loads(run("ap", "list", "--nas", "RSUD Lerik", "--format", "json").output)
+    assert [r["nas"] for r in only] == ["RSUD Lerik"]
+
+
+def test_ap_set_names_and_places_a_radio_in_any_mac_spelling_and_audits(run, db, radios):
+    gate = radios[2]
+    result = run("ap", "set", "aa-00-00-00-00-01", "--name", "Gerbang Utara", "--lat", "-10.5", "--lon", "123.5")
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    assert (gate.name, gate.location_name, gate.latitude, gate.longitude) == ("Gerbang Utara", "Pintu", -10.5, 123.5)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "access_point.edit"))
+    assert json.loads(event.detail)["changes"]["name"] == ["Gerbang", "Gerbang Utara"]
+
+
+def test_ap_set_refuses_a_radio_heard_under_two_nas_until_one_is_chosen(run, db, radios):
+    result = run("ap", "set", "AA:00:00:00:00:02", "--name", "Kolam")
+    assert result.exit_code == 2
+    assert "RSUD Lerik" in result.output and "Taman Tirosa" in result.output and "--nas" in result.output
+    assert run("ap", "set", "AA:00:00:00:00:02", "--nas", "RSUD Lerik", "--name", "Bangsal").exit_code == 0
+    db.expire_all()
+    assert (radios[3].name, radios[4].name) == ("", "Bangsal")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lat", "91", "--lon", "0"], "latitude must be between -90 and 90"),
+    (["--lat", "0", "--lon", "-181"], "longitude must be between -180 and 180"),
+    (["--lat", "1"], "both"),
+    (["--name", "x" * 65], "longer than 64"),
+])
+def test_ap_set_rejects_bad_positions_and_names(run, db, radios, args, message):
+    result = run("ap", "set", "AA:00:00:00:00:01", *args)
+    assert result.exit_code == 2 and message in result.output
+    db.expire_all()
+    assert radios[2].name == "Gerbang"
+
+
+def test_usage_by_ap_comes_from_the_radio_roll_up(run, client, radios, bearer):  # noqa: F811
+    rows = json.loads(run("usage", "--by", "ap", "--format", "json").output)
+    assert rows == [
+        {"nas": "RSUD Lerik", "access_point": "AA:00:00:00:00:02", "radio_mac": "AA:00:00:00:00:02",
+         "sessions": 2, "session_seconds": 20, "input_octets": 5, "output_octets": 7},
+        {"nas": "Taman Tirosa", "access_point": "Gerbang", "radio_mac": "AA:00:00:00:00:01",
+         "sessions": 4, "session_seconds": 66, "input_octets": 110, "output_octets": 990},
+    ]
+    assert client.get("/api/v1/usage?by=ap", headers=bearer()).json == rows
+
+
+def test_sessions_json_names_the_access_point_and_filters_by_it(run, client, radios, bearer):  # noqa: F811
+    rows = json.loads(run("sessions", "--format", "json").output)
+    assert [(r["username"], r["access_point"]) for r in rows] == [
+        ("user1", "Gerbang"), ("user2", "AA:00:00:00:00:02"), ("user3", None)]
+    by_name = json.loads(run("sessions", "--ap", "Gerbang", "--format", "json").output)
+    assert [r["username"] for r in by_name] == ["user1"]
+    api = client.get("/api/v1/sessions?ap=aa:00:00:00:00:02", headers=bearer()).json
+    assert [(r["username"], r["access_point"]) for r in api] == [("user2", "AA:00:00:00:00:02")]
