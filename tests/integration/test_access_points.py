@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from hotspot.cli import main
 from hotspot.clock import utcnow
 from hotspot.models import AccessPoint, AuditEvent, UsageHourAp
+from hotspot.services.site_health import access_points_heard
 from tests.admin_data import add_ap, add_session
 from tests.integration.test_api import bearer  # noqa: F401  (a fixture, used by name)
 from testbed.helpers import settings_env
@@ -119,3 +121,23 @@ def test_sessions_json_names_the_access_point_and_filters_by_it(run, client, rad
     assert [r["username"] for r in by_name] == ["user1"]
     api = client.get("/api/v1/sessions?ap=aa:00:00:00:00:02", headers=bearer()).json
     assert [(r["username"], r["access_point"]) for r in api] == [("user2", "AA:00:00:00:00:02")]
+
+
+def test_metrics_give_each_access_point_its_own_series(client, radios):
+    """The fixture's roll-ups are this clock hour and the one before: both count."""
+    gate = radios[2]
+    text = client.get("/metrics").get_data(as_text=True)
+    series = {sample.name: sample.value for family in text_string_to_metric_families(text)
+              for sample in family.samples if sample.labels == {"nas": "Taman Tirosa", "ap": "Gerbang"}}
+    assert series == {"hotspot_site_last_heard_timestamp_seconds": gate.last_seen_at.timestamp(),
+                      "hotspot_site_sessions_online": 1, "hotspot_site_auth_accepts_last_hour": 4,
+                      "hotspot_site_auth_rejects_last_hour": 1, "hotspot_site_input_octets_last_hour": 110,
+                      "hotspot_site_output_octets_last_hour": 990}
+
+
+def test_silent_radio_alerts_read_the_access_point_rows(db, radios):
+    gate, pond = radios[2], radios[3]
+    heard = access_points_heard(db, utcnow())
+    assert [(h.radio_mac, h.name, h.last_heard) for h in heard] == [
+        ("AA:00:00:00:00:01", "Gerbang", gate.last_seen_at), ("AA:00:00:00:00:02", "AA:00:00:00:00:02",
+                                                               pond.last_seen_at)]
