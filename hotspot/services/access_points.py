@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotspot.models import AccessPoint, Nas, RadiusSession
+from hotspot.models import AccessPoint, Nas
 from hotspot.services import audit
-from hotspot.services.ap_map import online_window_seconds, state_from
+from hotspot.services.ap_map import online_window_seconds, open_sessions_per_ap, state_from
 from hotspot.settings import Settings
 from hotspot.validation import ValidationError, is_mac, normalize_mac
 
@@ -35,15 +35,6 @@ def ap_state(last_seen_at: datetime | None, active_sessions: int, now: datetime,
     """never / down / busy / up, by the same rules as the NAS map (online window, busy threshold)."""
     online = last_seen_at is not None and last_seen_at >= now - timedelta(seconds=online_window_seconds(settings))
     return state_from(last_seen_at, online, active_sessions, settings.map_busy_sessions)
-
-
-def open_sessions_per_ap(db: Session) -> dict[int, int]:
-    """Sessions online per access point: its open radius_session rows."""
-    return dict(db.execute(
-        select(RadiusSession.access_point_id, func.count())
-        .where(RadiusSession.status == "active", RadiusSession.access_point_id.is_not(None))
-        .group_by(RadiusSession.access_point_id)
-    ).all())
 
 
 def list_access_points(db: Session, now: datetime, settings: Settings, nas_name: str | None = None) -> list[ApRow]:

@@ -141,3 +141,24 @@ def test_silent_radio_alerts_read_the_access_point_rows(db, radios):
     assert [(h.radio_mac, h.name, h.last_heard) for h in heard] == [
         ("AA:00:00:00:00:01", "Gerbang", gate.last_seen_at), ("AA:00:00:00:00:02", "AA:00:00:00:00:02",
                                                                pond.last_seen_at)]
+
+
+def test_access_points_api_lists_radios_with_their_nas_and_falls_back_to_the_nas_position(client, radios,
+                                                                                          bearer):  # noqa: F811
+    tirosa, lerik, gate, pond, ward = radios
+    rows = client.get("/api/v1/access-points", headers=bearer()).json
+    assert [(r["nas"], r["name"], r["state"], r["active_sessions"], r["latitude"], r["longitude"]) for r in rows] == [
+        ("RSUD Lerik", "AA:00:00:00:00:02", "never", 0, None, None),
+        ("Taman Tirosa", "AA:00:00:00:00:02", "down", 0, -10.1702, 123.6078),
+        ("Taman Tirosa", "Gerbang", "up", 1, -10.17, 123.6),
+    ]
+    features = client.get("/api/v1/access-points.geojson", headers=bearer()).json["features"]
+    assert [(f["id"], f["properties"]["nas"], f["geometry"]["coordinates"]) for f in features] == [
+        (f"ap-{pond.id}", "Taman Tirosa", [123.6078, -10.1702]), (f"ap-{gate.id}", "Taman Tirosa", [123.6, -10.17])]
+
+
+def test_public_map_draws_access_points_without_personal_data(client, radios):
+    page = client.get("/map").get_data(as_text=True)
+    assert "Gerbang" in page and "Pintu" in page
+    for personal in ("AA:BB:CC", "user1", "10.53.1.1", "active_sessions"):
+        assert personal not in page
