@@ -133,8 +133,8 @@ def auth_events():
     if language not in auth_log.LANGUAGES:
         raise ValidationError("lang must be id or en")
     page = auth_log.page_events(extensions.db(), auth_log.filter_from_query(request.args), after, _limit())
-    response = jsonify([auth_log.event_to_dict(event, nas, citizen_message(event, language))
-                        for event, nas in page.rows])
+    response = jsonify([auth_log.event_to_dict(event, nas, citizen_message(event, language), ap)
+                        for event, nas, ap in page.rows])
     if page.next_cursor is not None:
         args = {**request.args.to_dict(), "after": page.next_cursor.encode()}
         response.headers["Link"] = f'<{url_for(request.endpoint, _external=True, **args)}>; rel="next"'

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotspot.models import AccessPoint, Nas
@@ -33,11 +33,13 @@ class ApRow:
 
 def ap_state(last_seen_at: datetime | None, active_sessions: int, now: datetime, settings: Settings) -> str:
     """never / down / busy / up, by the same rules as the NAS map (online window, busy threshold)."""
-    online = last_seen_at is not None and last_seen_at >= now - timedelta(seconds=online_window_seconds(settings))
+    cutoff = now - timedelta(seconds=online_window_seconds(settings))
+    online = last_seen_at is not None and last_seen_at >= cutoff
     return state_from(last_seen_at, online, active_sessions, settings.map_busy_sessions)
 
 
-def list_access_points(db: Session, now: datetime, settings: Settings, nas_name: str | None = None) -> list[ApRow]:
+def list_access_points(db: Session, now: datetime, settings: Settings,
+                       nas_name: str | None = None) -> list[ApRow]:
     """Every access point (optionally of one NAS), by NAS name then label, with its state."""
     query = select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id)
     if nas_name:
@@ -63,8 +65,20 @@ def radio_key(radio: str) -> str:
     return normalize_mac(text) if is_mac(text) else text
 
 
+def label_column():
+    """AccessPoint.label in SQL for queries that outer-join access_point and nas; NULL without one."""
+    return func.coalesce(func.nullif(AccessPoint.name, ""), func.nullif(AccessPoint.radio_mac, ""),
+                         case((AccessPoint.id.is_not(None), Nas.name)))
+
+
+def matches(text: str):
+    """An `ap` filter: the access point's name or its radio (a MAC in any spelling)."""
+    text = text.strip()
+    return or_(AccessPoint.name == text, AccessPoint.radio_mac == radio_key(text))
+
+
 def find_by_radio(db: Session, radio: str, nas_name: str | None = None) -> AccessPoint:
-    """The access point with this radio MAC; ValidationError when none, or when two NAS heard it and no NAS is named."""
+    """The access point with this radio; ValidationError when none, or when two NAS heard it and none is named."""
     query = select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id).where(
         AccessPoint.radio_mac == radio_key(radio))
     if nas_name:

@@ -13,11 +13,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, DateTime, case, func, select, tuple_, type_coerce
+from sqlalchemy import Connection, DateTime, func, select, tuple_, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from hotspot.csvsafe import SafeWriter
 from hotspot.models import AccessPoint, Nas, RadiusSession
+from hotspot.services import access_points
 from hotspot.services.sessions import SESSION_FIELDS, SessionFilter, filtered_sessions, parse_time
 from hotspot.validation import ValidationError
 
@@ -118,8 +119,7 @@ def export_query(f: SessionFilter, raw_times: bool = False):
         if name == "nas":
             return Nas.name
         if name == "access_point":
-            return func.coalesce(func.nullif(AccessPoint.name, ""), func.nullif(AccessPoint.radio_mac, ""),
-                                 case((AccessPoint.id.is_not(None), Nas.name)))
+            return access_points.label_column()
         attribute = getattr(RadiusSession, name)
         return type_coerce(attribute, DateTime(timezone=True)) if raw_times and name in TIME_FIELDS else attribute
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from hotspot.models import SESSION_STATUSES, AccessPoint, Account, Nas, RadiusSession
-from hotspot.validation import ValidationError, is_mac, normalize_mac, normalize_phone, searchable
+from hotspot.services import access_points
+from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
 
 SESSION_FIELDS = (
     "id", "username", "nas", "acct_session_id", "calling_station_id", "called_station_id", "framed_ip",
@@ -59,10 +60,8 @@ def filtered_sessions(f: SessionFilter) -> Select:
     if f.nas:
         query = query.where(Nas.name == f.nas)
     if f.ap:
-        radio = f.ap.strip()
-        radio = normalize_mac(radio) if is_mac(radio) else radio
         query = query.where(RadiusSession.access_point_id.in_(
-            select(AccessPoint.id).where(or_(AccessPoint.radio_mac == radio, AccessPoint.name == f.ap.strip()))))
+            select(AccessPoint.id).where(access_points.matches(f.ap))))
     if f.user:
         query = query.where(RadiusSession.username == f.user)
     if f.mac:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hotspot.cli import main
 from hotspot.clock import utcnow
-from hotspot.models import AccessPoint, AuditEvent, UsageHourAp
+from hotspot.models import AccessPoint, AuditEvent, AuthEvent, UsageHourAp
 from hotspot.services.site_health import access_points_heard
 from tests.admin_data import add_ap, add_session
 from tests.integration.test_api import bearer  # noqa: F401  (a fixture, used by name)
@@ -162,3 +162,29 @@ def test_public_map_draws_access_points_without_personal_data(client, radios):
     assert "Gerbang" in page and "Pintu" in page
     for personal in ("AA:BB:CC", "user1", "10.53.1.1", "active_sessions"):
         assert personal not in page
+
+
+def test_auth_log_filters_and_shows_the_access_point(client, db, login, radios, bearer):  # noqa: F811
+    tirosa, lerik, gate, pond, ward = radios
+    now = utcnow()
+    db.add_all([AuthEvent(time=now - timedelta(minutes=3), nas_id=tirosa.id, access_point_id=gate.id,
+                          username="VGATE0001", method="voucher", accepted=False, reason="bad_password"),
+                AuthEvent(time=now - timedelta(minutes=2), nas_id=lerik.id, access_point_id=ward.id,
+                          username="VWARD0001", method="voucher", accepted=True, reason="ok"),
+                AuthEvent(time=now - timedelta(minutes=1), nas_id=lerik.id, username="VNOAP0001",
+                          method="voucher", accepted=True, reason="ok")])
+    db.commit()
+
+    def users(query: str) -> list[tuple[str, str | None]]:
+        rows = client.get(f"/api/v1/auth-events?{query}", headers=bearer()).json
+        return [(r["username"], r["access_point"]) for r in rows]
+
+    assert users("ap=Gerbang") == [("VGATE0001", "Gerbang")]
+    assert users("ap=aa-00-00-00-00-02") == [("VWARD0001", "AA:00:00:00:00:02")]
+    assert users("ap=RSUD+Lerik") == [("VNOAP0001", None), ("VWARD0001", "AA:00:00:00:00:02")]
+    login("viewer")
+    page = client.get("/admin/auth-log?ap=Gerbang").get_data(as_text=True)
+    assert "<td>Gerbang</td>" in page and "VGATE0001" in page and "VWARD0001" not in page
+    csv_text = client.get("/admin/auth-log.csv?ap=Gerbang").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("id,time,nas,access_point,username")
+    assert ",Taman Tirosa,Gerbang,VGATE0001," in csv_text
