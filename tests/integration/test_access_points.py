@@ -15,6 +15,7 @@ from hotspot.clock import utcnow
 from hotspot.models import AccessPoint, AuditEvent, AuthEvent, UsageHourAp
 from hotspot.services.site_health import access_points_heard
 from tests.admin_data import add_ap, add_session
+from tests.conftest import csrf_token_from
 from tests.integration.test_api import bearer  # noqa: F401  (a fixture, used by name)
 from testbed.helpers import settings_env
 
@@ -188,3 +189,34 @@ def test_auth_log_filters_and_shows_the_access_point(client, db, login, radios, 
     csv_text = client.get("/admin/auth-log.csv?ap=Gerbang").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("id,time,nas,access_point,username")
     assert ",Taman Tirosa,Gerbang,VGATE0001," in csv_text
+
+
+def test_console_lists_radios_for_viewers_and_lets_admins_name_and_place_them(client, db, login, radios):
+    tirosa, lerik, gate, pond, ward = radios
+    login("viewer")
+    page = client.get("/admin/access-points").get_data(as_text=True)
+    assert "Gerbang" in page and "AA:00:00:00:00:02" in page and 'href="/admin/access-points"' in page
+    assert f"/admin/access-points/{pond.id}" not in page and "?edit=" not in page
+    refused = client.post(f"/admin/access-points/{pond.id}", data={"csrf_token": csrf_token_from(page),
+                                                                     "name": "Kolam"})
+    assert refused.status_code == 403
+    db.expire_all()
+    assert pond.name == ""
+    assert f"edit={pond.id}" in client.get(f"/admin/nas/{tirosa.id}").get_data(as_text=True)
+
+    login("admin")
+    form = client.get(f"/admin/access-points?edit={pond.id}").get_data(as_text=True)
+    token = csrf_token_from(form)
+    bad = client.post(f"/admin/access-points/{pond.id}", data={"csrf_token": token, "name": "Kolam",
+                                                                 "latitude": "-95", "longitude": "123"})
+    assert bad.status_code == 400 and "lintang harus antara -90 dan 90" in bad.get_data(as_text=True)
+    saved = client.post(f"/admin/access-points/{pond.id}", data={"csrf_token": token, "name": "Kolam",
+                                                                   "location": "Tepi kolam", "latitude": "-10.2",
+                                                                   "longitude": "123.7"})
+    assert saved.status_code == 302
+    db.expire_all()
+    assert (pond.name, pond.location_name, pond.latitude, pond.longitude) == ("Kolam", "Tepi kolam", -10.2, 123.7)
+    assert db.scalar(select(AuditEvent.actor).where(AuditEvent.action == "access_point.edit")) == "admin-user"
+    sessions_page = client.get("/admin/sessions").get_data(as_text=True)
+    assert '<td class="access-point">Kolam</td>' in sessions_page
+    assert '<td class="access-point">Gerbang</td>' in sessions_page
