@@ -220,3 +220,11 @@ def test_console_lists_radios_for_viewers_and_lets_admins_name_and_place_them(cl
     sessions_page = client.get("/admin/sessions").get_data(as_text=True)
     assert '<td class="access-point">Kolam</td>' in sessions_page
     assert '<td class="access-point">Gerbang</td>' in sessions_page
+
+
+def test_console_map_sends_an_unplaced_radio_to_its_own_edit_form(client, login, radios):
+    tirosa, lerik, gate, pond, ward = radios
+    login("viewer")
+    page = client.get("/admin/map").get_data(as_text=True)
+    assert f'href="/admin/access-points?edit={ward.id}"' in page
+    assert "Gerbang</a> (Taman Tirosa)" in page
