@@ -124,7 +124,8 @@ def test_auth_events_with_the_console_filters_and_pages(client, db, engine, bear
     assert [e["username"] for e in first.json] == ["t-0", "t-1", "t-2", "t-3"]
     assert first.json[1] == {
         "id": first.json[1]["id"], "time": (now - timedelta(minutes=1)).isoformat(), "nas": "Taman Tirosa",
-        "access_point": None, "username": "t-1", "calling_station_id": "02:00:00:00:00:01", "method": "ticket", "accepted": False,
+        "access_point": None, "username": "t-1", "calling_station_id": "02:00:00:00:00:01", "method": "ticket",
+        "accepted": False,
         "reason": "quota_time", "message": "Kuota waktu hari ini sudah habis. Coba lagi besok."}
     following = first.headers["Link"].split(";")[0].strip("<>").removeprefix("http://localhost")
     assert [e["username"] for e in client.get(following, headers=bearer()).json] == ["t-4", "t-5", "t-6"]
