@@ -27,7 +27,7 @@ from hotspot.crypto import SecretBox, new_token
 from hotspot.csvsafe import SafeDictWriter
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import (accounts, ap_groups, blocking, demo, devices, disconnects, retention, usage, usage_days,
+from hotspot.services import (access_points, accounts, ap_groups, blocking, demo, devices, disconnects, retention, usage, usage_days,
                               vouchers)
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
@@ -235,6 +235,47 @@ def nas_list(ctx: Context, fmt: str) -> None:
         ]
     emit(rows, fmt, ("name", "ip", "vendor", "location", "identifier", "message_authenticator",
                      "login_host", "active", "last_seen", "last_address"))
+
+
+@main.group()
+def ap() -> None:
+    """Access points: the radios each NAS has been heard through."""
+
+
+@ap.command(name="list")
+@click.option("--nas", "nas_name", help="Only this NAS's access points.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@pass_context
+def ap_list(ctx: Context, nas_name: str | None, fmt: str) -> None:
+    """List access points with their NAS, place, last heard and state."""
+    with ctx.session() as db:
+        rows = [access_points.ap_to_dict(row)
+                for row in access_points.list_access_points(db, utcnow(), ctx.settings, nas_name)]
+    emit(rows, fmt, access_points.AP_FIELDS)
+
+
+@ap.command(name="set")
+@click.argument("radio_mac")
+@click.option("--nas", "nas_name", help="The NAS, when the radio was heard under several.")
+@click.option("--name", help="Name shown in lists and on the map (at most 64 characters).")
+@click.option("--location", help="Where it is.")
+@click.option("--lat", type=float, help="Latitude (with --lon).")
+@click.option("--lon", type=float, help="Longitude (with --lat).")
+@pass_context
+@fail_on_bad_input
+def ap_set(ctx: Context, radio_mac, nas_name, name, location, lat, lon) -> None:
+    """Name and place an access point; options not given keep their value."""
+    if (lat is None) != (lon is None):
+        raise ValidationError("give both --lat and --lon, or neither")
+    with ctx.session() as db:
+        point = access_points.find_by_radio(db, radio_mac, nas_name)
+        keep_position = lat is None
+        access_points.update_access_point(
+            db, point, point.name if name is None else name,
+            point.location_name if location is None else location,
+            point.latitude if keep_position else lat, point.longitude if keep_position else lon)
+        click.echo(f"Access point {point.radio_mac or point.nas.name!r} of {point.nas.name!r}: "
+                   f"name {point.name!r}, location {point.location_name!r}.")
 
 
 @main.group()
@@ -455,6 +496,7 @@ def device_unblock(ctx: Context, mac: str) -> None:
 @main.command()
 @click.option("--active", is_flag=True, help="Only sessions still open.")
 @click.option("--nas", "nas_name", help="NAS name.")
+@click.option("--ap", "ap", help="Access point radio MAC or name.")
 @click.option("--user", help="User-Name.")
 @click.option("--mac", help="Client MAC (any spelling).")
 @click.option("--ip", help="Framed IP address.")
@@ -465,14 +507,15 @@ def device_unblock(ctx: Context, mac: str) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @pass_context
 @fail_on_bad_input
-def sessions(ctx: Context, active, nas_name, user, mac, ip, since, until, status, limit, fmt) -> None:
+def sessions(ctx: Context, active, nas_name, ap, user, mac, ip, since, until, status, limit, fmt) -> None:
     """The session log, newest first."""
-    session_filter = SessionFilter(nas=nas_name, user=user, mac=mac, ip=ip, since=parse_time(since),
+    session_filter = SessionFilter(nas=nas_name, ap=ap, user=user, mac=mac, ip=ip, since=parse_time(since),
                                    until=parse_time(until), status="active" if active else status)
     with ctx.session() as db:
         rows = [session_to_dict(s) for s in list_sessions(db, session_filter, limit)]
     emit(rows, fmt, ("username", "nas", "acct_session_id", "calling_station_id", "framed_ip", "start_time",
-                     "stop_time", "session_time", "input_octets", "output_octets", "terminate_cause", "status"))
+                     "stop_time", "session_time", "input_octets", "output_octets", "terminate_cause", "status",
+                     "access_point"))
 
 
 @main.command(name="usage")

@@ -133,8 +133,8 @@ def auth_events():
     if language not in auth_log.LANGUAGES:
         raise ValidationError("lang must be id or en")
     page = auth_log.page_events(extensions.db(), auth_log.filter_from_query(request.args), after, _limit())
-    response = jsonify([auth_log.event_to_dict(event, nas, citizen_message(event, language))
-                        for event, nas in page.rows])
+    response = jsonify([auth_log.event_to_dict(event, nas, citizen_message(event, language), ap)
+                        for event, nas, ap in page.rows])
     if page.next_cursor is not None:
         args = {**request.args.to_dict(), "after": page.next_cursor.encode()}
         response.headers["Link"] = f'<{url_for(request.endpoint, _external=True, **args)}>; rel="next"'
@@ -145,8 +145,8 @@ def auth_events():
 @requires("viewer")
 def usage_report():
     by = request.args.get("by", "nas")
-    if by not in ("nas", "hour"):
-        raise ValidationError("by must be nas or hour")
+    if by not in ("nas", "ap", "hour"):
+        raise ValidationError("by must be nas, ap or hour")
     return jsonify(usage(extensions.db(), by, parse_time(request.args.get("since"))))
 
 

@@ -75,10 +75,12 @@ SITE_LABELS = ("nas", "ap")
 def site_series(db, now):
     """Each labelled row of the site gauges: ((nas, ap), figures). The one place that names the series.
 
-    A router as a whole has ap ""; rows per access point join here once radios have figures of their own.
+    A router as a whole has ap ""; each of its access points has a row of its own, ap = its label.
     """
     for site in site_health.nas_activity(db, now):
         yield (site.name, ""), site
+    for nas_name, point in site_health.access_point_activity(db, now):
+        yield (nas_name, point.name), point
 
 
 def site_gauges(db):

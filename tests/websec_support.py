@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from werkzeug.routing import Rule
 
 from hotspot.clock import utcnow
-from hotspot.models import ApiToken, Base
+from hotspot.models import AccessPoint, ApiToken, Base
 from hotspot.services.accounts import add_account, create_admin, create_api_token
 from hotspot.services.ap_groups import GroupSpec, add_group
 from hotspot.services.devices import touch_device
@@ -42,7 +42,10 @@ def populate(db, settings) -> dict:
     create_admin(db, "other", OTHER_ADMIN_PASSWORD, "admin", actor="test")
     token = create_api_token(db, "other", "nightly-export", actor="test")
     group = add_group(db, GroupSpec("Pantai"), actor="test")
-    return {"group_id": group.id, "nas_id": city["mikrotik"].id, "chilli_id": city["chilli"].id, "plan_id": city["plans"]["citizen"].id,
+    radio = AccessPoint(nas_id=city["mikrotik"].id, radio_mac="02:00:00:00:00:AA", last_seen_at=utcnow())
+    db.add(radio)
+    db.commit()
+    return {"ap_id": radio.id, "group_id": group.id, "nas_id": city["mikrotik"].id, "chilli_id": city["chilli"].id, "plan_id": city["plans"]["citizen"].id,
             "session_id": session.id, "voucher": voucher.code, "name": "B1", "api_token": token,
             "token_id": db.scalar(select(ApiToken.id)), "account_id": account.id, "device_mac": device.mac,
             "kind": "nas_silent"}

@@ -12,19 +12,20 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from hotspot import credentials
 from hotspot.csvsafe import SafeWriter
-from hotspot.models import AuthEvent, Nas
+from hotspot.models import AccessPoint, AuthEvent, Nas
+from hotspot.services import access_points
 from hotspot.services.sessions import parse_time
 from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
 
 PAGE_SIZE = 50
 FILTER_PARAMETERS = ("mac", "user", "nas", "ap", "reason", "since", "until")
-EVENT_FIELDS = ("id", "time", "nas", "username", "calling_station_id", "method", "accepted", "reason",
-                "message")
+EVENT_FIELDS = ("id", "time", "nas", "access_point", "username", "calling_station_id", "method", "accepted",
+                "reason", "message")
 LANGUAGES = ("id", "en")
 PORTAL_METHOD_PREFIX = "portal-"
 
@@ -63,7 +64,8 @@ class Cursor:
 
 @dataclass(frozen=True)
 class EventPage:
-    rows: list[tuple[AuthEvent, str | None]]
+    rows: list[tuple[AuthEvent, str | None, str | None]]
+    """(event, NAS name, access point label)"""
     next_cursor: Cursor | None
 
 
@@ -100,13 +102,15 @@ def _user_names(user: str) -> list[str]:
 
 
 def access_point_condition(ap: str):
-    """An access point is a NAS row today: the `ap` filter names a NAS."""
-    return Nas.name == ap
+    """The `ap` filter: the event's access point by name or radio MAC, or a NAS by name (a router as a whole)."""
+    return or_(access_points.matches(ap), Nas.name == ap.strip())
 
 
 def filtered_events(f: AuthEventFilter) -> Select:
-    """AuthEvents (with their NAS name) matching the filter, newest first."""
-    query = select(AuthEvent, Nas.name).outerjoin(Nas, Nas.id == AuthEvent.nas_id)
+    """AuthEvents (with their NAS name and access point label) matching the filter, newest first."""
+    query = (select(AuthEvent, Nas.name, access_points.label_column())
+             .outerjoin(Nas, Nas.id == AuthEvent.nas_id)
+             .outerjoin(AccessPoint, AccessPoint.id == AuthEvent.access_point_id))
     if f.mac:
         query = query.where(AuthEvent.calling_station_id == f.mac)
     if f.user:
@@ -136,9 +140,11 @@ def page_events(db: Session, f: AuthEventFilter, after: Cursor | None = None,
     return EventPage(rows, Cursor(rows[-1][0].time, rows[-1][0].id) if more else None)
 
 
-def event_to_dict(event: AuthEvent, nas_name: str | None, message: str | None) -> dict:
+def event_to_dict(event: AuthEvent, nas_name: str | None, message: str | None,
+                  access_point: str | None = None) -> dict:
     """The JSON (and CSV) shape of one event: the technical reason and what the citizen read (`message`)."""
-    return {"id": event.id, "time": event.time.isoformat(), "nas": nas_name, "username": event.username,
+    return {"id": event.id, "time": event.time.isoformat(), "nas": nas_name, "access_point": access_point,
+            "username": event.username,
             "calling_station_id": event.calling_station_id, "method": event.method,
             "accepted": event.accepted, "reason": event.reason, "message": message}
 
@@ -152,8 +158,8 @@ def csv_chunks(db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], s
     after = None
     while True:
         page = page_events(db, f, after, batch)
-        writer.writerows([event_to_dict(event, nas, message(event))[name] for name in EVENT_FIELDS]
-                        for event, nas in page.rows)
+        writer.writerows([event_to_dict(event, nas, message(event), ap)[name] for name in EVENT_FIELDS]
+                        for event, nas, ap in page.rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, DateTime, func, select, tuple_, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hotspot.csvsafe import SafeWriter
-from hotspot.models import Nas, RadiusSession
+from hotspot.models import AccessPoint, Nas, RadiusSession
+from hotspot.services import access_points
 from hotspot.services.sessions import SESSION_FIELDS, SessionFilter, filtered_sessions, parse_time
 from hotspot.validation import ValidationError
 
@@ -67,7 +68,7 @@ def filter_from_query(args: Mapping[str, str]) -> SessionFilter:
     def text(name: str) -> str | None:
         return (args.get(name) or "").strip() or None
 
-    return SessionFilter(nas=text("nas"), user=text("user"), phone=text("phone"), mac=text("mac"), ip=text("ip"),
+    return SessionFilter(nas=text("nas"), ap=text("ap"), user=text("user"), phone=text("phone"), mac=text("mac"), ip=text("ip"),
                          since=parse_time(text("since")), until=parse_time(text("until")),
                          status=text("status"), terminate_cause=text("cause"))
 
@@ -87,7 +88,7 @@ def page_sessions(db: Session, f: SessionFilter, after: Cursor | None = None, so
         query = query.order_by(RadiusSession.start_time.asc(), RadiusSession.id.asc())
         if after is not None:
             query = query.where(key > tuple_(after.start_time, after.id))
-    rows = list(db.scalars(query.limit(size + 1)))
+    rows = list(db.scalars(query.options(selectinload(RadiusSession.access_point)).limit(size + 1)))
     more = len(rows) > size
     rows = rows[:size]
     return SessionPage(rows, Cursor(rows[-1].start_time, rows[-1].id) if more else None)
@@ -117,10 +118,13 @@ def export_query(f: SessionFilter, raw_times: bool = False):
     def column(name: str):
         if name == "nas":
             return Nas.name
+        if name == "access_point":
+            return access_points.label_column()
         attribute = getattr(RadiusSession, name)
         return type_coerce(attribute, DateTime(timezone=True)) if raw_times and name in TIME_FIELDS else attribute
 
-    return filtered_sessions(f).with_only_columns(*[column(name) for name in SESSION_FIELDS])
+    return (filtered_sessions(f).outerjoin(AccessPoint, AccessPoint.id == RadiusSession.access_point_id)
+            .with_only_columns(*[column(name) for name in SESSION_FIELDS]))
 
 
 def csv_chunks(conn: Connection, f: SessionFilter) -> Iterator[str]:

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from hotspot.models import SESSION_STATUSES, Account, Nas, RadiusSession
+from hotspot.models import SESSION_STATUSES, AccessPoint, Account, Nas, RadiusSession
+from hotspot.services import access_points
 from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
 
 SESSION_FIELDS = (
     "id", "username", "nas", "acct_session_id", "calling_station_id", "called_station_id", "framed_ip",
     "start_time", "stop_time", "session_time", "input_octets", "output_octets", "terminate_cause", "status",
+    "access_point",
 )
 
 
@@ -22,6 +24,7 @@ class SessionFilter:
     """What an admin narrows the session log by; every field optional."""
 
     nas: str | None = None
+    ap: str | None = None
     user: str | None = None
     mac: str | None = None
     ip: str | None = None
@@ -56,6 +59,9 @@ def filtered_sessions(f: SessionFilter) -> Select:
     query = select(RadiusSession).join(RadiusSession.nas).options(contains_eager(RadiusSession.nas))
     if f.nas:
         query = query.where(Nas.name == f.nas)
+    if f.ap:
+        query = query.where(RadiusSession.access_point_id.in_(
+            select(AccessPoint.id).where(access_points.matches(f.ap))))
     if f.user:
         query = query.where(RadiusSession.username == f.user)
     if f.mac:
@@ -96,11 +102,12 @@ def session_to_dict(session: RadiusSession) -> dict:
         "output_octets": session.output_octets,
         "terminate_cause": session.terminate_cause,
         "status": session.status,
+        "access_point": session.access_point.label if session.access_point else None,
     }
 
 
 def list_sessions(db: Session, f: SessionFilter, limit: int | None = None) -> list[RadiusSession]:
-    query = filtered_sessions(f)
+    query = filtered_sessions(f).options(selectinload(RadiusSession.access_point))
     if limit is not None:
         query = query.limit(limit)
     return list(db.scalars(query))

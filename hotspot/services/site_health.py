@@ -14,8 +14,7 @@ from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from hotspot.alert_rules import ApHeard, NasActivity, OpeningHours
-from hotspot.models import Nas, RadiusSession, UsageHour
-from hotspot.validation import radio_of
+from hotspot.models import AccessPoint, Nas, RadiusSession, UsageHour, UsageHourAp
 
 AP_MEMORY = timedelta(days=2)
 ROLLED_UP = ("auth_accepts", "auth_rejects", "sessions", "input_octets", "output_octets")
@@ -42,24 +41,36 @@ def nas_activity(db: Session, now: datetime) -> list[NasActivity]:
     return activity
 
 
-def access_points_heard(db: Session, now: datetime) -> list[ApHeard]:
-    """Each radio behind a NAS (from its sessions' Called-Station-Id) with the last time a session named it.
+def access_point_activity(db: Session, now: datetime) -> list[tuple[str, NasActivity]]:
+    """Per access point of an active NAS: (NAS name, its figures under its label) from usage_hour_ap."""
+    online = dict(db.execute(
+        select(RadiusSession.access_point_id, func.count())
+        .where(RadiusSession.status == "active", RadiusSession.access_point_id.is_not(None))
+        .group_by(RadiusSession.access_point_id)).all())
+    totals = [cast(func.sum(getattr(UsageHourAp, name)), BigInteger) for name in ROLLED_UP]
+    recent = select(UsageHourAp.access_point_id, *totals).where(UsageHourAp.hour >= last_hour_start(now))
+    sums = {row[0]: row[1:] for row in db.execute(recent.group_by(UsageHourAp.access_point_id))}
+    points = db.scalars(select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id)
+                        .where(Nas.active.is_(True))).unique()
+    activity = []
+    for ap in sorted(points, key=lambda ap: (ap.nas.name, ap.label)):
+        accepts, rejects, started, up, down = (int(v or 0) for v in sums.get(ap.id, (0,) * len(ROLLED_UP)))
+        activity.append((ap.nas.name, NasActivity(ap.nas_id, ap.label, ap.last_seen_at, online.get(ap.id, 0),
+                                                  accepts, rejects, started, up, down)))
+    return activity
 
-    Until access points are rows of their own, a radio is what the sessions of the last AP_MEMORY
-    named; one not heard for longer is forgotten. The query walks the (nas_id, start_time) index.
+
+def access_points_heard(db: Session, now: datetime) -> list[ApHeard]:
+    """Each radio behind an active NAS (its AccessPoint row) with the last time RADIUS named it.
+
+    The NAS as a whole (radio_mac "") is the NAS rules' business; a radio not heard for longer
+    than AP_MEMORY is forgotten (taken away or renamed), so it does not stay silent forever.
     """
-    heard: dict[tuple[int, str], datetime] = {}
-    rows = db.execute(
-        select(RadiusSession.nas_id, RadiusSession.called_station_id, func.max(RadiusSession.update_time))
-        .join(Nas, Nas.id == RadiusSession.nas_id)
-        .where(Nas.active.is_(True), RadiusSession.start_time >= now - AP_MEMORY,
-               RadiusSession.called_station_id.is_not(None))
-        .group_by(RadiusSession.nas_id, RadiusSession.called_station_id))
-    for nas_id, called, last in rows:
-        key = (nas_id, radio_of(called))
-        if key[1] and (key not in heard or last > heard[key]):
-            heard[key] = last
-    return [ApHeard(nas_id, radio, radio, last) for (nas_id, radio), last in sorted(heard.items())]
+    rows = db.scalars(
+        select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id)
+        .where(Nas.active.is_(True), AccessPoint.radio_mac != "", AccessPoint.last_seen_at >= now - AP_MEMORY)
+        .order_by(AccessPoint.nas_id, AccessPoint.radio_mac)).unique()
+    return [ApHeard(ap.nas_id, ap.radio_mac, ap.label, ap.last_seen_at) for ap in rows]
 
 
 def opening_hours(db: Session) -> dict[int, OpeningHours]:

@@ -7,17 +7,20 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotspot.models import Nas, RadiusSession, UsageHour
+from hotspot.models import AccessPoint, Nas, RadiusSession, UsageHour, UsageHourAp
 from hotspot.services.random_macs import random_mac_share
 from hotspot.validation import ValidationError
 
-USAGE_GROUPINGS = ("nas", "user", "hour")
+USAGE_GROUPINGS = ("nas", "ap", "user", "hour")
+COUNTERS = ("sessions", "session_seconds", "input_octets", "output_octets")
 
 
 def usage(db: Session, by: str, since: datetime | None = None) -> list[dict]:
     """Totals grouped by access point, by user or by hour, newest hours first."""
     if by not in USAGE_GROUPINGS:
         raise ValidationError(f"--by must be one of {', '.join(USAGE_GROUPINGS)}")
+    if by == "ap":
+        return _usage_by_ap(db, since)
     if by == "user":
         query = (
             select(
@@ -67,3 +70,19 @@ def _add_random_macs(db: Session, rows: list[dict], since: datetime | None) -> N
         share = shares.get(item["nas"], {"random_share": 0.0})
         for name in ("random_sessions", "devices", "random_devices", "random_share"):
             item[name] = share.get(name, 0)
+
+
+def _usage_by_ap(db: Session, since: datetime | None) -> list[dict]:
+    """Per access point from usage_hour_ap: its NAS, label and radio with the NAS rows' counters."""
+    query = (
+        select(AccessPoint.id, *[func.sum(getattr(UsageHourAp, name)).label(name) for name in COUNTERS])
+        .join(AccessPoint, AccessPoint.id == UsageHourAp.access_point_id)
+        .group_by(AccessPoint.id)
+    )
+    if since:
+        query = query.where(UsageHourAp.hour >= since)
+    totals = {row.id: row for row in db.execute(query)}
+    points = db.scalars(select(AccessPoint).where(AccessPoint.id.in_(totals))).unique()
+    rows = [{"nas": ap.nas.name, "access_point": ap.label, "radio_mac": ap.radio_mac,
+             **{name: int(getattr(totals[ap.id], name) or 0) for name in COUNTERS}} for ap in points]
+    return sorted(rows, key=lambda row: (row["nas"], row["access_point"]))

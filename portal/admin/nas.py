@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from hotspot.clock import utcnow
 from hotspot.models import NAS_VENDORS, Nas
-from hotspot.services import router_setup, session_log, usage_reports
+from hotspot.services import access_points, router_setup, session_log, usage_reports
 from hotspot.services.nas import NasSpec, add_nas, list_nas, rotate_secret, set_nas_active, update_nas
 from hotspot.services.sessions import SessionFilter
 from hotspot.validation import ValidationError
@@ -101,7 +101,9 @@ def detail(nas_id: int):
     month = usage_reports.usage_by_period(db, "month", now - timedelta(days=365), now,
                                           extensions.settings().timezone, now, nas_id=nas.id)
     online = any(s.online for s in usage_reports.ap_statuses(db, now, online_window_seconds()) if s.nas.id == nas.id)
+    radios = [row.access_point for row in access_points.list_access_points(db, now, extensions.settings(), nas.name)]
     return render_template("admin/nas/detail.html", nas=nas, recent=recent.rows, months=month, online=online,
+                           radios=radios,
                            snippets=_snippets(nas), **usage_charts(nas.id))
 
 

@@ -64,7 +64,7 @@ def test_usage_by_nas_and_hour(client, db, bearer):
     by_hour = client.get("/api/v1/usage", query_string={"by": "hour", "since": (T0 + timedelta(hours=1)).isoformat()},
                          headers=bearer()).json
     assert [(h["hour"][:16], h["sessions"]) for h in by_hour] == [("2026-11-20T01:00", 2)]
-    assert client.get("/api/v1/usage?by=user", headers=bearer()).json == {"error": "by must be nas or hour"}
+    assert client.get("/api/v1/usage?by=user", headers=bearer()).json == {"error": "by must be nas, ap or hour"}
 
 
 def test_generate_vouchers_through_the_api(client, db, bearer):
@@ -124,7 +124,8 @@ def test_auth_events_with_the_console_filters_and_pages(client, db, engine, bear
     assert [e["username"] for e in first.json] == ["t-0", "t-1", "t-2", "t-3"]
     assert first.json[1] == {
         "id": first.json[1]["id"], "time": (now - timedelta(minutes=1)).isoformat(), "nas": "Taman Tirosa",
-        "username": "t-1", "calling_station_id": "02:00:00:00:00:01", "method": "ticket", "accepted": False,
+        "access_point": None, "username": "t-1", "calling_station_id": "02:00:00:00:00:01", "method": "ticket",
+        "accepted": False,
         "reason": "quota_time", "message": "Kuota waktu hari ini sudah habis. Coba lagi besok."}
     following = first.headers["Link"].split(";")[0].strip("<>").removeprefix("http://localhost")
     assert [e["username"] for e in client.get(following, headers=bearer()).json] == ["t-4", "t-5", "t-6"]

@@ -155,7 +155,7 @@ def test_sessions_json_round_trip(run, db):
         "calling_station_id": "AA:BB:CC:DD:EE:01", "called_station_id": None, "framed_ip": "10.5.50.2",
         "start_time": "2026-11-27T01:00:00+00:00", "stop_time": "2026-11-27T01:20:00+00:00",
         "session_time": 1200, "input_octets": 5 * 2**32 + 7, "output_octets": 123456789,
-        "terminate_cause": "User-Request", "status": "closed",
+        "terminate_cause": "User-Request", "status": "closed", "access_point": None,
     }
     active = json.loads(run("sessions", "--active", "--format", "json").output)
     assert [r["username"] for r in active] == ["t-def"]

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from hotspot import notify, site_watch
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
-from hotspot.models import Alert, AlertRule, Nas, Notification, UsageHour
+from hotspot.models import AccessPoint, Alert, AlertRule, Nas, Notification, UsageHour
 from hotspot.services import alerts
 from hotspot.services.accounts import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
@@ -343,19 +343,19 @@ def test_a_dead_webhook_is_retried_with_doubling_waits_then_given_up(db, setting
 def test_a_radio_silent_behind_a_live_router_opens_an_alert_and_closes_when_heard(db, settings, router):
     now = utcnow()
     router.last_seen_at = now
-    quiet = add_session(db, router, 1, now - timedelta(minutes=90), called_station_id="02-00-00-00-00-AA:Kupang",
-                        update_time=now - timedelta(minutes=61))
-    add_session(db, router, 2, now - timedelta(minutes=30), called_station_id="02-00-00-00-00-BB:Kupang",
-                update_time=now - timedelta(minutes=2))
-    add_session(db, router, 3, now - timedelta(days=3), called_station_id="02-00-00-00-00-CC:Kupang",
-                update_time=now - timedelta(days=3))  # forgotten: not heard for longer than AP_MEMORY
+    quiet = AccessPoint(nas_id=router.id, radio_mac="02:00:00:00:00:AA", last_seen_at=now - timedelta(minutes=61))
+    db.add_all([quiet, AccessPoint(nas_id=router.id, radio_mac="02:00:00:00:00:BB",
+                                   last_seen_at=now - timedelta(minutes=2)),
+                AccessPoint(nas_id=router.id, radio_mac="02:00:00:00:00:CC",
+                            last_seen_at=now - timedelta(days=3)),  # forgotten: not heard for longer than AP_MEMORY
+                AccessPoint(nas_id=router.id, radio_mac="", last_seen_at=now - timedelta(minutes=90))])
     db.commit()
     [opened] = site_watch.check(db, settings).opened
     assert (opened.kind, opened.access_point, opened.subject) == (
         "ap_silent", "02:00:00:00:00:AA", "Taman Tirosa / 02:00:00:00:00:AA")
     assert opened.detail == "no session from this radio for 61 min; the router is alive"
 
-    quiet.update_time = utcnow()
+    quiet.last_seen_at = utcnow()
     db.commit()
     changes = site_watch.check(db, settings)
     assert [a.id for a in changes.closed] == [opened.id]

@@ -22,7 +22,7 @@ FORM = {"name": "Taman Baru", "ip_range": "10.53.77.1", "vendor": "mikrotik", "p
         "username": "admin-user", "daily_minutes": "10", "action": "delete", "confirm": "yes"}
 # The state-changing routes as of this test; a new one must be added here after checking it is protected.
 EXPECTED = {
-    "/admin/account/password", "/admin/account/tokens", "/admin/account/tokens/<int:token_id>/revoke",
+    "/admin/access-points/<int:ap_id>", "/admin/account/password", "/admin/account/tokens", "/admin/account/tokens/<int:token_id>/revoke",
     "/admin/account/totp", "/admin/alerts/rules/<kind>", "/admin/citizens/block",
     "/admin/devices/block", "/admin/groups", "/admin/groups/<int:group_id>", "/admin/login", "/admin/login/totp",
     "/admin/logout", "/admin/nas", "/admin/nas/<int:nas_id>", "/admin/nas/<int:nas_id>/active",

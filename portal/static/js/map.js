@@ -31,7 +31,7 @@
     });
     if (element.dataset.detailUrl) {
       var link = document.createElement("a");
-      link.href = element.dataset.detailUrl.replace(/\/0$/, "/" + properties.id);
+      link.href = element.dataset.detailUrl.replace(/\/0$/, "/" + properties.nas_id);
       link.textContent = labels.details || properties.name;
       link.className = "ap-map-link";
       box.appendChild(document.createElement("br"));
