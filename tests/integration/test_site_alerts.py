@@ -350,6 +350,10 @@ def test_a_radio_silent_behind_a_live_router_opens_an_alert_and_closes_when_hear
                             last_seen_at=now - timedelta(days=3)),  # forgotten: not heard for longer than AP_MEMORY
                 AccessPoint(nas_id=router.id, radio_mac="", last_seen_at=now - timedelta(minutes=90))])
     db.commit()
+    assert site_watch.check(db, settings).opened == []  # nobody online at the whole site: nothing at fault
+    add_session(db, router, 2, now - timedelta(minutes=30), status="active", stop_time=None,
+                terminate_cause=None, update_time=now - timedelta(minutes=2))  # a phone on radio BB
+    db.commit()
     [opened] = site_watch.check(db, settings).opened
     assert (opened.kind, opened.access_point, opened.subject) == (
         "ap_silent", "02:00:00:00:00:AA", "Taman Tirosa / 02:00:00:00:00:AA")
