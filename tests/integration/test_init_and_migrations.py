@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from hotspot.cli import main
 from hotspot.crypto import verify_password
 from hotspot.db import make_engine, make_session_factory
-from hotspot.models import AdminUser, Base, Nas, Plan
+from hotspot.models import AccessPoint, AdminUser, Alert, AuthEvent, Base, Nas, Plan, RadiusSession, UsageDay, \
+    UsageHourAp
 from hotspot.services.demo import KUPANG_HOTSPOTS
 from testbed.helpers import settings_env
 
@@ -50,6 +51,20 @@ def test_init_creates_admin_once_and_demo_data(settings):
         free = db.scalar(select(Plan).where(Plan.free_access.is_(True)))
         assert (free.name, free.down_kbps, free.up_kbps, free.daily_minutes) == ("Gratis", 2048, 1024, 60)
         assert db.scalar(select(func.count()).select_from(Plan)) == 3
+
+        def count(model, *where):
+            return db.scalar(select(func.count()).select_from(model).where(*where))
+
+        # Two weeks of simulated use, loaded once (the second init added none).
+        assert "Loaded two weeks of simulated use" in first.output and "Loaded" not in second.output
+        assert count(RadiusSession) > 2000 and count(RadiusSession, RadiusSession.access_point_id.is_(None)) == 0
+        assert count(AccessPoint) >= 2 * len(KUPANG_HOTSPOTS) and count(UsageHourAp) > 1000
+        assert count(AuthEvent, AuthEvent.accepted.is_(False)) > 50 and count(UsageDay) >= 13 * len(KUPANG_HOTSPOTS)
+        down = db.scalar(select(Nas).where(Nas.name == "Perumnas"))
+        assert count(RadiusSession, RadiusSession.nas_id == down.id,
+                     RadiusSession.start_time > down.last_seen_at) == 0
+        assert [(a.kind, a.subject) for a in db.scalars(select(Alert).where(Alert.kind == "nas_silent"))] == [
+            ("nas_silent", "Perumnas")]
     engine.dispose()
 
 
