@@ -29,6 +29,8 @@ USAGE_AP = UsageHourAp.__table__
 USAGE_COUNTERS = ("sessions", "unique_users", "input_octets", "output_octets", "session_seconds",
                   "auth_accepts", "auth_rejects")
 AP_COUNTERS = tuple(c for c in USAGE_COUNTERS if c != "unique_users")
+ROLLUPS = {"usage_hour": (USAGE, "nas_id", USAGE_COUNTERS),
+           "usage_hour_ap": (USAGE_AP, "access_point_id", AP_COUNTERS)}  # table: (table, key, counters)
 SHORTEST_INTERVAL = 60
 NAS_SEEN_EVERY = 60.0
 ADDRESS_CHANGE_EVERY = 1.0
@@ -40,14 +42,25 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-@functools.lru_cache(maxsize=2)
-def _usage_upsert(dialect: str):
-    """INSERT ... ON CONFLICT (nas_id, hour) DO UPDATE SET counter = counter + excluded.counter, built once."""
-    stmt = insert_for(dialect)(USAGE)
-    return stmt.on_conflict_do_update(
-        index_elements=[USAGE.c.nas_id, USAGE.c.hour],
-        set_={c: USAGE.c[c] + stmt.excluded[c] for c in USAGE_COUNTERS},
-    )
+@functools.lru_cache(maxsize=4)
+def _rollup_upsert(dialect: str, table: str):
+    """INSERT ... ON CONFLICT (key, hour) DO UPDATE SET counter = counter + excluded.counter, built once
+    per roll-up table (ROLLUPS)."""
+    target, key, counters = ROLLUPS[table]
+    stmt = insert_for(dialect)(target)
+    return stmt.on_conflict_do_update(index_elements=[target.c[key], target.c.hour],
+                                      set_={c: target.c[c] + stmt.excluded[c] for c in counters})
+
+
+def _add_rollup(conn: Connection, table: str, deltas: Mapping[tuple[int | None, datetime], Mapping[str, int]]):
+    """Add counters to a roll-up's rows, creating them as needed; keys in order to avoid deadlocks.
+    A key of None (a packet with no access point) counts nowhere."""
+    _, key, counters = ROLLUPS[table]
+    counted = sorted(item for item in deltas.items() if item[0][0] is not None)
+    rows = [{key: owner, "hour": hour, **{c: int(delta.get(c, 0)) for c in counters}}
+            for (owner, hour), delta in counted]
+    if rows:
+        conn.execute(_rollup_upsert(conn.dialect.name, table), rows)
 
 
 def begin_write(conn: Connection) -> None:
@@ -64,29 +77,13 @@ def begin_write(conn: Connection) -> None:
 
 
 def add_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[str, int]]) -> None:
-    """Add counters to the (NAS, hour) roll-ups, creating rows as needed; keys in order to avoid deadlocks."""
-    if not deltas:
-        return
-    rows = [{"nas_id": nas_id, "hour": hour, **{c: int(delta.get(c, 0)) for c in USAGE_COUNTERS}}
-            for (nas_id, hour), delta in sorted(deltas.items())]
-    conn.execute(_usage_upsert(conn.dialect.name), rows)
+    """Add counters to the (NAS, hour) roll-ups."""
+    _add_rollup(conn, "usage_hour", deltas)
 
 
-@functools.lru_cache(maxsize=2)
-def _ap_usage_upsert(dialect: str):
-    stmt = insert_for(dialect)(USAGE_AP)
-    return stmt.on_conflict_do_update(
-        index_elements=[USAGE_AP.c.access_point_id, USAGE_AP.c.hour],
-        set_={c: USAGE_AP.c[c] + stmt.excluded[c] for c in AP_COUNTERS},
-    )
-
-
-def add_ap_usage(conn: Connection, deltas: Mapping[tuple[int, datetime], Mapping[str, int]]) -> None:
-    """The same for the (access point, hour) roll-ups."""
-    rows = [{"access_point_id": point, "hour": hour, **{c: int(delta.get(c, 0)) for c in AP_COUNTERS}}
-            for (point, hour), delta in sorted(deltas.items()) if point is not None]
-    if rows:
-        conn.execute(_ap_usage_upsert(conn.dialect.name), rows)
+def add_ap_usage(conn: Connection, deltas: Mapping[tuple[int | None, datetime], Mapping[str, int]]) -> None:
+    """Add counters to the (access point, hour) roll-ups."""
+    _add_rollup(conn, "usage_hour_ap", deltas)
 
 
 @functools.lru_cache(maxsize=2)

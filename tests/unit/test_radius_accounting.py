@@ -211,3 +211,15 @@ def test_a_router_that_names_no_radio_is_its_own_access_point(engine, db, nas):
     assert point.label == "Taman Tirosa"
     [row] = db.scalars(select(UsageHourAp))
     assert (row.access_point_id, row.sessions, row.input_octets) == (point.id, 1, 7)
+
+
+def test_a_session_from_before_access_points_still_counts_beside_new_ones(engine, db, nas):
+    """A database upgraded from before the access_points migration: an open session with no radio."""
+    record(engine, nas, packet("Start", "old"))
+    db.execute(RadiusSession.__table__.update().values(access_point_id=None))
+    db.commit()
+    record(engine, nas, packet("Interim-Update", "old", at=NOW + timedelta(minutes=5), seconds=300, octets_in=40),
+           packet("Start", "new", mac="AA:BB:CC:DD:EE:02", user="u2"))
+    assert usage(db, nas).input_octets == 40
+    # its next packet names the radio, so the old session counts there from then on
+    assert [(r.sessions, r.input_octets) for r in db.scalars(select(UsageHourAp))] == [(2, 40)]
