@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from hotspot import credentials, policy
 from hotspot.services.quota import Subject, open_sessions_many, usage_today_many
@@ -254,13 +253,3 @@ def event(request: AuthRequest, decision: Decision, nas_id: int, now: datetime) 
             "calling_station_id": station[:32] if station else None, "method": decision.method,
             "accepted": decision.accepted, "reason": decision.reason}
 
-
-def authenticate(db: Session, request: AuthRequest, nas_id: int, now: datetime, tz: str,
-                 nas_seen: bool = False) -> Decision:
-    """Decide one request and commit what it changed (ticket claimed, voucher started, device's last login)."""
-    conn = db.connection()
-    decision = decide_batch(conn, [request], now, tz, nas_ids=[nas_id])[0]
-    if nas_seen:
-        store.touch_nas(conn, {nas_id: None}, now)
-    db.commit()
-    return decision

@@ -48,7 +48,6 @@ class Client:
     secret: bytes
     vendor: str
     require_message_authenticator: bool
-    coa_port: int
     identifier: str | None = None
     named: bool = False
 
@@ -83,23 +82,21 @@ def load_clients(engine: Engine, box: SecretBox) -> list[Client]:
     readable = []
     with engine.connect() as conn:
         rows = conn.execute(select(Nas.id, Nas.name, Nas.ip_range, Nas.secret_encrypted, Nas.vendor,
-                                   Nas.require_message_authenticator, Nas.coa_port, Nas.identifier)
+                                   Nas.require_message_authenticator, Nas.identifier)
                             .where(Nas.active.is_(True)).order_by(Nas.id))
-        for nas_id, name, ip_range, secret, vendor, require_ma, coa_port, identifier in rows:
+        for nas_id, name, ip_range, secret, vendor, require_ma, identifier in rows:
             try:
                 network = ipaddress.ip_network(ip_range, strict=False)
                 plain = box.decrypt(secret).encode()
             except ValueError as exc:
                 log.error("nas_skipped nas=%s reason=%s", name, exc)
                 continue
-            readable.append((nas_id, name, network, plain, vendor, bool(require_ma), coa_port or 3799,
-                             identifier or None))
+            readable.append((nas_id, name, network, plain, vendor, bool(require_ma), identifier or None))
     ranges = Counter(row[2] for row in readable)
     clients = []
-    for nas_id, name, network, plain, vendor, require_ma, coa_port, identifier in readable:
+    for nas_id, name, network, plain, vendor, require_ma, identifier in readable:
         named = _named(identifier, network, ranges)
-        clients.append(Client(nas_id, name, network, plain, vendor, require_ma or named, coa_port, identifier,
-                              named))
+        clients.append(Client(nas_id, name, network, plain, vendor, require_ma or named, identifier, named))
     clients.sort(key=lambda c: c.network.prefixlen, reverse=True)
     return clients
 
@@ -167,6 +164,3 @@ class ClientTable:
         """The router a packet from `address` naming itself `nas_identifier` belongs to, or None."""
         found = self.candidates(address)
         return found.choose(nas_identifier) if found is not None else None
-
-    def by_id(self, nas_id: int) -> Client | None:
-        return next((c for c in self._clients if c.nas_id == nas_id), None)

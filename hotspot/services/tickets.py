@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotspot.credentials import TICKET_PREFIX
@@ -57,17 +56,3 @@ _INSERTED = [column.key for column in LoginTicket.__table__.columns if column.ke
 def insert_ticket(db: Session, ticket: LoginTicket) -> None:
     """Write a `new_ticket` with one plain INSERT, no commit (the free login's short write)."""
     db.execute(_INSERT, {column: getattr(ticket, column) for column in _INSERTED})
-
-
-def find_ticket(db: Session, username: str) -> LoginTicket | None:
-    if not username.startswith(TICKET_PREFIX):
-        return None
-    return db.scalar(select(LoginTicket).where(LoginTicket.username == username))
-
-
-def mark_used(db: Session, ticket: LoginTicket, now: datetime) -> bool:
-    """Claim the ticket atomically; False if another request (or worker) already used it."""
-    claimed = db.execute(
-        update(LoginTicket).where(LoginTicket.id == ticket.id, LoginTicket.used_at.is_(None)).values(used_at=now)
-    ).rowcount
-    return claimed == 1

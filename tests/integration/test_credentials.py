@@ -174,7 +174,7 @@ def test_a_voucher_redeemed_through_the_splash_page_starts_its_validity(portal, 
     typed = packets.auth_request(packets.decode(access_request(
         RADIUS_SECRET.encode(), voucher.code, voucher.code, Calling_Station_Id=PHONE), "auth",
         RADIUS_SECRET.encode(), DICTIONARY))
-    assert auth.authenticate(db, typed, 1, later, settings.timezone).reason == "expired"
+    assert auth.decide_batch(db.connection(), [typed], later, settings.timezone, nas_ids=[1])[0].reason == "expired"
 
 
 def test_a_voucher_typed_into_the_router_from_a_blocked_phone_is_refused(radius, db, city):

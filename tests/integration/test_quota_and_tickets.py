@@ -10,7 +10,8 @@ from hotspot.models import Account, Device, Nas, Plan, RadiusSession, Voucher
 from hotspot.policy import Usage
 from hotspot.services.devices import record_device, touch_device
 from hotspot.services.quota import Subject, device_usage_today, usage_today
-from hotspot.services.tickets import find_ticket, issue_ticket, mark_used
+from hotspot.services.tickets import issue_ticket
+from radius import credential_store
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang; the day began 16:00 UTC yesterday
 
@@ -79,11 +80,12 @@ def test_ticket_is_issued_found_and_claimed_once(db, world):
     ticket = issue_ticket(db, "free", plan, NOW, 120, nas=nas, device=device)
     assert ticket.username.startswith("t-") and len(ticket.secret) >= 16
     assert ticket.expires_at == NOW + timedelta(seconds=120)
-    found = find_ticket(db, ticket.username)
-    assert found.id == ticket.id and found.device_id == device.id
-    assert find_ticket(db, "ABCDEFGH23") is None
-    assert mark_used(db, found, NOW) is True
-    assert mark_used(db, found, NOW) is False
+    with db.get_bind().begin() as conn:  # as the RADIUS daemon finds and claims it
+        rows = credential_store.load_rows(conn, [ticket.username, "t-unknown"], [], [])
+        found = rows.tickets[ticket.username]
+        assert (found.id, found.device_id, list(rows.tickets)) == (ticket.id, device.id, [ticket.username])
+        assert credential_store.claim_tickets(conn, [found.id], NOW) == {found.id}
+        assert credential_store.claim_tickets(conn, [found.id], NOW) == set()
 
 
 def test_touch_device_keeps_the_row_another_connection_created_first(engine, db, monkeypatch):

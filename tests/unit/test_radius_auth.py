@@ -34,8 +34,9 @@ def world(db):
 
 
 def decide(db, nas, req, now=NOW):
-    """Decide as the auth thread does, then write the AuthEvent as radius.authlog does."""
-    decision = auth.authenticate(db, req, nas.id, now, TZ)
+    """Decide in one transaction as the auth thread does, then write the AuthEvent as radius.authlog does."""
+    decision = auth.decide_batch(db.connection(), [req], now, TZ, nas_ids=[nas.id])[0]
+    db.commit()
     with db.get_bind().begin() as conn:
         authlog.write_events(conn, [auth.event(req, decision, nas.id, now)])
     return decision
@@ -126,16 +127,6 @@ def test_unknown_user_is_rejected(db, world):
     decision = decide(db, nas, request("someone", "pw"))
     assert (decision.accepted, decision.method, decision.reason) == (False, "unknown", "unknown_user")
     assert decision.reply_message == "Pengguna tidak dikenal. / Unknown user."
-
-
-def test_nas_last_seen_is_noted_when_asked(db, world):
-    nas, _, _ = world
-    decide(db, nas, request("someone", "pw"))
-    db.expire_all()
-    assert nas.last_seen_at is None
-    auth.authenticate(db, request("someone", "pw"), nas.id, NOW, TZ, nas_seen=True)
-    db.expire_all()
-    assert nas.last_seen_at == NOW
 
 
 def decide_together(db, requests, now=NOW):

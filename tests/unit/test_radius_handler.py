@@ -4,9 +4,10 @@ from datetime import datetime, timezone
 
 import pytest
 from prometheus_client import CollectorRegistry
+from sqlalchemy import select
 
 from hotspot.crypto import SecretBox
-from hotspot.models import Plan, Voucher
+from hotspot.models import Nas, Plan, Voucher
 from hotspot.services.nas import NasSpec, add_nas
 from radius.accounting import Arrival
 from radius.clients import ClientTable
@@ -136,3 +137,12 @@ def test_a_request_the_database_refuses_costs_only_its_own_answer(handler, db, e
     first, refused, third = handler.authenticate(jobs, NOW)
     assert [first.data[0], third.data[0]] == [ACCESS_ACCEPT] * 2
     assert isinstance(refused, Drop) and refused.reason.startswith("database_refused:")
+
+
+def test_an_answered_access_request_notes_its_router_as_heard(handler, db):
+    """The auth batch's transaction also moves the router's last_seen_at (what the NAS page shows)."""
+    job = handler.screen(access_request(SECRET, "someone", "pw"), ROUTER, "auth", NOW)
+    assert db.scalar(select(Nas.last_seen_at).where(Nas.name == "tirosa")) is None
+    (reply,) = handler.authenticate([job], NOW)
+    assert isinstance(reply, Reply)
+    assert db.scalar(select(Nas.last_seen_at).where(Nas.name == "tirosa")) == NOW
