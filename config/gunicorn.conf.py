@@ -6,10 +6,10 @@ _settings = load_settings()
 
 bind = f"{_settings.portal_bind_host}:{_settings.portal_port}"
 workers = _settings.portal_workers
-# Two threads, not four: with four, a login that holds SQLite's write lock waits for the GIL between its
-# statements (the others render pages), so writers in the other worker sleep in SQLite's busy handler
-# (1, 2, 5, 10 ms ...): the write burst's p99 was 20-36 ms with four threads, 2-4 ms with two. Two still
-# leave a worker able to answer while one thread waits on an SMS gateway or a router's CoA reply.
+# Two threads, not four: with more, a login that holds SQLite's write lock waits for the GIL between its
+# statements while the others render pages, and writers in the other worker sleep in SQLite's busy
+# handler (docs/portal.md has the figures). Two still leave a worker able to answer while one thread
+# waits on an SMS gateway or a router's CoA reply.
 threads = 2
 worker_class = "gthread"
 timeout = 30

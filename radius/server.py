@@ -5,7 +5,7 @@ batch: it takes every Access-Request waiting (up to AUTH_BATCH_MAX) and
 decides them in one transaction, so a burst costs one commit, not one per
 request, while a lone request is decided at once. One thread, not several:
 while it waits for the database the queue fills, and the next batch is
-larger (measured: a third less CPU per Access-Request than with two threads). Accounting goes to the
+larger, so each Access-Request costs less. Accounting goes to the
 batcher thread, which answers after its commit. Sockets use SO_REUSEPORT so
 several worker processes share the ports.
 """

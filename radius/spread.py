@@ -9,8 +9,7 @@ still reaches the worker whose duplicate cache knows it.
 
 Only the authentication port is spread. Accounting keeps the hash: a router's
 sessions and hourly roll-ups then stay on one worker, and two workers never
-wait for each other's row locks (measured: spreading accounting cost a third
-more CPU per packet for no more packets/s).
+wait for each other's row locks (docs/radius.md, "Which worker gets a packet").
 """
 
 from __future__ import annotations
