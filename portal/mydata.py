@@ -12,6 +12,7 @@ from hotspot.clock import utcnow
 from hotspot.services import data_rights
 from hotspot.services.citizens import CitizenError
 from portal import extensions
+from portal.forms import PhoneForm, SmsCodeForm
 from portal.splash import (
     PENDING,
     current_nas,
@@ -26,10 +27,6 @@ from portal.splash import (
 bp = Blueprint("mydata", __name__)
 
 
-def _form(name: str, limit: int) -> str:
-    return request.form.get(name, "")[:limit]
-
-
 @bp.route("/my-data", methods=["GET", "POST"])
 @per_ip
 @per_mac
@@ -37,9 +34,9 @@ def _form(name: str, limit: int) -> str:
 def request_code():
     """Step 1: the phone number; a code goes out when it has an account (the answer is the same anyway),
     within the same SMS limits as registration and reset."""
-    return request_code_page(data_rights.PURPOSE, "splash/my_data.html", "mydata.act",
-                             lambda db, now, sender, city, rules: {"phone": data_rights.request_code(
-                                 db, _form("phone", 32), now, sender, city, rules)})
+    return request_code_page(data_rights.PURPOSE, "splash/my_data.html", "mydata.act", PhoneForm(),
+                             lambda db, form, now, sender, city, rules: {"phone": data_rights.request_code(
+                                 db, form.phone.data, now, sender, city, rules)})
 
 
 @bp.route("/my-data/verify", methods=["GET", "POST"])
@@ -52,16 +49,19 @@ def act():
         return redirect(url_for(".request_code"))
     phone = pending["phone"]
     message, place = None, place_name(current_nas())
-    if request.method == "POST":
+    form = SmsCodeForm()
+    if request.method == "POST" and not form.validate():
+        message = form.first_error()
+    elif request.method == "POST":
         db, now, action = extensions.db(), utcnow(), request.form.get("action")
         try:
             if action == "download":
-                document = data_rights.export(db, phone, _form("code", 16), now, ip=request.remote_addr)
+                document = data_rights.export(db, phone, form.code.data, now, ip=request.remote_addr)
                 session.pop(PENDING, None)
                 return Response(json.dumps(document, indent=2, default=str), mimetype="application/json",
                                 headers={"Content-Disposition": 'attachment; filename="my-wifi-data.json"'})
             if action == "delete" and request.form.get("confirm") == "yes":
-                data_rights.delete_account(db, extensions.settings().secret_key, phone, _form("code", 16),
+                data_rights.delete_account(db, extensions.settings().secret_key, phone, form.code.data,
                                            now, ip=request.remote_addr)
                 session.pop(PENDING, None)
                 return render_template("splash/my_data.html", step="deleted", place=place)

@@ -41,6 +41,7 @@ from portal import extensions
 from portal.admin.formatting import local_time
 from portal.extensions import limiter
 from portal.language import chosen_language
+from portal.forms import AccountLoginForm, Form, NewPasswordForm, PhoneForm, RegisterForm, SmsCodeForm, VoucherForm
 from portal.security import allow_form_target
 
 bp = Blueprint("splash", __name__)
@@ -346,12 +347,14 @@ def login_free():
 def login_account():
     """Way in 2: a registered citizen's phone number and password."""
     handoff, nas = _require_gateway()
-    now = utcnow()
+    form, now = AccountLoginForm(), utcnow()
+    if not form.validate():
+        return render_splash(handoff, nas, form.first_error(), 400)
     try:
-        account = citizens.authenticate(extensions.db(), _form("phone", 32), _form("password", 128), now)
+        account = citizens.authenticate(extensions.db(), form.phone.data, form.password.data, now)
     except citizens.CitizenError as exc:
-        _log_refusal("account", exc.reason, _form("phone", 32), now)
-        return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400, phone=_form("phone", 32))
+        _log_refusal("account", exc.reason, form.phone.data, now)
+        return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400, phone=form.phone.data)
     return _login("account", lambda db, *rest: logins.grant_account(
         db, account, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), account.phone)
 
@@ -361,28 +364,29 @@ def login_account():
 @per_mac
 def login_voucher():
     """Way in 3: a voucher code from an event or a longer plan."""
-    code = _form("code", 64)
+    form = VoucherForm()
+    if not form.validate():
+        return render_splash(*_require_gateway(), form.first_error(), 400)
+    code = form.code.data
     return _login("voucher", lambda db, *rest: logins.grant_voucher(
         db, code, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), normalize_code(code))
-
-
-def _form(name: str, limit: int) -> str:
-    return request.form.get(name, "")[:limit]
 
 
 def _sms_rules() -> citizens.SmsRules:
     return citizens.SmsRules.from_settings(extensions.settings())
 
 
-def request_code_page(purpose: str, template: str, next_endpoint: str, send):
+def request_code_page(purpose: str, template: str, next_endpoint: str, form: Form, send):
     """Step 1 of registration, reset or a data request (portal.mydata): send an SMS code, then ask for it on the next page.
 
-    `send(db, now, sender, city, rules)` returns what this browser keeps for step 2 (at least the phone)."""
+    `send(db, form, now, sender, city, rules)` returns what this browser keeps for step 2 (at least the phone)."""
     message, reason = None, None
-    if request.method == "POST":
+    if request.method == "POST" and not form.validate():
+        message = form.first_error()
+    elif request.method == "POST":
         settings = extensions.settings()
         try:
-            pending = send(extensions.db(), utcnow(), make_sender(settings), settings.city_name, _sms_rules())
+            pending = send(extensions.db(), form, utcnow(), make_sender(settings), settings.city_name, _sms_rules())
         except citizens.CitizenError as exc:
             reason = exc.reason
         except SmsError:
@@ -391,21 +395,25 @@ def request_code_page(purpose: str, template: str, next_endpoint: str, send):
             session[PENDING] = {**pending, "purpose": purpose}
             return redirect(url_for(next_endpoint), 303)
         message = refusal_message(reason, None, utcnow())
-        _log_refusal("sms", reason, _form("phone", 32), utcnow())
+        _log_refusal("sms", reason, form.phone.data, utcnow())
     offer_free = reason == "sms_budget_spent" and current_handoff() is not None
     return render_template(template, message=message, place=place_name(current_nas()), offer_free=offer_free,
-                           phone=_form("phone", 32)), 400 if message else 200
+                           phone=form.phone.data or ""), 400 if message else 200
 
 
-def _check_code(purpose: str, complete):
-    """Step 2: the SMS code (and for a reset the new password); then the citizen is online."""
+def _check_code(purpose: str, form: SmsCodeForm, complete):
+    """Step 2: the SMS code (and for a reset the new password); then the citizen is online.
+
+    `complete(db, pending, form, now)` returns the citizen's account."""
     pending = session.get(PENDING) or {}
     if pending.get("purpose") != purpose:
         raise refuse(_("Mulai lagi dari halaman login."))
     phone, message = pending["phone"], None
-    if request.method == "POST":
+    if request.method == "POST" and not form.validate():
+        message = form.first_error()
+    elif request.method == "POST":
         try:
-            account = complete(extensions.db(), pending, _form("code", 16), utcnow())
+            account = complete(extensions.db(), pending, form, utcnow())
         except citizens.CitizenError as exc:
             message = refusal_message(exc.reason, None, utcnow())
             _log_refusal("sms", exc.reason, phone, utcnow())
@@ -429,19 +437,18 @@ sms_per_address = limiter.shared_limit(lambda: extensions.settings().sms_codes_p
                                        deduct_when=lambda response: response.status_code == 303)
 
 
-def _registration_started(db, now, sender, city, rules) -> dict:
-    registration = citizens.start_registration(db, _form("phone", 32), _form("password", 128), now, sender,
-                                               city, rules)
+def _registration_started(db, form: RegisterForm, now, sender, city, rules) -> dict:
+    registration = citizens.start_registration(db, form.phone.data, form.password.data, now, sender, city, rules)
     box = extensions.state().box
     return {"phone": registration.phone, "password": box.encrypt(registration.password_hash)}
 
 
-def _registration_completed(db, pending: dict, code: str, now):
+def _registration_completed(db, pending: dict, form: SmsCodeForm, now):
     if "password" not in pending:
         raise citizens.CitizenError("code_expired")
     box = extensions.state().box
     registration = citizens.Registration(pending["phone"], box.decrypt(pending["password"]))
-    return citizens.complete_registration(db, registration, code, now)
+    return citizens.complete_registration(db, registration, form.code.data, now)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -450,7 +457,8 @@ def _registration_completed(db, pending: dict, code: str, now):
 @sms_per_address
 def register():
     """Registration, step 1: phone and password; a code goes out by SMS."""
-    return request_code_page("register", "splash/register.html", "splash.verify", _registration_started)
+    return request_code_page("register", "splash/register.html", "splash.verify", RegisterForm(),
+                             _registration_started)
 
 
 @bp.route("/register/verify", methods=["GET", "POST"])
@@ -458,7 +466,7 @@ def register():
 @per_mac
 def verify():
     """Registration, step 2: the SMS code; the password is the one this browser chose at step 1."""
-    return _check_code("register", _registration_completed)
+    return _check_code("register", SmsCodeForm(), _registration_completed)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -467,9 +475,9 @@ def verify():
 @sms_per_address
 def reset():
     """Password reset, step 1: the phone number; a code goes out when it has an account."""
-    return request_code_page("reset", "splash/reset.html", "splash.reset_confirm",
-                         lambda db, now, sender, city, rules: {"phone": citizens.request_reset(
-                             db, _form("phone", 32), now, sender, city, rules)})
+    return request_code_page("reset", "splash/reset.html", "splash.reset_confirm", PhoneForm(),
+                             lambda db, form, now, sender, city, rules: {"phone": citizens.request_reset(
+                                 db, form.phone.data, now, sender, city, rules)})
 
 
 @bp.route("/reset/confirm", methods=["GET", "POST"])
@@ -477,8 +485,8 @@ def reset():
 @per_mac
 def reset_confirm():
     """Password reset, step 2: the SMS code and a new password."""
-    return _check_code("reset", lambda db, pending, code, now: citizens.reset_password(
-        db, pending["phone"], code, _form("password", 128), now))
+    return _check_code("reset", NewPasswordForm(), lambda db, pending, form, now: citizens.reset_password(
+        db, pending["phone"], form.code.data, form.password.data, now))
 
 
 @bp.get("/status")

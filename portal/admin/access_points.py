@@ -11,7 +11,7 @@ from hotspot.models import AccessPoint
 from hotspot.services import access_points
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
-from portal.admin.nas import _number
+from portal.admin.forms import AccessPointForm
 from portal.admin.roles import requires
 from portal.admin.service_messages import explain
 
@@ -38,9 +38,9 @@ def update(ap_id: int):
     db = extensions.db()
     point = db.get(AccessPoint, ap_id) or abort(404)
     try:
-        access_points.update_access_point(db, point, request.form.get("name", ""),
-                                          request.form.get("location", ""), _number("latitude"), _number("longitude"),
-                                          actor=current_user.username, ip=request.remote_addr)
+        form = AccessPointForm().checked()
+        access_points.update_access_point(db, point, form.name.data, form.location.data, form.latitude.data,
+                                          form.longitude.data, actor=current_user.username, ip=request.remote_addr)
     except ValidationError as exc:
         db.rollback()
         flash(explain(exc), "error")

@@ -16,41 +16,16 @@ from flask_login import current_user
 from hotspot.clock import utcnow
 from hotspot.models import NAS_VENDORS, Nas
 from hotspot.services import access_points, router_setup, session_log, usage_reports
-from hotspot.services.nas import NasSpec, add_nas, list_nas, rotate_secret, set_nas_active, update_nas
+from hotspot.services.nas import add_nas, list_nas, rotate_secret, set_nas_active, update_nas
 from hotspot.services.sessions import SessionFilter
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.dashboard import online_window_seconds, usage_charts
+from portal.admin.forms import NasForm
 from portal.admin.roles import requires
 from portal.admin.service_messages import explain
 
 bp = Blueprint("nas", __name__)
-
-
-def number_labels() -> dict[str, str]:
-    return {"latitude": _("Lintang"), "longitude": _("Bujur")}
-
-
-def _number(name: str) -> float | None:
-    value = request.form.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise ValidationError(_("%(field)s harus berupa angka", field=number_labels()[name])) from exc
-
-
-def spec_from_form(secret: str) -> NasSpec:
-    form = request.form
-    return NasSpec(
-        name=form.get("name", ""), ip_range=form.get("ip_range", ""), secret=secret,
-        vendor=form.get("vendor", "generic"), location_name=form.get("location_name", "").strip(),
-        latitude=_number("latitude"), longitude=_number("longitude"),
-        require_message_authenticator=form.get("require_message_authenticator") == "on",
-        uam_secret=form.get("uam_secret", "").strip() or None, login_host=form.get("login_host", "").strip() or None,
-        identifier=form.get("identifier", "").strip() or None,
-    )
 
 
 def _get(nas_id: int) -> Nas:
@@ -81,15 +56,16 @@ def new():
 @requires("admin")
 def create():
     """Add an access point; a random secret unless the admin typed one (the router may already have it)."""
-    secret = request.form.get("secret", "").strip() or secrets.token_urlsafe(18)
+    form = NasForm()
+    secret = form.secret.data.strip() or secrets.token_urlsafe(18)
     try:
-        nas = add_nas(extensions.db(), extensions.state().box, spec_from_form(secret), actor=current_user.username)
+        nas = add_nas(extensions.db(), extensions.state().box, form.spec(secret), actor=current_user.username)
     except ValidationError as exc:
         extensions.db().rollback()
         flash(explain(exc), "error")
         return render_template("admin/nas/form.html", nas=None, vendors=NAS_VENDORS, form=request.form), 400
     return render_template("admin/nas/secret.html", nas=nas, secret=secret, created=True,
-                           snippets=_snippets(nas, secret, request.form.get("uam_secret", "").strip() or None)), 201
+                           snippets=_snippets(nas, secret, form.uam_secret.data.strip() or None)), 201
 
 
 @bp.get("/nas/<int:nas_id>")
@@ -118,7 +94,7 @@ def edit(nas_id: int):
 def update(nas_id: int):
     nas = _get(nas_id)
     try:
-        update_nas(extensions.db(), extensions.state().box, nas, spec_from_form(""), actor=current_user.username,
+        update_nas(extensions.db(), extensions.state().box, nas, NasForm().spec(""), actor=current_user.username,
                    ip=request.remote_addr)
     except ValidationError as exc:
         extensions.db().rollback()

@@ -9,39 +9,20 @@ from flask_login import current_user
 from hotspot.clock import utcnow
 from hotspot.models import Plan
 from hotspot.services import disconnects
-from hotspot.services.plans import PlanSpec, add_plan, list_plans, set_plan_active, update_plan
+from hotspot.services.plans import add_plan, list_plans, set_plan_active, update_plan
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
 from portal.admin.formatting import sessions_reached
+from portal.admin.forms import LIMIT_FIELDS, PlanForm
 from portal.admin.roles import requires
 from portal.admin.service_messages import explain
 
 bp = Blueprint("plans", __name__)
-LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days",
-                "throttle_kbps", "max_sessions")
 
 
 def field_labels() -> dict[str, str]:
-    """What the form and its errors call each limit."""
-    return {"session_minutes": _("Menit per sesi"), "daily_minutes": _("Menit per hari"),
-            "daily_mb": _("MB per hari"), "down_kbps": _("Unduh kbit/s"), "up_kbps": _("Unggah kbit/s"),
-            "valid_days": _("Berlaku (hari)"), "idle_timeout_seconds": _("Batas diam (detik)"),
-            "interim_interval_seconds": _("Interval interim (detik)")}
-
-
-def spec_from_form() -> PlanSpec:
-    form = request.form
-    values: dict = {}
-    for name in (*LIMIT_FIELDS, "idle_timeout_seconds", "interim_interval_seconds", "random_mac_limit"):
-        text = form.get(name, "").strip()
-        if text:
-            try:
-                values[name] = int(text)
-            except ValueError as exc:
-                message = _("%(field)s harus bilangan bulat", field=field_labels()[name])
-                raise ValidationError(message) from exc
-    return PlanSpec(name=form.get("name", ""), free_access=form.get("free_access") == "on",
-                    mac_relogin=form.get("mac_relogin") == "on", **values)
+    """What the form calls each limit."""
+    return {name: PlanForm()[name].label.text for name in LIMIT_FIELDS}
 
 
 def _render_list(status: int = 200, form=None, editing: Plan | None = None):
@@ -61,7 +42,7 @@ def index():
 @requires("admin")
 def create():
     try:
-        plan = add_plan(extensions.db(), spec_from_form(), actor=current_user.username)
+        plan = add_plan(extensions.db(), PlanForm().spec(), actor=current_user.username)
     except ValidationError as exc:
         extensions.db().rollback()
         flash(explain(exc), "error")
@@ -75,7 +56,7 @@ def create():
 def update(plan_id: int):
     plan = extensions.db().get(Plan, plan_id) or abort(404)
     try:
-        update_plan(extensions.db(), plan, spec_from_form(), actor=current_user.username, ip=request.remote_addr)
+        update_plan(extensions.db(), plan, PlanForm().spec(), actor=current_user.username, ip=request.remote_addr)
     except ValidationError as exc:
         extensions.db().rollback()
         flash(explain(exc), "error")

@@ -124,6 +124,23 @@ def test_plan_crud(client, login, db):
     assert (plan.daily_minutes, plan.down_kbps, plan.active) == (90, None, False)
 
 
+def test_console_forms_name_the_field_the_admin_got_wrong(client, login, db):
+    """Every limit field has its label, a word in a number field and text past the column are errors shown."""
+    login("admin")
+    for field, label in [("throttle_kbps", "Diperlambat ke kbit/s"), ("max_sessions", "Sesi sekaligus"),
+                         ("random_mac_limit", "Batas MAC acak per lokasi per hari")]:
+        bad = post(client, "/admin/plans", {"name": "Pelajar", field: "banyak"})
+        assert bad.status_code == 400 and f"{label}" in bad.get_data(as_text=True)
+        assert " harus bilangan bulat" in bad.get_data(as_text=True)
+    too_long = post(client, "/admin/plans", {"name": "P" * 65})
+    assert "Nama terlalu panjang: paling banyak 64 karakter." in too_long.get_data(as_text=True)
+    nas = post(client, "/admin/nas", {"name": "Pantai Lasiana", "ip_range": "10.53.4.1", "latitude": "-10,15"})
+    assert nas.status_code == 400 and "Lintang harus berupa angka" in nas.get_data(as_text=True)
+    assert db.scalar(select(Plan)) is None and db.scalar(select(Nas)) is None
+    page = client.get("/admin/plans").get_data(as_text=True)
+    assert "Diperlambat ke kbit/s <input" in page and "Sesi sekaligus <input" in page
+
+
 def test_generate_and_print_vouchers(client, login, db):
     add_plan(db, PlanSpec(name="Acara", daily_minutes=480, valid_days=3), actor="test")
     login("operator")

@@ -385,3 +385,23 @@ def test_privacy_notice_text_is_the_citys_setting(settings, engine):
         assert "<p>We keep it safe.</p>" in client.get("/privacy?lang=en").get_data(as_text=True)
     finally:
         app.extensions["hotspot"].engine.dispose()
+
+
+def test_too_long_input_is_an_error_the_citizen_sees_never_a_silent_cut(client, db, city, caplog):
+    """Cut to 32 characters this phone number would read as a valid one and get an SMS code."""
+    caplog.set_level(logging.INFO, logger="hotspot.sms")
+    client.get(mikrotik_url())
+    padded = "0812-3456-7890" + "-" * 19 + "1"
+    answer = post_way(client, client.get("/register"), "/register", phone=padded, password="sandi-rahasia")
+    assert answer.status_code == 400
+    assert alert(answer.get_data(as_text=True)) == "Nomor HP terlalu panjang: paling banyak 32 karakter."
+    assert db.scalar(select(Account)) is None and "+6281234567890" not in caplog.text
+    good, = generate_vouchers(db, "Acara", 1)
+    page = client.get(mikrotik_url())
+    long_code = post_way(client, page, "/login/voucher", code=good.code + " " * 60)
+    assert long_code.status_code == 400 and db.scalar(select(LoginTicket)) is None
+    assert alert(long_code.get_data(as_text=True)) == "Kode voucher terlalu panjang: paling banyak 64 karakter."
+    long_password = post_way(client, page, "/login/account", phone="081234567890", password="x" * 129)
+    assert alert(long_password.get_data(as_text=True)) == "Kata sandi terlalu panjang: paling banyak 128 karakter."
+    english = post_way(client, client.get("/register?lang=en"), "/register", phone=padded, password="sandi")
+    assert alert(english.get_data(as_text=True)) == "Phone number is too long: at most 32 characters."
