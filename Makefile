@@ -28,8 +28,9 @@ run: install
 	$(BIN)/hotspot init --demo
 	$(BIN)/hotspot run
 
+# Four test processes on two cores: most tests wait on daemons, sockets and the browser, not the CPU.
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4
 
 # Unit tests only: no sockets, no browser.
 test-fast: install
