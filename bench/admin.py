@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 
 from hotspot.crypto import SecretBox
 from hotspot.db import make_engine, make_session_factory, migrate
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from hotspot.settings import Settings
 from prerequisites import unanswered
 

@@ -3,7 +3,7 @@
 Each input becomes one datagram (testbed/hostile_packets.py: raw, mutated
 or built and signed from the input's bytes), from a known router, a strict one
 or a stranger, on the auth or the accounting port; it goes through
-`Handler.screen`, then `Handler.authenticate` or the accounting
+`Handler.screen`, then `Handler.decide_auth` or the accounting
 `Batcher.process` on a SQLite database, and a valid accounting packet and a
 Status-Server must still be answered after it (testbed/fuzz_rig.py). Any
 exception is a crash that libFuzzer reports with the input that caused it.

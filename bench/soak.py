@@ -76,7 +76,7 @@ class Steady(threading.Thread):
             self.stopping.wait(max(0.0, start + done / self.rate - time.monotonic()))
 
 
-def authenticate(port: int):
+def send_access_requests(port: int):
     """A voucher Access-Request (PAP, signed) over UDP: 'accept', 'reject' or 'timeout'."""
     def once(n: int) -> str:
         code = VOUCHERS[n % len(VOUCHERS)]
@@ -138,7 +138,7 @@ def soak(args: argparse.Namespace, settings: Settings, workdir: Path) -> int:
         with portal_server(settings, workdir / "portal.log", workers=2) as url:
             procs = processes(daemon)
             accounting = AccountingLoad(daemon.acct_port, SECRET, NAS_NAME, rate=args.acct_rate, timeout=3)
-            auth = Steady("auth", args.auth_rate, authenticate(daemon.auth_port))
+            auth = Steady("auth", args.auth_rate, send_access_requests(daemon.auth_port))
             portal = Steady("portal", args.portal_rate, visit(int(url.rsplit(":", 1)[1])))
             for load in (accounting, auth, portal):
                 load.start()

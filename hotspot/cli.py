@@ -27,7 +27,7 @@ from hotspot.crypto import SecretBox, new_token
 from hotspot.csvsafe import SafeDictWriter
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import (access_points, accounts, ap_groups, blocking, demo, devices, disconnects, retention, usage, usage_days,
+from hotspot.services import (access_points, admins, ap_groups, blocking, citizens, demo, devices, disconnects, retention, usage, usage_days,
                               vouchers)
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
@@ -128,7 +128,7 @@ def init_command(ctx: Context, demo_data: bool) -> None:
             password = os.environ.get("HOTSPOT_ADMIN_PASSWORD")
             generated = not password
             password = password or new_token(12)
-            accounts.create_admin(db, "admin", password, "admin", actor="init")
+            admins.create_admin(db, "admin", password, "admin", actor="init")
             if generated:
                 click.echo(f"Created admin 'admin' with password: {password}")
                 click.echo("This password is shown only once; change it after signing in.")
@@ -170,7 +170,7 @@ def admin_create(ctx: Context, name: str, role: str, password_stdin: bool) -> No
     """Create a console admin with a role: admin, operator or viewer."""
     password = read_password(password_stdin)
     with ctx.session() as db:
-        accounts.create_admin(db, name, password, role)
+        admins.create_admin(db, name, password, role)
     click.echo(f"Created {role} {name!r}.")
 
 
@@ -182,7 +182,7 @@ def admin_create(ctx: Context, name: str, role: str, password_stdin: bool) -> No
 def admin_token(ctx: Context, name: str, label: str) -> None:
     """Print a new API token for an admin (shown once; use as `Authorization: Bearer TOKEN`)."""
     with ctx.session() as db:
-        click.echo(accounts.create_api_token(db, name, label))
+        click.echo(admins.create_api_token(db, name, label))
 
 
 @main.group()
@@ -404,7 +404,7 @@ def account_add(ctx: Context, phone: str, plan_name: str | None, password_stdin:
     """Register a citizen by phone number (08… is taken as Indonesian)."""
     password = read_password(password_stdin)
     with ctx.session() as db:
-        record = accounts.add_account(db, phone, password, plan_name)
+        record = citizens.add_account(db, phone, password, plan_name)
     click.echo(f"Added account {record.phone}.")
 
 

@@ -235,7 +235,7 @@ class Router:
         request["Called-Station-Id"] = cfg.server_name if cfg.vendor == "mikrotik" else "02-00-00-00-00-AA"
         request["Framed-IP-Address"] = cfg.client_ip
 
-    def authenticate(self, username: str, chap_password: bytes | None, challenge: bytes | None) -> bool:
+    def send_access_request(self, username: str, chap_password: bytes | None, challenge: bytes | None) -> bool:
         request = self.radius.CreateAuthPacket(code=packet.AccessRequest, User_Name=username)
         self._base_attributes(request)
         request["Service-Type"] = "Login-User"
@@ -322,7 +322,7 @@ class Router:
     def _visit(self, way: Way, interims: int, octets: int, interval: int, logout: bool) -> Result:
         if way.kind == "mac":
             self._step(f"MAC authentication of {self.cfg.mac}")
-            accepted = self.authenticate(self.cfg.mac, None, None)
+            accepted = self.send_access_request(self.cfg.mac, None, None)
         else:
             answer = self.choose(self.splash(), way)
             credentials = self.credentials_from_handoff(answer)
@@ -331,7 +331,7 @@ class Router:
                 self.result.refused_by_portal = message
                 self._step(f"portal refused: {message}")
                 return self.result
-            accepted = self.authenticate(*credentials)
+            accepted = self.send_access_request(*credentials)
         if not accepted:
             return self.result
         self.result.acct_session_id = secrets.token_hex(4).upper()

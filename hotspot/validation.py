@@ -98,3 +98,12 @@ def radio_of(called_station_id: str | None) -> str:
         if (not tail or tail.startswith(":")) and is_mac(head):
             return normalize_mac(head)
     return text[:64]
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def check_password_strength(password: str) -> None:
+    """The one rule for a new password, an admin's or a citizen's."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")

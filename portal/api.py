@@ -73,7 +73,7 @@ def authenticated_token() -> ApiToken:
     return record
 
 
-def requires(needed: str):
+def token_requires(needed: str):
     """Guard an API endpoint by the token's role."""
     def decorator(view):
         @functools.wraps(view)
@@ -113,19 +113,19 @@ def openapi():
 
 
 @bp.get("/sessions")
-@requires("viewer")
+@token_requires("viewer")
 def sessions():
     return _session_page(session_log.filter_from_query(request.args))
 
 
 @bp.get("/sessions/active")
-@requires("viewer")
+@token_requires("viewer")
 def active_sessions():
     return _session_page(session_log.filter_from_query({**request.args.to_dict(), "status": "active"}))
 
 
 @bp.get("/auth-events")
-@requires("viewer")
+@token_requires("viewer")
 def auth_events():
     """The login log, newest first, with the console's filters; a Link header (rel=next) pages on."""
     after = auth_log.Cursor.decode(request.args["after"]) if request.args.get("after") else None
@@ -142,7 +142,7 @@ def auth_events():
 
 
 @bp.get("/usage")
-@requires("viewer")
+@token_requires("viewer")
 def usage_report():
     by = request.args.get("by", "nas")
     if by not in ("nas", "ap", "hour"):
@@ -151,7 +151,7 @@ def usage_report():
 
 
 @bp.get("/nas")
-@requires("viewer")
+@token_requires("viewer")
 def nas_list():
     return jsonify([
         {"id": n.id, "name": n.name, "ip_range": n.ip_range, "vendor": n.vendor, "location": n.location_name,
@@ -168,20 +168,20 @@ def _map_points() -> list[ap_map.MapPoint]:
 
 
 @bp.get("/access-points")
-@requires("viewer")
+@token_requires("viewer")
 def access_points():
     return jsonify([ap_map.point_to_dict(p) for p in _map_points()])
 
 
 @bp.get("/access-points.geojson")
-@requires("viewer")
+@token_requires("viewer")
 def access_points_geojson():
     return Response(json.dumps(ap_map.feature_collection(_map_points(), public=False)),
                     mimetype="application/geo+json")
 
 
 @bp.get("/alerts")
-@requires("viewer")
+@token_requires("viewer")
 def alert_list():
     """Site alerts, newest first; ?status=open|closed narrows them."""
     status = request.args.get("status") or None
@@ -189,7 +189,7 @@ def alert_list():
 
 
 @bp.post("/vouchers")
-@requires("operator")
+@token_requires("operator")
 def create_vouchers():
     """Generate a batch: {"plan": NAME, "count": N, "batch": optional label} -> 201 with the codes."""
     body = request.get_json(silent=True)
@@ -202,7 +202,7 @@ def create_vouchers():
 
 
 @bp.get("/audit")
-@requires("admin")
+@token_requires("admin")
 def audit_log():
     events = extensions.db().scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(_limit()))
     return jsonify([
@@ -213,7 +213,7 @@ def audit_log():
 
 
 @bp.post("/sessions/<int:session_id>/disconnect")
-@requires("operator")
+@token_requires("operator")
 def disconnect(session_id: int):
     """RFC 5176 Disconnect-Request; the router's answer is returned as is (200 even for a NAK)."""
     db = extensions.db()

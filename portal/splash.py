@@ -292,16 +292,16 @@ def _require_gateway() -> tuple[GatewayHandoff, Router]:
     return handoff, nas
 
 
-def hand_over(handoff: GatewayHandoff, nas: Router, grant: logins.Grant, kind_label: str):
+def hand_over(handoff: GatewayHandoff, nas: Router, issued: logins.IssuedTicket, kind_label: str):
     """Give the ticket to the router: MikroTik's login form (auto-submitted), or Chilli's /logon redirect."""
     settings = extensions.settings()
-    session[LOGIN] = {**grant.standing.to_dict(), "logout_url": handoff.logout_url, "kind": kind_label,
+    session[LOGIN] = {**issued.standing.to_dict(), "logout_url": handoff.logout_url, "kind": kind_label,
                       "original_url": handoff.original_url, "place": place_name(nas)}
     if handoff.vendor == "mikrotik":
         dst = settings.portal_url.rstrip("/") + url_for("splash.status")
     else:
         dst = handoff.original_url or settings.landing_url
-    form = gateways.login_form(handoff, grant.ticket.username, grant.ticket.secret, dst, _uam_secret(nas))
+    form = gateways.login_form(handoff, issued.ticket.username, issued.ticket.secret, dst, _uam_secret(nas))
     allow_form_target(handoff.login_origin)
     if form.method == "get":
         return redirect(form.redirect_url, 303)
@@ -315,12 +315,12 @@ def _log_refusal(method: str, reason: str, who: str | None, now: datetime) -> No
                             nas.id if nas else None, now)
 
 
-def _login(kind: str, grant, who: str | None = None):
-    """Check quota and issue the ticket with `grant(db, mac, nas, now, tz, ttl, terms)`, then hand it over."""
+def _login(kind: str, issue, who: str | None = None):
+    """Check quota and issue the ticket with `issue(db, mac, nas, now, tz, ttl, terms)`, then hand it over."""
     handoff, nas = _require_gateway()
     settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
-        granted = grant(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds,
+        granted = issue(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds,
                         settings.terms_version)
     except logins.Refused as exc:
         _log_refusal(kind, exc.reason, who, now)
@@ -351,7 +351,7 @@ def login_account():
     if not form.validate():
         return render_splash(handoff, nas, form.first_error(), 400)
     try:
-        account = citizens.authenticate(extensions.db(), form.phone.data, form.password.data, now)
+        account = citizens.check_login(extensions.db(), form.phone.data, form.password.data, now)
     except citizens.CitizenError as exc:
         _log_refusal("account", exc.reason, form.phone.data, now)
         return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400, phone=form.phone.data)

@@ -28,21 +28,21 @@ from hotspot.services.random_macs import random_macs_let_in
 from hotspot.services.vouchers import normalize_code
 from hotspot.settings import Settings
 from hotspot.validation import normalize_mac, radio_of
-from radius import credential_store, store
+from radius import credential_store
 from radius.credential_store import Effects, Rows
-from radius.packets import AuthRequest, Grant
+from radius.packets import AuthRequest, AcceptLimits
 
 STALE_GRACE = Settings.radius_stale_grace_seconds
 
 
 @dataclass(frozen=True)
 class Decision:
-    """Accept with a grant, or reject with a reason (a key of credentials.REFUSALS or a finer label)."""
+    """Accept with limits, or reject with a reason (a key of credentials.REFUSALS or a finer label)."""
 
     accepted: bool
     method: str
     reason: str
-    grant: Grant | None = None
+    limits: AcceptLimits | None = None
 
     @property
     def reply_message(self) -> str:
@@ -179,7 +179,7 @@ def site_refusals(conn: Connection, requests: list[AuthRequest], checked: list, 
             checked[i] = _reject(checked[i].method, reason)
 
 
-def grant(candidate: Candidate, used: policy.Usage, now: datetime, tz: str,
+def decide_candidate(candidate: Candidate, used: policy.Usage, now: datetime, tz: str,
           refusal: str | None = None) -> Decision:
     """Accept with the plan's limits and what is left of today's quota (or its throttle rate), or reject.
 
@@ -194,7 +194,7 @@ def grant(candidate: Candidate, used: policy.Usage, now: datetime, tz: str,
     if not allowed.allowed:
         return _reject(candidate.method, allowed.reason)
     down, up = limits.rate(allowed.throttled)
-    return Decision(True, candidate.method, "throttled" if allowed.throttled else "ok", Grant(
+    return Decision(True, candidate.method, "throttled" if allowed.throttled else "ok", AcceptLimits(
         session_timeout=allowed.session_timeout,
         idle_timeout=limits.idle_timeout,
         interim_interval=limits.interim_interval,
@@ -231,7 +231,7 @@ def decide_batch(conn: Connection, requests: list[AuthRequest], now: datetime, t
     usage = usage_today_many(conn, (c.subject for c in candidates), now, tz)
     refusals = dict(zip(map(id, candidates), cap_refusals(conn, candidates, [r for _, r in picked], now,
                                                           stale_grace)))
-    decisions = [grant(c, usage[c.subject], now, tz, refusals[id(c)]) if isinstance(c, Candidate) else c
+    decisions = [decide_candidate(c, usage[c.subject], now, tz, refusals[id(c)]) if isinstance(c, Candidate) else c
                  for c in checked]
     accepted = [i for i, d in enumerate(decisions) if d.accepted]
     tickets = [checked[i].effects.ticket_id for i in accepted if checked[i].effects.ticket_id]

@@ -137,7 +137,7 @@ class Handler:
         self.duplicates.answer(key, data)
         return Reply(data)
 
-    def authenticate(self, jobs: list[AuthJob], now: datetime) -> list[Reply | Drop]:
+    def decide_auth(self, jobs: list[AuthJob], now: datetime) -> list[Reply | Drop]:
         """Decide a batch of Access-Requests in one transaction; no answers if the database is unreachable."""
         due = self.liveness.due((job.client.nas_id, job.key[0]) for job in jobs)
         try:
@@ -151,7 +151,7 @@ class Handler:
                     for job in jobs]
         except DBAPIError as exc:
             if len(jobs) > 1:  # one request the database refuses must not cost the others their answers
-                return [outcome for job in jobs for outcome in self.authenticate([job], now)]
+                return [outcome for job in jobs for outcome in self.decide_auth([job], now)]
             return [self.drop(f"database_refused:{exc.__class__.__name__}", (jobs[0].key[0], jobs[0].key[1]),
                               jobs[0].request.username, jobs[0].key)]
         self.liveness.noted(due)
@@ -161,7 +161,7 @@ class Handler:
         self.auth_events(auth.event(job.request, decision, job.client.nas_id, now))
         if decision.accepted:
             self.metrics.accepts.inc()
-            data = packets.access_accept(job.packet, job.client.vendor, decision.grant)
+            data = packets.access_accept(job.packet, job.client.vendor, decision.limits)
         else:
             self.metrics.rejects.labels(decision.reason).inc()
             data = packets.access_reject(job.packet, decision.reply_message)

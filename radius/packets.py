@@ -113,7 +113,7 @@ class AccountingRequest:
 
 
 @dataclass(frozen=True)
-class Grant:
+class AcceptLimits:
     """What an Access-Accept tells the router, in protocol units; None = no limit."""
 
     session_timeout: int | None
@@ -477,9 +477,9 @@ def _reply(pkt: Datagram, code: int, attributes: bytes, signed: bool) -> bytes:
     return header + hashlib.md5(header + pkt.authenticator + body + pkt.secret).digest() + body
 
 
-def _vendor_attributes(vendor: str, grant: Grant) -> list[tuple[str, int | str]]:
-    attributes = rate_attributes(vendor, grant.down_kbps, grant.up_kbps)
-    octets = grant.octets_left
+def _vendor_attributes(vendor: str, limits: AcceptLimits) -> list[tuple[str, int | str]]:
+    attributes = rate_attributes(vendor, limits.down_kbps, limits.up_kbps)
+    octets = limits.octets_left
     if vendor == "mikrotik" and octets is not None:
         attributes += [("Mikrotik-Total-Limit", octets & MAX_32),
                        ("Mikrotik-Total-Limit-Gigawords", octets >> 32)]
@@ -489,17 +489,17 @@ def _vendor_attributes(vendor: str, grant: Grant) -> list[tuple[str, int | str]]
     return attributes
 
 
-def access_accept(pkt: Datagram, vendor: str, grant: Grant) -> bytes:
+def access_accept(pkt: Datagram, vendor: str, limits: AcceptLimits) -> bytes:
     """Access-Accept with Message-Authenticator first, the standard timers and the vendor's limits."""
     words = pkt.words
-    timers = (("Session-Timeout", grant.session_timeout), ("Idle-Timeout", grant.idle_timeout),
-              ("Acct-Interim-Interval", grant.interim_interval))
+    timers = (("Session-Timeout", limits.session_timeout), ("Idle-Timeout", limits.idle_timeout),
+              ("Acct-Interim-Interval", limits.interim_interval))
     body = b"".join(_attribute(words.code[name], min(value, MAX_32).to_bytes(4, "big"))
                     for name, value in timers if value is not None)
     body += b"".join(_vendor_attribute(words, name, value)
-                     for name, value in _vendor_attributes(vendor, grant))
-    if grant.message:
-        body += _attribute(words.code["Reply-Message"], grant.message.encode()[:253])
+                     for name, value in _vendor_attributes(vendor, limits))
+    if limits.message:
+        body += _attribute(words.code["Reply-Message"], limits.message.encode()[:253])
     return _reply(pkt, ACCESS_ACCEPT, body, signed=True)
 
 

@@ -85,7 +85,7 @@ class Server:
     def _authenticate(self) -> None:
         while (batch := self._take_auth_batch()) is not None:
             try:
-                outcomes = self.handler.authenticate(batch, utcnow())
+                outcomes = self.handler.decide_auth(batch, utcnow())
             except Exception:  # a bug must cost these answers, never the worker
                 log.exception("radius_internal_error port=auth requests=%d", len(batch))
                 for job in batch:

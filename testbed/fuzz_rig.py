@@ -1,7 +1,7 @@
 """A RADIUS worker's packet path without sockets, for fuzzing: handler, accounting batcher, a canary session.
 
 `Rig.feed` screens hostile datagrams, authenticates or commits whatever gets
-through (the real `Handler.authenticate` and `Batcher.process`), then proves
+through (the real `Handler.decide_auth` and `Batcher.process`), then proves
 that a valid Accounting-Request and a valid Status-Server are still answered
 correctly. Used by tests/fuzz/test_packet_fuzz.py (hypothesis) and
 bench/fuzz_radius.py (atheris).
@@ -94,7 +94,7 @@ class Rig:
             elif isinstance(outcome, AcctJob):
                 jobs.append(outcome)
         if auth_jobs:  # decided together, as the server decides whatever is queued
-            outcomes = self.handler.authenticate(auth_jobs, now)
+            outcomes = self.handler.decide_auth(auth_jobs, now)
             assert len(outcomes) == len(auth_jobs) and all(isinstance(o, (Reply, Drop)) for o in outcomes)
         self.canary_time += 1
         canary = accounting_request(SECRET, "Interim-Update", "canary", "canary-user",
@@ -114,7 +114,7 @@ class Rig:
         request = access_request(SECRET, VOUCHER.lower(), VOUCHER.lower(), signed=True, identifier=99)
         job = self.handler.screen(request, ("127.0.0.1", 3), "auth", utcnow())
         assert isinstance(job, AuthJob), job
-        [reply] = self.handler.authenticate([job], utcnow())
+        [reply] = self.handler.decide_auth([job], utcnow())
         assert isinstance(reply, Reply)
         decoded = decode_reply(reply.data, SECRET, request)
         assert decoded.code == pyrad_packet.AccessAccept

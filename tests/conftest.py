@@ -95,7 +95,7 @@ def login(client, db):
 
     `login("operator")` returns the AdminUser; the client then carries its session cookie.
     """
-    from hotspot.services.accounts import create_admin
+    from hotspot.services.admins import create_admin
 
     def sign_in(role: str = "admin", username: str | None = None):
         admin = create_admin(db, username or f"{role}-user", ADMIN_PASSWORD, role, actor="test")

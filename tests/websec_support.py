@@ -15,7 +15,8 @@ from werkzeug.routing import Rule
 
 from hotspot.clock import utcnow
 from hotspot.models import AccessPoint, ApiToken, Base
-from hotspot.services.accounts import add_account, create_admin, create_api_token
+from hotspot.services.citizens import add_account
+from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.ap_groups import GroupSpec, add_group
 from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers

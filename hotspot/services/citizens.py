@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from hotspot.crypto import hash_password, hash_token, verify_password
 from hotspot.models import Account, OneTimeCode
 from hotspot.policy import day_start
-from hotspot.services.accounts import check_password_strength
+from hotspot.services import audit
+from hotspot.services.plans import require_plan
 from hotspot.settings import Settings
-from hotspot.validation import ValidationError, normalize_phone
+from hotspot.validation import ValidationError, check_password_strength, normalize_phone
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
@@ -183,7 +184,7 @@ def reset_password(db: Session, phone: str, code: str, new_password: str, now: d
     return account
 
 
-def authenticate(db: Session, phone_text: str, password: str, now: datetime) -> Account:
+def check_login(db: Session, phone_text: str, password: str, now: datetime) -> Account:
     """The citizen's account when phone and password match a verified, unblocked account."""
     phone = phone_number(phone_text)
     account = find_account(db, phone)
@@ -198,4 +199,20 @@ def authenticate(db: Session, phone_text: str, password: str, now: datetime) -> 
         raise CitizenError("blocked")
     account.last_login_at = now
     db.flush()
+    return account
+
+
+def add_account(db: Session, phone: str, password: str, plan_name: str | None = None,
+                verified: bool = True, actor: str = "cli") -> Account:
+    """Register a citizen by phone number (normalised to E.164)."""
+    phone = normalize_phone(phone)
+    check_password_strength(password)
+    if db.scalar(select(Account).where(Account.phone == phone)) is not None:
+        raise ValidationError(f"an account for {phone} already exists")
+    plan = require_plan(db, plan_name) if plan_name else None
+    account = Account(phone=phone, password_hash=hash_password(password), plan=plan, verified=verified)
+    db.add(account)
+    db.flush()
+    audit.record(db, actor, "account.add", phone, {"plan": plan_name})
+    db.commit()
     return account

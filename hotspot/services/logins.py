@@ -69,7 +69,7 @@ class Standing:
 
 
 @dataclass(frozen=True)
-class Grant:
+class IssuedTicket:
     """A ticket and what is left for the login it starts."""
 
     ticket: LoginTicket
@@ -84,7 +84,7 @@ def what_is_left(db: Session, standing: Standing, now: datetime, tz: str) -> All
 
 
 def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: Router | None,
-           mac: str | None, stale_grace: int, **owners) -> Grant:
+           mac: str | None, stale_grace: int, **owners) -> IssuedTicket:
     if not standing.plan.active:
         raise Refused("plan_inactive")
     if standing.plan.max_sessions is not None:
@@ -97,7 +97,7 @@ def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, t
     if not left.allowed:
         raise Refused(left.reason, left.resets_at)
     ticket = issue_ticket(db, kind, standing.plan, now, ttl, nas=nas, **owners)
-    return Grant(ticket, standing, left)
+    return IssuedTicket(ticket, standing, left)
 
 
 def _device(db: Session, mac: str | None, now: datetime):
@@ -121,7 +121,7 @@ def _site_refusal(db: Session, plan: Plan, mac: str, nas: Router | None, hours: 
 
 
 def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: Router | None, now: datetime, tz: str,
-               ttl: int, terms_version: str | None = None, hours: OpeningHours | None = None) -> Grant:
+               ttl: int, terms_version: str | None = None, hours: OpeningHours | None = None) -> IssuedTicket:
     """Click-through access: the site's free plan (its group's, else `free_access_plan`, which the portal
     keeps for a few seconds), counted per device (MAC) per day, within the site's opening `hours`.
 
@@ -143,11 +143,11 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: Router | No
     ticket.device_id = record_device(db, mac, now, terms_version)
     insert_ticket(db, ticket)
     db.commit()
-    return Grant(ticket, Standing(Subject(device_id=ticket.device_id), plan), left)
+    return IssuedTicket(ticket, Standing(Subject(device_id=ticket.device_id), plan), left)
 
 
 def grant_account(db: Session, account: Account, mac: str | None, nas: Router | None, now: datetime, tz: str,
-                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> Grant:
+                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> IssuedTicket:
     """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
     plan = account.plan or free_access_plan(db)
     if plan is None:
@@ -162,7 +162,7 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: Router | 
 
 
 def grant_voucher(db: Session, code: str, mac: str | None, nas: Router | None, now: datetime, tz: str,
-                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> Grant:
+                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> IssuedTicket:
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
     validity at first use."""
     voucher = find_voucher(db, code) if code.strip() else None

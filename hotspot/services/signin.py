@@ -21,7 +21,8 @@ from hotspot.crypto import SecretBox, hash_password, hash_token, new_token, veri
 from hotspot.db import insert_for
 from hotspot.models import AdminSession, AdminUser, SignInThrottle
 from hotspot.services import audit
-from hotspot.services.accounts import check_password_strength, find_admin
+from hotspot.services.admins import find_admin
+from hotspot.validation import check_password_strength
 from hotspot.validation import ValidationError
 
 MAX_FAILURES = 5

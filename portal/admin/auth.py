@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.models import AdminUser, ApiToken
 from hotspot.services import audit, signin
-from hotspot.services.accounts import create_api_token
+from hotspot.services.admins import create_api_token
 from hotspot.validation import ValidationError
 from portal import extensions
 from portal.admin.roles import requires

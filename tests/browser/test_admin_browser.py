@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_admin_console_in_chromium(served, browser_page, db, settings, tmp_path):
-    from hotspot.services.accounts import create_admin
+    from hotspot.services.admins import create_admin
 
     create_admin(db, "budi", ADMIN_PASSWORD, "operator", actor="test")
     add_plan(db, PlanSpec(name="Acara", daily_minutes=480, valid_days=3), actor="test")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from hotspot.clock import utcnow
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from radius.authlog import write_events
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD

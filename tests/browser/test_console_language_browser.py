@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_console_reads_indonesian_and_switches_to_english_on_the_same_page(served, browser_page, db):
-    from hotspot.services.accounts import create_admin
+    from hotspot.services.admins import create_admin
 
     create_admin(db, "budi", ADMIN_PASSWORD, "operator", actor="test")
     tirosa = add_ap(db, "Taman Tirosa", "10.53.1.1")

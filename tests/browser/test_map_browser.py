@@ -117,7 +117,7 @@ def test_console_map_draws_every_placed_access_point_with_tiles_from_the_configu
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-        from hotspot.services.accounts import create_admin
+        from hotspot.services.admins import create_admin
         create_admin(db, "budi", ADMIN_PASSWORD, "viewer", actor="test")
         page.goto(f"{url}/admin/login")
         page.fill("input[name=username]", "budi")

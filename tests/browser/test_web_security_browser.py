@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD
 from tests.integration.test_splash import mikrotik_url

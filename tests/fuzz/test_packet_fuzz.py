@@ -1,7 +1,7 @@
 """Hypothesis fuzzing of the RADIUS decoder and of the handler's screening and processing, without a socket.
 
 Random, built and mutated datagrams go through `packets` (framing, decoding,
-attribute values), then through `Handler.screen`, `Handler.authenticate` and
+attribute values), then through `Handler.screen`, `Handler.decide_auth` and
 the accounting `Batcher.process` (the real commit path) on a real database.
 Nothing may raise except `MalformedPacket` from the decoder, nothing may hang
 (hypothesis deadline), and after every example a valid Accounting-Request and a

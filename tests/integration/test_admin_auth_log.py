@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.models import AuditEvent, AuthEvent
-from hotspot.services.accounts import add_account
+from hotspot.services.citizens import add_account
 from hotspot.services.blocking import set_device_blocked
 from radius.authlog import write_events
 from tests.integration.test_splash import MAC, mikrotik_url, post_way

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import AdminUser
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from hotspot.services.signin import MAX_FAILURES
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 

@@ -7,7 +7,7 @@ import pytest
 
 from hotspot.clock import utcnow
 from hotspot.models import Account, ApiToken, Nas
-from hotspot.services.accounts import create_admin, create_api_token
+from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.vouchers import generate_vouchers
 from tests.admin_data import T0, add_ap, add_session

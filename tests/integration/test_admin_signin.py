@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.models import AdminUser, AuditEvent, SignInThrottle
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from hotspot.services.signin import LOCK_MINUTES, MAX_FAILURES
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 

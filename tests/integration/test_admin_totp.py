@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import AdminUser, AuditEvent
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 
 SECRET = pyotp.random_base32()

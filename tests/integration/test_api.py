@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from hotspot.cli import main
-from hotspot.services.accounts import create_admin, create_api_token
+from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.plans import PlanSpec, add_plan
 from portal.api import OPENAPI_FILE
 from tests.admin_data import T0, add_usage, seed_log

@@ -46,11 +46,11 @@ def test_registration_sends_a_bilingual_code_and_verifies_once(db):
     assert phone == PHONE
     assert message == (f"Kode Wi-Fi Kota Kupang: {code} (berlaku 10 menit). "
                        f"Your Kota Kupang Wi-Fi code: {code} (valid 10 minutes).")
-    assert reason(lambda: citizens.authenticate(db, PHONE, "sandi-rahasia", NOW)) == "unverified"
+    assert reason(lambda: citizens.check_login(db, PHONE, "sandi-rahasia", NOW)) == "unverified"
     account = citizens.complete_registration(db, registration, code, NOW + timedelta(minutes=9))
     assert account.verified
     assert reason(lambda: citizens.complete_registration(db, registration, code, NOW)) == "code_expired"
-    assert citizens.authenticate(db, "081234567890", "sandi-rahasia", NOW).id == account.id
+    assert citizens.check_login(db, "081234567890", "sandi-rahasia", NOW).id == account.id
 
 
 def test_registering_a_registered_number_looks_the_same_and_needs_the_phone(db):
@@ -60,9 +60,9 @@ def test_registering_a_registered_number_looks_the_same_and_needs_the_phone(db):
     citizens.complete_registration(db, register(db, outbox), outbox.last_code(), NOW)
     again = citizens.start_registration(db, "0812 3456 7890", "sandi-lain-123", NOW, outbox, "Kota Kupang")
     assert again.phone == PHONE and len(outbox.sent) == 2
-    assert citizens.authenticate(db, PHONE, "sandi-rahasia", NOW).phone == PHONE
+    assert citizens.check_login(db, PHONE, "sandi-rahasia", NOW).phone == PHONE
     citizens.complete_registration(db, again, outbox.last_code(), NOW)
-    assert citizens.authenticate(db, PHONE, "sandi-lain-123", NOW).phone == PHONE
+    assert citizens.check_login(db, PHONE, "sandi-lain-123", NOW).phone == PHONE
 
 
 def test_a_second_registration_never_changes_what_the_owners_code_activates(db):
@@ -71,8 +71,8 @@ def test_a_second_registration_never_changes_what_the_owners_code_activates(db):
     intruder = citizens.start_registration(db, "0812 3456 7890", "intruder-pass-1", NOW, outbox, "Kupang")
     assert intruder.phone == PHONE
     citizens.complete_registration(db, owner, outbox.last_code(), NOW)  # the owner types the newest SMS
-    assert reason(lambda: citizens.authenticate(db, PHONE, "intruder-pass-1", NOW)) == "bad_login"
-    assert citizens.authenticate(db, PHONE, "sandi-rahasia", NOW).verified
+    assert reason(lambda: citizens.check_login(db, PHONE, "intruder-pass-1", NOW)) == "bad_login"
+    assert citizens.check_login(db, PHONE, "sandi-rahasia", NOW).verified
 
 
 def test_code_expires_after_ten_minutes_and_five_wrong_guesses(db):
@@ -107,15 +107,15 @@ def test_reset_says_nothing_about_unknown_numbers_and_needs_the_code(db):
     citizens.request_reset(db, PHONE, NOW, outbox, "Kota Kupang")
     assert reason(lambda: citizens.reset_password(db, PHONE, outbox.last_code(), "short", NOW)) == "weak_password"
     citizens.reset_password(db, PHONE, outbox.last_code(), "sandi-baru-123", NOW)
-    assert reason(lambda: citizens.authenticate(db, PHONE, "sandi-rahasia", NOW)) == "bad_login"
-    assert citizens.authenticate(db, PHONE, "sandi-baru-123", NOW).phone == PHONE
+    assert reason(lambda: citizens.check_login(db, PHONE, "sandi-rahasia", NOW)) == "bad_login"
+    assert citizens.check_login(db, PHONE, "sandi-baru-123", NOW).phone == PHONE
 
 
 def test_bad_input_is_refused_with_a_reason(db):
     outbox = Outbox()
     assert reason(lambda: citizens.start_registration(db, "12345", "sandi-rahasia", NOW, outbox, "K")) == "bad_phone"
     assert reason(lambda: citizens.start_registration(db, PHONE, "short", NOW, outbox, "K")) == "weak_password"
-    assert reason(lambda: citizens.authenticate(db, "+6289999999999", "whatever-pass", NOW)) == "bad_login"
+    assert reason(lambda: citizens.check_login(db, "+6289999999999", "whatever-pass", NOW)) == "bad_login"
     assert outbox.sent == []
 
 

@@ -19,7 +19,8 @@ from flask import url_for
 
 from hotspot.clock import utcnow
 from hotspot.models import Plan, UsageHourUser
-from hotspot.services.accounts import add_account, create_admin
+from hotspot.services.citizens import add_account
+from hotspot.services.admins import create_admin
 from hotspot.services.blocking import set_device_blocked
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.vouchers import generate_vouchers

@@ -78,7 +78,7 @@ def ticket_through_splash(portal: str, ports, splash_mac: str, way: Way = Way("f
 def ask_radius(portal: str, ports, station: str, issued, vendor: str = "mikrotik") -> Router:
     """The router presents the ticket for the phone it really sees (its Calling-Station-Id)."""
     nas = router(portal, ports, station, vendor)
-    nas.authenticate(*issued)
+    nas.send_access_request(*issued)
     return nas
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import AuditEvent, RadiusSession
-from hotspot.services.accounts import add_account
+from hotspot.services.citizens import add_account
 from hotspot.services.devices import touch_device
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan

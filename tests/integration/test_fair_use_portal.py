@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.models import LoginTicket, RadiusSession
-from hotspot.services.accounts import add_account
+from hotspot.services.citizens import add_account
 from hotspot.services.devices import touch_device
 from hotspot.services.plans import PlanSpec, add_plan
 from tests.integration.test_splash import MAC, mikrotik_url, post_way

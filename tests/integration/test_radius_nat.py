@@ -13,7 +13,7 @@ from hotspot.cli import main
 
 from hotspot.crypto import SecretBox
 from hotspot.models import AuthEvent, Nas, Plan, RadiusSession, Voucher
-from hotspot.services.accounts import create_admin, create_api_token
+from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
 from testbed.helpers import settings_env, wait_for
 from testbed.radius_daemon import RadiusDaemon, exchange, radclient

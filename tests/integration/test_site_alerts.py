@@ -23,7 +23,7 @@ from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.models import AccessPoint, Alert, AlertRule, Nas, Notification, UsageHour
 from hotspot.services import alerts
-from hotspot.services.accounts import create_admin, create_api_token
+from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
 from tests.admin_data import add_session
 from tests.conftest import csrf_token_from

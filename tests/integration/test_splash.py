@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hotspot.clock import utcnow
 from hotspot.models import Account, LoginTicket, RadiusSession
 from hotspot.policy import next_reset
-from hotspot.services.accounts import add_account
+from hotspot.services.citizens import add_account
 from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers
 from hotspot.simulate import RouterConfig, chilli_redirect, mikrotik_redirect

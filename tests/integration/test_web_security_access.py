@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotspot.services.accounts import create_admin, create_api_token
+from hotspot.services.admins import create_admin, create_api_token
 from tests.conftest import csrf_token_from
 from tests.integration.test_admin_roles import API_ROUTES, RANK, ROUTES
 from tests.websec_support import changed_tables, populate, snapshot

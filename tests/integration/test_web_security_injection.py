@@ -87,7 +87,7 @@ def problems_in(response, route: str, name: str) -> list[str]:
 def test_hostile_values_in_every_console_and_api_parameter(client, login, db):
     seed_log(db)
     login("admin")
-    from hotspot.services.accounts import create_api_token
+    from hotspot.services.admins import create_api_token
 
     bearer = {"Authorization": f"Bearer {create_api_token(db, 'admin-user', 'test')}"}
     failures = {}
@@ -173,7 +173,7 @@ def test_hostile_values_in_every_citizen_form_field(app, db, city):
 
 def test_hostile_values_in_the_api_json_body(client, db, settings):
     from hotspot.models import Voucher
-    from hotspot.services.accounts import create_admin, create_api_token
+    from hotspot.services.admins import create_admin, create_api_token
 
     add_city(db, settings)
     create_admin(db, "robot", "robot-password", "operator", actor="test")

@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import select
 
 from hotspot.models import SignInThrottle
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from hotspot.settings import PROJECT_ROOT
 from portal import create_app
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from tests.integration.test_splash import chilli_url, mikrotik_url, post_way
 from tests.integration.test_splash_hostile import with_param

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from hotspot.crypto import SecretBox
 from hotspot.models import Base
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from testbed.servers import portal_server
 from tests.splash_support import SmsInbox, add_city

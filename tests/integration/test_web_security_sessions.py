@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hotspot.models import AdminSession, AdminUser
-from hotspot.services.accounts import create_admin
+from hotspot.services.admins import create_admin
 from hotspot.services.signin import MAX_FAILURES
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 

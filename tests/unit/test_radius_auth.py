@@ -48,7 +48,7 @@ def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):
     ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
     first = decide(db, nas, request(ticket.username, chap=ticket.secret))
     assert (first.accepted, first.method) == (True, "ticket")
-    assert first.grant == packets.Grant(session_timeout=1800, idle_timeout=600, interim_interval=300,
+    assert first.limits == packets.AcceptLimits(session_timeout=1800, idle_timeout=600, interim_interval=300,
                                         down_kbps=2048, up_kbps=1024, octets_left=500_000_000)
     again = decide(db, nas, request(ticket.username, ticket.secret))
     assert (again.accepted, again.reason) == (False, "ticket_used")
@@ -97,7 +97,7 @@ def test_voucher_first_use_starts_its_validity_and_later_expires(db, world):
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
     db.commit()
     decision = decide(db, nas, request("abcd-efgh23", "abcd-efgh23"))
-    assert (decision.accepted, decision.method, decision.grant.session_timeout) == (True, "voucher", 240 * 60)
+    assert (decision.accepted, decision.method, decision.limits.session_timeout) == (True, "voucher", 240 * 60)
     voucher = db.scalar(select(Voucher))
     assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
     assert decide(db, nas, request("ABCDEFGH23", "ABCDEFGH23"), NOW + timedelta(days=1)).accepted
@@ -194,7 +194,7 @@ def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
     used_up, fresh = decide_together(db, [request(t.username, t.secret, mac=d.mac)
                                           for t, d in zip(tickets, (phone_a, phone_b))])
     assert (used_up.accepted, used_up.reason) == (False, "quota_time")
-    assert (fresh.accepted, fresh.grant.session_timeout) == (True, 1800)
+    assert (fresh.accepted, fresh.limits.session_timeout) == (True, 1800)
 
 
 def test_a_plan_newer_than_the_servers_copy_is_read_when_a_voucher_names_it(db, world):
@@ -204,7 +204,7 @@ def test_a_plan_newer_than_the_servers_copy_is_read_when_a_voucher_names_it(db, 
     db.add_all([late, Voucher(code="LATEPLAN22", plan=late, batch="b")])
     db.commit()
     [decision] = auth.decide_batch(db.connection(), [request("LATEPLAN22", "LATEPLAN22")], NOW, TZ, known)
-    assert (decision.accepted, decision.grant.session_timeout) == (True, 120 * 60)
+    assert (decision.accepted, decision.limits.session_timeout) == (True, 120 * 60)
 
 
 def test_a_ticket_is_refused_from_another_phone_or_another_nas(db, world):
@@ -228,7 +228,7 @@ def test_a_voucher_ticket_starts_the_voucher_and_spends_its_quota(db, world):
     ticket = issue_ticket(db, "voucher", event, NOW, 120, nas=nas, device=touch_device(db, MAC, NOW),
                           voucher=voucher)
     decision = decide(db, nas, request(ticket.username, ticket.secret))
-    assert (decision.accepted, decision.grant.session_timeout) == (True, 240 * 60)
+    assert (decision.accepted, decision.limits.session_timeout) == (True, 240 * 60)
     db.expire_all()
     assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
     late = issue_ticket(db, "voucher", event, NOW + timedelta(days=30), 120, nas=nas,

@@ -134,7 +134,7 @@ def test_a_request_the_database_refuses_costs_only_its_own_answer(handler, db, e
     jobs = [handler.screen(access_request(SECRET, f"VOUCHER{i}", f"VOUCHER{i}", identifier=i,
                                           Calling_Station_Id=mac), ROUTER, "auth", NOW)
             for i, mac in enumerate(macs)]
-    first, refused, third = handler.authenticate(jobs, NOW)
+    first, refused, third = handler.decide_auth(jobs, NOW)
     assert [first.data[0], third.data[0]] == [ACCESS_ACCEPT] * 2
     assert isinstance(refused, Drop) and refused.reason.startswith("database_refused:")
 
@@ -143,6 +143,6 @@ def test_an_answered_access_request_notes_its_router_as_heard(handler, db):
     """The auth batch's transaction also moves the router's last_seen_at (what the NAS page shows)."""
     job = handler.screen(access_request(SECRET, "someone", "pw"), ROUTER, "auth", NOW)
     assert db.scalar(select(Nas.last_seen_at).where(Nas.name == "tirosa")) is None
-    (reply,) = handler.authenticate([job], NOW)
+    (reply,) = handler.decide_auth([job], NOW)
     assert isinstance(reply, Reply)
     assert db.scalar(select(Nas.last_seen_at).where(Nas.name == "tirosa")) == NOW

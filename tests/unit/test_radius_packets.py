@@ -119,7 +119,7 @@ def test_bad_attribute_values_are_malformed_not_crashes():
     assert packets.auth_request(decoded(unknown)).username == "t-abc"
 
 
-GRANT = packets.Grant(session_timeout=3600, idle_timeout=600, interim_interval=300, down_kbps=2048,
+GRANT = packets.AcceptLimits(session_timeout=3600, idle_timeout=600, interim_interval=300, down_kbps=2048,
                       up_kbps=1024, octets_left=5 * 2**32 + 7)
 
 

@@ -1,4 +1,4 @@
-"""Registered citizens and the admins of the console."""
+"""The admins of the console: created by `hotspot admin create` or `hotspot init`, and their API tokens."""
 
 from __future__ import annotations
 
@@ -6,33 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotspot.crypto import hash_password, hash_token, new_token
-from hotspot.models import ADMIN_ROLES, Account, AdminUser, ApiToken
+from hotspot.models import ADMIN_ROLES, AdminUser, ApiToken
 from hotspot.services import audit
-from hotspot.services.plans import require_plan
-from hotspot.validation import ValidationError, normalize_phone
-
-MIN_PASSWORD_LENGTH = 8
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
-
-
-def add_account(db: Session, phone: str, password: str, plan_name: str | None = None,
-                verified: bool = True, actor: str = "cli") -> Account:
-    """Register a citizen by phone number (normalised to E.164)."""
-    phone = normalize_phone(phone)
-    check_password_strength(password)
-    if db.scalar(select(Account).where(Account.phone == phone)) is not None:
-        raise ValidationError(f"an account for {phone} already exists")
-    plan = require_plan(db, plan_name) if plan_name else None
-    account = Account(phone=phone, password_hash=hash_password(password), plan=plan, verified=verified)
-    db.add(account)
-    db.flush()
-    audit.record(db, actor, "account.add", phone, {"plan": plan_name})
-    db.commit()
-    return account
+from hotspot.validation import ValidationError, check_password_strength
 
 
 def find_admin(db: Session, username: str) -> AdminUser | None:
