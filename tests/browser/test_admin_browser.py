@@ -13,7 +13,7 @@ from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
-from tests.admin_data import add_ap, add_session, add_usage
+from tests.support.admin_data import add_ap, add_session, add_usage
 from tests.conftest import ADMIN_PASSWORD
 from tests.browser.conftest import ARTIFACTS
 from tests.integration.test_coa import SECRET, RouterListener

@@ -11,7 +11,7 @@ from hotspot import site_watch
 from hotspot.clock import utcnow
 from hotspot.models import AlertRule, Notification
 from hotspot.services.admins import create_admin
-from tests.admin_data import add_ap
+from tests.support.admin_data import add_ap
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD
 

@@ -12,7 +12,7 @@ from radius.authlog import write_events
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD
 from tests.integration.test_splash import mikrotik_url
-from tests.splash_support import add_city
+from tests.support.splash import add_city
 
 pytestmark = pytest.mark.browser
 CITIZEN_MAC = "02:00:00:00:00:01"

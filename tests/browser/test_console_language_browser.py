@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from hotspot.clock import utcnow
-from tests.admin_data import add_ap, add_session
+from tests.support.admin_data import add_ap, add_session
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD
 

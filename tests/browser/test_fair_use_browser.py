@@ -12,7 +12,7 @@ from hotspot.models import RadiusSession
 from hotspot.services.devices import touch_device
 from testbed.servers import portal_server
 from tests.browser.test_splash_browser import MikrotikLogin, phone, shot, splash_url
-from tests.splash_support import add_city
+from tests.support.splash import add_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MAC = "02:00:00:00:0C:01"

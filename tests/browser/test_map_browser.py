@@ -13,7 +13,7 @@ import pytest
 
 from hotspot.clock import utcnow
 from portal import create_app
-from tests.admin_data import add_ap, add_session
+from tests.support.admin_data import add_ap, add_session
 from tests.browser.conftest import ARTIFACTS, serving
 from tests.conftest import ADMIN_PASSWORD
 

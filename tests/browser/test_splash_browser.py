@@ -17,7 +17,7 @@ from hotspot.simulate import RouterConfig, mikrotik_redirect
 from tests.browser.conftest import ARTIFACTS
 from testbed.helpers import free_port
 from testbed.servers import portal_server
-from tests.splash_support import add_city
+from tests.support.splash import add_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHAP_ID, CHALLENGE = b"\x2a", bytes(range(16))

@@ -13,7 +13,7 @@ from hotspot.services.admins import create_admin
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD
 from tests.integration.test_splash import mikrotik_url
-from tests.websec_support import get_rules, populate, rule_url
+from tests.support.websec import get_rules, populate, rule_url
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from hotspot.db import make_engine, make_session_factory
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.settings import Settings
 from tests.conftest import TEST_DATABASE_URL
-from tests.database_outage import PrivatePostgres, SqliteLock
+from tests.support.database_outage import PrivatePostgres, SqliteLock
 from testbed.radius_daemon import RadiusDaemon
 from testbed.servers import hotspot_init
 

@@ -19,7 +19,7 @@ import pytest
 
 from testbed.helpers import child_pids, gunicorn_master, wait_for
 from testbed.servers import portal_server
-from tests.splash_support import add_city
+from tests.support.splash import add_city
 
 SPLASH = "/?mac=02:00:00:00:00:09&link-login-only=http://10.5.50.1/login&identity=taman-tirosa"
 CLIENTS = 4

@@ -14,7 +14,7 @@ from hotspot.cli import main
 from hotspot.clock import utcnow
 from hotspot.models import AccessPoint, AuditEvent, AuthEvent, UsageHourAp
 from hotspot.services.site_health import access_points_heard
-from tests.admin_data import add_ap, add_session
+from tests.support.admin_data import add_ap, add_session
 from tests.conftest import csrf_token_from
 from tests.integration.test_api import bearer  # noqa: F401  (a fixture, used by name)
 from testbed.helpers import settings_env

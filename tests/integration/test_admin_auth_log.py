@@ -19,7 +19,7 @@ from hotspot.services.citizens import add_account
 from hotspot.services.blocking import set_device_blocked
 from radius.authlog import write_events
 from tests.integration.test_splash import MAC, mikrotik_url, post_way
-from tests.splash_support import add_city, sms_code
+from tests.support.splash import add_city, sms_code
 
 OTHER_MAC = "02:00:00:00:00:99"
 

@@ -12,7 +12,7 @@ from hotspot.crypto import SecretBox
 from hotspot.models import AuditEvent
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
-from tests.admin_data import T0, add_session
+from tests.support.admin_data import T0, add_session
 from tests.conftest import csrf_token_from
 from tests.integration.test_coa import SECRET, RouterListener
 

@@ -16,7 +16,7 @@ from hotspot.crypto import SecretBox
 from hotspot.models import Account, AuditEvent, Device, Nas, Plan, RadiusSession, UsageHourUser, Voucher
 from hotspot.pseudonyms import Pseudonyms
 from hotspot.services.plans import PlanSpec, add_plan
-from tests.admin_data import NAS_SECRET, add_ap, add_session, add_usage
+from tests.support.admin_data import NAS_SECRET, add_ap, add_session, add_usage
 from tests.conftest import csrf_token_from
 
 

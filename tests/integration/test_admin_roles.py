@@ -10,7 +10,7 @@ from hotspot.models import Account, ApiToken, Nas
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.vouchers import generate_vouchers
-from tests.admin_data import T0, add_ap, add_session
+from tests.support.admin_data import T0, add_ap, add_session
 from tests.conftest import csrf_token_from
 
 ROLES = ("viewer", "operator", "admin")

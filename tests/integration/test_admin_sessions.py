@@ -13,7 +13,7 @@ from hotspot.models import Account
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.session_log import filter_from_query
 from hotspot.services.sessions import SESSION_FIELDS, list_sessions, session_to_dict
-from tests.admin_data import T0, add_session, seed_log
+from tests.support.admin_data import T0, add_session, seed_log
 
 FILTERS = [
     {},

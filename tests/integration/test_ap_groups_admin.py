@@ -13,7 +13,7 @@ from hotspot.cli import main
 from hotspot.clock import utcnow
 from hotspot.models import ApGroup, AuditEvent, Nas, RadiusSession
 from hotspot.services.plans import PlanSpec, add_plan
-from tests.admin_data import add_ap
+from tests.support.admin_data import add_ap
 from tests.conftest import csrf_token_from
 from testbed.helpers import settings_env
 

@@ -12,7 +12,7 @@ from hotspot.cli import main
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.plans import PlanSpec, add_plan
 from portal.api import OPENAPI_FILE
-from tests.admin_data import T0, add_usage, seed_log
+from tests.support.admin_data import T0, add_usage, seed_log
 from testbed.helpers import settings_env
 
 
@@ -108,7 +108,7 @@ def test_openapi_document_lists_every_api_route_and_each_answers(app, client, db
 def test_auth_events_with_the_console_filters_and_pages(client, db, engine, bearer):
     from hotspot.clock import utcnow
     from radius.authlog import write_events
-    from tests.admin_data import add_ap
+    from tests.support.admin_data import add_ap
 
     tirosa, warna = add_ap(db, "Taman Tirosa", "10.53.1.1"), add_ap(db, "Pantai Warna", "10.53.2.1")
     db.commit()

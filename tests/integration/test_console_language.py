@@ -25,13 +25,13 @@ from hotspot.services.blocking import set_device_blocked
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.vouchers import generate_vouchers
 from radius.authlog import write_events
-from tests.admin_data import add_ap, add_session, add_usage
+from tests.support.admin_data import add_ap, add_session, add_usage
 from portal.admin import service_messages as service_messages_module
 from hotspot.services import signin
 from portal.admin.auth import PENDING_KEY, PENDING_STAMP_KEY
 from portal.admin.service_messages import CATALOG as SERVICE_CATALOG
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
-from tests.console_language_support import (CONSOLE_CODE, CONSOLE_TEMPLATES, ROOT, SERVICES, canonical_template,
+from tests.support.console_language import (CONSOLE_CODE, CONSOLE_TEMPLATES, ROOT, SERVICES, canonical_template,
                                             catalog, compiled_catalog, console_templates, english_only_words,
                                             extracted_msgids, service_messages, untranslated_in_python,
                                             untranslated_in_template, visible_texts, words)

@@ -28,7 +28,7 @@ from testbed.helpers import settings_env, wait_for
 from testbed.radius_daemon import radclient
 from testbed.radius_packets import DICTIONARY, access_request
 from testbed.servers import portal_server, radius_server
-from tests.splash_support import RADIUS_SECRET, add_city
+from tests.support.splash import RADIUS_SECRET, add_city
 
 pytestmark = pytest.mark.slow
 HOTSPOT = str(Path(sys.executable).parent / "hotspot")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hotspot.cli import main
 from hotspot.clock import utcnow
 from hotspot.models import AuditEvent, AuthEvent
-from tests.admin_data import add_ap, add_session
+from tests.support.admin_data import add_ap, add_session
 from testbed.helpers import settings_env
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]

@@ -14,8 +14,8 @@ from hotspot.clock import utcnow
 from hotspot.models import Account, AuditEvent, Device, RadiusSession
 from hotspot.pseudonyms import Pseudonyms
 from hotspot.simulate import RouterConfig, mikrotik_redirect
-from tests.admin_data import add_session
-from tests.splash_support import add_city, form, sms_code
+from tests.support.admin_data import add_session
+from tests.support.splash import add_city, form, sms_code
 
 PHONE = "+6281234567890"
 MAC = "02:00:00:00:00:01"

@@ -13,7 +13,7 @@ from hotspot.services.citizens import add_account
 from hotspot.services.devices import touch_device
 from hotspot.services.plans import PlanSpec, add_plan
 from tests.integration.test_splash import MAC, mikrotik_url, post_way
-from tests.splash_support import add_city, alert, form
+from tests.support.splash import add_city, alert, form
 
 PHONE, PASSWORD = "081234567890", "kata-sandi-rahasia"
 

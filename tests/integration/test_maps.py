@@ -8,7 +8,7 @@ import pytest
 
 from hotspot.clock import utcnow
 from portal.maps import tile_origin
-from tests.admin_data import add_ap, add_session
+from tests.support.admin_data import add_ap, add_session
 from tests.integration.test_api import bearer  # noqa: F401  (a fixture, used by name)
 
 

@@ -18,7 +18,7 @@ from hotspot.models import RadiusSession
 from hotspot.services.vouchers import generate_vouchers
 from hotspot.simulate import Router, RouterConfig, Way
 from testbed.servers import portal_server, radius_server
-from tests.splash_support import RADIUS_SECRET, UAM_SECRET, SmsInbox, add_city, form
+from tests.support.splash import RADIUS_SECRET, UAM_SECRET, SmsInbox, add_city, form
 
 pytestmark = pytest.mark.slow
 HOTSPOT = str(Path(sys.executable).parent / "hotspot")

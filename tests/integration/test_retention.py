@@ -33,7 +33,7 @@ from hotspot.models import (
 from hotspot.pseudonyms import Pseudonyms
 from hotspot.services import audit, retention
 from hotspot.services.plans import PlanSpec, add_plan
-from tests.admin_data import add_ap, add_session
+from tests.support.admin_data import add_ap, add_session
 from hotspot.services.admins import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from testbed.helpers import settings_env

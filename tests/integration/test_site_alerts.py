@@ -25,7 +25,7 @@ from hotspot.models import AccessPoint, Alert, AlertRule, Nas, Notification, Usa
 from hotspot.services import alerts
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
-from tests.admin_data import add_session
+from tests.support.admin_data import add_session
 from tests.conftest import csrf_token_from
 from testbed.helpers import free_port, wait_for
 from testbed.radius_daemon import RadiusDaemon, exchange

@@ -25,7 +25,7 @@ from testbed.helpers import wait_for
 from testbed.radius_daemon import radclient
 from testbed.servers import radius_server
 from tests.integration.test_splash import mikrotik_url, post_way
-from tests.splash_support import RADIUS_SECRET, add_city, alert, form
+from tests.support.splash import RADIUS_SECRET, add_city, alert, form
 
 ID_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 RANDOM_A, RANDOM_B = "02:11:22:33:44:01", "DA:11:22:33:44:02"  # locally administered (bit 1 of octet 1)

@@ -16,7 +16,7 @@ from hotspot.services.citizens import add_account
 from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers
 from hotspot.simulate import RouterConfig, chilli_redirect, mikrotik_redirect
-from tests.splash_support import UAM_SECRET, add_city, alert, form, sms_code
+from tests.support.splash import UAM_SECRET, add_city, alert, form, sms_code
 
 MAC = "02:00:00:00:00:01"
 CHAP_ID = b"\xf9"

@@ -11,7 +11,7 @@ from hotspot.models import LoginTicket
 from hotspot.sms import SmsError, WebhookSender
 from testbed.helpers import free_port
 from tests.integration.test_splash import chilli_url, mikrotik_url, post_way
-from tests.splash_support import SmsInbox, add_city, form
+from tests.support.splash import SmsInbox, add_city, form
 
 SCRIPT = '"><script>alert(1)</script>'
 MIKROTIK_PARAMS = ("mac", "ip", "link-login-only", "link-orig", "chap-id", "chap-challenge", "error", "identity",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from hotspot.models import UsageDay, UsageHour
 from hotspot.services import usage_days, usage_reports
-from tests.admin_data import add_ap, add_usage
+from tests.support.admin_data import add_ap, add_usage
 
 TZ = "Asia/Makassar"  # UTC+8
 

@@ -12,7 +12,7 @@ import pytest
 from hotspot.services.admins import create_admin, create_api_token
 from tests.conftest import csrf_token_from
 from tests.integration.test_admin_roles import API_ROUTES, RANK, ROUTES
-from tests.websec_support import changed_tables, populate, snapshot
+from tests.support.websec import changed_tables, populate, snapshot
 
 MISSING = 999_999
 
@@ -97,7 +97,7 @@ def test_a_viewer_sees_no_edit_actions_on_an_access_point(client, login, world):
 def test_no_page_shows_a_stored_hash_or_ciphertext(app, client, login, world, engine):
     from sqlalchemy import text
 
-    from tests.websec_support import get_rules, rule_url
+    from tests.support.websec import get_rules, rule_url
 
     login("admin")
     with engine.connect() as conn:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from hotspot.models import LoginTicket
 from hotspot.services.citizens import CODE_ATTEMPTS, CODES_PER_PHONE_PER_HOUR
 from tests.integration.test_splash import mikrotik_url, post_way
-from tests.splash_support import alert, form
-from tests.websec_support import CITIZEN_PASSWORD, CITIZEN_PHONE, inbox, populate, with_sms_inbox  # noqa: F401
+from tests.support.splash import alert, form
+from tests.support.websec import CITIZEN_PASSWORD, CITIZEN_PHONE, inbox, populate, with_sms_inbox  # noqa: F401
 
 LOCAL_PHONE = "0" + CITIZEN_PHONE[3:]
 

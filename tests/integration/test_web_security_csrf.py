@@ -12,7 +12,7 @@ import pytest
 from portal.extensions import csrf
 from tests.conftest import csrf_token_from
 from tests.integration.test_splash import mikrotik_url
-from tests.websec_support import changed_tables, populate, rule_url, snapshot, state_changing_rules
+from tests.support.websec import changed_tables, populate, rule_url, snapshot, state_changing_rules
 
 CSRF_MESSAGE = "Halaman ini sudah kedaluwarsa"
 # Everything any form of the site posts, so that only the token is missing.

@@ -17,7 +17,7 @@ from hotspot.models import AuditEvent
 
 from tests.conftest import csrf_token_from
 from tests.integration.test_splash import mikrotik_url, post_way
-from tests.websec_support import changed_tables, get_rules, populate, rule_url, snapshot
+from tests.support.websec import changed_tables, get_rules, populate, rule_url, snapshot
 
 EXPECTED_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 

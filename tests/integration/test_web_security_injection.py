@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 
 from hotspot.models import LoginTicket, RadiusSession
 from hotspot.services.session_log import FILTER_PARAMETERS
-from tests.admin_data import seed_log
+from tests.support.admin_data import seed_log
 from tests.conftest import csrf_token_from
 from tests.integration.test_splash import mikrotik_url, post_way
 from tests.integration.test_splash_hostile import CHILLI_PARAMS, MIKROTIK_PARAMS, chilli_url, with_param
-from tests.splash_support import add_city
+from tests.support.splash import add_city
 
 SCRIPT = "<script>alert(1)</script>"
 PAYLOADS = {

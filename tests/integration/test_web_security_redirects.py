@@ -15,7 +15,7 @@ from hotspot.services.admins import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from tests.integration.test_splash import chilli_url, mikrotik_url, post_way
 from tests.integration.test_splash_hostile import with_param
-from tests.splash_support import add_city, form
+from tests.support.splash import add_city, form
 
 HOSTILE_TARGETS = [
     "https://evil.example/", "//evil.example/", "https:evil.example", "/\\evil.example", "\\\\evil.example",
@@ -58,7 +58,7 @@ def test_a_local_next_is_kept(client, db):
 
 
 def test_disconnect_goes_back_only_to_a_console_page_of_this_site(client, login, db, settings):
-    from tests.websec_support import populate
+    from tests.support.websec import populate
 
     world = populate(db, settings)
     login("operator")

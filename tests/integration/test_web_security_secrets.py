@@ -23,8 +23,8 @@ from hotspot.models import Base
 from hotspot.services.admins import create_admin
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from testbed.servers import portal_server
-from tests.splash_support import SmsInbox, add_city
-from tests.websec_support import inbox, with_sms_inbox  # noqa: F401
+from tests.support.splash import SmsInbox, add_city
+from tests.support.websec import inbox, with_sms_inbox  # noqa: F401
 
 TYPED_SECRET = "typed-radius-secret-7f3k"
 UAM_SECRET = "typed-uam-secret-9q2w"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from tests.console_language_support import (english_only_words, service_messages, untranslated_in_python,
+from tests.support.console_language import (english_only_words, service_messages, untranslated_in_python,
                                             untranslated_in_template, visible_texts, words)
 
 ENV = jinja2.Environment(extensions=["jinja2.ext.i18n"])

@@ -20,8 +20,8 @@ from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.ap_groups import GroupSpec, add_group
 from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers
-from tests.admin_data import T0, add_session
-from tests.splash_support import SmsInbox, add_city
+from tests.support.admin_data import T0, add_session
+from tests.support.splash import SmsInbox, add_city
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CITIZEN_PHONE = "+6281234567890"

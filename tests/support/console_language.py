@@ -18,7 +18,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, nodes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_TEMPLATES = ROOT / "portal" / "templates" / "admin"
 CONSOLE_CODE = ROOT / "portal" / "admin"
 CATALOG = ROOT / "portal" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
