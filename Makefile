@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps run test test-fast clean
+.PHONY: install system-deps lint run test test-fast clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ run: install
 	$(BIN)/hotspot run
 
 # Four test processes on two cores: most tests wait on daemons, sockets and the browser, not the CPU.
-test: install system-deps
+test: install system-deps lint
 	$(BIN)/python -m pytest -n 4
+
+# ruff (settings in pyproject.toml): a lint error or an unformatted file fails `make test`, so CI enforces it.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Unit tests only: no sockets, no browser.
 test-fast: install

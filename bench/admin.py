@@ -8,7 +8,8 @@ time). Peers measured in the same run: OFFSET pagination for the deep page and
 PostgreSQL's own COPY for the export. Prints the EXPLAIN (ANALYZE, BUFFERS) of
 the slowest query seen. Not a test: it prints figures.
 
-    .venv/bin/python bench/admin.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--sessions N]
+    .venv/bin/python bench/admin.py [--sessions N] \\
+        [--url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from prerequisites import unanswered
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -32,7 +34,6 @@ from hotspot.crypto import SecretBox
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.services.admins import create_admin
 from hotspot.settings import Settings
-from prerequisites import unanswered
 
 PAGE_TARGET_MS = 300
 CSV_TARGET_ROWS_PER_S = 50_000
@@ -49,19 +50,23 @@ SELECT g, 'AP ' || lpad(g::text, 3, '0'), '10.60.' || g || '.1/32', :secret,
 FROM generate_series(1, 100) g;
 SELECT setval(pg_get_serial_sequence('nas', 'id'), 100);
 
-INSERT INTO radius_session (unique_id, nas_id, acct_session_id, username, calling_station_id, called_station_id,
+INSERT INTO radius_session (unique_id, nas_id, acct_session_id, username, calling_station_id,
+    called_station_id,
     framed_ip, nas_ip_address, start_time, update_time, stop_time, session_time, input_octets, output_octets,
     interim_interval, terminate_cause, status)
 SELECT md5(g::text), 1 + (g * 37) % 100, upper(to_hex(g)), 'user' || u,
-       'AA:BB:' || upper(substr(h, 1, 2) || ':' || substr(h, 3, 2) || ':' || substr(h, 5, 2) || ':' || substr(h, 7, 2)),
+       'AA:BB:' || upper(substr(h, 1, 2) || ':' || substr(h, 3, 2) || ':' || substr(h, 5, 2) || ':'
+                         || substr(h, 7, 2)),
        'hotspot1', '10.5.' || (g % 250) || '.' || (g % 253 + 2), '10.60.' || (1 + (g * 37) % 100) || '.1',
        s, s + d * interval '1 second', CASE WHEN active THEN NULL ELSE s + d * interval '1 second' END, d,
        (g::bigint * 9973) % 50000000, (g::bigint * 7907) % 500000000, 300,
-       CASE WHEN active THEN NULL ELSE (ARRAY['User-Request', 'Idle-Timeout', 'Session-Timeout', 'Lost-Carrier'])[1 + g % 4] END,
+       CASE WHEN active THEN NULL
+            ELSE (ARRAY['User-Request', 'Idle-Timeout', 'Session-Timeout', 'Lost-Carrier'])[1 + g % 4] END,
        CASE WHEN active THEN 'active' WHEN g % 50 = 0 THEN 'stale' ELSE 'closed' END
 FROM (
     SELECT g, (g::bigint * 7919) % 50000 AS u, lpad(to_hex((g::bigint * 7919) % 50000), 8, '0') AS h,
-           now() - interval '365 days' + (g::float8 / :count) * interval '365 days' - interval '20 minutes' AS s,
+           now() - interval '365 days' + (g::float8 / :count) * interval '365 days'
+               - interval '20 minutes' AS s,
            60 + (g * 13) % 3600 AS d, g > :count - 300 AS active
     FROM generate_series(1, :count) g
 ) seed;
@@ -124,18 +129,25 @@ def seed(settings: Settings, count: int) -> None:
             conn.execute(text(statement), {"secret": secret, "count": count})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-        rows = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                for t in ("radius_session", "usage_hour", "usage_hour_user")}
+        rows = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("radius_session", "usage_hour", "usage_hour_user")
+        }
     with make_session_factory(engine)() as db:
         create_admin(db, "bench", PASSWORD, "admin", actor="bench")
     engine.dispose()
-    print(f"seeded in {time.perf_counter() - started:.0f} s: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+    print(
+        f"seeded in {time.perf_counter() - started:.0f} s: "
+        + ", ".join(f"{t} {n:,}" for t, n in rows.items())
+    )
 
 
 def sign_in(client) -> None:
     page = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/admin/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/admin/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302, "bench admin could not sign in"
 
 
@@ -155,16 +167,21 @@ def deep_cursor(engine, where: str = "", depth: int = 900_000) -> tuple[str, int
     with engine.connect() as conn:
         count = conn.execute(text(f"SELECT count(*) FROM radius_session {where}")).scalar()
         depth = max(0, min(depth, count - 60))  # a small seed still has a page to time
-        start, row_id = conn.execute(text(
-            f"SELECT start_time, id FROM radius_session {where} ORDER BY start_time DESC, id DESC "
-            f"OFFSET {depth} LIMIT 1")).one()
+        start, row_id = conn.execute(
+            text(
+                f"SELECT start_time, id FROM radius_session {where} ORDER BY start_time DESC, id DESC "
+                f"OFFSET {depth} LIMIT 1"
+            )
+        ).one()
     return f"{start.timestamp():.6f}_{row_id}", depth
 
 
 def offset_peer(engine, where: str, depth: int, runs: int) -> float:
     """Median ms of the same deep page by OFFSET (what keyset pagination avoids)."""
-    sql = text(f"SELECT * FROM radius_session JOIN nas ON nas.id = radius_session.nas_id {where} "
-               f"ORDER BY start_time DESC, radius_session.id DESC OFFSET {depth} LIMIT 51")
+    sql = text(
+        f"SELECT * FROM radius_session JOIN nas ON nas.id = radius_session.nas_id {where} "
+        f"ORDER BY start_time DESC, radius_session.id DESC OFFSET {depth} LIMIT 51"
+    )
     times = []
     with engine.connect() as conn:
         for _ in range(runs):
@@ -195,10 +212,12 @@ def copy_peer(url: str) -> float:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     started = time.perf_counter()
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        with cur.copy("COPY (SELECT username, nas.name, acct_session_id, calling_station_id, called_station_id, "
-                      "framed_ip, start_time, stop_time, session_time, input_octets, output_octets, terminate_cause, "
-                      "status FROM radius_session JOIN nas ON nas.id = nas_id ORDER BY start_time DESC, "
-                      "radius_session.id DESC) TO STDOUT WITH CSV") as copy:
+        with cur.copy(
+            "COPY (SELECT username, nas.name, acct_session_id, calling_station_id, called_station_id, "
+            "framed_ip, start_time, stop_time, session_time, input_octets, output_octets, terminate_cause, "
+            "status FROM radius_session JOIN nas ON nas.id = nas_id ORDER BY start_time DESC, "
+            "radius_session.id DESC) TO STDOUT WITH CSV"
+        ) as copy:
             for _ in copy:
                 pass
     return time.perf_counter() - started
@@ -216,8 +235,12 @@ def explain(engine, statement: str, parameters) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get(
-        "HOTSPOT_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(
+            "HOTSPOT_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="Keep the seeded database (its URL is printed).")
@@ -232,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     from portal import create_app
 
     with fresh_database(args.url, args.keep) as url, tempfile.TemporaryDirectory() as var:
-        settings = Settings().with_overrides(database_url=url, secret_key=SECRET_KEY, var_dir=var, log_level="WARNING")
+        settings = Settings().with_overrides(
+            database_url=url, secret_key=SECRET_KEY, var_dir=var, log_level="WARNING"
+        )
         seed(settings, args.sessions)
         app = create_app(settings)
         engine = app.extensions["hotspot"].engine
@@ -262,8 +287,10 @@ def main(argv: list[str] | None = None) -> int:
             ("log, active only", "/admin/sessions?status=active"),
             ("log, oldest first", "/admin/sessions?sort=asc"),
             ("per-AP monthly report, 12 months", "/admin/reports?period=month"),
-            ("per-AP report, last calendar month", f"/admin/reports?period=month&since={last_month[0]}"
-                                                   f"&until={last_month[1]}"),
+            (
+                "per-AP report, last calendar month",
+                f"/admin/reports?period=month&since={last_month[0]}&until={last_month[1]}",
+            ),
             ("weekly report, 12 weeks", "/admin/reports?period=week"),
             ("daily report, 30 days", f"/admin/reports?period=day&since={month_ago}"),
             ("access point page (AP 042)", "/admin/nas/42"),
@@ -271,10 +298,15 @@ def main(argv: list[str] | None = None) -> int:
         ]
         started = time.perf_counter()
         assert client.get("/admin/reports?period=month").status_code == 200
-        print(f"first report after seeding, folding a year of hours into usage_day: "
-              f"{(time.perf_counter() - started) * 1000:.0f} ms (once)")
+        print(
+            f"first report after seeding, folding a year of hours into usage_day: "
+            f"{(time.perf_counter() - started) * 1000:.0f} ms (once)"
+        )
         print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print(f"\nPage times (server, Flask test client, {args.runs} runs after a warm-up; target < {PAGE_TARGET_MS} ms)")
+        print(
+            f"\nPage times (server, Flask test client, {args.runs} runs after a warm-up; "
+            f"target < {PAGE_TARGET_MS} ms)"
+        )
         print(f"{'page':42} {'median ms':>10} {'max ms':>8}")
         slowest = (0.0, "")
         for label, url_path in pages:
@@ -288,14 +320,19 @@ def main(argv: list[str] | None = None) -> int:
 
         keyset = statistics.median(time_page(client, f"/admin/sessions?after={deep}", args.runs))
         offset = offset_peer(engine, "", depth, args.runs)
-        print(f"\nDeep page at row {depth:,}: keyset page {keyset:.1f} ms (whole request) vs OFFSET query alone "
-              f"{offset:.1f} ms: OFFSET is {offset / keyset:.1f}x slower")
+        print(
+            f"\nDeep page at row {depth:,}: keyset page {keyset:.1f} ms (whole request) "
+            "vs OFFSET query alone "
+            f"{offset:.1f} ms: OFFSET is {offset / keyset:.1f}x slower"
+        )
 
         rows, seconds, growth = export_csv(client)
         copy_seconds = copy_peer(url)
-        print(f"\nCSV export of {rows:,} rows: {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
-              f"(target >= {CSV_TARGET_ROWS_PER_S:,}); RSS growth while streaming {growth / 1024:.1f} MiB; "
-              f"PostgreSQL COPY of the same rows {copy_seconds:.1f} s ({seconds / copy_seconds:.1f}x of COPY)")
+        print(
+            f"\nCSV export of {rows:,} rows: {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
+            f"(target >= {CSV_TARGET_ROWS_PER_S:,}); RSS growth while streaming {growth / 1024:.1f} MiB; "
+            f"PostgreSQL COPY of the same rows {copy_seconds:.1f} s ({seconds / copy_seconds:.1f}x of COPY)"
+        )
 
         print(f"load average after timing: {os.getloadavg()[0]:.1f}")
         print(f"\nSlowest query: {slowest[0] * 1000:.1f} ms, in '{slowest[1]}'; EXPLAIN (ANALYZE, BUFFERS):")

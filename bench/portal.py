@@ -29,6 +29,7 @@ import textwrap
 import urllib.request
 from pathlib import Path
 
+from prerequisites import missing_debian, unanswered
 from sqlalchemy import func, select
 
 from hotspot.crypto import SecretBox
@@ -38,7 +39,6 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.settings import Settings
 from hotspot.simulate import RouterConfig, mikrotik_redirect
-from prerequisites import missing_debian, unanswered
 from testbed.helpers import free_port, fresh_postgres_schema, settings_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +92,21 @@ def prepare(settings: Settings) -> None:
     migrate(settings)
     engine = make_engine(settings)
     with make_session_factory(engine)() as db:
-        add_plan(db, PlanSpec(name="Gratis", session_minutes=60, daily_minutes=60, daily_mb=500, free_access=True))
-        add_nas(db, SecretBox(settings.secret_key), NasSpec(
-            name="Taman Tirosa", ip_range="10.53.1.1", secret="bench-secret", vendor="mikrotik",
-            location_name="Taman Tirosa", identifier="taman-tirosa"))
+        add_plan(
+            db, PlanSpec(name="Gratis", session_minutes=60, daily_minutes=60, daily_mb=500, free_access=True)
+        )
+        add_nas(
+            db,
+            SecretBox(settings.secret_key),
+            NasSpec(
+                name="Taman Tirosa",
+                ip_range="10.53.1.1",
+                secret="bench-secret",
+                vendor="mikrotik",
+                location_name="Taman Tirosa",
+                identifier="taman-tirosa",
+            ),
+        )
     engine.dispose()
 
 
@@ -157,13 +168,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--ratelimit-storage", default="redis://127.0.0.1:6379",
-                        help="Flask-Limiter storage, as production with several workers (memory:// for one)")
+    parser.add_argument(
+        "--ratelimit-storage",
+        default="redis://127.0.0.1:6379",
+        help="Flask-Limiter storage, as production with several workers (memory:// for one)",
+    )
     args = parser.parse_args(argv)
     problem = missing_debian({"wrk": "wrk", "curl": "curl"})
     if problem is None and args.ratelimit_storage.startswith("redis://"):
-        problem = unanswered(args.ratelimit_storage, "Redis (the rate limits' storage)", 6379,
-                             "pass --ratelimit-storage memory:// (each worker then counts alone)")
+        problem = unanswered(
+            args.ratelimit_storage,
+            "Redis (the rate limits' storage)",
+            6379,
+            "pass --ratelimit-storage memory:// (each worker then counts alone)",
+        )
     if problem is None and args.database_url:
         problem = unanswered(args.database_url, "PostgreSQL", 5432, "leave out --database-url (SQLite)")
     if problem:
@@ -171,31 +189,73 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.database_url, tmp) as database_url:
         settings = Settings().with_overrides(
-            database_url=database_url, secret_key="bench-key", var_dir=tmp, log_level="WARNING",
-            ratelimit_storage_url=args.ratelimit_storage, ratelimit_per_ip="1000000/minute",
-            ratelimit_per_mac="1000000/minute")
+            database_url=database_url,
+            secret_key="bench-key",
+            var_dir=tmp,
+            log_level="WARNING",
+            ratelimit_storage_url=args.ratelimit_storage,
+            ratelimit_per_ip="1000000/minute",
+            ratelimit_per_mac="1000000/minute",
+        )
         prepare(settings)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = settings_env(settings, HOTSPOT_PORTAL_HOST="127.0.0.1", HOTSPOT_PORTAL_PORT=str(port),
-                           HOTSPOT_PORTAL_URL=base, HOTSPOT_PORTAL_WORKERS=str(args.workers))
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py",
-                                   "--access-logfile", os.devnull, "portal.wsgi:app"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = settings_env(
+            settings,
+            HOTSPOT_PORTAL_HOST="127.0.0.1",
+            HOTSPOT_PORTAL_PORT=str(port),
+            HOTSPOT_PORTAL_URL=base,
+            HOTSPOT_PORTAL_WORKERS=str(args.workers),
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "config/gunicorn.conf.py",
+                "--access-logfile",
+                os.devnull,
+                "portal.wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
-            wait_for(lambda: subprocess.run(["curl", "-sf", base + "/healthz"], capture_output=True).returncode == 0,
-                     timeout=30, what="gunicorn")
-            splash_url = mikrotik_redirect(RouterConfig(
-                vendor="mikrotik", portal=base, radius_host="127.0.0.1", auth_port=1, acct_port=1, secret="x"),
-                b"\x2a", bytes(range(16)))
+            wait_for(
+                lambda: (
+                    subprocess.run(["curl", "-sf", base + "/healthz"], capture_output=True).returncode == 0
+                ),
+                timeout=30,
+                what="gunicorn",
+            )
+            splash_url = mikrotik_redirect(
+                RouterConfig(
+                    vendor="mikrotik",
+                    portal=base,
+                    radius_host="127.0.0.1",
+                    auth_port=1,
+                    acct_port=1,
+                    secret="x",
+                ),
+                b"\x2a",
+                bytes(range(16)),
+            )
             script = Path(tmp) / "login.lua"
-            script.write_text(LOGIN_SCRIPT % {"splash_path": splash_url[len(base):]})
+            script.write_text(LOGIN_SCRIPT % {"splash_path": splash_url[len(base) :]})
             results = {}
-            for name, url, lua in (("healthz", base + "/healthz", None), ("splash", splash_url, None),
-                                   ("login", base + "/", script)):
+            for name, url, lua in (
+                ("healthz", base + "/healthz", None),
+                ("splash", splash_url, None),
+                ("login", base + "/", script),
+            ):
                 cpu_before = cpu_seconds(server.pid)
                 results[name] = wrk(url, args.duration, args.connections, lua)
-                results[name]["cpu_ms"] = 1000 * (cpu_seconds(server.pid) - cpu_before) / results[name]["requests"]
+                results[name]["cpu_ms"] = (
+                    1000 * (cpu_seconds(server.pid) - cpu_before) / results[name]["requests"]
+                )
             issued = tickets(settings)
             weight = page_weight(base, splash_url)
         finally:
@@ -203,18 +263,28 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=30)
     backend = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
     threads = runpy.run_path(str(ROOT / "config/gunicorn.conf.py"))["threads"]
-    print(f"portal under gunicorn: {args.workers} workers x {threads} threads, {backend}, rate limits in "
-          f"{args.ratelimit_storage.split(':')[0]}, wrk -t2 -c{args.connections} -d{args.duration}s, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"portal under gunicorn: {args.workers} workers x {threads} threads, {backend}, rate limits in "
+        f"{args.ratelimit_storage.split(':')[0]}, wrk -t2 -c{args.connections} -d{args.duration}s, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
     peer = results["healthz"]["rps"]
     for name, r in results.items():
-        print(f"  {name:8} {r['rps']:9.1f} req/s  p99 {r['p99_ms']:7.1f} ms  {r['rps'] / peer:5.2f}x healthz  "
-              f"{r['cpu_ms']:5.2f} CPU ms/request (2 idle cores: ~{2000 / r['cpu_ms']:.0f}/s)  ({r['requests']} requests, {r['errors']} non-2xx/3xx{', ' + str(r['statuses']) if r['statuses'] else ''})")
-    print(f"  free-access logins completed: {issued} tickets committed = {issued / args.duration:.1f} logins/s")
+        print(
+            f"  {name:8} {r['rps']:9.1f} req/s  p99 {r['p99_ms']:7.1f} ms  {r['rps'] / peer:5.2f}x healthz  "
+            f"{r['cpu_ms']:5.2f} CPU ms/request (2 idle cores: ~{2000 / r['cpu_ms']:.0f}/s)  "
+            f"({r['requests']} requests, {r['errors']} non-2xx/3xx"
+            f"{', ' + str(r['statuses']) if r['statuses'] else ''})"
+        )
+    print(
+        f"  free-access logins completed: {issued} tickets committed = {issued / args.duration:.1f} logins/s"
+    )
     print(f"  splash page weight: {weight} bytes (HTML + CSS + logo), target < 50000")
-    print(f"  targets: splash >= 1000 req/s: {'met' if results['splash']['rps'] >= 1000 else 'NOT met'}; "
-          f"logins >= 200/s: {'met' if issued / args.duration >= 200 else 'NOT met'}; "
-          f"p99 < 100 ms: {'met' if max(r['p99_ms'] for r in results.values()) < 100 else 'NOT met'}")
+    print(
+        f"  targets: splash >= 1000 req/s: {'met' if results['splash']['rps'] >= 1000 else 'NOT met'}; "
+        f"logins >= 200/s: {'met' if issued / args.duration >= 200 else 'NOT met'}; "
+        f"p99 < 100 ms: {'met' if max(r['p99_ms'] for r in results.values()) < 100 else 'NOT met'}"
+    )
     return 0
 
 

@@ -26,42 +26,65 @@ import time
 from pathlib import Path
 
 import psycopg
-
 from prerequisites import missing_debian, unanswered
 from radiusbench import freeradius_bare, freeradius_lean, freeradius_stock, ours_postgresql, ours_sqlite
 from radiusbench.database import PG_HOST, PG_PORT, PG_USER
 from radiusbench.load import make_sessions, synthetic_users, write_all
 from radiusbench.report import loadavg, report
 
-SERVERS = {module.NAME: module for module in
-           (freeradius_stock, freeradius_lean, freeradius_bare, ours_postgresql, ours_sqlite)}
+SERVERS = {
+    module.NAME: module
+    for module in (freeradius_stock, freeradius_lean, freeradius_bare, ours_postgresql, ours_sqlite)
+}
 PEERS = ("stock", "lean", "bare")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
-                        help="worker processes of our server on PostgreSQL")
-    parser.add_argument("--sqlite-workers", type=int, default=None,
-                        help="worker processes of our server on SQLite (default: the server's own default)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="worker processes of our server on PostgreSQL",
+    )
+    parser.add_argument(
+        "--sqlite-workers",
+        type=int,
+        default=None,
+        help="worker processes of our server on SQLite (default: the server's own default)",
+    )
     parser.add_argument("--sessions", type=int, default=2000, help="accounting sessions (4 packets each)")
-    parser.add_argument("--users", type=int, default=2000,
-                        help="PAP users / vouchers (one Access-Request each)")
+    parser.add_argument(
+        "--users", type=int, default=2000, help="PAP users / vouchers (one Access-Request each)"
+    )
     parser.add_argument("--parallel", type=int, default=64, help="radclient -p: packets in flight")
     parser.add_argument("--pace-rate", type=int, default=500, help="paced Access-Requests per second")
     parser.add_argument("--pace-seconds", type=float, default=10, help="paced run length (0 skips it)")
     parser.add_argument("--skip-freeradius", action="store_true", help="skip the three FreeRADIUS peers")
     parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--only", action="append", choices=["freeradius", *SERVERS],
-                        help="run only this server (repeatable): a FreeRADIUS peer (stock, lean, bare; "
-                             "freeradius: all three), or ours on postgresql or sqlite")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="run every server this many times, alternating; ratios use the medians")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["freeradius", *SERVERS],
+        help="run only this server (repeatable): a FreeRADIUS peer (stock, lean, bare; "
+        "freeradius: all three), or ours on postgresql or sqlite",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every server this many times, alternating; ratios use the medians",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and databases for inspection")
-    parser.add_argument("--write-load", type=Path, metavar="DIR",
-                        help="write the packet files a run sends (with FreeRADIUS's users) and the totals "
-                             "the database check expects (expected.json) to DIR, then exit")
+    parser.add_argument(
+        "--write-load",
+        type=Path,
+        metavar="DIR",
+        help="write the packet files a run sends (with FreeRADIUS's users) and the totals "
+        "the database check expects (expected.json) to DIR, then exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -81,15 +104,21 @@ def missing_prerequisite(plan: list[str]) -> str | None:
     """Install the Debian packages the plan drives; one line naming what is still missing, if anything."""
     needed = {"radclient": "freeradius-utils"}
     if any(name in PEERS for name in plan):
-        needed |= {"freeradius": "freeradius",
-                   "/usr/lib/freeradius/rlm_sql_postgresql.so": "freeradius-postgresql"}
+        needed |= {
+            "freeradius": "freeradius",
+            "/usr/lib/freeradius/rlm_sql_postgresql.so": "freeradius-postgresql",
+        }
     problem = missing_debian(needed)
     if problem and len(needed) > 1:
         return f"{problem}; or without the FreeRADIUS peers: --skip-freeradius"
     if problem is None and plan != ["sqlite"]:
         server = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}"
-        return unanswered(server, f"PostgreSQL (user {PG_USER}, trust auth)", PG_PORT,
-                          "run ours on SQLite alone: --only sqlite")
+        return unanswered(
+            server,
+            f"PostgreSQL (user {PG_USER}, trust auth)",
+            PG_PORT,
+            "run ours on SQLite alone: --only sqlite",
+        )
     return problem
 
 

@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from prerequisites import unanswered
 from sqlalchemy import create_engine, text
 
 from hotspot.crypto import SecretBox
@@ -34,7 +35,6 @@ from hotspot.models import Voucher
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.settings import Settings
-from prerequisites import unanswered
 from testbed.accounting_load import AccountingLoad
 from testbed.helpers import child_pids, gunicorn_master
 from testbed.radius_daemon import RadiusDaemon
@@ -78,23 +78,32 @@ class Steady(threading.Thread):
 
 def send_access_requests(port: int):
     """A voucher Access-Request (PAP, signed) over UDP: 'accept', 'reject' or 'timeout'."""
+
     def once(n: int) -> str:
         code = VOUCHERS[n % len(VOUCHERS)]
-        request = access_request(SECRET, code, code, signed=True, identifier=n % 256,
-                                 Calling_Station_Id=f"02-00-00-00-{n % 200 // 100:02d}-{n % 100:02d}")
+        request = access_request(
+            SECRET,
+            code,
+            code,
+            signed=True,
+            identifier=n % 256,
+            Calling_Station_Id=f"02-00-00-00-{n % 200 // 100:02d}-{n % 100:02d}",
+        )
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.settimeout(3)
             sock.sendto(request, ("127.0.0.1", port))
             try:
                 reply = sock.recv(4096)
-            except socket.timeout:
+            except TimeoutError:
                 return "timeout"
         return {2: "accept", 3: "reject"}.get(reply[0], "other")
+
     return once
 
 
 def visit(port: int):
     """One splash-page visit: its HTTP status, or the error's name."""
+
     def once(_n: int) -> str:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
@@ -106,6 +115,7 @@ def visit(port: int):
             return type(exc).__name__
         finally:
             connection.close()
+
     return once
 
 
@@ -119,12 +129,16 @@ def processes(daemon: RadiusDaemon) -> dict[str, int]:
 
 
 def prepare(settings: Settings):
-    """`hotspot init`, one MikroTik on 127.0.0.1, a plan and its vouchers; returns an engine on the database."""
+    """`hotspot init`, one MikroTik on 127.0.0.1, a plan and its vouchers; returns an engine on the
+    database."""
     hotspot_init(settings, admin_password="soak-admin-password")
     engine = make_engine(settings)
     with make_session_factory(engine)() as db:
-        add_nas(db, SecretBox(settings.secret_key), NasSpec(NAS_NAME, "127.0.0.1", SECRET.decode(), vendor="mikrotik",
-                                                            identifier="tirosa"))
+        add_nas(
+            db,
+            SecretBox(settings.secret_key),
+            NasSpec(NAS_NAME, "127.0.0.1", SECRET.decode(), vendor="mikrotik", identifier="tirosa"),
+        )
         plan = add_plan(db, PlanSpec("Soak", daily_minutes=1440, down_kbps=2048, up_kbps=1024))
         db.add_all([Voucher(code=code, plan_id=plan.id, batch="soak") for code in VOUCHERS])
         db.commit()
@@ -166,17 +180,25 @@ def soak(args: argparse.Namespace, settings: Settings, workdir: Path) -> int:
         counts = ledger.check(engine)
         verdict = "ok"
     except AssertionError as exc:
-        counts, verdict = {"sent": len(ledger.packets), "acknowledged": len(ledger.acknowledged)}, f"FAILED: {exc}"
+        counts, verdict = (
+            {"sent": len(ledger.packets), "acknowledged": len(ledger.acknowledged)},
+            f"FAILED: {exc}",
+        )
     engine.dispose()
-    print(f"accounting packets sent {counts.get('sent')}, acknowledged {counts.get('acknowledged')}, "
-          f"never answered {len(ledger.unanswered)}; sessions acknowledged {counts.get('acknowledged_sessions')}, "
-          f"stored {counts.get('stored_sessions')}, lost {counts.get('lost')}: {verdict}")
+    print(
+        f"accounting packets sent {counts.get('sent')}, acknowledged {counts.get('acknowledged')}, "
+        f"never answered {len(ledger.unanswered)}; "
+        f"sessions acknowledged {counts.get('acknowledged_sessions')}, "
+        f"stored {counts.get('stored_sessions')}, lost {counts.get('lost')}: {verdict}"
+    )
     print("\ngrowth from the first sample after warm-up (the 2nd) to the last:")
     for name, values in samples.items():
         if len(values) >= 3:
             (rss0, fd0), (rss1, fd1) = values[1], values[-1]
-            print(f"  {name:>20}: RSS {rss0:.1f} -> {rss1:.1f} MiB ({rss1 - rss0:+.1f}), fds {fd0} -> {fd1} "
-                  f"({fd1 - fd0:+d}), RSS max {max(v[0] for v in values):.1f}")
+            print(
+                f"  {name:>20}: RSS {rss0:.1f} -> {rss1:.1f} MiB ({rss1 - rss0:+.1f}), fds {fd0} -> {fd1} "
+                f"({fd1 - fd0:+d}), RSS max {max(v[0] for v in values):.1f}"
+            )
     return 0 if verdict == "ok" else 1
 
 
@@ -188,8 +210,9 @@ def main() -> int:
     parser.add_argument("--portal-rate", type=float, default=10, help="splash-page visits a second")
     parser.add_argument("--database-url", help="a PostgreSQL database to use (emptied first); default SQLite")
     args = parser.parse_args()
-    if args.database_url and (problem := unanswered(args.database_url, "PostgreSQL", 5432,
-                                                    "leave out --database-url (SQLite)")):
+    if args.database_url and (
+        problem := unanswered(args.database_url, "PostgreSQL", 5432, "leave out --database-url (SQLite)")
+    ):
         print(problem, file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="hotspot-soak-") as tmp:
@@ -200,10 +223,13 @@ def main() -> int:
             with engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             engine.dispose()
-        settings = Settings().with_overrides(database_url=url, secret_key="soak-secret-key", var_dir=str(workdir),
-                                             log_level="WARNING")
-        print(f"soak: {args.minutes:g} min, accounting {args.acct_rate:g}/s, auth {args.auth_rate:g}/s, "
-              f"portal {args.portal_rate:g}/s, {url.split('://')[0]}, load average {os.getloadavg()[0]:.1f}")
+        settings = Settings().with_overrides(
+            database_url=url, secret_key="soak-secret-key", var_dir=str(workdir), log_level="WARNING"
+        )
+        print(
+            f"soak: {args.minutes:g} min, accounting {args.acct_rate:g}/s, auth {args.auth_rate:g}/s, "
+            f"portal {args.portal_rate:g}/s, {url.split('://')[0]}, load average {os.getloadavg()[0]:.1f}"
+        )
         return soak(args, settings, workdir)
 
 

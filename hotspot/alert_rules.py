@@ -71,8 +71,13 @@ def out_of_range(rule: Rule, default: Rule) -> list[str]:
         value = getattr(rule, name)
         if getattr(default, name) is None:
             continue
-        if value is None or value < low or value > high or (name != "min_count" and value == low) \
-                or (name == "share" and value == high):
+        if (
+            value is None
+            or value < low
+            or value > high
+            or (name != "min_count" and value == low)
+            or (name == "share" and value == high)
+        ):
             wrong.append(name)
     return wrong
 
@@ -142,8 +147,9 @@ class Condition:
         return f"{self.kind}:{self.nas_id}:{self.access_point or ''}"
 
 
-def _silent_for(last_heard: datetime | None, hours: OpeningHours | None, now: datetime,
-                tz: str) -> timedelta | None:
+def _silent_for(
+    last_heard: datetime | None, hours: OpeningHours | None, now: datetime, tz: str
+) -> timedelta | None:
     """How long a thing heard before has been silent within its opening hours (None: never heard, closed)."""
     if last_heard is None:
         return None
@@ -157,12 +163,21 @@ def _silent_for(last_heard: datetime | None, hours: OpeningHours | None, now: da
 
 
 def _minutes(delta: timedelta) -> str:
-    return f"{int(delta.total_seconds() // 60)} min" if delta >= timedelta(minutes=1) \
+    return (
+        f"{int(delta.total_seconds() // 60)} min"
+        if delta >= timedelta(minutes=1)
         else f"{int(delta.total_seconds())} s"
+    )
 
 
-def evaluate(rules: Mapping[str, Rule], activity: Sequence[NasActivity], access_points: Sequence[ApHeard],
-             opening_hours: Mapping[int, OpeningHours], now: datetime, tz: str) -> list[Condition]:
+def evaluate(
+    rules: Mapping[str, Rule],
+    activity: Sequence[NasActivity],
+    access_points: Sequence[ApHeard],
+    opening_hours: Mapping[int, OpeningHours],
+    now: datetime,
+    tz: str,
+) -> list[Condition]:
     """Every condition that holds at `now`; a NAS without opening hours is open all day."""
     found: list[Condition] = []
     by_id = {nas.nas_id: nas for nas in activity}
@@ -171,30 +186,58 @@ def evaluate(rules: Mapping[str, Rule], activity: Sequence[NasActivity], access_
         rule = rules[NAS_SILENT]
         silent = _silent_for(nas.last_heard, hours, now, tz)
         if rule.enabled and silent is not None and silent >= timedelta(minutes=rule.minutes):
-            found.append(Condition(NAS_SILENT, nas.nas_id, nas.name,
-                                   f"no RADIUS packet for {_minutes(silent)}",
-                                   figures={"seconds": int(silent.total_seconds())}))
+            found.append(
+                Condition(
+                    NAS_SILENT,
+                    nas.nas_id,
+                    nas.name,
+                    f"no RADIUS packet for {_minutes(silent)}",
+                    figures={"seconds": int(silent.total_seconds())},
+                )
+            )
         rule = rules[ACCOUNTING_MISSING]
         if rule.enabled and nas.accepts >= rule.min_count and nas.sessions_started == 0:
-            found.append(Condition(ACCOUNTING_MISSING, nas.nas_id, nas.name,
-                                   f"{nas.accepts} logins accepted in the last hour, no accounting session",
-                                   figures={"accepts": nas.accepts}))
+            found.append(
+                Condition(
+                    ACCOUNTING_MISSING,
+                    nas.nas_id,
+                    nas.name,
+                    f"{nas.accepts} logins accepted in the last hour, no accounting session",
+                    figures={"accepts": nas.accepts},
+                )
+            )
         rule = rules[REJECTS_HIGH]
         attempts = nas.accepts + nas.rejects
         if rule.enabled and attempts >= rule.min_count and nas.rejects > rule.share * attempts:
-            found.append(Condition(REJECTS_HIGH, nas.nas_id, nas.name,
-                                   f"{nas.rejects} of {attempts} logins refused in the last hour",
-                                   figures={"rejects": nas.rejects, "attempts": attempts}))
+            found.append(
+                Condition(
+                    REJECTS_HIGH,
+                    nas.nas_id,
+                    nas.name,
+                    f"{nas.rejects} of {attempts} logins refused in the last hour",
+                    figures={"rejects": nas.rejects, "attempts": attempts},
+                )
+            )
     rule, alive_within = rules[AP_SILENT], timedelta(minutes=rules[NAS_SILENT].minutes)
     for ap in access_points if rule.enabled else ():
         nas = by_id.get(ap.nas_id)
-        if nas is None or nas.last_heard is None or now - nas.last_heard >= alive_within \
-                or not nas.sessions_online:  # a router with nobody online (a park at night): nothing to compare
+        if (
+            nas is None
+            or nas.last_heard is None
+            or now - nas.last_heard >= alive_within
+            or not nas.sessions_online
+        ):  # a router with nobody online (a park at night): nothing to compare
             continue
         silent = _silent_for(ap.last_heard, opening_hours.get(ap.nas_id), now, tz)
         if silent is not None and silent >= timedelta(minutes=rule.minutes):
-            found.append(Condition(AP_SILENT, ap.nas_id, f"{nas.name} / {ap.name}",
-                                   f"no session from this radio for {_minutes(silent)}; the router is alive",
-                                   access_point=ap.radio_mac,
-                                   figures={"seconds": int(silent.total_seconds())}))
+            found.append(
+                Condition(
+                    AP_SILENT,
+                    ap.nas_id,
+                    f"{nas.name} / {ap.name}",
+                    f"no session from this radio for {_minutes(silent)}; the router is alive",
+                    access_point=ap.radio_mac,
+                    figures={"seconds": int(silent.total_seconds())},
+                )
+            )
     return found

@@ -31,8 +31,16 @@ def _sqlite_path(url: URL) -> Path:
 
 def _libpq_args(url: URL) -> tuple[list[str], dict[str, str]]:
     """Connection options for pg_dump/pg_restore from a SQLAlchemy URL (password via environment)."""
-    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
-            "--username", url.username or "postgres", "--dbname", url.database or "postgres"]
+    args = [
+        "--host",
+        url.host or "127.0.0.1",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+        "--dbname",
+        url.database or "postgres",
+    ]
     env = {"PGPASSWORD": url.password} if url.password else {}
     options = url.query.get("options")
     if options:
@@ -73,8 +81,18 @@ def backup(settings: Settings, destination: Path) -> Path:
         return destination
     args, env = _libpq_args(url)
     schema = _schema(url)
-    _run(["pg_dump", "--format=custom", "--no-owner", *(["--schema", schema] if schema else []),
-          "--file", str(destination), *args], env)
+    _run(
+        [
+            "pg_dump",
+            "--format=custom",
+            "--no-owner",
+            *(["--schema", schema] if schema else []),
+            "--file",
+            str(destination),
+            *args,
+        ],
+        env,
+    )
     return destination
 
 
@@ -98,4 +116,7 @@ def restore(settings: Settings, source: Path) -> None:
             target.close()
         return
     args, env = _libpq_args(url)
-    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(source)], env)
+    _run(
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(source)],
+        env,
+    )

@@ -27,8 +27,20 @@ from hotspot.crypto import SecretBox, new_token
 from hotspot.csvsafe import SafeDictWriter
 from hotspot.db import make_engine, make_session_factory, migrate
 from hotspot.models import NAS_VENDORS, AdminUser
-from hotspot.services import (access_points, admins, ap_groups, blocking, citizens, demo, devices, disconnects, retention, usage, usage_days,
-                              vouchers)
+from hotspot.services import (
+    access_points,
+    admins,
+    ap_groups,
+    blocking,
+    citizens,
+    demo,
+    devices,
+    disconnects,
+    retention,
+    usage,
+    usage_days,
+    vouchers,
+)
 from hotspot.services.nas import NasSpec, add_nas, list_nas
 from hotspot.services.plans import PlanSpec, add_plan, list_plans
 from hotspot.services.sessions import SessionFilter, list_sessions, parse_time, session_to_dict
@@ -66,6 +78,7 @@ pass_context = click.make_pass_decorator(Context)
 
 def fail_on_bad_input(func):
     """Turn a ValidationError into click's usage-style error: message and exit code 2."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
@@ -117,8 +130,12 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command(name="init")
-@click.option("--demo", "demo_data", is_flag=True,
-              help="Also load Kota Kupang's ten hotspots, the default plans and two weeks of simulated use.")
+@click.option(
+    "--demo",
+    "demo_data",
+    is_flag=True,
+    help="Also load Kota Kupang's ten hotspots, the default plans and two weeks of simulated use.",
+)
 @pass_context
 def init_command(ctx: Context, demo_data: bool) -> None:
     """Migrate the database and create the first admin (named `admin`) if there is none."""
@@ -152,7 +169,9 @@ def _load_demo_history(ctx: Context, db: Session) -> None:
     if sessions:
         usage_days.refresh(db, utcnow(), ctx.settings.timezone)
         site_watch.check(db, ctx.settings)
-        click.echo(f"Loaded two weeks of simulated use: {sessions} sessions ({DOWN_SITE} went down yesterday).")
+        click.echo(
+            f"Loaded two weeks of simulated use: {sessions} sessions ({DOWN_SITE} went down yesterday)."
+        )
 
 
 @main.group()
@@ -192,28 +211,57 @@ def nas() -> None:
 
 @nas.command(name="add")
 @click.argument("name")
-@click.option("--ip", "ip_range", required=True, help="Source IP address or CIDR block of its RADIUS packets.")
+@click.option(
+    "--ip", "ip_range", required=True, help="Source IP address or CIDR block of its RADIUS packets."
+)
 @click.option("--secret", required=True, help="RADIUS shared secret (at least 8 characters).")
 @click.option("--vendor", type=click.Choice(NAS_VENDORS), default="generic", show_default=True)
 @click.option("--location", default="", help="Location name shown to citizens.")
 @click.option("--latitude", type=float)
 @click.option("--longitude", type=float)
-@click.option("--identifier", help="NAS-Identifier / MikroTik identity / Chilli nasid; with a range shared "
-              "by several routers (--ip 0.0.0.0/0, behind NAT) it picks this NAS, and Message-Authenticator "
-              "is required.")
+@click.option(
+    "--identifier",
+    help="NAS-Identifier / MikroTik identity / Chilli nasid; with a range shared "
+    "by several routers (--ip 0.0.0.0/0, behind NAT) it picks this NAS, and Message-Authenticator "
+    "is required.",
+)
 @click.option("--require-message-authenticator", is_flag=True)
 @click.option("--uam-secret", help="CoovaChilli's uamsecret.")
-@click.option("--login-host", help="The router's own login address (hotspot DNS name or gateway IP); "
-              "default: the vendor's factory address (MikroTik 10.5.50.1, CoovaChilli 10.1.0.1).")
+@click.option(
+    "--login-host",
+    help="The router's own login address (hotspot DNS name or gateway IP); "
+    "default: the vendor's factory address (MikroTik 10.5.50.1, CoovaChilli 10.1.0.1).",
+)
 @pass_context
 @fail_on_bad_input
-def nas_add(ctx: Context, name, ip_range, secret, vendor, location, latitude, longitude, identifier,
-            require_message_authenticator, uam_secret, login_host) -> None:
+def nas_add(
+    ctx: Context,
+    name,
+    ip_range,
+    secret,
+    vendor,
+    location,
+    latitude,
+    longitude,
+    identifier,
+    require_message_authenticator,
+    uam_secret,
+    login_host,
+) -> None:
     """Register a hotspot router."""
-    spec = NasSpec(name=name, ip_range=ip_range, secret=secret, vendor=vendor, location_name=location or name,
-                   latitude=latitude, longitude=longitude, identifier=identifier,
-                   require_message_authenticator=require_message_authenticator,
-                   uam_secret=uam_secret, login_host=login_host)
+    spec = NasSpec(
+        name=name,
+        ip_range=ip_range,
+        secret=secret,
+        vendor=vendor,
+        location_name=location or name,
+        latitude=latitude,
+        longitude=longitude,
+        identifier=identifier,
+        require_message_authenticator=require_message_authenticator,
+        uam_secret=uam_secret,
+        login_host=login_host,
+    )
     with ctx.session() as db:
         record = add_nas(db, ctx.box, spec)
     click.echo(f"Added NAS {record.name!r} ({record.ip_range}, {record.vendor}).")
@@ -226,15 +274,36 @@ def nas_list(ctx: Context, fmt: str) -> None:
     """List hotspot routers."""
     with ctx.session() as db:
         rows = [
-            {"name": n.name, "ip": n.ip_range, "vendor": n.vendor, "location": n.location_name,
-             "identifier": n.identifier, "message_authenticator": n.require_message_authenticator,
-             "login_host": n.login_host, "active": n.active,
-             "last_seen": n.last_seen_at.isoformat() if n.last_seen_at else None,
-             "last_address": n.last_address}
+            {
+                "name": n.name,
+                "ip": n.ip_range,
+                "vendor": n.vendor,
+                "location": n.location_name,
+                "identifier": n.identifier,
+                "message_authenticator": n.require_message_authenticator,
+                "login_host": n.login_host,
+                "active": n.active,
+                "last_seen": n.last_seen_at.isoformat() if n.last_seen_at else None,
+                "last_address": n.last_address,
+            }
             for n in list_nas(db)
         ]
-    emit(rows, fmt, ("name", "ip", "vendor", "location", "identifier", "message_authenticator",
-                     "login_host", "active", "last_seen", "last_address"))
+    emit(
+        rows,
+        fmt,
+        (
+            "name",
+            "ip",
+            "vendor",
+            "location",
+            "identifier",
+            "message_authenticator",
+            "login_host",
+            "active",
+            "last_seen",
+            "last_address",
+        ),
+    )
 
 
 @main.group()
@@ -249,8 +318,10 @@ def ap() -> None:
 def ap_list(ctx: Context, nas_name: str | None, fmt: str) -> None:
     """List access points with their NAS, place, last heard and state."""
     with ctx.session() as db:
-        rows = [access_points.ap_to_dict(row)
-                for row in access_points.list_access_points(db, utcnow(), ctx.settings, nas_name)]
+        rows = [
+            access_points.ap_to_dict(row)
+            for row in access_points.list_access_points(db, utcnow(), ctx.settings, nas_name)
+        ]
     emit(rows, fmt, access_points.AP_FIELDS)
 
 
@@ -271,11 +342,17 @@ def ap_set(ctx: Context, radio_mac, nas_name, name, location, lat, lon) -> None:
         point = access_points.find_by_radio(db, radio_mac, nas_name)
         keep_position = lat is None
         access_points.update_access_point(
-            db, point, point.name if name is None else name,
+            db,
+            point,
+            point.name if name is None else name,
             point.location_name if location is None else location,
-            point.latitude if keep_position else lat, point.longitude if keep_position else lon)
-        click.echo(f"Access point {point.radio_mac or point.nas.name!r} of {point.nas.name!r}: "
-                   f"name {point.name!r}, location {point.location_name!r}.")
+            point.latitude if keep_position else lat,
+            point.longitude if keep_position else lon,
+        )
+        click.echo(
+            f"Access point {point.radio_mac or point.nas.name!r} of {point.nas.name!r}: "
+            f"name {point.name!r}, location {point.location_name!r}."
+        )
 
 
 @main.group()
@@ -295,11 +372,17 @@ def plan() -> None:
 @click.option("--interim-interval", "interim_interval_seconds", type=int, default=300, show_default=True)
 @click.option("--free-access", is_flag=True, help="Make this the click-through plan.")
 @click.option("--mac-relogin", is_flag=True, help="Let returning devices in by MAC the same day.")
-@click.option("--throttle-kbps", type=int, help="Once today's quota is used: slow to this rate (down and up) "
-              "instead of cutting off.")
+@click.option(
+    "--throttle-kbps",
+    type=int,
+    help="Once today's quota is used: slow to this rate (down and up) instead of cutting off.",
+)
 @click.option("--max-sessions", type=int, help="Sessions at once per account or voucher (e.g. 2 phones).")
-@click.option("--random-mac-limit", type=int, help="Free plan: random MACs a site lets in per day; "
-              "more are asked to sign in with a phone number.")
+@click.option(
+    "--random-mac-limit",
+    type=int,
+    help="Free plan: random MACs a site lets in per day; more are asked to sign in with a phone number.",
+)
 @pass_context
 @fail_on_bad_input
 def plan_add(ctx: Context, name: str, **limits) -> None:
@@ -314,8 +397,21 @@ def plan_add(ctx: Context, name: str, **limits) -> None:
 @pass_context
 def plan_list(ctx: Context, fmt: str) -> None:
     """List plans."""
-    columns = ("name", "session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps",
-               "valid_days", "throttle_kbps", "max_sessions", "free_access", "mac_relogin", "random_mac_limit", "active")
+    columns = (
+        "name",
+        "session_minutes",
+        "daily_minutes",
+        "daily_mb",
+        "down_kbps",
+        "up_kbps",
+        "valid_days",
+        "throttle_kbps",
+        "max_sessions",
+        "free_access",
+        "mac_relogin",
+        "random_mac_limit",
+        "active",
+    )
     with ctx.session() as db:
         rows = [{c: getattr(p, c) for c in columns} for p in list_plans(db)]
     emit(rows, fmt, columns)
@@ -327,14 +423,20 @@ def group() -> None:
 
 
 def _group_options(command):
-    for option in reversed((
-        click.option("--free-plan", help="Plan name for free access at its sites (default: the city's)."),
-        click.option("--hours", "opening_hours", help="Opening hours, local time: 'mon-fri 07:00-17:00; "
-                     "sat 08:00-12:00' (empty: always open)."),
-        click.option("--splash-text", help="Shown on the splash page (Indonesian)."),
-        click.option("--splash-text-en", help="Shown on the English splash page."),
-        click.option("--nas", "add", multiple=True, help="Put this NAS in the group (repeatable)."),
-    )):
+    for option in reversed(
+        (
+            click.option("--free-plan", help="Plan name for free access at its sites (default: the city's)."),
+            click.option(
+                "--hours",
+                "opening_hours",
+                help="Opening hours, local time: 'mon-fri 07:00-17:00; "
+                "sat 08:00-12:00' (empty: always open).",
+            ),
+            click.option("--splash-text", help="Shown on the splash page (Indonesian)."),
+            click.option("--splash-text-en", help="Shown on the English splash page."),
+            click.option("--nas", "add", multiple=True, help="Put this NAS in the group (repeatable)."),
+        )
+    ):
         command = option(command)
     return command
 
@@ -360,14 +462,18 @@ def group_add(ctx: Context, name: str, add: tuple[str, ...], **values) -> None:
 @click.option("--remove-nas", "remove", multiple=True, help="Take this NAS out of the group (repeatable).")
 @pass_context
 @fail_on_bad_input
-def group_set(ctx: Context, name: str, add: tuple[str, ...], remove: tuple[str, ...], rename: str | None,
-              **values) -> None:
+def group_set(
+    ctx: Context, name: str, add: tuple[str, ...], remove: tuple[str, ...], rename: str | None, **values
+) -> None:
     """Change a group: only the options given change."""
     with ctx.session() as db:
         record = ap_groups.find_group(db, name, required=True)
-        current = {"free_plan": record.free_plan.name if record.free_plan else None,
-                   "opening_hours": record.opening_hours, "splash_text": record.splash_text,
-                   "splash_text_en": record.splash_text_en}
+        current = {
+            "free_plan": record.free_plan.name if record.free_plan else None,
+            "opening_hours": record.opening_hours,
+            "splash_text": record.splash_text,
+            "splash_text_en": record.splash_text_en,
+        }
         changed = {k: v for k, v in values.items() if v is not None}
         if changed or rename:
             ap_groups.update_group(db, record, ap_groups.GroupSpec(rename or name, **{**current, **changed}))
@@ -382,10 +488,17 @@ def group_set(ctx: Context, name: str, add: tuple[str, ...], remove: tuple[str, 
 def group_list(ctx: Context, fmt: str) -> None:
     """List groups with their rules and sites."""
     with ctx.session() as db:
-        rows = [{"name": g.name, "free_plan": g.free_plan.name if g.free_plan else None,
-                 "hours": g.opening_hours, "nas": ",".join(n.name for n in ap_groups.members(db, g)),
-                 "splash_text": g.splash_text, "splash_text_en": g.splash_text_en}
-                for g in ap_groups.list_groups(db)]
+        rows = [
+            {
+                "name": g.name,
+                "free_plan": g.free_plan.name if g.free_plan else None,
+                "hours": g.opening_hours,
+                "nas": ",".join(n.name for n in ap_groups.members(db, g)),
+                "splash_text": g.splash_text,
+                "splash_text_en": g.splash_text_en,
+            }
+            for g in ap_groups.list_groups(db)
+        ]
     emit(rows, fmt, ("name", "free_plan", "hours", "nas", "splash_text", "splash_text_en"))
 
 
@@ -435,8 +548,9 @@ def voucher_generate(ctx: Context, plan_name: str, count: int, batch: str | None
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @pass_context
 @fail_on_bad_input
-def voucher_list(ctx: Context, plan_name: str | None, batch: str | None, status: str | None,
-                 fmt: str) -> None:
+def voucher_list(
+    ctx: Context, plan_name: str | None, batch: str | None, status: str | None, fmt: str
+) -> None:
     """Vouchers with their status (new, active, expired, revoked), as the console shows them."""
     now = utcnow()
     with ctx.session() as db:
@@ -469,9 +583,11 @@ def _set_blocked(ctx: Context, mac: str, blocked: bool, reason: str | None = Non
             online = disconnects.open_sessions(db, device_id=found.id)
             reached = disconnects.cut_off(db, ctx.settings, ctx.box, online, "cli", found.mac)
             if reached.results:
-                click.echo(f"Disconnect sent to {len(reached.results)} open session(s): "
-                           f"{reached.count('ack')} acknowledged, {reached.count('nak')} refused, "
-                           f"{reached.unanswered} unanswered.")
+                click.echo(
+                    f"Disconnect sent to {len(reached.results)} open session(s): "
+                    f"{reached.count('ack')} acknowledged, {reached.count('nak')} refused, "
+                    f"{reached.unanswered} unanswered."
+                )
 
 
 @device.command(name="block")
@@ -509,13 +625,37 @@ def device_unblock(ctx: Context, mac: str) -> None:
 @fail_on_bad_input
 def sessions(ctx: Context, active, nas_name, ap, user, mac, ip, since, until, status, limit, fmt) -> None:
     """The session log, newest first."""
-    session_filter = SessionFilter(nas=nas_name, ap=ap, user=user, mac=mac, ip=ip, since=parse_time(since),
-                                   until=parse_time(until), status="active" if active else status)
+    session_filter = SessionFilter(
+        nas=nas_name,
+        ap=ap,
+        user=user,
+        mac=mac,
+        ip=ip,
+        since=parse_time(since),
+        until=parse_time(until),
+        status="active" if active else status,
+    )
     with ctx.session() as db:
         rows = [session_to_dict(s) for s in list_sessions(db, session_filter, limit)]
-    emit(rows, fmt, ("username", "nas", "acct_session_id", "calling_station_id", "framed_ip", "start_time",
-                     "stop_time", "session_time", "input_octets", "output_octets", "terminate_cause", "status",
-                     "access_point"))
+    emit(
+        rows,
+        fmt,
+        (
+            "username",
+            "nas",
+            "acct_session_id",
+            "calling_station_id",
+            "framed_ip",
+            "start_time",
+            "stop_time",
+            "session_time",
+            "input_octets",
+            "output_octets",
+            "terminate_cause",
+            "status",
+            "access_point",
+        ),
+    )
 
 
 @main.command(name="usage")
@@ -532,7 +672,9 @@ def usage_command(ctx: Context, by: str, since: str | None, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--rebuild", is_flag=True, help="Fold every day again (after a long outage or a timezone change).")
+@click.option(
+    "--rebuild", is_flag=True, help="Fold every day again (after a long outage or a timezone change)."
+)
 @pass_context
 def rollup(ctx: Context, rebuild: bool) -> None:
     """Fold finished days of the hourly usage into the daily roll-up (reports also do it on demand)."""
@@ -573,7 +715,9 @@ def backup_command(ctx: Context, destination: Path) -> None:
 def restore_command(ctx: Context, source: Path, yes: bool) -> None:
     """Replace the database's contents with a backup. Stop the portal and RADIUS first."""
     if not yes:
-        click.confirm(f"Replace everything in {ctx.engine.url.render_as_string(hide_password=True)}?", abort=True)
+        click.confirm(
+            f"Replace everything in {ctx.engine.url.render_as_string(hide_password=True)}?", abort=True
+        )
     try:
         backup.restore(ctx.settings, source)
     except backup.BackupError as exc:
@@ -583,40 +727,99 @@ def restore_command(ctx: Context, source: Path, yes: bool) -> None:
 
 @main.command()
 @click.argument("vendor", type=click.Choice(["mikrotik", "chilli"]))
-@click.option("--portal", "portal_url", required=True, help="The splash page's address, e.g. http://127.0.0.1:8080")
+@click.option(
+    "--portal", "portal_url", required=True, help="The splash page's address, e.g. http://127.0.0.1:8080"
+)
 @click.option("--radius", "radius_host", required=True, help="RADIUS server host.")
 @click.option("--auth-port", type=int, default=1812, show_default=True)
 @click.option("--acct-port", type=int, default=1813, show_default=True)
 @click.option("--secret", required=True, help="The NAS's RADIUS shared secret.")
-@click.option("--identity", default="taman-tirosa", show_default=True,
-              help="MikroTik identity / Chilli nasid (the NAS's identifier).")
+@click.option(
+    "--identity",
+    default="taman-tirosa",
+    show_default=True,
+    help="MikroTik identity / Chilli nasid (the NAS's identifier).",
+)
 @click.option("--router-ip", default="10.5.50.1", show_default=True, help="The router's own login address.")
 @click.option("--uam-secret", help="Chilli's uamsecret (signs the redirect with md).")
 @click.option("--mac", default="02:00:00:00:00:01", show_default=True, help="The simulated phone's MAC.")
-@click.option("--client-ip", default="10.5.50.23", show_default=True, help="The phone's IP (Framed-IP-Address).")
-@click.option("--nas-ip", default="127.0.0.1", show_default=True,
-              help="The router's RADIUS source address (within the NAS's --ip); packets are sent from it.")
-@click.option("--way", type=click.Choice(["free", "account", "voucher", "mac"]), default="free", show_default=True)
+@click.option(
+    "--client-ip", default="10.5.50.23", show_default=True, help="The phone's IP (Framed-IP-Address)."
+)
+@click.option(
+    "--nas-ip",
+    default="127.0.0.1",
+    show_default=True,
+    help="The router's RADIUS source address (within the NAS's --ip); packets are sent from it.",
+)
+@click.option(
+    "--way", type=click.Choice(["free", "account", "voucher", "mac"]), default="free", show_default=True
+)
 @click.option("--phone", help="For --way account.")
 @click.option("--password", help="For --way account.")
 @click.option("--voucher", "code", help="For --way voucher.")
-@click.option("--interims", type=int, default=1, show_default=True, help="Interim-Updates between Start and Stop.")
-@click.option("--octets", type=int, default=1_000_000, show_default=True,
-              help="Bytes downloaded per interval (a quarter of it uploaded).")
+@click.option(
+    "--interims", type=int, default=1, show_default=True, help="Interim-Updates between Start and Stop."
+)
+@click.option(
+    "--octets",
+    type=int,
+    default=1_000_000,
+    show_default=True,
+    help="Bytes downloaded per interval (a quarter of it uploaded).",
+)
 @click.option("--no-logout", is_flag=True, help="End with Session-Timeout instead of the citizen's logout.")
 @pass_context
-def simulate(ctx: Context, vendor, portal_url, radius_host, auth_port, acct_port, secret, identity, router_ip, uam_secret,
-             mac, client_ip, nas_ip, way, phone, password, code, interims, octets, no_logout) -> None:
+def simulate(
+    ctx: Context,
+    vendor,
+    portal_url,
+    radius_host,
+    auth_port,
+    acct_port,
+    secret,
+    identity,
+    router_ip,
+    uam_secret,
+    mac,
+    client_ip,
+    nas_ip,
+    way,
+    phone,
+    password,
+    code,
+    interims,
+    octets,
+    no_logout,
+) -> None:
     """Play a MikroTik or CoovaChilli router: splash page, RADIUS login, accounting. Exit 1 if refused."""
     from hotspot.simulate import Router, RouterConfig, SimulationError, Way
 
-    router = Router(RouterConfig(
-        vendor=vendor, portal=portal_url, radius_host=radius_host, auth_port=auth_port, acct_port=acct_port,
-        secret=secret, identity=identity, router_ip=router_ip, uam_secret=uam_secret, mac=mac,
-        client_ip=client_ip, nas_ip=nas_ip, dictionary_dir=ctx.settings.radius_dictionary_dir), echo=click.echo)
+    router = Router(
+        RouterConfig(
+            vendor=vendor,
+            portal=portal_url,
+            radius_host=radius_host,
+            auth_port=auth_port,
+            acct_port=acct_port,
+            secret=secret,
+            identity=identity,
+            router_ip=router_ip,
+            uam_secret=uam_secret,
+            mac=mac,
+            client_ip=client_ip,
+            nas_ip=nas_ip,
+            dictionary_dir=ctx.settings.radius_dictionary_dir,
+        ),
+        echo=click.echo,
+    )
     try:
-        result = router.run(Way(way, phone=phone, password=password, code=code), interims=interims,
-                            octets=octets, logout=not no_logout)
+        result = router.run(
+            Way(way, phone=phone, password=password, code=code),
+            interims=interims,
+            octets=octets,
+            logout=not no_logout,
+        )
     except SimulationError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -624,8 +827,10 @@ def simulate(ctx: Context, vendor, portal_url, radius_host, auth_port, acct_port
     if not result.accepted:
         click.echo("Result: not online (" + (result.refused_by_portal or "RADIUS rejected the login") + ")")
         sys.exit(1)
-    click.echo(f"Result: online as {result.username}, session {result.acct_session_id} closed after "
-               f"{result.input_octets} bytes up and {result.output_octets} bytes down.")
+    click.echo(
+        f"Result: online as {result.username}, session {result.acct_session_id} closed after "
+        f"{result.input_octets} bytes up and {result.output_octets} bytes down."
+    )
 
 
 @main.command()
@@ -661,9 +866,15 @@ def run(ctx: Context) -> None:
         commands.append([sys.executable, "-m", "hotspot.cli", "radius"])
     signals = StopSignals()  # before the children start: a Ctrl-C meanwhile must not orphan them
     children = [subprocess.Popen(cmd) for cmd in commands]
-    click.echo(f"Portal on port {ctx.settings.portal_port}"
-               + (f", RADIUS on {ctx.settings.radius_auth_port}/{ctx.settings.radius_acct_port}/udp"
-                  if len(children) > 1 else "") + ". Ctrl-C stops.")
+    click.echo(
+        f"Portal on port {ctx.settings.portal_port}"
+        + (
+            f", RADIUS on {ctx.settings.radius_auth_port}/{ctx.settings.radius_acct_port}/udp"
+            if len(children) > 1
+            else ""
+        )
+        + ". Ctrl-C stops."
+    )
     while not signals.wait(0.2) and all(child.poll() is None for child in children):
         pass
     for child in children:

@@ -55,10 +55,16 @@ def rate_attributes(vendor: str, down_kbps: int | None, up_kbps: int | None) -> 
     if vendor == "mikrotik":
         return [("Mikrotik-Rate-Limit", f"{up or 0}k/{down or 0}k")] if up or down else []
     if vendor == "chilli":
-        return [(name, value) for name, value in (("ChilliSpot-Bandwidth-Max-Up", up),
-                                                  ("ChilliSpot-Bandwidth-Max-Down", down)) if value]
-    return [(name, value * 1000) for name, value in (("WISPr-Bandwidth-Max-Up", up),
-                                                     ("WISPr-Bandwidth-Max-Down", down)) if value]
+        return [
+            (name, value)
+            for name, value in (("ChilliSpot-Bandwidth-Max-Up", up), ("ChilliSpot-Bandwidth-Max-Down", down))
+            if value
+        ]
+    return [
+        (name, value * 1000)
+        for name, value in (("WISPr-Bandwidth-Max-Up", up), ("WISPr-Bandwidth-Max-Down", down))
+        if value
+    ]
 
 
 class CoaTargetError(ValueError):
@@ -78,12 +84,19 @@ def target_address(nas: Nas, nas_address: str | None) -> str:
     raise CoaTargetError(f"NAS {nas.name!r} covers {nas.ip_range}; no single address to send a Disconnect to")
 
 
-def _send(settings: Settings, nas: Nas, box: SecretBox, code: int, nas_address: str | None,
-          attributes: dict) -> CoaResult:
+def _send(
+    settings: Settings, nas: Nas, box: SecretBox, code: int, nas_address: str | None, attributes: dict
+) -> CoaResult:
     address = target_address(nas, nas_address)
     dictionary = load_dictionary(settings.radius_dictionary_dir)
-    client = Client(server=address, coaport=nas.coa_port, secret=box.decrypt(nas.secret_encrypted).encode(),
-                    dict=dictionary, retries=settings.coa_retries + 1, timeout=settings.coa_timeout_seconds)
+    client = Client(
+        server=address,
+        coaport=nas.coa_port,
+        secret=box.decrypt(nas.secret_encrypted).encode(),
+        dict=dictionary,
+        retries=settings.coa_retries + 1,
+        timeout=settings.coa_timeout_seconds,
+    )
     request = client.CreateCoAPacket(code=code, message_authenticator=True)
     for name, value in attributes.items():
         if value is not None:
@@ -100,31 +113,65 @@ def _send(settings: Settings, nas: Nas, box: SecretBox, code: int, nas_address: 
         error_cause = int.from_bytes(reply[101][0], "big")
         named = reply["Error-Cause"][0]
         error_text = named if isinstance(named, str) else "Error-Cause"
-    result = CoaResult(reply.code in (packet.DisconnectACK, packet.CoAACK),
-                       REPLY_NAMES.get(reply.code, f"code {reply.code}"), error_cause, error_text)
+    result = CoaResult(
+        reply.code in (packet.DisconnectACK, packet.CoAACK),
+        REPLY_NAMES.get(reply.code, f"code {reply.code}"),
+        error_cause,
+        error_text,
+    )
     log.info("dynamic authorization to %s (%s): %s", nas.name, address, result.describe())
     return result
 
 
-def disconnect(settings: Settings, nas: Nas, box: SecretBox, *, username: str, acct_session_id: str,
-               framed_ip: str | None, calling_station_id: str | None = None,
-               nas_address: str | None = None) -> CoaResult:
+def disconnect(
+    settings: Settings,
+    nas: Nas,
+    box: SecretBox,
+    *,
+    username: str,
+    acct_session_id: str,
+    framed_ip: str | None,
+    calling_station_id: str | None = None,
+    nas_address: str | None = None,
+) -> CoaResult:
     """Send a Disconnect-Request for one session and return the router's answer."""
-    return _send(settings, nas, box, packet.DisconnectRequest, nas_address, {
-        "User-Name": username,
-        "Acct-Session-Id": acct_session_id,
-        "Framed-IP-Address": framed_ip,
-        "Calling-Station-Id": calling_station_id,
-    })
+    return _send(
+        settings,
+        nas,
+        box,
+        packet.DisconnectRequest,
+        nas_address,
+        {
+            "User-Name": username,
+            "Acct-Session-Id": acct_session_id,
+            "Framed-IP-Address": framed_ip,
+            "Calling-Station-Id": calling_station_id,
+        },
+    )
 
 
-def change_authorization(settings: Settings, nas: Nas, box: SecretBox, *, username: str,
-                         acct_session_id: str, framed_ip: str | None, changes: dict,
-                         nas_address: str | None = None) -> CoaResult:
+def change_authorization(
+    settings: Settings,
+    nas: Nas,
+    box: SecretBox,
+    *,
+    username: str,
+    acct_session_id: str,
+    framed_ip: str | None,
+    changes: dict,
+    nas_address: str | None = None,
+) -> CoaResult:
     """Send a CoA-Request (e.g. a new Session-Timeout or rate limit) for one session."""
-    return _send(settings, nas, box, packet.CoARequest, nas_address, {
-        "User-Name": username,
-        "Acct-Session-Id": acct_session_id,
-        "Framed-IP-Address": framed_ip,
-        **changes,
-    })
+    return _send(
+        settings,
+        nas,
+        box,
+        packet.CoARequest,
+        nas_address,
+        {
+            "User-Name": username,
+            "Acct-Session-Id": acct_session_id,
+            "Framed-IP-Address": framed_ip,
+            **changes,
+        },
+    )

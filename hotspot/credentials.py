@@ -14,9 +14,9 @@ never a MAC a splash-page URL claimed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Collection
 
 from hotspot import policy
 from hotspot.opening_hours import OpeningHours, is_open
@@ -28,39 +28,65 @@ TICKET_PREFIX = "t-"
 # What a refused (or slowed) citizen reads, Indonesian and English; RADIUS sends both, the portal its
 # page's language.
 REFUSALS: dict[str, tuple[str, str]] = {
-    "blocked": ("Akses diblokir. Hubungi petugas Wi-Fi kota.",
-                "Access blocked. Please contact the city Wi-Fi team."),
-    "quota_time": ("Kuota waktu hari ini sudah habis. Coba lagi besok.",
-                   "Today's time quota is used up. Try again tomorrow."),
-    "quota_data": ("Kuota data hari ini sudah habis. Coba lagi besok.",
-                   "Today's data quota is used up. Try again tomorrow."),
+    "blocked": (
+        "Akses diblokir. Hubungi petugas Wi-Fi kota.",
+        "Access blocked. Please contact the city Wi-Fi team.",
+    ),
+    "quota_time": (
+        "Kuota waktu hari ini sudah habis. Coba lagi besok.",
+        "Today's time quota is used up. Try again tomorrow.",
+    ),
+    "quota_data": (
+        "Kuota data hari ini sudah habis. Coba lagi besok.",
+        "Today's data quota is used up. Try again tomorrow.",
+    ),
     "expired": ("Voucher sudah kedaluwarsa.", "The voucher has expired."),
     "revoked": ("Voucher ini sudah dibatalkan.", "This voucher has been cancelled."),
-    "unknown_voucher": ("Kode voucher tidak dikenal. Periksa lagi kodenya.",
-                        "Unknown voucher code. Please check the code."),
-    "ticket_expired": ("Sesi login kedaluwarsa. Silakan login ulang.",
-                       "The login has expired. Please sign in again."),
-    "ticket_used": ("Login ini sudah dipakai. Silakan login ulang.",
-                    "This login was already used. Please sign in again."),
-    "ticket_wrong_device": ("Login ini dibuat untuk perangkat lain. Silakan login ulang dari perangkat Anda.",
-                            "This login was made for another device. Please sign in again from your own."),
-    "ticket_wrong_nas": ("Login ini dibuat untuk titik akses lain. Silakan login ulang di sini.",
-                         "This login was made for another access point. Please sign in again here."),
+    "unknown_voucher": (
+        "Kode voucher tidak dikenal. Periksa lagi kodenya.",
+        "Unknown voucher code. Please check the code.",
+    ),
+    "ticket_expired": (
+        "Sesi login kedaluwarsa. Silakan login ulang.",
+        "The login has expired. Please sign in again.",
+    ),
+    "ticket_used": (
+        "Login ini sudah dipakai. Silakan login ulang.",
+        "This login was already used. Please sign in again.",
+    ),
+    "ticket_wrong_device": (
+        "Login ini dibuat untuk perangkat lain. Silakan login ulang dari perangkat Anda.",
+        "This login was made for another device. Please sign in again from your own.",
+    ),
+    "ticket_wrong_nas": (
+        "Login ini dibuat untuk titik akses lain. Silakan login ulang di sini.",
+        "This login was made for another access point. Please sign in again here.",
+    ),
     "bad_password": ("Kata sandi salah.", "Wrong password."),
     "unknown_user": ("Pengguna tidak dikenal.", "Unknown user."),
     "plan_inactive": ("Layanan ini sedang tidak tersedia.", "This service is not available right now."),
-    "too_many_sessions": ("Akun atau voucher ini sudah dipakai di perangkat sebanyak yang diizinkan. "
-                          "Keluar dulu di perangkat lain.",
-                          "This account or voucher is already online on as many devices as it allows. "
-                          "Log out on another one first."),
-    "throttled": ("Kuota hari ini sudah habis: internet tetap jalan, diperlambat sampai tengah malam.",
-                  "Today's quota is used up: you stay online, slowed down until midnight."),
-    "closed": ("Wi-Fi gratis di lokasi ini sedang tutup. Lihat jam buka di halaman login.",
-               "Free Wi-Fi at this place is closed now. The login page shows the opening hours."),
-    "phone_login_required": ("Perangkat Anda memakai alamat MAC acak. Silakan masuk dengan nomor HP.",
-                             "Your device uses a random MAC address. Please sign in with your phone number."),
-    "no_mac": ("Perangkat Anda tidak dikenali oleh router. Sambungkan ulang ke Wi-Fi.",
-               "The router did not identify your device. Reconnect to the Wi-Fi."),
+    "too_many_sessions": (
+        "Akun atau voucher ini sudah dipakai di perangkat sebanyak yang diizinkan. "
+        "Keluar dulu di perangkat lain.",
+        "This account or voucher is already online on as many devices as it allows. "
+        "Log out on another one first.",
+    ),
+    "throttled": (
+        "Kuota hari ini sudah habis: internet tetap jalan, diperlambat sampai tengah malam.",
+        "Today's quota is used up: you stay online, slowed down until midnight.",
+    ),
+    "closed": (
+        "Wi-Fi gratis di lokasi ini sedang tutup. Lihat jam buka di halaman login.",
+        "Free Wi-Fi at this place is closed now. The login page shows the opening hours.",
+    ),
+    "phone_login_required": (
+        "Perangkat Anda memakai alamat MAC acak. Silakan masuk dengan nomor HP.",
+        "Your device uses a random MAC address. Please sign in with your phone number.",
+    ),
+    "no_mac": (
+        "Perangkat Anda tidak dikenali oleh router. Sambungkan ulang ke Wi-Fi.",
+        "The router did not identify your device. Reconnect to the Wi-Fi.",
+    ),
 }
 
 
@@ -137,8 +163,15 @@ def voucher_refusal(voucher, valid_until: datetime | None, now: datetime) -> str
     return None
 
 
-def ticket_refusal(ticket, password_ok: bool, used: bool, bound_mac: str | None, station_mac: str | None,
-                   nas_id: int | None, now: datetime) -> str | None:
+def ticket_refusal(
+    ticket,
+    password_ok: bool,
+    used: bool,
+    bound_mac: str | None,
+    station_mac: str | None,
+    nas_id: int | None,
+    now: datetime,
+) -> str | None:
     """Why a login ticket is refused, or None.
 
     A ticket is bound to what the portal issued it for: the device whose MAC the
@@ -181,8 +214,14 @@ def ticket_holder(ticket, device_id: int | None) -> Holder | None:
     return Holder(subject, device_id, account_id, voucher_id)
 
 
-def free_refusal(plan, station_mac: str | None, hours: OpeningHours | None, let_in_today: Collection[str],
-                 now: datetime, tz: str) -> str | None:
+def free_refusal(
+    plan,
+    station_mac: str | None,
+    hours: OpeningHours | None,
+    let_in_today: Collection[str],
+    now: datetime,
+    tz: str,
+) -> str | None:
     """Why free (per-device) access at a site is refused now, or None.
 
     Outside its group's opening hours a site gives no free access. A phone can make up a new random
@@ -191,8 +230,11 @@ def free_refusal(plan, station_mac: str | None, hours: OpeningHours | None, let_
     free session there today: those keep their access, a new one is asked for a phone login."""
     if hours is not None and not is_open(hours, now, tz):
         return "closed"
-    if (counts_random_macs(plan, station_mac) and station_mac not in let_in_today
-            and len(let_in_today) >= plan.random_mac_limit):
+    if (
+        counts_random_macs(plan, station_mac)
+        and station_mac not in let_in_today
+        and len(let_in_today) >= plan.random_mac_limit
+    ):
         return "phone_login_required"
     return None
 
@@ -202,8 +244,9 @@ def counts_random_macs(plan, station_mac: str | None) -> bool:
     return plan.random_mac_limit is not None and is_random_mac(station_mac)
 
 
-def mac_refusal(username_mac: str, station_mac: str | None, device, account, plan,
-                day_start: datetime) -> str | None:
+def mac_refusal(
+    username_mac: str, station_mac: str | None, device, account, plan, day_start: datetime
+) -> str | None:
     """Why a MAC re-login is refused, or None: the device logged in today on a plan that allows it.
 
     A citizen can type someone else's MAC into the router's login page; the router then sends it as
@@ -221,8 +264,9 @@ def mac_refusal(username_mac: str, station_mac: str | None, device, account, pla
     return None
 
 
-def session_link(kind: str, ticket, voucher, named_device, station_device_id: int | None,
-                 has_station: bool) -> dict:
+def session_link(
+    kind: str, ticket, voucher, named_device, station_device_id: int | None, has_station: bool
+) -> dict:
     """Whose a new accounting session is: the device is always the Calling-Station-Id's one.
 
     `named_device` is the device a MAC User-Name names; a ticket's own device
@@ -230,27 +274,42 @@ def session_link(kind: str, ticket, voucher, named_device, station_device_id: in
     if kind == "ticket" and ticket is not None:
         device_id = station_device_id if has_station else ticket.device_id
         holder = ticket_holder(ticket, device_id)
-        return {"device_id": device_id, "account_id": holder.account_id if holder else None,
-                "voucher_id": holder.voucher_id if holder else None, "plan_id": ticket.plan_id}
+        return {
+            "device_id": device_id,
+            "account_id": holder.account_id if holder else None,
+            "voucher_id": holder.voucher_id if holder else None,
+            "plan_id": ticket.plan_id,
+        }
     if kind == "mac" and named_device is not None:
-        return {"device_id": named_device.id, "account_id": named_device.account_id,
-                "plan_id": named_device.plan_id}
+        return {
+            "device_id": named_device.id,
+            "account_id": named_device.account_id,
+            "plan_id": named_device.plan_id,
+        }
     if kind == "voucher" and voucher is not None:
         return {"device_id": station_device_id, "voucher_id": voucher.id, "plan_id": voucher.plan_id}
     return {"device_id": station_device_id}
 
 
-def session_cap_refusal(max_sessions: int | None, open_sessions, station_mac: str | None,
-                        interim_default: int, now: datetime, grace: int) -> str | None:
+def session_cap_refusal(
+    max_sessions: int | None,
+    open_sessions,
+    station_mac: str | None,
+    interim_default: int,
+    now: datetime,
+    grace: int,
+) -> str | None:
     """Why one more session of an account or voucher is refused (the plan's sessions-at-once cap), or None.
 
     `open_sessions` are its open sessions (`calling_station_id`, `update_time`, `interim_interval`). A stale
     one (the router went quiet) never counts, nor one of the device asking: its new session replaces it."""
     if max_sessions is None:
         return None
+
     def live(s) -> bool:
         return not policy.session_is_stale(s.update_time, s.interim_interval or interim_default, now, grace)
 
-    counted = [s for s in open_sessions
-               if (station_mac is None or s.calling_station_id != station_mac) and live(s)]
+    counted = [
+        s for s in open_sessions if (station_mac is None or s.calling_station_id != station_mac) and live(s)
+    ]
     return "too_many_sessions" if len(counted) >= max_sessions else None

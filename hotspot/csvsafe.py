@@ -9,7 +9,8 @@ Numbers are left alone: a negative number is data, not a formula.
 from __future__ import annotations
 
 import csv
-from typing import IO, Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -79,7 +79,7 @@ def chilli_md_valid(url: str, uam_secret: str) -> bool:
     cut = url.find("&md=")
     if cut < 0:
         return False
-    given = url[cut + 4:].split("&", 1)[0]
+    given = url[cut + 4 :].split("&", 1)[0]
     return hmac.compare_digest(given.upper().encode(), chilli_md(url[:cut], uam_secret).encode())
 
 
@@ -162,7 +162,7 @@ class GatewayHandoff:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "GatewayHandoff":
+    def from_dict(cls, data: dict) -> GatewayHandoff:
         values = {f.name: data.get(f.name) for f in fields(cls)}
         for name in ("chap_id", "chap_challenge"):
             if values[name] is not None:
@@ -170,7 +170,15 @@ class GatewayHandoff:
         return cls(**values)
 
 
-MIKROTIK_KEYS = ("link-login-only", "link-login", "chap-id", "chap-challenge", "link-orig", "server-name", "identity")
+MIKROTIK_KEYS = (
+    "link-login-only",
+    "link-login",
+    "chap-id",
+    "chap-challenge",
+    "link-orig",
+    "server-name",
+    "identity",
+)
 CHILLI_KEYS = ("uamip", "uamport", "challenge", "res", "nasid", "userurl")
 
 
@@ -252,9 +260,16 @@ def _parse_mikrotik(params) -> GatewayHandoff:
         if len(chap_id) != 1 or not 1 <= len(chap_challenge) <= 64:
             raise HandoffError("chap-id must be one byte and chap-challenge 1 to 64 bytes")
     return GatewayHandoff(
-        vendor="mikrotik", mac=_mac(params), ip=_ip(params, "ip"), nas_id=_text(params, "identity"),
-        called=_text(params, "server-name"), login_url=login_url, original_url=_original_url(params, "link-orig"),
-        error=_text(params, "error", 256), chap_id=chap_id, chap_challenge=chap_challenge,
+        vendor="mikrotik",
+        mac=_mac(params),
+        ip=_ip(params, "ip"),
+        nas_id=_text(params, "identity"),
+        called=_text(params, "server-name"),
+        login_url=login_url,
+        original_url=_original_url(params, "link-orig"),
+        error=_text(params, "error", 256),
+        chap_id=chap_id,
+        chap_challenge=chap_challenge,
     )
 
 
@@ -275,9 +290,17 @@ def _parse_chilli(params) -> GatewayHandoff:
     if (uam_ip is None) != (port is None):
         raise HandoffError("uamip and uamport come together")
     return GatewayHandoff(
-        vendor="chilli", mac=_mac(params), ip=_ip(params, "ip"), nas_id=_text(params, "nasid"),
-        called=_text(params, "called"), original_url=_original_url(params, "userurl"), error=_text(params, "reply", 256), res=res,
-        chap_challenge=bytes.fromhex(challenge) if challenge else None, uam_ip=uam_ip, uam_port=port,
+        vendor="chilli",
+        mac=_mac(params),
+        ip=_ip(params, "ip"),
+        nas_id=_text(params, "nasid"),
+        called=_text(params, "called"),
+        original_url=_original_url(params, "userurl"),
+        error=_text(params, "reply", 256),
+        res=res,
+        chap_challenge=bytes.fromhex(challenge) if challenge else None,
+        uam_ip=uam_ip,
+        uam_port=port,
         session_id=_text(params, "sessionid", 64),
     )
 
@@ -303,7 +326,9 @@ def is_private_address(host: str | None) -> bool:
         address = ipaddress.ip_address(host or "")
     except ValueError:
         return False
-    return (address.is_private or address.is_loopback) and not (address.is_unspecified or address.is_multicast)
+    return (address.is_private or address.is_loopback) and not (
+        address.is_unspecified or address.is_multicast
+    )
 
 
 def _login_address_plain(handoff: GatewayHandoff) -> bool:
@@ -326,8 +351,12 @@ def login_target_allowed(handoff: GatewayHandoff, vendor: str, configured_login_
     ticket: any other address, even a private one on the hotspot LAN, could be a neighbour's."""
     expected = router_login_host(vendor, configured_login_host)
     host = handoff.login_host
-    return (_login_address_plain(handoff) and expected is not None and host is not None
-            and host.lower() == expected.lower())
+    return (
+        _login_address_plain(handoff)
+        and expected is not None
+        and host is not None
+        and host.lower() == expected.lower()
+    )
 
 
 @dataclass(frozen=True)
@@ -343,8 +372,9 @@ class LoginForm:
         return f"{self.url}?{urlencode(self.fields)}"
 
 
-def login_form(handoff: GatewayHandoff, username: str, password: str, dst: str | None,
-               uam_secret: str | None = None) -> LoginForm:
+def login_form(
+    handoff: GatewayHandoff, username: str, password: str, dst: str | None, uam_secret: str | None = None
+) -> LoginForm:
     """The gateway's own login request for a ticket, CHAP computed here (no JavaScript needed)."""
     if handoff.vendor == "mikrotik":
         if handoff.chap_id is not None and handoff.chap_challenge is not None:

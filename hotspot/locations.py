@@ -7,8 +7,8 @@ and splash text. Today a NAS row is the site; when radios (access points) carry 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from hotspot.opening_hours import OpeningHours, parse_hours
 
@@ -25,17 +25,24 @@ class GroupRules:
     splash_text_en: str = ""
 
     @classmethod
-    def of(cls, row) -> "GroupRules":
+    def of(cls, row) -> GroupRules:
         """From an ApGroup (or a row with its column names); hours were checked when they were saved."""
-        return cls(row.id, row.name, row.free_plan_id, parse_hours(row.opening_hours), row.splash_text or "",
-                   row.splash_text_en or "")
+        return cls(
+            row.id,
+            row.name,
+            row.free_plan_id,
+            parse_hours(row.opening_hours),
+            row.splash_text or "",
+            row.splash_text_en or "",
+        )
 
     def splash(self, language: str) -> str:
         return (self.splash_text_en if language == "en" else "") or self.splash_text
 
 
-def group_of(groups: Mapping[int, GroupRules], nas_group_id: int | None,
-             ap_group_id: int | None = None) -> GroupRules | None:
+def group_of(
+    groups: Mapping[int, GroupRules], nas_group_id: int | None, ap_group_id: int | None = None
+) -> GroupRules | None:
     """The rules of a site: its access point's own group when it has one, else its NAS's, else none."""
     for group_id in (ap_group_id, nas_group_id):
         if group_id is not None and group_id in groups:

@@ -7,9 +7,10 @@ access point and time, by user, by MAC, by IP, and the open ones.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -18,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    JSON,
     MetaData,
     String,
     Text,
@@ -46,13 +46,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; use hotspot.clock.utcnow()")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -88,8 +88,10 @@ class Nas(Base):
         String(128), doc="NAS-Identifier / MikroTik identity / Chilli nasid the router reports"
     )
     coa_port: Mapped[int] = mapped_column(Integer, default=3799)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("ap_group.id", ondelete="SET NULL"),
-                                                 doc="the access point group whose rules this site follows")
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ap_group.id", ondelete="SET NULL"),
+        doc="the access point group whose rules this site follows",
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -111,8 +113,9 @@ class AccessPoint(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nas_id: Mapped[int] = mapped_column(ForeignKey("nas.id", ondelete="CASCADE"))
-    radio_mac: Mapped[str] = mapped_column(String(64), default="",
-                                           doc="normalised radio MAC, or the Called-Station-Id when not a MAC")
+    radio_mac: Mapped[str] = mapped_column(
+        String(64), default="", doc="normalised radio MAC, or the Called-Station-Id when not a MAC"
+    )
     name: Mapped[str] = mapped_column(String(64), default="", doc="empty until an admin names it")
     location_name: Mapped[str] = mapped_column(String(128), default="")
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -129,19 +132,22 @@ class AccessPoint(Base):
 
 
 class ApGroup(Base):
-    """Access points that share rules (the hospital, the beaches, city hall): free plan, hours, splash text."""
+    """Access points that share rules (the hospital, the beaches, city hall): free plan, hours, splash
+    text."""
 
     __tablename__ = "ap_group"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    free_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), doc="instead of the city's free plan")
+    free_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan.id"), doc="instead of the city's free plan"
+    )
     opening_hours: Mapped[str] = mapped_column(String(255), default="", doc="local time; empty: always open")
     splash_text: Mapped[str] = mapped_column(Text, default="")
     splash_text_en: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    free_plan: Mapped["Plan | None"] = relationship(lazy="joined")
+    free_plan: Mapped[Plan | None] = relationship(lazy="joined")
 
 
 class Plan(Base):
@@ -161,10 +167,13 @@ class Plan(Base):
     valid_days: Mapped[int | None] = mapped_column(Integer, doc="how long a voucher lasts from first use")
     free_access: Mapped[bool] = mapped_column(Boolean, default=False, doc="the click-through plan")
     mac_relogin: Mapped[bool] = mapped_column(Boolean, default=False, doc="same-day MAC login without a tap")
-    throttle_kbps: Mapped[int | None] = mapped_column(Integer, doc="kbit/s down and up once the day's quota is used")
+    throttle_kbps: Mapped[int | None] = mapped_column(
+        Integer, doc="kbit/s down and up once the day's quota is used"
+    )
     max_sessions: Mapped[int | None] = mapped_column(Integer, doc="sessions at once per account or voucher")
     random_mac_limit: Mapped[int | None] = mapped_column(
-        Integer, doc="free plan: random MACs a site lets in per day before it asks for a phone login")
+        Integer, doc="free plan: random MACs a site lets in per day before it asks for a phone login"
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -282,7 +291,9 @@ class RadiusSession(Base):
     access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"))
     nas_port_id: Mapped[str | None] = mapped_column(String(64))
     framed_ip: Mapped[str | None] = mapped_column(String(45))
-    nas_ip_address: Mapped[str | None] = mapped_column(String(45), doc="where the router's packets came from (CoA target)")
+    nas_ip_address: Mapped[str | None] = mapped_column(
+        String(45), doc="where the router's packets came from (CoA target)"
+    )
     start_time: Mapped[datetime] = mapped_column()
     update_time: Mapped[datetime] = mapped_column()
     stop_time: Mapped[datetime | None] = mapped_column()
@@ -301,7 +312,10 @@ class UsageHour(Base):
     """Per access point per hour roll-up, kept up to date by accounting for the dashboards."""
 
     __tablename__ = "usage_hour"
-    __table_args__ = (UniqueConstraint("nas_id", "hour", name="uq_usage_hour_nas_hour"), Index("ix_usage_hour_hour", "hour"))
+    __table_args__ = (
+        UniqueConstraint("nas_id", "hour", name="uq_usage_hour_nas_hour"),
+        Index("ix_usage_hour_hour", "hour"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nas_id: Mapped[int] = mapped_column(ForeignKey("nas.id"))
@@ -321,8 +335,9 @@ class UsageHourAp(Base):
     __tablename__ = "usage_hour_ap"
     __table_args__ = (Index("ix_usage_hour_ap_hour", "hour"),)
 
-    access_point_id: Mapped[int] = mapped_column(ForeignKey("access_point.id", ondelete="CASCADE"),
-                                                 primary_key=True)
+    access_point_id: Mapped[int] = mapped_column(
+        ForeignKey("access_point.id", ondelete="CASCADE"), primary_key=True
+    )
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     sessions: Mapped[int] = mapped_column(Integer, default=0, doc="sessions started in this hour")
     input_octets: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -365,10 +380,13 @@ class AuthEvent(Base):
     """Every RADIUS authentication decision, with the reason a citizen was turned away."""
 
     __tablename__ = "auth_event"
-    __table_args__ = (Index("ix_auth_event_time", "time"), Index("ix_auth_event_nas_time", "nas_id", "time"),
-                      Index("ix_auth_event_station_time", "calling_station_id", "time"),
-                      Index("ix_auth_event_username_time", "username", "time"),
-                      Index("ix_auth_event_ap_time", "access_point_id", "time"))
+    __table_args__ = (
+        Index("ix_auth_event_time", "time"),
+        Index("ix_auth_event_nas_time", "nas_id", "time"),
+        Index("ix_auth_event_station_time", "calling_station_id", "time"),
+        Index("ix_auth_event_username_time", "username", "time"),
+        Index("ix_auth_event_ap_time", "access_point_id", "time"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     time: Mapped[datetime] = mapped_column(default=utcnow)
@@ -376,8 +394,11 @@ class AuthEvent(Base):
     username: Mapped[str] = mapped_column(String(64))
     calling_station_id: Mapped[str | None] = mapped_column(String(32))
     access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"))
-    method: Mapped[str] = mapped_column(String(16), doc="ticket, voucher, mac or unknown (RADIUS); portal-free, "
-                                        "portal-account, portal-voucher, portal-sms (splash page)")
+    method: Mapped[str] = mapped_column(
+        String(16),
+        doc="ticket, voucher, mac or unknown (RADIUS); portal-free, "
+        "portal-account, portal-voucher, portal-sms (splash page)",
+    )
     accepted: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(64))
 
@@ -394,7 +415,8 @@ class AdminUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     totp_last_step: Mapped[int | None] = mapped_column(
-        BigInteger, doc="time step of the last accepted code: a code is good once")
+        BigInteger, doc="time step of the last accepted code: a code is good once"
+    )
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -516,8 +538,10 @@ class Notification(Base):
     """One message about an alert on one channel: the queue that survives a restart, with retries."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_status_next_try", "status", "next_try_at"),
-                      Index("ix_notification_channel_attempt", "channel", "last_attempt_at"))
+    __table_args__ = (
+        Index("ix_notification_status_next_try", "status", "next_try_at"),
+        Index("ix_notification_channel_attempt", "channel", "last_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
@@ -532,6 +556,7 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
 
     alert: Mapped[Alert] = relationship(lazy="joined")
+
 
 class SignInThrottle(Base):
     """Failed console sign-ins per client address and typed name: guessing from one address stops that

@@ -50,8 +50,12 @@ def message_text(notification: Notification) -> str:
 
 
 def webhook_body(notification: Notification, settings: Settings) -> dict:
-    return {"event": f"alert.{notification.event}", "text": message_text(notification),
-            "alert": alert_to_dict(notification.alert), "console_url": f"{settings.portal_url}/admin/alerts"}
+    return {
+        "event": f"alert.{notification.event}",
+        "text": message_text(notification),
+        "alert": alert_to_dict(notification.alert),
+        "console_url": f"{settings.portal_url}/admin/alerts",
+    }
 
 
 def send_email(notification: Notification, settings: Settings) -> None:
@@ -66,13 +70,16 @@ def send_email(notification: Notification, settings: Settings) -> None:
     message["From"], message["To"] = settings.mail_from, ", ".join(recipients)
     message["Subject"] = message_text(notification)
     alert = notification.alert
-    message.set_content(f"{message_text(notification)}\n\nOpened: {alert.opened_at.isoformat()}\n"
-                        + (f"Closed: {alert.closed_at.isoformat()}\n" if alert.closed_at else "")
-                        + f"\n{settings.portal_url}/admin/alerts\n")
+    message.set_content(
+        f"{message_text(notification)}\n\nOpened: {alert.opened_at.isoformat()}\n"
+        + (f"Closed: {alert.closed_at.isoformat()}\n" if alert.closed_at else "")
+        + f"\n{settings.portal_url}/admin/alerts\n"
+    )
     smtp_class = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
     try:
-        with smtp_class(url.hostname, url.port or (465 if url.scheme == "smtps" else 25),
-                        timeout=TIMEOUT_SECONDS) as smtp:
+        with smtp_class(
+            url.hostname, url.port or (465 if url.scheme == "smtps" else 25), timeout=TIMEOUT_SECONDS
+        ) as smtp:
             if url.scheme == "smtp":
                 smtp.ehlo()
                 if smtp.has_extn("starttls"):
@@ -88,8 +95,9 @@ def send_webhook(notification: Notification, settings: Settings) -> None:
     if not settings.alert_webhook_url:
         raise ChannelError("alert_webhook_url is empty")
     try:
-        response = requests.post(settings.alert_webhook_url, json=webhook_body(notification, settings),
-                                 timeout=TIMEOUT_SECONDS)
+        response = requests.post(
+            settings.alert_webhook_url, json=webhook_body(notification, settings), timeout=TIMEOUT_SECONDS
+        )
     except requests.RequestException as exc:
         text = _without_url(f"{exc.__class__.__name__}: {exc}", settings.alert_webhook_url)
         raise ChannelError(text) from exc
@@ -115,18 +123,30 @@ def retry_delay(attempts: int, base_seconds: float) -> timedelta:
 
 
 def _claim(db: Session, notification_id: int, due: datetime, now: datetime) -> bool:
-    claimed = db.execute(update(Notification).where(
-        Notification.id == notification_id, Notification.status == "pending", Notification.next_try_at == due,
-    ).values(next_try_at=now + LEASE)).rowcount
+    claimed = db.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == "pending",
+            Notification.next_try_at == due,
+        )
+        .values(next_try_at=now + LEASE)
+    ).rowcount
     db.commit()
     return bool(claimed)
 
 
 def drain(db: Session, settings: Settings, now: datetime) -> int:
     """Send the notifications due at `now` (a round of at most ROUND); returns how many went out."""
-    due = db.execute(select(Notification.id, Notification.next_try_at, Notification.channel).where(
-        Notification.status == "pending", Notification.next_try_at <= now,
-    ).order_by(Notification.next_try_at, Notification.id).limit(ROUND)).all()
+    due = db.execute(
+        select(Notification.id, Notification.next_try_at, Notification.channel)
+        .where(
+            Notification.status == "pending",
+            Notification.next_try_at <= now,
+        )
+        .order_by(Notification.next_try_at, Notification.id)
+        .limit(ROUND)
+    ).all()
     failing: set[str] = set()
     sent = 0
     for notification_id, next_try_at, channel in due:
@@ -145,12 +165,22 @@ def drain(db: Session, settings: Settings, now: datetime) -> int:
             else:
                 delay = retry_delay(notification.attempts, settings.alert_retry_seconds)
                 notification.next_try_at = now + delay
-            log.warning("alert_notification_failed id=%d channel=%s attempt=%d error=%s", notification.id,
-                        channel, notification.attempts, notification.last_error)
+            log.warning(
+                "alert_notification_failed id=%d channel=%s attempt=%d error=%s",
+                notification.id,
+                channel,
+                notification.attempts,
+                notification.last_error,
+            )
         else:
             notification.status, notification.sent_at = "sent", now
             sent += 1
-            log.info("alert_notification_sent id=%d channel=%s event=%s alert=%d", notification.id, channel,
-                     notification.event, notification.alert_id)
+            log.info(
+                "alert_notification_sent id=%d channel=%s event=%s alert=%d",
+                notification.id,
+                channel,
+                notification.event,
+                notification.alert_id,
+            )
         db.commit()
     return sent

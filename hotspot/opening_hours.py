@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 from hotspot.validation import ValidationError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SPAN = re.compile(r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
-                   r"(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$")
+_SPAN = re.compile(
+    r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
+    r"(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,9 @@ def parse_hours(spec: str) -> OpeningHours:
     for span in filter(None, (part.strip() for part in text.split(";"))):
         match = _SPAN.match(span)
         if not match:
-            raise ValidationError(f"opening hours look like 'mon-fri 07:00-17:00; sat 08:00-12:00', not {span!r}")
+            raise ValidationError(
+                f"opening hours look like 'mon-fri 07:00-17:00; sat 08:00-12:00', not {span!r}"
+            )
         start, end = _minutes(match["start"], span), _minutes(match["end"], span)
         if end <= start:
             raise ValidationError(f"the end comes before the start in {span!r}")

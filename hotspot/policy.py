@@ -8,7 +8,7 @@ Session-Timeout and data-limit attributes; the portal shows it to the citizen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 MB = 1_000_000
@@ -29,7 +29,7 @@ class Limits:
     max_sessions: int | None = None
 
     @classmethod
-    def from_plan(cls, plan) -> "Limits":
+    def from_plan(cls, plan) -> Limits:
         def minutes(value):
             return None if value is None else value * 60
 
@@ -75,14 +75,14 @@ def day_start(now: datetime, tz: str) -> datetime:
     """Midnight of `now`'s local day (the city's timezone), in UTC."""
     local = now.astimezone(ZoneInfo(tz))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(timezone.utc)
+    return midnight.astimezone(UTC)
 
 
 def next_reset(now: datetime, tz: str) -> datetime:
     """When today's quotas are renewed: the next local midnight, in UTC."""
     local = now.astimezone(ZoneInfo(tz))
     tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return tomorrow.astimezone(timezone.utc)
+    return tomorrow.astimezone(UTC)
 
 
 def _min_known(*values: int | None) -> int | None:
@@ -115,8 +115,9 @@ def allowance(
     if limits.throttle_kbps is not None:
         throttled = seconds_left == 0 or octets_left == 0
         timeout = _min_known(limits.session_seconds, until_expiry)
-        return Allowance(True, "throttled" if throttled else None, timeout, octets_left, seconds_left,
-                         resets_at, throttled)
+        return Allowance(
+            True, "throttled" if throttled else None, timeout, octets_left, seconds_left, resets_at, throttled
+        )
     if seconds_left == 0:
         return Allowance(False, "quota_time", None, None, 0, resets_at)
     if octets_left == 0:

@@ -13,8 +13,9 @@ import dataclasses
 import os
 import secrets
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "hotspot.toml"
@@ -108,7 +109,7 @@ class Settings:
     alert_check_seconds: float = 30.0
     alert_retry_seconds: float = 30.0
 
-    def with_overrides(self, **changes: Any) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some values replaced, type-checked like any other source."""
         return _build(dataclasses.asdict(self), changes, "overrides")
 
@@ -158,9 +159,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
                 pass
     elif isinstance(value, str):
         return value
-    raise SettingsError(
-        f"setting {key!r} from {source}: expected {expected.__name__}, got {value!r}"
-    )
+    raise SettingsError(f"setting {key!r} from {source}: expected {expected.__name__}, got {value!r}")
 
 
 def _build(base: Mapping[str, Any], changes: Mapping[str, Any], source: str) -> Settings:
@@ -220,9 +219,10 @@ def load_settings(
         path, file_values = DEFAULT_CONFIG_FILE, {}
     settings = _build(dataclasses.asdict(Settings()), file_values, str(path))
     env_values = {
-        key[len(ENV_PREFIX):].lower(): value
+        key[len(ENV_PREFIX) :].lower(): value
         for key, value in environ.items()
-        if key.startswith(ENV_PREFIX) and key != f"{ENV_PREFIX}CONFIG"
+        if key.startswith(ENV_PREFIX)
+        and key != f"{ENV_PREFIX}CONFIG"
         and not key.startswith(f"{ENV_PREFIX}TEST_")
         and key not in {f"{ENV_PREFIX}ADMIN_PASSWORD"}
     }

@@ -27,9 +27,17 @@ from hotspot.settings import Settings
 
 WAYS = ("free", "account", "voucher", "mac")
 
-SHOWN_REPLY_ATTRIBUTES = ("Reply-Message", "Session-Timeout", "Idle-Timeout", "Acct-Interim-Interval",
-                          "Mikrotik-Rate-Limit", "Mikrotik-Total-Limit", "ChilliSpot-Bandwidth-Max-Up",
-                          "ChilliSpot-Bandwidth-Max-Down", "ChilliSpot-Max-Total-Octets")
+SHOWN_REPLY_ATTRIBUTES = (
+    "Reply-Message",
+    "Session-Timeout",
+    "Idle-Timeout",
+    "Acct-Interim-Interval",
+    "Mikrotik-Rate-Limit",
+    "Mikrotik-Total-Limit",
+    "ChilliSpot-Bandwidth-Max-Up",
+    "ChilliSpot-Bandwidth-Max-Down",
+    "ChilliSpot-Max-Total-Octets",
+)
 
 
 class SimulationError(Exception):
@@ -96,8 +104,14 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
-                               "id": attrs.get("id"), "fields": {}})
+            self.forms.append(
+                {
+                    "action": attrs.get("action") or "",
+                    "method": (attrs.get("method") or "get").lower(),
+                    "id": attrs.get("id"),
+                    "fields": {},
+                }
+            )
         elif tag == "input" and self.forms and attrs.get("name"):
             self.forms[-1]["fields"][attrs["name"]] = attrs.get("value") or ""
         elif "alert" in (attrs.get("class") or "").split():
@@ -121,10 +135,17 @@ def parse_page(html: str) -> _Forms:
 def mikrotik_redirect(cfg: RouterConfig, chap_id: bytes, challenge: bytes) -> str:
     """The URL MikroTik's login.html sends the phone to (external login page), with real octal CHAP."""
     params = {
-        "mac": cfg.mac, "ip": cfg.client_ip, "username": "", "link-login": f"http://{cfg.router_ip}/login",
-        "link-login-only": f"http://{cfg.router_ip}/login", "link-orig": cfg.original_url, "error": "",
-        "chap-id": gateways.encode_octal(chap_id), "chap-challenge": gateways.encode_octal(challenge),
-        "identity": cfg.identity, "server-name": cfg.server_name,
+        "mac": cfg.mac,
+        "ip": cfg.client_ip,
+        "username": "",
+        "link-login": f"http://{cfg.router_ip}/login",
+        "link-login-only": f"http://{cfg.router_ip}/login",
+        "link-orig": cfg.original_url,
+        "error": "",
+        "chap-id": gateways.encode_octal(chap_id),
+        "chap-challenge": gateways.encode_octal(challenge),
+        "identity": cfg.identity,
+        "server-name": cfg.server_name,
     }
     return f"{cfg.portal.rstrip('/')}/?{urlencode(params)}"
 
@@ -132,9 +153,16 @@ def mikrotik_redirect(cfg: RouterConfig, chap_id: bytes, challenge: bytes) -> st
 def chilli_redirect(cfg: RouterConfig, challenge: bytes, res: str = "notyet") -> str:
     """CoovaChilli's UAM redirect, signed with `md` when a uamsecret is set."""
     params = {
-        "res": res, "uamip": cfg.router_ip, "uamport": str(cfg.uam_port), "challenge": challenge.hex(),
-        "called": "02-00-00-00-00-AA", "mac": cfg.mac.replace(":", "-"), "ip": cfg.client_ip,
-        "nasid": cfg.identity, "sessionid": secrets.token_hex(8), "userurl": cfg.original_url,
+        "res": res,
+        "uamip": cfg.router_ip,
+        "uamport": str(cfg.uam_port),
+        "challenge": challenge.hex(),
+        "called": "02-00-00-00-00-AA",
+        "mac": cfg.mac.replace(":", "-"),
+        "ip": cfg.client_ip,
+        "nasid": cfg.identity,
+        "sessionid": secrets.token_hex(8),
+        "userurl": cfg.original_url,
     }
     url = f"{cfg.portal.rstrip('/')}/?{urlencode(params)}"
     if cfg.uam_secret:
@@ -152,8 +180,15 @@ class Router:
         self.echo = echo
         self.result = Result()
         self.browser = requests.Session()
-        self.radius = Client(server=cfg.radius_host, authport=cfg.auth_port, acctport=cfg.acct_port,
-                             secret=cfg.secret.encode(), dict=load_dictionary(cfg.dictionary_dir), retries=2, timeout=cfg.timeout)
+        self.radius = Client(
+            server=cfg.radius_host,
+            authport=cfg.auth_port,
+            acctport=cfg.acct_port,
+            secret=cfg.secret.encode(),
+            dict=load_dictionary(cfg.dictionary_dir),
+            retries=2,
+            timeout=cfg.timeout,
+        )
         self.radius.bind((cfg.nas_ip, 0))
         self._chap_id = os.urandom(1)
         self._challenge = os.urandom(16)
@@ -171,8 +206,11 @@ class Router:
 
     def splash(self) -> requests.Response:
         cfg = self.cfg
-        url = (mikrotik_redirect(cfg, self._chap_id, self._challenge) if cfg.vendor == "mikrotik"
-               else chilli_redirect(cfg, self._challenge))
+        url = (
+            mikrotik_redirect(cfg, self._chap_id, self._challenge)
+            if cfg.vendor == "mikrotik"
+            else chilli_redirect(cfg, self._challenge)
+        )
         page = self.browser.get(url, timeout=cfg.timeout)
         self._step(f"GET splash page: HTTP {page.status_code}, {len(page.content)} bytes")
         if page.status_code != 200:
@@ -190,13 +228,15 @@ class Router:
             data.update(phone=way.phone or "", password=way.password or "")
         elif way.kind == "voucher":
             data["code"] = way.code or ""
-        answer = self.browser.post(urljoin(page.url, form["action"]), data=data, allow_redirects=False,
-                                   timeout=self.cfg.timeout)
+        answer = self.browser.post(
+            urljoin(page.url, form["action"]), data=data, allow_redirects=False, timeout=self.cfg.timeout
+        )
         self._step(f"POST {path}: HTTP {answer.status_code}")
         return answer
 
     def credentials_from_handoff(self, answer: requests.Response) -> tuple[str, bytes, bytes] | None:
-        """Receive the login the page hands to the router; return (username, CHAP-Password, CHAP-Challenge)."""
+        """Receive the login the page hands to the router; return (username, CHAP-Password,
+        CHAP-Challenge)."""
         cfg = self.cfg
         if cfg.vendor == "mikrotik":
             if answer.status_code != 200:
@@ -208,7 +248,9 @@ class Router:
             if form["action"] != expected or form["method"] != "post":
                 raise SimulationError(f"hand-off goes to {form['action']!r}, not the router's {expected!r}")
             fields = form["fields"]
-            self._step(f"router {expected} receives POST username={fields['username']} dst={fields.get('dst')}")
+            self._step(
+                f"router {expected} receives POST username={fields['username']} dst={fields.get('dst')}"
+            )
             self._dst = fields.get("dst")
             return fields["username"], self._chap_id + bytes.fromhex(fields["password"]), self._challenge
         location = answer.headers.get("Location", "")
@@ -235,7 +277,9 @@ class Router:
         request["Called-Station-Id"] = cfg.server_name if cfg.vendor == "mikrotik" else "02-00-00-00-00-AA"
         request["Framed-IP-Address"] = cfg.client_ip
 
-    def send_access_request(self, username: str, chap_password: bytes | None, challenge: bytes | None) -> bool:
+    def send_access_request(
+        self, username: str, chap_password: bytes | None, challenge: bytes | None
+    ) -> bool:
         request = self.radius.CreateAuthPacket(code=packet.AccessRequest, User_Name=username)
         self._base_attributes(request)
         request["Service-Type"] = "Login-User"
@@ -283,8 +327,10 @@ class Router:
         if reply.code != packet.AccountingResponse:
             raise SimulationError(f"Accounting {status} answered with code {reply.code}")
         self.result.input_octets, self.result.output_octets = upload, download
-        self._step(f"RADIUS Accounting-{status} acknowledged: {session_time} s, "
-                   f"{upload} bytes up, {download} bytes down")
+        self._step(
+            f"RADIUS Accounting-{status} acknowledged: {session_time} s, "
+            f"{upload} bytes up, {download} bytes down"
+        )
 
     def status_page(self) -> None:
         """After login the router sends the phone to `dst` (MikroTik) or back with res=success (Chilli)."""
@@ -305,12 +351,17 @@ class Router:
         form = next((f for f in parse_page(page.text).forms if f["action"].endswith("/logout")), None)
         if form is None:
             raise SimulationError("the status page has no logout button")
-        answer = self.browser.post(urljoin(page.url, form["action"]), data=form["fields"], allow_redirects=False,
-                                   timeout=self.cfg.timeout)
+        answer = self.browser.post(
+            urljoin(page.url, form["action"]),
+            data=form["fields"],
+            allow_redirects=False,
+            timeout=self.cfg.timeout,
+        )
         self._step(f"POST /logout: HTTP {answer.status_code} to {answer.headers.get('Location')}")
 
-    def run(self, way: Way, interims: int = 1, octets: int = 1_000_000, interval: int = 60,
-            logout: bool = True) -> Result:
+    def run(
+        self, way: Way, interims: int = 1, octets: int = 1_000_000, interval: int = 60, logout: bool = True
+    ) -> Result:
         """The whole visit: portal (unless MAC re-login), RADIUS auth, accounting with growing octets."""
         if way.kind not in WAYS:
             raise ValueError(f"way must be one of {', '.join(WAYS)}")
@@ -343,6 +394,11 @@ class Router:
         total = interims + 1
         if logout and way.kind != "mac":
             self.logout()
-        self.account("Stop", total * interval, total * octets // 4, total * octets,
-                     cause="User-Request" if logout else "Session-Timeout")
+        self.account(
+            "Stop",
+            total * interval,
+            total * octets // 4,
+            total * octets,
+            cause="User-Request" if logout else "Session-Timeout",
+        )
         return self.result

@@ -26,13 +26,23 @@ STOP_WAIT_SECONDS = 5.0
 def check(db, settings: Settings) -> alerts.Changes:
     """One round: evaluate every rule at the current time, reconcile the alerts, send what is due."""
     now = utcnow()
-    conditions = alert_rules.evaluate(alerts.load_rules(db, settings), site_health.nas_activity(db, now),
-                                      site_health.access_points_heard(db, now), site_health.opening_hours(db),
-                                      now, settings.timezone)
+    conditions = alert_rules.evaluate(
+        alerts.load_rules(db, settings),
+        site_health.nas_activity(db, now),
+        site_health.access_points_heard(db, now),
+        site_health.opening_hours(db),
+        now,
+        settings.timezone,
+    )
     changes = alerts.reconcile(db, conditions, alerts.configured_channels(settings), now)
     for alert in changes.opened:
-        log.warning("alert_opened id=%d rule=%s subject=%r detail=%r", alert.id, alert.kind, alert.subject,
-                    alert.detail)
+        log.warning(
+            "alert_opened id=%d rule=%s subject=%r detail=%r",
+            alert.id,
+            alert.kind,
+            alert.subject,
+            alert.detail,
+        )
     for alert in changes.closed:
         log.info("alert_closed id=%d rule=%s subject=%r", alert.id, alert.kind, alert.subject)
     notify.drain(db, settings, utcnow())
@@ -71,6 +81,9 @@ def start(settings: Settings) -> SiteWatch:
     """Start the site watch thread and return it (call its stop() on shutdown)."""
     watch = SiteWatch(settings)
     watch.start()
-    log.info("site_watch_started every=%ss channels=%s", settings.alert_check_seconds,
-             ",".join(alerts.configured_channels(settings)) or "none")
+    log.info(
+        "site_watch_started every=%ss channels=%s",
+        settings.alert_check_seconds,
+        ",".join(alerts.configured_channels(settings)) or "none",
+    )
     return watch

@@ -41,8 +41,9 @@ class WebhookSender:
 
     def send(self, phone: str, message: str) -> None:
         body = json.dumps({"to": phone, "message": message}).encode()
-        request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url, data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()

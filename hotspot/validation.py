@@ -7,7 +7,6 @@ MikroTik, CoovaChilli or an admin wrote its MAC.
 from __future__ import annotations
 
 import functools
-
 import ipaddress
 import re
 
@@ -27,7 +26,8 @@ class ValidationError(ValueError):
 
 
 def database_id(value: str) -> int:
-    """A row id from a URL: a whole number both databases can compare (SQLite refuses anything past 64 bits)."""
+    """A row id from a URL: a whole number both databases can compare (SQLite refuses anything past 64
+    bits)."""
     number = int(value)
     if not 0 <= number <= MAX_DATABASE_ID:
         raise ValidationError(f"not a row id: {value!r}")

@@ -52,8 +52,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 class RowId(IntegerConverter):
     """`<int:…>` in a URL, bounded to what the database can compare: a larger number is a 404, not a crash."""
 
-    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_DATABASE_ID,
-                 signed: bool = False):
+    def __init__(
+        self,
+        url_map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_DATABASE_ID,
+        signed: bool = False,
+    ):
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
@@ -63,7 +69,10 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
 def _add_branding(app: Flask, settings: Settings) -> None:
     """City name, logo and colour from the settings; only a local logo and a plain hex colour are used."""
     default = Settings()
-    logo = settings.brand_logo if "://" not in settings.brand_logo and ".." not in settings.brand_logo \
+    logo = (
+        settings.brand_logo
+        if "://" not in settings.brand_logo and ".." not in settings.brand_logo
         else default.brand_logo
+    )
     color = settings.brand_color if _COLOR.match(settings.brand_color) else default.brand_color
     app.jinja_env.globals["brand"] = {"city": settings.city_name, "logo": logo.lstrip("/"), "color": color}

@@ -75,12 +75,15 @@ def authenticated_token() -> ApiToken:
 
 def token_requires(needed: str):
     """Guard an API endpoint by the token's role."""
+
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             g.api_token = authenticated_token()
             if not allowed(g.api_token.admin.role, needed):
-                raise ApiError(403, f"this needs the {needed} role; the token's admin is {g.api_token.admin.role}")
+                raise ApiError(
+                    403, f"this needs the {needed} role; the token's admin is {g.api_token.admin.role}"
+                )
             return view(*args, **kwargs)
 
         return wrapper
@@ -96,10 +99,12 @@ def _limit() -> int:
 
 
 def _session_page(session_filter: SessionFilter) -> Response:
-    """A JSON array of sessions, newest first; a Link header (rel=next) carries the cursor to the next page."""
+    """A JSON array of sessions, newest first; a Link header (rel=next) carries the cursor to the next
+    page."""
     after = session_log.Cursor.decode(request.args["after"]) if request.args.get("after") else None
-    page = session_log.page_sessions(extensions.db(), session_filter, after, request.args.get("sort", "desc"),
-                                     _limit())
+    page = session_log.page_sessions(
+        extensions.db(), session_filter, after, request.args.get("sort", "desc"), _limit()
+    )
     response = jsonify([session_to_dict(s) for s in page.rows])
     if page.next_cursor is not None:
         args = {**request.args.to_dict(), "after": page.next_cursor.encode()}
@@ -133,8 +138,12 @@ def auth_events():
     if language not in auth_log.LANGUAGES:
         raise ValidationError("lang must be id or en")
     page = auth_log.page_events(extensions.db(), auth_log.filter_from_query(request.args), after, _limit())
-    response = jsonify([auth_log.event_to_dict(event, nas, citizen_message(event, language), ap)
-                        for event, nas, ap in page.rows])
+    response = jsonify(
+        [
+            auth_log.event_to_dict(event, nas, citizen_message(event, language), ap)
+            for event, nas, ap in page.rows
+        ]
+    )
     if page.next_cursor is not None:
         args = {**request.args.to_dict(), "after": page.next_cursor.encode()}
         response.headers["Link"] = f'<{url_for(request.endpoint, _external=True, **args)}>; rel="next"'
@@ -153,14 +162,25 @@ def usage_report():
 @bp.get("/nas")
 @token_requires("viewer")
 def nas_list():
-    return jsonify([
-        {"id": n.id, "name": n.name, "ip_range": n.ip_range, "vendor": n.vendor, "location": n.location_name,
-         "latitude": n.latitude, "longitude": n.longitude, "identifier": n.identifier, "active": n.active,
-         "require_message_authenticator": n.require_message_authenticator,
-         "last_seen_at": n.last_seen_at.isoformat() if n.last_seen_at else None,
-         "last_address": n.last_address}
-        for n in list_nas(extensions.db())
-    ])
+    return jsonify(
+        [
+            {
+                "id": n.id,
+                "name": n.name,
+                "ip_range": n.ip_range,
+                "vendor": n.vendor,
+                "location": n.location_name,
+                "latitude": n.latitude,
+                "longitude": n.longitude,
+                "identifier": n.identifier,
+                "active": n.active,
+                "require_message_authenticator": n.require_message_authenticator,
+                "last_seen_at": n.last_seen_at.isoformat() if n.last_seen_at else None,
+                "last_address": n.last_address,
+            }
+            for n in list_nas(extensions.db())
+        ]
+    )
 
 
 def _map_points() -> list[ap_map.MapPoint]:
@@ -176,8 +196,9 @@ def access_points():
 @bp.get("/access-points.geojson")
 @token_requires("viewer")
 def access_points_geojson():
-    return Response(json.dumps(ap_map.feature_collection(_map_points(), public=False)),
-                    mimetype="application/geo+json")
+    return Response(
+        json.dumps(ap_map.feature_collection(_map_points(), public=False)), mimetype="application/geo+json"
+    )
 
 
 @bp.get("/alerts")
@@ -195,21 +216,36 @@ def create_vouchers():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("count"), int):
         raise ValidationError('send JSON like {"plan": "Acara", "count": 10}')
-    created = generate_vouchers(extensions.db(), str(body.get("plan", "")), body["count"], body.get("batch"),
-                                actor=f"api:{g.api_token.admin.username}")
-    return jsonify({"batch": created[0].batch, "plan": created[0].plan.name,
-                    "codes": [v.code for v in created]}), 201
+    created = generate_vouchers(
+        extensions.db(),
+        str(body.get("plan", "")),
+        body["count"],
+        body.get("batch"),
+        actor=f"api:{g.api_token.admin.username}",
+    )
+    return jsonify(
+        {"batch": created[0].batch, "plan": created[0].plan.name, "codes": [v.code for v in created]}
+    ), 201
 
 
 @bp.get("/audit")
 @token_requires("admin")
 def audit_log():
     events = extensions.db().scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(_limit()))
-    return jsonify([
-        {"id": e.id, "time": e.time.isoformat(), "actor": e.actor, "action": e.action, "target": e.target,
-         "detail": json.loads(e.detail or "{}"), "ip": e.ip}
-        for e in events
-    ])
+    return jsonify(
+        [
+            {
+                "id": e.id,
+                "time": e.time.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "target": e.target,
+                "detail": json.loads(e.detail or "{}"),
+                "ip": e.ip,
+            }
+            for e in events
+        ]
+    )
 
 
 @bp.post("/sessions/<int:session_id>/disconnect")
@@ -221,6 +257,13 @@ def disconnect(session_id: int):
     if session is None:
         raise ApiError(404, "no such session")
     admin = g.api_token.admin
-    result = disconnect_session(db, extensions.settings(), extensions.state().box, session, f"api:{admin.username}",
-                                admin_id=admin.id, ip=request.remote_addr)
+    result = disconnect_session(
+        db,
+        extensions.settings(),
+        extensions.state().box,
+        session,
+        f"api:{admin.username}",
+        admin_id=admin.id,
+        ip=request.remote_addr,
+    )
     return jsonify(dataclasses.asdict(result))

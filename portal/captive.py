@@ -43,8 +43,11 @@ def captive():
     named = next((point for point in points if point.is_named(wanted)), None)
     db, now = extensions.db(), utcnow()
     session = client_session(db, points, request.remote_addr, mac=mac, named=named)
-    body = {"captive": True, "user-portal-url": settings.portal_url.rstrip("/") + "/",
-            "venue-info-url": settings.landing_url}
+    body = {
+        "captive": True,
+        "user-portal-url": settings.portal_url.rstrip("/") + "/",
+        "venue-info-url": settings.landing_url,
+    }
     if session is not None:
         left = logins.session_remaining(db, session, now, settings.timezone)
         if left is not None:

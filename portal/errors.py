@@ -32,7 +32,9 @@ def handle_http_error(error: HTTPException):
     detail = getattr(error, "portal_detail", None)
     if isinstance(error, CSRFError):
         detail = _("Halaman ini sudah kedaluwarsa. Muat ulang halaman lalu coba lagi.")
-    response = make_response(render_template("errors/error.html", code=code, message=detail or _message(code)), code)
+    response = make_response(
+        render_template("errors/error.html", code=code, message=detail or _message(code)), code
+    )
     if code == 429:
         retry_after(response)
     return response

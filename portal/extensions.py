@@ -40,7 +40,9 @@ class PortalState:
 
 def init_app(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings)
-    state = PortalState(settings, engine, scoped_session(make_session_factory(engine)), SecretBox(settings.secret_key))
+    state = PortalState(
+        settings, engine, scoped_session(make_session_factory(engine)), SecretBox(settings.secret_key)
+    )
     app.extensions["hotspot"] = state
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage_url)
     # No X-RateLimit-* headers on every limited POST: a phone's browser ignores them, and they cost two more

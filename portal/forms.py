@@ -33,10 +33,17 @@ class Form(FlaskForm):
 
 def at_most(limit: int):
     """A validator: no more than `limit` characters."""
+
     def check(form, field):
         if len(field.data or "") > limit:
-            raise validators.ValidationError(gettext(
-                "%(field)s terlalu panjang: paling banyak %(max)d karakter.", field=field.label.text, max=limit))
+            raise validators.ValidationError(
+                gettext(
+                    "%(field)s terlalu panjang: paling banyak %(max)d karakter.",
+                    field=field.label.text,
+                    max=limit,
+                )
+            )
+
     return check
 
 

@@ -28,8 +28,11 @@ def healthz():
     login. The probe row is written and rolled back, so a check leaves nothing behind."""
     db = extensions.db()
     try:
-        db.execute(insert_for(db.get_bind().dialect.name)(HealthBeat).values(name=BEAT_NAME, beat_at=utcnow())
-                   .on_conflict_do_update(index_elements=["name"], set_={"beat_at": utcnow()}))
+        db.execute(
+            insert_for(db.get_bind().dialect.name)(HealthBeat)
+            .values(name=BEAT_NAME, beat_at=utcnow())
+            .on_conflict_do_update(index_elements=["name"], set_={"beat_at": utcnow()})
+        )
     except SQLAlchemyError as exc:
         log.warning("health check: database unavailable or refusing writes: %s", exc.__class__.__name__)
         return {"status": "error", "database": "unavailable"}, 503
@@ -88,17 +91,21 @@ def site_gauges(db):
     families = [GaugeMetricFamily(name, help_text, labels=SITE_LABELS) for name, help_text in SITE_GAUGES]
     for labels, site in site_series(db, utcnow()):
         heard = site.last_heard.timestamp() if site.last_heard else 0
-        for family, value in zip(families, (heard, site.sessions_online, site.accepts, site.rejects,
-                                            site.input_octets, site.output_octets)):
+        for family, value in zip(
+            families,
+            (heard, site.sessions_online, site.accepts, site.rejects, site.input_octets, site.output_octets),
+        ):
             family.add_metric(labels, value)
     yield from families
     open_alerts = GaugeMetricFamily("hotspot_alerts_open", "Open site alerts", labels=["rule"])
-    for kind, count in db.execute(select(Alert.kind, func.count()).where(Alert.open_key.is_not(None))
-                                  .group_by(Alert.kind)):
+    for kind, count in db.execute(
+        select(Alert.kind, func.count()).where(Alert.open_key.is_not(None)).group_by(Alert.kind)
+    ):
         open_alerts.add_metric([kind], count)
     yield open_alerts
-    queued = GaugeMetricFamily("hotspot_alert_notifications", "Alert notifications waiting or given up",
-                               labels=["channel", "status"])
+    queued = GaugeMetricFamily(
+        "hotspot_alert_notifications", "Alert notifications waiting or given up", labels=["channel", "status"]
+    )
     for (channel, status), count in alerts.queue_counts(db).items():
         queued.add_metric([channel, status], count)
     yield queued

@@ -60,8 +60,11 @@ def init_app(app: Flask, default_language: str) -> None:
         ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(switch_url=switch_url, both_languages=both_languages,
-                                 current_language=lambda: chosen_language(default))
+    app.jinja_env.globals.update(
+        switch_url=switch_url,
+        both_languages=both_languages,
+        current_language=lambda: chosen_language(default),
+    )
 
     @app.after_request
     def remember_language(response):

@@ -40,5 +40,9 @@ def tile_layer(settings: Settings) -> dict[str, str]:
 def public_map():
     settings = extensions.settings()
     points = ap_map.map_points(extensions.db(), utcnow(), settings)
-    return render_template("splash/map.html", points=points, tiles=tile_layer(settings),
-                           geojson=ap_map.feature_collection(points, public=True))
+    return render_template(
+        "splash/map.html",
+        points=points,
+        tiles=tile_layer(settings),
+        geojson=ap_map.feature_collection(points, public=True),
+    )

@@ -34,9 +34,15 @@ bp = Blueprint("mydata", __name__)
 def request_code():
     """Step 1: the phone number; a code goes out when it has an account (the answer is the same anyway),
     within the same SMS limits as registration and reset."""
-    return request_code_page(data_rights.PURPOSE, "splash/my_data.html", "mydata.act", PhoneForm(),
-                             lambda db, form, now, sender, city, rules: {"phone": data_rights.request_code(
-                                 db, form.phone.data, now, sender, city, rules)})
+    return request_code_page(
+        data_rights.PURPOSE,
+        "splash/my_data.html",
+        "mydata.act",
+        PhoneForm(),
+        lambda db, form, now, sender, city, rules: {
+            "phone": data_rights.request_code(db, form.phone.data, now, sender, city, rules)
+        },
+    )
 
 
 @bp.route("/my-data/verify", methods=["GET", "POST"])
@@ -58,15 +64,20 @@ def act():
             if action == "download":
                 document = data_rights.export(db, phone, form.code.data, now, ip=request.remote_addr)
                 session.pop(PENDING, None)
-                return Response(json.dumps(document, indent=2, default=str), mimetype="application/json",
-                                headers={"Content-Disposition": 'attachment; filename="my-wifi-data.json"'})
+                return Response(
+                    json.dumps(document, indent=2, default=str),
+                    mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-wifi-data.json"'},
+                )
             if action == "delete" and request.form.get("confirm") == "yes":
-                data_rights.delete_account(db, extensions.settings().secret_key, phone, form.code.data,
-                                           now, ip=request.remote_addr)
+                data_rights.delete_account(
+                    db, extensions.settings().secret_key, phone, form.code.data, now, ip=request.remote_addr
+                )
                 session.pop(PENDING, None)
                 return render_template("splash/my_data.html", step="deleted", place=place)
             message = _("Centang kotak konfirmasi untuk menghapus akun.")
         except CitizenError as exc:
             message = refusal_message(exc.reason, None, now)
-    return render_template("splash/my_data.html", step="code", message=message, phone=phone,
-                           place=place), 400 if message else 200
+    return render_template(
+        "splash/my_data.html", step="code", message=message, phone=phone, place=place
+    ), 400 if message else 200

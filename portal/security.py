@@ -63,9 +63,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.after_request
     def add_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy",
-                           content_security_policy(csp_nonce(), g.get("form_targets", []),
-                                                   g.get("image_origins", [])))
+        headers.setdefault(
+            "Content-Security-Policy",
+            content_security_policy(csp_nonce(), g.get("form_targets", []), g.get("image_origins", [])),
+        )
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         # same-origin, not no-referrer: over https Flask-WTF refuses a form post without a same-site Referer.

@@ -12,22 +12,22 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from hotspot import credentials, gateways
 from hotspot.clock import utcnow
-from hotspot.gateways import GatewayHandoff, HandoffError
 from hotspot.db import make_session_factory
-from hotspot.models import Plan
+from hotspot.gateways import GatewayHandoff, HandoffError
 from hotspot.locations import GroupRules, group_of
+from hotspot.models import Plan
 from hotspot.opening_hours import DAYS, OpeningHours, next_opening
 from hotspot.services import ap_groups, auth_log, citizens, logins
 from hotspot.services.attribution import Router, Routers
@@ -40,8 +40,16 @@ from hotspot.validation import is_random_mac
 from portal import extensions
 from portal.admin.formatting import local_time
 from portal.extensions import limiter
+from portal.forms import (
+    AccountLoginForm,
+    Form,
+    NewPasswordForm,
+    PhoneForm,
+    RegisterForm,
+    SmsCodeForm,
+    VoucherForm,
+)
 from portal.language import chosen_language
-from portal.forms import AccountLoginForm, Form, NewPasswordForm, PhoneForm, RegisterForm, SmsCodeForm, VoucherForm
 from portal.security import allow_form_target
 
 bp = Blueprint("splash", __name__)
@@ -87,10 +95,12 @@ def _mac_key() -> str:
     return f"mac:{mac}" if mac else f"ip:{get_remote_address()}"
 
 
-per_ip = limiter.shared_limit(lambda: extensions.settings().ratelimit_per_ip, scope="citizen-ip",
-                              methods=["POST"])
-per_mac = limiter.shared_limit(lambda: extensions.settings().ratelimit_per_mac, scope="citizen-mac",
-                               key_func=_mac_key, methods=["POST"])
+per_ip = limiter.shared_limit(
+    lambda: extensions.settings().ratelimit_per_ip, scope="citizen-ip", methods=["POST"]
+)
+per_mac = limiter.shared_limit(
+    lambda: extensions.settings().ratelimit_per_mac, scope="citizen-mac", key_func=_mac_key, methods=["POST"]
+)
 
 
 def refuse(message: str) -> BadRequest:
@@ -149,7 +159,9 @@ def hours_in_words(hours: OpeningHours) -> list[str]:
             last += 1
         if hours.days[day]:
             names = _day_name(day) if last == day else f"{_day_name(day)}–{_day_name(last)}"
-            spans = ", ".join(f"{s // 60:02d}:{s % 60:02d}–{e // 60:02d}:{e % 60:02d}" for s, e in hours.days[day])
+            spans = ", ".join(
+                f"{s // 60:02d}:{s % 60:02d}–{e // 60:02d}:{e % 60:02d}" for s, e in hours.days[day]
+            )
             lines.append(f"{names} {spans}")
         day = last + 1
     return lines
@@ -157,15 +169,21 @@ def hours_in_words(hours: OpeningHours) -> list[str]:
 
 def refusal_message(reason: str, resets_at: datetime | None, now: datetime) -> str:
     if reason == "closed" and resets_at is not None:
-        return _("Wi-Fi gratis di lokasi ini sedang tutup. Buka lagi %(when)s.",
-                 when=opening_in_words(resets_at, extensions.settings().timezone))
+        return _(
+            "Wi-Fi gratis di lokasi ini sedang tutup. Buka lagi %(when)s.",
+            when=opening_in_words(resets_at, extensions.settings().timezone),
+        )
     if reason == "phone_login_required":
-        return _("Hari ini sudah banyak perangkat dengan alamat MAC acak memakai internet gratis di sini, "
-                 "jadi kami minta Anda masuk dengan nomor HP. Alamat acak berganti setiap kali jaringan "
-                 "dilupakan, sehingga kuota gratis per perangkat tidak bisa dijaga.")
+        return _(
+            "Hari ini sudah banyak perangkat dengan alamat MAC acak memakai internet gratis di sini, "
+            "jadi kami minta Anda masuk dengan nomor HP. Alamat acak berganti setiap kali jaringan "
+            "dilupakan, sehingga kuota gratis per perangkat tidak bisa dijaga."
+        )
     if reason in ("quota_time", "quota_data") and resets_at is not None:
-        return _("Kuota habis. Tersedia lagi dalam %(wait)s.",
-                 wait=wait_in_words((resets_at - now).total_seconds()))
+        return _(
+            "Kuota habis. Tersedia lagi dalam %(wait)s.",
+            wait=wait_in_words((resets_at - now).total_seconds()),
+        )
     if reason in credentials.REFUSALS:
         return credentials.refusal(reason, str(get_locale()))
     messages = {
@@ -178,8 +196,10 @@ def refusal_message(reason: str, resets_at: datetime | None, now: datetime) -> s
         "too_many_codes": _("Terlalu banyak kode dikirim ke nomor ini. Coba lagi dalam satu jam."),
         "sms_failed": _("SMS tidak dapat dikirim saat ini. Coba lagi sebentar lagi."),
         "phone_not_allowed": _("Kode SMS hanya dikirim ke nomor HP Indonesia (08…)."),
-        "sms_budget_spent": _("Kuota SMS kota untuk hari ini sudah habis. Silakan pakai internet gratis, "
-                              "atau daftar lagi besok."),
+        "sms_budget_spent": _(
+            "Kuota SMS kota untuk hari ini sudah habis. Silakan pakai internet gratis, "
+            "atau daftar lagi besok."
+        ),
     }
     return messages.get(reason, _("Maaf, login tidak dapat dilakukan."))
 
@@ -246,25 +266,39 @@ def _login_target_ok(handoff: GatewayHandoff, nas: Router | None) -> bool:
         return gateways.login_target_plausible(handoff)
     if gateways.login_target_allowed(handoff, nas.vendor, nas.login_host):
         return True
-    log.warning("NAS %s: login address %r is not the router's own (%s); no ticket goes there", nas.name,
-                handoff.login_host, gateways.router_login_host(nas.vendor, nas.login_host))
+    log.warning(
+        "NAS %s: login address %r is not the router's own (%s); no ticket goes there",
+        nas.name,
+        handoff.login_host,
+        gateways.router_login_host(nas.vendor, nas.login_host),
+    )
     return False
 
 
-def render_splash(handoff: GatewayHandoff, nas: Router | None, message: str | None = None, status: int = 200,
-                  **context):
+def render_splash(
+    handoff: GatewayHandoff, nas: Router | None, message: str | None = None, status: int = 200, **context
+):
     if handoff.login_origin:
         allow_form_target(handoff.login_origin)
     if message is None and handoff.error:
         message = handoff.error
     settings, group = extensions.settings(), site_group(nas)
     opens_at = next_opening(group.hours, utcnow(), settings.timezone) if group is not None else None
-    return render_template("splash/index.html", place=place_name(nas), handoff=handoff, nas=nas,
-                           message=message, terms=settings.terms_text, group=group, opens_at=opens_at,
-                           opening=opening_in_words(opens_at, settings.timezone) if opens_at else None,
-                           hours=hours_in_words(group.hours) if group is not None else [],
-                           group_text=group.splash(str(get_locale())) if group is not None else "",
-                           random_mac=is_random_mac(handoff.mac), **context), status
+    return render_template(
+        "splash/index.html",
+        place=place_name(nas),
+        handoff=handoff,
+        nas=nas,
+        message=message,
+        terms=settings.terms_text,
+        group=group,
+        opens_at=opens_at,
+        opening=opening_in_words(opens_at, settings.timezone) if opens_at else None,
+        hours=hours_in_words(group.hours) if group is not None else [],
+        group_text=group.splash(str(get_locale())) if group is not None else "",
+        random_mac=is_random_mac(handoff.mac),
+        **context,
+    ), status
 
 
 @bp.get("/")
@@ -295,8 +329,13 @@ def _require_gateway() -> tuple[GatewayHandoff, Router]:
 def hand_over(handoff: GatewayHandoff, nas: Router, issued: logins.IssuedTicket, kind_label: str):
     """Give the ticket to the router: MikroTik's login form (auto-submitted), or Chilli's /logon redirect."""
     settings = extensions.settings()
-    session[LOGIN] = {**issued.standing.to_dict(), "logout_url": handoff.logout_url, "kind": kind_label,
-                      "original_url": handoff.original_url, "place": place_name(nas)}
+    session[LOGIN] = {
+        **issued.standing.to_dict(),
+        "logout_url": handoff.logout_url,
+        "kind": kind_label,
+        "original_url": handoff.original_url,
+        "place": place_name(nas),
+    }
     if handoff.vendor == "mikrotik":
         dst = settings.portal_url.rstrip("/") + url_for("splash.status")
     else:
@@ -311,8 +350,9 @@ def hand_over(handoff: GatewayHandoff, nas: Router, issued: logins.IssuedTicket,
 def _log_refusal(method: str, reason: str, who: str | None, now: datetime) -> None:
     """The refusal goes to the failed-login log the helpdesk reads, like a RADIUS reject."""
     handoff, nas = current_handoff(), current_nas()
-    auth_log.record_refusal(extensions.db(), method, reason, who, handoff.mac if handoff else None,
-                            nas.id if nas else None, now)
+    auth_log.record_refusal(
+        extensions.db(), method, reason, who, handoff.mac if handoff else None, nas.id if nas else None, now
+    )
 
 
 def _login(kind: str, issue, who: str | None = None):
@@ -320,14 +360,38 @@ def _login(kind: str, issue, who: str | None = None):
     handoff, nas = _require_gateway()
     settings, now, db = extensions.settings(), utcnow(), extensions.db()
     try:
-        granted = issue(db, handoff.mac, nas, now, settings.timezone, settings.login_ticket_seconds,
-                        settings.terms_version)
+        granted = issue(
+            db,
+            handoff.mac,
+            nas,
+            now,
+            settings.timezone,
+            settings.login_ticket_seconds,
+            settings.terms_version,
+        )
     except logins.Refused as exc:
         _log_refusal(kind, exc.reason, who, now)
-        status = 403 if exc.reason in ("quota_time", "quota_data", "blocked", "expired", "too_many_sessions",
-                                       "closed", "phone_login_required") else 400
-        return render_splash(handoff, nas, refusal_message(exc.reason, exc.resets_at, now), status,
-                             phone_login_asked=exc.reason == "phone_login_required")
+        status = (
+            403
+            if exc.reason
+            in (
+                "quota_time",
+                "quota_data",
+                "blocked",
+                "expired",
+                "too_many_sessions",
+                "closed",
+                "phone_login_required",
+            )
+            else 400
+        )
+        return render_splash(
+            handoff,
+            nas,
+            refusal_message(exc.reason, exc.resets_at, now),
+            status,
+            phone_login_asked=exc.reason == "phone_login_required",
+        )
     return hand_over(handoff, nas, granted, kind)
 
 
@@ -355,8 +419,13 @@ def login_account():
     except citizens.CitizenError as exc:
         _log_refusal("account", exc.reason, form.phone.data, now)
         return render_splash(handoff, nas, refusal_message(exc.reason, None, now), 400, phone=form.phone.data)
-    return _login("account", lambda db, *rest: logins.grant_account(
-        db, account, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), account.phone)
+    return _login(
+        "account",
+        lambda db, *rest: logins.grant_account(
+            db, account, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds
+        ),
+        account.phone,
+    )
 
 
 @bp.post("/login/voucher")
@@ -368,8 +437,13 @@ def login_voucher():
     if not form.validate():
         return render_splash(*_require_gateway(), form.first_error(), 400)
     code = form.code.data
-    return _login("voucher", lambda db, *rest: logins.grant_voucher(
-        db, code, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), normalize_code(code))
+    return _login(
+        "voucher",
+        lambda db, *rest: logins.grant_voucher(
+            db, code, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds
+        ),
+        normalize_code(code),
+    )
 
 
 def _sms_rules() -> citizens.SmsRules:
@@ -377,16 +451,20 @@ def _sms_rules() -> citizens.SmsRules:
 
 
 def request_code_page(purpose: str, template: str, next_endpoint: str, form: Form, send):
-    """Step 1 of registration, reset or a data request (portal.mydata): send an SMS code, then ask for it on the next page.
+    """Step 1 of registration, reset or a data request (portal.mydata): send an SMS code, then ask for it
+    on the next page.
 
-    `send(db, form, now, sender, city, rules)` returns what this browser keeps for step 2 (at least the phone)."""
+    `send(db, form, now, sender, city, rules)` returns what this browser keeps for step 2 (at least the
+    phone)."""
     message, reason = None, None
     if request.method == "POST" and not form.validate():
         message = form.first_error()
     elif request.method == "POST":
         settings = extensions.settings()
         try:
-            pending = send(extensions.db(), form, utcnow(), make_sender(settings), settings.city_name, _sms_rules())
+            pending = send(
+                extensions.db(), form, utcnow(), make_sender(settings), settings.city_name, _sms_rules()
+            )
         except citizens.CitizenError as exc:
             reason = exc.reason
         except SmsError:
@@ -397,8 +475,13 @@ def request_code_page(purpose: str, template: str, next_endpoint: str, form: For
         message = refusal_message(reason, None, utcnow())
         _log_refusal("sms", reason, form.phone.data, utcnow())
     offer_free = reason == "sms_budget_spent" and current_handoff() is not None
-    return render_template(template, message=message, place=place_name(current_nas()), offer_free=offer_free,
-                           phone=form.phone.data or ""), 400 if message else 200
+    return render_template(
+        template,
+        message=message,
+        place=place_name(current_nas()),
+        offer_free=offer_free,
+        phone=form.phone.data or "",
+    ), 400 if message else 200
 
 
 def _check_code(purpose: str, form: SmsCodeForm, complete):
@@ -419,8 +502,9 @@ def _check_code(purpose: str, form: SmsCodeForm, complete):
             _log_refusal("sms", exc.reason, phone, utcnow())
         else:
             return _sign_in_after_code(account)
-    return render_template("splash/code.html", message=message, phone=phone, purpose=purpose,
-                           place=place_name(current_nas())), 400 if message else 200
+    return render_template(
+        "splash/code.html", message=message, phone=phone, purpose=purpose, place=place_name(current_nas())
+    ), 400 if message else 200
 
 
 def _sign_in_after_code(account):
@@ -428,17 +512,27 @@ def _sign_in_after_code(account):
     session.pop(PENDING, None)
     if current_handoff() is None:
         return render_template("splash/info.html", place=extensions.settings().city_name, account_ready=True)
-    return _login("account", lambda db, *rest: logins.grant_account(
-        db, account, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds), account.phone)
+    return _login(
+        "account",
+        lambda db, *rest: logins.grant_account(
+            db, account, *rest, stale_grace=extensions.settings().radius_stale_grace_seconds
+        ),
+        account.phone,
+    )
 
 
-sms_per_address = limiter.shared_limit(lambda: extensions.settings().sms_codes_per_address,
-                                       scope="sms-address", methods=["POST"],
-                                       deduct_when=lambda response: response.status_code == 303)
+sms_per_address = limiter.shared_limit(
+    lambda: extensions.settings().sms_codes_per_address,
+    scope="sms-address",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 303,
+)
 
 
 def _registration_started(db, form: RegisterForm, now, sender, city, rules) -> dict:
-    registration = citizens.start_registration(db, form.phone.data, form.password.data, now, sender, city, rules)
+    registration = citizens.start_registration(
+        db, form.phone.data, form.password.data, now, sender, city, rules
+    )
     box = extensions.state().box
     return {"phone": registration.phone, "password": box.encrypt(registration.password_hash)}
 
@@ -457,8 +551,9 @@ def _registration_completed(db, pending: dict, form: SmsCodeForm, now):
 @sms_per_address
 def register():
     """Registration, step 1: phone and password; a code goes out by SMS."""
-    return request_code_page("register", "splash/register.html", "splash.verify", RegisterForm(),
-                             _registration_started)
+    return request_code_page(
+        "register", "splash/register.html", "splash.verify", RegisterForm(), _registration_started
+    )
 
 
 @bp.route("/register/verify", methods=["GET", "POST"])
@@ -475,9 +570,15 @@ def verify():
 @sms_per_address
 def reset():
     """Password reset, step 1: the phone number; a code goes out when it has an account."""
-    return request_code_page("reset", "splash/reset.html", "splash.reset_confirm", PhoneForm(),
-                             lambda db, form, now, sender, city, rules: {"phone": citizens.request_reset(
-                                 db, form.phone.data, now, sender, city, rules)})
+    return request_code_page(
+        "reset",
+        "splash/reset.html",
+        "splash.reset_confirm",
+        PhoneForm(),
+        lambda db, form, now, sender, city, rules: {
+            "phone": citizens.request_reset(db, form.phone.data, now, sender, city, rules)
+        },
+    )
 
 
 @bp.route("/reset/confirm", methods=["GET", "POST"])
@@ -485,8 +586,13 @@ def reset():
 @per_mac
 def reset_confirm():
     """Password reset, step 2: the SMS code and a new password."""
-    return _check_code("reset", NewPasswordForm(), lambda db, pending, form, now: citizens.reset_password(
-        db, pending["phone"], form.code.data, form.password.data, now))
+    return _check_code(
+        "reset",
+        NewPasswordForm(),
+        lambda db, pending, form, now: citizens.reset_password(
+            db, pending["phone"], form.code.data, form.password.data, now
+        ),
+    )
 
 
 @bp.get("/status")
@@ -498,8 +604,14 @@ def status():
     handoff = current_handoff()
     if standing is None and handoff is not None and handoff.mac:
         nas = current_nas()
-        online = client_session(db, routers().all(), request.remote_addr, mac=handoff.mac, named=nas,
-                                vouched=nas is not None and nas.uam_secret_encrypted is not None)
+        online = client_session(
+            db,
+            routers().all(),
+            request.remote_addr,
+            mac=handoff.mac,
+            named=nas,
+            vouched=nas is not None and nas.uam_secret_encrypted is not None,
+        )
         standing = logins.Standing.of_session(db, online) if online else None
         login = {"logout_url": handoff.logout_url, "place": place_name(current_nas())}
     if standing is None:
@@ -507,13 +619,18 @@ def status():
     left = logins.what_is_left(db, standing, utcnow(), settings.timezone)
     if login.get("logout_url"):
         allow_form_target(login["logout_url"].rsplit("/", 1)[0])
-    return render_template("splash/status.html", login=login, left=left, plan=standing.plan,
-                           random_mac=handoff is not None and is_random_mac(handoff.mac),
-                           place=login.get("place") or settings.city_name,
-                           landing_url=settings.landing_url, complaint_url=settings.complaint_url,
-                           wait=wait_in_words((left.resets_at - utcnow()).total_seconds()),
-                           slowed_until=local_time(left.resets_at, settings.timezone, "%H:%M")
-                           if left.throttled else None)
+    return render_template(
+        "splash/status.html",
+        login=login,
+        left=left,
+        plan=standing.plan,
+        random_mac=handoff is not None and is_random_mac(handoff.mac),
+        place=login.get("place") or settings.city_name,
+        landing_url=settings.landing_url,
+        complaint_url=settings.complaint_url,
+        wait=wait_in_words((left.resets_at - utcnow()).total_seconds()),
+        slowed_until=local_time(left.resets_at, settings.timezone, "%H:%M") if left.throttled else None,
+    )
 
 
 @bp.get("/privacy")
@@ -522,9 +639,13 @@ def privacy():
     settings = extensions.settings()
     english = chosen_language(settings.default_language) == "en"
     text = settings.privacy_text_en if english else settings.privacy_text
-    return render_template("splash/privacy.html", paragraphs=[p for p in text.split("\n\n") if p.strip()],
-                           days=settings.retention_days, complaint_url=settings.complaint_url,
-                           place=settings.city_name)
+    return render_template(
+        "splash/privacy.html",
+        paragraphs=[p for p in text.split("\n\n") if p.strip()],
+        days=settings.retention_days,
+        complaint_url=settings.complaint_url,
+        place=settings.city_name,
+    )
 
 
 @bp.post("/logout")

@@ -125,9 +125,19 @@ def merge(row: dict, request: AccountingRequest) -> dict[str, int]:
 
 
 def still_running(key: str, row: dict) -> Running:
-    return Running(key, row["nas_id"], row["username"], row["acct_session_id"], row["framed_ip"],
-                   row["calling_station_id"], row["device_id"], row["account_id"], row["voucher_id"],
-                   row["plan_id"], row["nas_ip_address"])
+    return Running(
+        key,
+        row["nas_id"],
+        row["username"],
+        row["acct_session_id"],
+        row["framed_ip"],
+        row["calling_station_id"],
+        row["device_id"],
+        row["account_id"],
+        row["voucher_id"],
+        row["plan_id"],
+        row["nas_ip_address"],
+    )
 
 
 def record(conn: Connection, arrivals: list[Arrival], radios: Radios) -> list[Running]:
@@ -142,16 +152,25 @@ def record(conn: Connection, arrivals: list[Arrival], radios: Radios) -> list[Ru
     """
     running: dict[str, Running] = {}
     pending: list[Arrival] = []
-    points = radios.resolve(conn, (a.radio for a in arrivals if a.request.status in SESSION_EVENTS),
-                            max((a.request.event_time for a in arrivals), default=None))
+    points = radios.resolve(
+        conn,
+        (a.radio for a in arrivals if a.request.status in SESSION_EVENTS),
+        max((a.request.event_time for a in arrivals), default=None),
+    )
     for arrival in [*arrivals, None]:
         status = arrival.request.status if arrival else None
         if arrival is None or status in NAS_EVENTS:
             _write(conn, pending, running, points)
             pending = []
             if arrival is not None:
-                store.close_nas_sessions(conn, arrival.nas_id, arrival.router_address,
-                                         arrival.request.event_time, NAS_REBOOT, keep=())
+                store.close_nas_sessions(
+                    conn,
+                    arrival.nas_id,
+                    arrival.router_address,
+                    arrival.request.event_time,
+                    NAS_REBOOT,
+                    keep=(),
+                )
         elif status in SESSION_EVENTS:
             pending.append(arrival)
     return list(running.values())
@@ -174,9 +193,15 @@ def _fold(keyed: list[tuple[str, Arrival]], links: dict, points: dict[Radio, int
         request = arrival.request
         fold = folds.get(key)
         if fold is None:
-            row = new_session(key, arrival, links.get((request.username, request.calling_station_id), {}),
-                              points.get(arrival.radio))
-            fold = folds[key] = Fold(row, store.hour_of(request.event_time), request.event_time, request.status)
+            row = new_session(
+                key,
+                arrival,
+                links.get((request.username, request.calling_station_id), {}),
+                points.get(arrival.radio),
+            )
+            fold = folds[key] = Fold(
+                row, store.hour_of(request.event_time), request.event_time, request.status
+            )
         else:
             merge(fold.row, request)
             fold.last_event = max(fold.last_event, request.event_time)
@@ -185,20 +210,32 @@ def _fold(keyed: list[tuple[str, Arrival]], links: dict, points: dict[Radio, int
     return folds
 
 
-def _write(conn: Connection, arrivals: list[Arrival], running: dict[str, Running],
-           points: dict[Radio, int]) -> None:
+def _write(
+    conn: Connection, arrivals: list[Arrival], running: dict[str, Running], points: dict[Radio, int]
+) -> None:
     if not arrivals:
         return
     keyed = [(session_key(a.nas_id, a.request), a) for a in arrivals]
     stored = store.lock_sessions(conn, (key for key, _ in keyed))
     unknown = list({key: a for key, a in keyed if key not in stored}.values())
     folds = _fold(keyed, attribution.links(conn, unknown) if unknown else {}, points)
-    seen = [(a.nas_id, store.hour_of(a.request.event_time), a.request.username) for _, a in keyed
-            if a.request.username]
+    seen = [
+        (a.nas_id, store.hour_of(a.request.event_time), a.request.username)
+        for _, a in keyed
+        if a.request.username
+    ]
 
     def writes(keys):
-        return [store.SessionWrite(folds[k].row, stored.get(k), folds[k].created_hour,
-                                   store.hour_of(folds[k].last_event), folds[k].reopens) for k in sorted(keys)]
+        return [
+            store.SessionWrite(
+                folds[k].row,
+                stored.get(k),
+                folds[k].created_hour,
+                store.hour_of(folds[k].last_event),
+                folds[k].reopens,
+            )
+            for k in sorted(keys)
+        ]
 
     written = store.write_sessions(conn, writes(folds), seen)
     store.close_replaced_sessions(conn, [folds[k].row for k in written if k not in stored])

@@ -28,18 +28,26 @@ def links(conn: Connection, arrivals: list[Arrival]) -> dict[tuple[str, str | No
     kinds = {name: credentials.kind_of(name) for name, _ in pairs}
     stations = {station for _, station in pairs if station and is_mac(station)}
     rows = credential_store.load_rows(
-        conn, (n for n, k in kinds.items() if k == "ticket"),
+        conn,
+        (n for n, k in kinds.items() if k == "ticket"),
         (normalize_code(n) for n, k in kinds.items() if k == "voucher"),
         {normalize_mac(n) for n, k in kinds.items() if k == "mac"} | {normalize_mac(s) for s in stations},
-        plans={})  # only the plans the rows name are read
+        plans={},
+    )  # only the plans the rows name are read
     answer = {}
     for name, station in pairs:
         calling = rows.devices.get(normalize_mac(station)) if station in stations else None
         kind = kinds[name]
         voucher = rows.vouchers.get(normalize_code(name)) if kind == "voucher" else None
         named = rows.devices.get(normalize_mac(name)) if kind == "mac" else None
-        link = credentials.session_link(kind, rows.tickets.get(name), voucher, named,
-                                        calling.id if calling is not None else None, station in stations)
+        link = credentials.session_link(
+            kind,
+            rows.tickets.get(name),
+            voucher,
+            named,
+            calling.id if calling is not None else None,
+            station in stations,
+        )
         plan = rows.plans.get(link.get("plan_id"))
         link["interim_interval"] = plan.interim_interval_seconds if plan is not None else None
         answer[(name, station)] = link

@@ -21,16 +21,16 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from hotspot import credentials, policy
-from hotspot.services.quota import Subject, open_sessions_many, usage_today_many
 from hotspot.locations import group_of
 from hotspot.services import ap_groups
+from hotspot.services.quota import Subject, open_sessions_many, usage_today_many
 from hotspot.services.random_macs import random_macs_let_in
 from hotspot.services.vouchers import normalize_code
 from hotspot.settings import Settings
 from hotspot.validation import normalize_mac, radio_of
 from radius import credential_store
 from radius.credential_store import Effects, Rows
-from radius.packets import AuthRequest, AcceptLimits
+from radius.packets import AcceptLimits, AuthRequest
 
 STALE_GRACE = Settings.radius_stale_grace_seconds
 
@@ -69,15 +69,22 @@ def _station(rows: Rows, request: AuthRequest):
     return rows.devices.get(request.mac) if request.mac else None
 
 
-def _ticket(rows: Rows, request: AuthRequest, nas_id: int | None, now: datetime,
-            claimed: set[int]) -> Decision | Candidate:
+def _ticket(
+    rows: Rows, request: AuthRequest, nas_id: int | None, now: datetime, claimed: set[int]
+) -> Decision | Candidate:
     ticket = rows.tickets.get(request.username)
     if ticket is None:
         return _reject("ticket", "unknown_user")
     bound = rows.device_ids.get(ticket.device_id)
-    reason = credentials.ticket_refusal(ticket, request.password_matches(ticket.secret),
-                                        ticket.used_at is not None or ticket.id in claimed,
-                                        bound.mac if bound is not None else None, request.mac, nas_id, now)
+    reason = credentials.ticket_refusal(
+        ticket,
+        request.password_matches(ticket.secret),
+        ticket.used_at is not None or ticket.id in claimed,
+        bound.mac if bound is not None else None,
+        request.mac,
+        nas_id,
+        now,
+    )
     if reason:
         return _reject("ticket", reason)
     device = _station(rows, request) if request.mac else bound
@@ -137,8 +144,9 @@ def _mac(rows: Rows, request: AuthRequest, now: datetime, tz: str) -> Decision |
     return Candidate("mac", plan, subject, effects=Effects(device_seen=device.id))
 
 
-def check(rows: Rows, request: AuthRequest, nas_id: int | None, now: datetime, tz: str,
-          claimed: set[int]) -> Decision | Candidate:
+def check(
+    rows: Rows, request: AuthRequest, nas_id: int | None, now: datetime, tz: str, claimed: set[int]
+) -> Decision | Candidate:
     """Pick the credential by the User-Name's shape and check it; quota comes later, for the whole batch.
 
     `claimed` holds the tickets earlier requests of the batch used."""
@@ -154,17 +162,25 @@ def load_rows(conn: Connection, requests: list[AuthRequest], plans: dict[int, ob
     """The rows a batch names, one query per table: tickets, voucher codes, MACs named or calling."""
     kinds = [(credentials.kind_of(r.username), r.username) for r in requests]
     macs = {normalize_mac(name) for kind, name in kinds if kind == "mac"} | {r.mac for r in requests if r.mac}
-    return credential_store.load_rows(conn, (name for kind, name in kinds if kind == "ticket"),
-                                      (normalize_code(name) for kind, name in kinds if kind == "voucher"),
-                                      macs, plans)
+    return credential_store.load_rows(
+        conn,
+        (name for kind, name in kinds if kind == "ticket"),
+        (normalize_code(name) for kind, name in kinds if kind == "voucher"),
+        macs,
+        plans,
+    )
 
 
-def site_refusals(conn: Connection, requests: list[AuthRequest], checked: list, nas_ids: list,
-                  now: datetime, tz: str) -> None:
+def site_refusals(
+    conn: Connection, requests: list[AuthRequest], checked: list, nas_ids: list, now: datetime, tz: str
+) -> None:
     """Free (per-device) candidates that their site refuses become rejections, in place: outside the
     site's group's opening hours, or one random MAC too many today (`credentials.free_refusal`)."""
-    free = [i for i, c in enumerate(checked) if isinstance(c, Candidate) and c.subject.device_id is not None
-            and nas_ids[i] is not None]
+    free = [
+        i
+        for i, c in enumerate(checked)
+        if isinstance(c, Candidate) and c.subject.device_id is not None and nas_ids[i] is not None
+    ]
     if not free:
         return
     groups = ap_groups.nas_groups(conn, (nas_ids[i] for i in free))
@@ -173,14 +189,21 @@ def site_refusals(conn: Connection, requests: list[AuthRequest], checked: list, 
     let_in = random_macs_let_in(conn, counted, policy.day_start(now, tz))
     for i in free:
         group = group_of(rules, groups.get(nas_ids[i]))
-        reason = credentials.free_refusal(checked[i].plan, requests[i].mac, group.hours if group else None,
-                                          let_in.get(nas_ids[i], set()), now, tz)
+        reason = credentials.free_refusal(
+            checked[i].plan,
+            requests[i].mac,
+            group.hours if group else None,
+            let_in.get(nas_ids[i], set()),
+            now,
+            tz,
+        )
         if reason:
             checked[i] = _reject(checked[i].method, reason)
 
 
-def decide_candidate(candidate: Candidate, used: policy.Usage, now: datetime, tz: str,
-          refusal: str | None = None) -> Decision:
+def decide_candidate(
+    candidate: Candidate, used: policy.Usage, now: datetime, tz: str, refusal: str | None = None
+) -> Decision:
     """Accept with the plan's limits and what is left of today's quota (or its throttle rate), or reject.
 
     `refusal`: why the batch's session count already refuses it (the plan's sessions-at-once cap)."""
@@ -194,30 +217,50 @@ def decide_candidate(candidate: Candidate, used: policy.Usage, now: datetime, tz
     if not allowed.allowed:
         return _reject(candidate.method, allowed.reason)
     down, up = limits.rate(allowed.throttled)
-    return Decision(True, candidate.method, "throttled" if allowed.throttled else "ok", AcceptLimits(
-        session_timeout=allowed.session_timeout,
-        idle_timeout=limits.idle_timeout,
-        interim_interval=limits.interim_interval,
-        down_kbps=down,
-        up_kbps=up,
-        octets_left=None if limits.throttle_kbps is not None else allowed.octets_left,
-        message=credentials.reply_message("throttled") if allowed.throttled else None,
-    ))
+    return Decision(
+        True,
+        candidate.method,
+        "throttled" if allowed.throttled else "ok",
+        AcceptLimits(
+            session_timeout=allowed.session_timeout,
+            idle_timeout=limits.idle_timeout,
+            interim_interval=limits.interim_interval,
+            down_kbps=down,
+            up_kbps=up,
+            octets_left=None if limits.throttle_kbps is not None else allowed.octets_left,
+            message=credentials.reply_message("throttled") if allowed.throttled else None,
+        ),
+    )
 
 
-def cap_refusals(conn: Connection, candidates: list[Candidate], requests: list[AuthRequest], now: datetime,
-                 grace: int) -> list[str | None]:
+def cap_refusals(
+    conn: Connection, candidates: list[Candidate], requests: list[AuthRequest], now: datetime, grace: int
+) -> list[str | None]:
     """Per candidate, whether its plan's sessions-at-once cap refuses it (one query for the batch)."""
     capped = [c.subject for c in candidates if c.plan.max_sessions is not None]
     sessions = open_sessions_many(conn, capped) if capped else {}
-    return [credentials.session_cap_refusal(c.plan.max_sessions, sessions.get(c.subject, ()), request.mac,
-                                            c.plan.interim_interval_seconds, now, grace)
-            for c, request in zip(candidates, requests)]
+    return [
+        credentials.session_cap_refusal(
+            c.plan.max_sessions,
+            sessions.get(c.subject, ()),
+            request.mac,
+            c.plan.interim_interval_seconds,
+            now,
+            grace,
+        )
+        for c, request in zip(candidates, requests)
+    ]
 
 
-def decide_batch(conn: Connection, requests: list[AuthRequest], now: datetime, tz: str,
-                 plans: dict[int, object] | None = None, nas_ids: list[int] | None = None,
-                 stale_grace: int = STALE_GRACE) -> list[Decision]:
+def decide_batch(
+    conn: Connection,
+    requests: list[AuthRequest],
+    now: datetime,
+    tz: str,
+    plans: dict[int, object] | None = None,
+    nas_ids: list[int] | None = None,
+    stale_grace: int = STALE_GRACE,
+) -> list[Decision]:
     """Decide every request and write what the accepted ones change, inside the caller's transaction.
 
     `nas_ids`: the NAS each request came from (a login ticket works only through its own)."""
@@ -229,10 +272,13 @@ def decide_batch(conn: Connection, requests: list[AuthRequest], now: datetime, t
     picked = [(c, r) for c, r in zip(checked, requests) if isinstance(c, Candidate)]
     candidates = [c for c, _ in picked]
     usage = usage_today_many(conn, (c.subject for c in candidates), now, tz)
-    refusals = dict(zip(map(id, candidates), cap_refusals(conn, candidates, [r for _, r in picked], now,
-                                                          stale_grace)))
-    decisions = [decide_candidate(c, usage[c.subject], now, tz, refusals[id(c)]) if isinstance(c, Candidate) else c
-                 for c in checked]
+    refusals = dict(
+        zip(map(id, candidates), cap_refusals(conn, candidates, [r for _, r in picked], now, stale_grace))
+    )
+    decisions = [
+        decide_candidate(c, usage[c.subject], now, tz, refusals[id(c)]) if isinstance(c, Candidate) else c
+        for c in checked
+    ]
     accepted = [i for i, d in enumerate(decisions) if d.accepted]
     tickets = [checked[i].effects.ticket_id for i in accepted if checked[i].effects.ticket_id]
     taken = credential_store.claim_tickets(conn, sorted(tickets), now)
@@ -248,8 +294,13 @@ def event(request: AuthRequest, decision: Decision, nas_id: int, now: datetime) 
     """The AuthEvent row of a decision (written in batches by radius.authlog, which turns `radio` into
     the access point's id)."""
     station = request.mac or request.calling_station_id
-    return {"time": now, "nas_id": nas_id, "radio": radio_of(request.called_station_id),
-            "username": request.username[:64],
-            "calling_station_id": station[:32] if station else None, "method": decision.method,
-            "accepted": decision.accepted, "reason": decision.reason}
-
+    return {
+        "time": now,
+        "nas_id": nas_id,
+        "radio": radio_of(request.called_station_id),
+        "username": request.username[:64],
+        "calling_station_id": station[:32] if station else None,
+        "method": decision.method,
+        "accepted": decision.accepted,
+        "reason": decision.reason,
+    }

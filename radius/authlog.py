@@ -38,8 +38,13 @@ def write_events(conn, events: list[dict], radios: Radios | None = None) -> None
     radios = radios or Radios()
     heard = {(e["nas_id"], e["radio"]) for e in events if "radio" in e and e["nas_id"] is not None}
     points = radios.resolve(conn, heard, max(e["time"] for e in events))
-    rows = [{**{k: v for k, v in e.items() if k != "radio"},
-             "access_point_id": points.get((e["nas_id"], e.get("radio")))} for e in events]
+    rows = [
+        {
+            **{k: v for k, v in e.items() if k != "radio"},
+            "access_point_id": points.get((e["nas_id"], e.get("radio"))),
+        }
+        for e in events
+    ]
     conn.execute(AuthEvent.__table__.insert(), rows)
     counts: dict = defaultdict(lambda: defaultdict(int))
     ap_counts: dict = defaultdict(lambda: defaultdict(int))
@@ -97,7 +102,9 @@ class AuthLog(threading.Thread):
         except DBAPIError as exc:
             self.radios.forget()
             if len(events) == 1:
-                log.error("auth_event_refused user=%r error=%s", events[0]["username"], exc.__class__.__name__)
+                log.error(
+                    "auth_event_refused user=%r error=%s", events[0]["username"], exc.__class__.__name__
+                )
                 return
             for single in events:
                 self.write([single])

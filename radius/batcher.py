@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -53,10 +53,20 @@ def take_waiting(source: queue.Queue, batch: list, limit: int) -> list:
 class Batcher(threading.Thread):
     """The accounting writer thread of one worker."""
 
-    def __init__(self, engine: Engine, journal: Journal, metrics: Metrics, *, batch_max: int, wait_ms: int,
-                 stale_grace: int, answer: Callable[[AcctJob], None], drop: Callable[[AcctJob, str], None],
-                 unanswered: Callable[[list[AcctJob], str], None],
-                 watch: Callable[[list[accounting.Running]], None] = lambda running: None):
+    def __init__(
+        self,
+        engine: Engine,
+        journal: Journal,
+        metrics: Metrics,
+        *,
+        batch_max: int,
+        wait_ms: int,
+        stale_grace: int,
+        answer: Callable[[AcctJob], None],
+        drop: Callable[[AcctJob, str], None],
+        unanswered: Callable[[list[AcctJob], str], None],
+        watch: Callable[[list[accounting.Running]], None] = lambda running: None,
+    ):
         super().__init__(name="accounting-batcher", daemon=True)
         self.engine = engine
         self.journal = journal
@@ -152,9 +162,12 @@ class Batcher(threading.Thread):
         self.unanswered(batch, "not_durable")
         if not self.refusing:
             self.refusing = True
-            log.error("accounting_not_durable journal=%s error=%s: database away and journal unwritable, "
-                      "Accounting-Requests go unanswered until one of them works", self.journal.path,
-                      error.strerror or error)
+            log.error(
+                "accounting_not_durable journal=%s error=%s: database away and journal unwritable, "
+                "Accounting-Requests go unanswered until one of them works",
+                self.journal.path,
+                error.strerror or error,
+            )
 
     def _commit(self, arrivals: list[accounting.Arrival]) -> list[accounting.Running]:
         try:
@@ -175,8 +188,11 @@ class Batcher(threading.Thread):
                 self.watch(self._commit(arrivals))
                 return batch
             except UNAVAILABLE as exc:
-                log.warning("database_unavailable action=journal packets=%d error=%s", len(batch),
-                            exc.__class__.__name__)
+                log.warning(
+                    "database_unavailable action=journal packets=%d error=%s",
+                    len(batch),
+                    exc.__class__.__name__,
+                )
                 self._to_journal(arrivals)
                 return batch
             except IntegrityError:
@@ -214,7 +230,7 @@ class Batcher(threading.Thread):
     def _replay_records(self, arrivals: list[accounting.Arrival]) -> bool:
         """Commit journal records in order; False (keep the journal) while the database is away."""
         for start in range(0, len(arrivals), self.batch_max):
-            chunk = arrivals[start:start + self.batch_max]
+            chunk = arrivals[start : start + self.batch_max]
             try:
                 self._commit(chunk)
             except UNAVAILABLE as exc:
@@ -227,8 +243,12 @@ class Batcher(threading.Thread):
                     except UNAVAILABLE:
                         return False
                     except DBAPIError as exc:
-                        log.error("journal_record_refused nas=%d session=%s error=%s", arrival.nas_id,
-                                  arrival.request.acct_session_id, exc.__class__.__name__)
+                        log.error(
+                            "journal_record_refused nas=%d session=%s error=%s",
+                            arrival.nas_id,
+                            arrival.request.acct_session_id,
+                            exc.__class__.__name__,
+                        )
         return True
 
     def replay(self) -> bool:

@@ -81,9 +81,19 @@ def load_clients(engine: Engine, box: SecretBox) -> list[Client]:
     """Every active NAS, most specific network first; one with an unreadable secret is skipped and logged."""
     readable = []
     with engine.connect() as conn:
-        rows = conn.execute(select(Nas.id, Nas.name, Nas.ip_range, Nas.secret_encrypted, Nas.vendor,
-                                   Nas.require_message_authenticator, Nas.identifier)
-                            .where(Nas.active.is_(True)).order_by(Nas.id))
+        rows = conn.execute(
+            select(
+                Nas.id,
+                Nas.name,
+                Nas.ip_range,
+                Nas.secret_encrypted,
+                Nas.vendor,
+                Nas.require_message_authenticator,
+                Nas.identifier,
+            )
+            .where(Nas.active.is_(True))
+            .order_by(Nas.id)
+        )
         for nas_id, name, ip_range, secret, vendor, require_ma, identifier in rows:
             try:
                 network = ipaddress.ip_network(ip_range, strict=False)

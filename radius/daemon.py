@@ -60,11 +60,11 @@ def worker_engine(settings: Settings):
 
 def run_worker(settings: Settings, index: int, workers: int, signals: StopSignals) -> int:
     """One worker: sockets, handler, batcher, until a stop signal (0) or the loss of a vital thread (1)."""
+    from hotspot.radius_dictionary import load_dictionary
     from radius.authlog import AuthLog
     from radius.batcher import Batcher
-    from radius.enforcement import QuotaEnforcer
     from radius.clients import ClientTable
-    from hotspot.radius_dictionary import load_dictionary
+    from radius.enforcement import QuotaEnforcer
     from radius.handler import Handler
     from radius.journal import Journal
     from radius.metrics import Metrics
@@ -77,20 +77,42 @@ def run_worker(settings: Settings, index: int, workers: int, signals: StopSignal
     clients.refresh()
     metrics = Metrics()
     auth_log = AuthLog(engine)
-    handler = Handler(engine, clients, load_dictionary(settings.radius_dictionary_dir), metrics, settings.timezone,
-                      auth_log.submit, plans_reload_seconds=settings.radius_client_reload_seconds,
-                      stale_grace=settings.radius_stale_grace_seconds)
+    handler = Handler(
+        engine,
+        clients,
+        load_dictionary(settings.radius_dictionary_dir),
+        metrics,
+        settings.timezone,
+        auth_log.submit,
+        plans_reload_seconds=settings.radius_client_reload_seconds,
+        stale_grace=settings.radius_stale_grace_seconds,
+    )
     journal = Journal(settings.journal_dir, index)
     auth_socket = bind_udp(settings.radius_bind, settings.radius_auth_port)
     spread_by_identifier(auth_socket, workers)  # accounting stays by source: a router's rows on one worker
     server = Server(handler, auth_socket, bind_udp(settings.radius_bind, settings.radius_acct_port))
     enforcer = QuotaEnforcer(settings, engine, box, metrics)
-    batcher = Batcher(engine, journal, metrics, batch_max=settings.radius_batch_max,
-                      wait_ms=settings.radius_batch_wait_ms, stale_grace=settings.radius_stale_grace_seconds,
-                      answer=server.answer_accounting, drop=server.drop_accounting,
-                      unanswered=server.leave_unanswered, watch=enforcer.watch)
-    log.info("radius_worker_ready worker=%d pid=%d auth=%s:%d acct=%s:%d", index, os.getpid(),
-             settings.radius_bind, settings.radius_auth_port, settings.radius_bind, settings.radius_acct_port)
+    batcher = Batcher(
+        engine,
+        journal,
+        metrics,
+        batch_max=settings.radius_batch_max,
+        wait_ms=settings.radius_batch_wait_ms,
+        stale_grace=settings.radius_stale_grace_seconds,
+        answer=server.answer_accounting,
+        drop=server.drop_accounting,
+        unanswered=server.leave_unanswered,
+        watch=enforcer.watch,
+    )
+    log.info(
+        "radius_worker_ready worker=%d pid=%d auth=%s:%d acct=%s:%d",
+        index,
+        os.getpid(),
+        settings.radius_bind,
+        settings.radius_auth_port,
+        settings.radius_bind,
+        settings.radius_acct_port,
+    )
     enforcer.start()
     auth_log.start()
     server.start(batcher)
@@ -99,8 +121,11 @@ def run_worker(settings: Settings, index: int, workers: int, signals: StopSignal
         while not signals.wait(HEALTH_CHECK_SECONDS):
             dead = [thread.name for thread in (*server.threads, auth_log, enforcer) if not thread.is_alive()]
             if dead:
-                log.error("radius_worker_failed worker=%d dead_threads=%s; exiting to be restarted", index,
-                          ",".join(dead))
+                log.error(
+                    "radius_worker_failed worker=%d dead_threads=%s; exiting to be restarted",
+                    index,
+                    ",".join(dead),
+                )
                 code = 1
                 break
         server.stop()
@@ -163,8 +188,12 @@ def _stop_workers(children: dict[int, int], signals: StopSignals) -> None:
         if children:
             signals.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
     for pid, index in children.items():
-        log.error("radius_worker_killed worker=%d pid=%d: still running %d s after SIGTERM", index, pid,
-                  STOP_GRACE_SECONDS)
+        log.error(
+            "radius_worker_killed worker=%d pid=%d: still running %d s after SIGTERM",
+            index,
+            pid,
+            STOP_GRACE_SECONDS,
+        )
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         metrics.worker_exited(pid)
@@ -198,8 +227,9 @@ def supervise(settings: Settings, workers: int) -> int:
 
 def run(settings: Settings, workers: int) -> int:
     """`hotspot radius`: set up logging, claim the journal, supervise the workers; returns the exit status."""
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(process)d %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(process)d %(name)s %(message)s"
+    )
     if workers < 1:
         log.error("radius_bad_workers workers=%d", workers)
         return 2
@@ -209,12 +239,16 @@ def run(settings: Settings, workers: int) -> int:
     try:
         lock = claim_directory(settings.journal_dir, workers)
     except JournalInUse as exc:
-        log.error("radius_journal_in_use %s; stop it, or give this server its own HOTSPOT_RADIUS_JOURNAL_DIR",
-                  exc)
+        log.error(
+            "radius_journal_in_use %s; stop it, or give this server its own HOTSPOT_RADIUS_JOURNAL_DIR", exc
+        )
         return 1
     except JournalUnusable as exc:
-        log.error("radius_journal_unusable %s; set HOTSPOT_RADIUS_JOURNAL_DIR (radius_journal_dir) to a "
-                  "directory this server can create and write", exc)
+        log.error(
+            "radius_journal_unusable %s; set HOTSPOT_RADIUS_JOURNAL_DIR (radius_journal_dir) to a "
+            "directory this server can create and write",
+            exc,
+        )
         return 2
     try:
         metrics.prepare_multiprocess(Path(settings.var_dir) / "radius-metrics")

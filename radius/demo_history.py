@@ -26,8 +26,13 @@ DAYS = 14
 DOWN_SITE = "Perumnas"
 # Share of a day's logins in each local hour, 0..23: night, morning, lunch, afternoon, evening.
 HOURLY = (1, 1, 0, 0, 0, 1, 2, 4, 5, 6, 7, 8, 9, 8, 6, 6, 7, 9, 10, 10, 9, 7, 4, 2)
-REFUSALS = (("ticket", "ticket_expired"), ("voucher", "unknown_voucher"), ("voucher", "bad_password"),
-            ("ticket", "quota_time"), ("mac", "unknown_user"))
+REFUSALS = (
+    ("ticket", "ticket_expired"),
+    ("voucher", "unknown_voucher"),
+    ("voucher", "bad_password"),
+    ("ticket", "quota_time"),
+    ("mac", "unknown_user"),
+)
 REFUSED_SHARE = 0.06
 BATCH = 400
 
@@ -67,7 +72,9 @@ def load_history(engine: Engine, now: datetime, tz_name: str, seed: int = 2026) 
     with engine.connect() as conn:
         if conn.scalar(select(func.count()).select_from(RadiusSession)):
             return 0
-        sites = conn.execute(select(Nas.id, Nas.name, Nas.ip_range).where(Nas.active.is_(True)).order_by(Nas.id)).all()
+        sites = conn.execute(
+            select(Nas.id, Nas.name, Nas.ip_range).where(Nas.active.is_(True)).order_by(Nas.id)
+        ).all()
     radios, regulars = Radios(), []
     arrivals, events, sessions = [], [], 0
     for site in sites:
@@ -77,8 +84,9 @@ def load_history(engine: Engine, now: datetime, tz_name: str, seed: int = 2026) 
             mac, radio = _device(rng, regulars), rng.choice(called)
             if rng.random() < REFUSED_SHARE:
                 method, reason = rng.choice(REFUSALS)
-                events.append(_event(site.id, radio, f"t-{rng.getrandbits(40):010x}", mac, at, method, False,
-                                     reason))
+                events.append(
+                    _event(site.id, radio, f"t-{rng.getrandbits(40):010x}", mac, at, method, False, reason)
+                )
                 continue
             username = f"t-{rng.getrandbits(40):010x}"
             events.append(_event(site.id, radio, username, mac, at, "ticket", True, "ok"))
@@ -88,11 +96,11 @@ def load_history(engine: Engine, now: datetime, tz_name: str, seed: int = 2026) 
     for begin in range(0, len(arrivals), BATCH):
         with engine.begin() as conn:
             store.begin_write(conn)
-            accounting.record(conn, arrivals[begin:begin + BATCH], radios)
+            accounting.record(conn, arrivals[begin : begin + BATCH], radios)
         radios.committed()
     for begin in range(0, len(events), BATCH):
         with engine.begin() as conn:
-            authlog.write_events(conn, events[begin:begin + BATCH], radios)
+            authlog.write_events(conn, events[begin : begin + BATCH], radios)
         radios.committed()
     with engine.begin() as conn:
         for site in sites:
@@ -102,8 +110,16 @@ def load_history(engine: Engine, now: datetime, tz_name: str, seed: int = 2026) 
 
 
 def _event(nas_id, radio, username, mac, at, method, accepted, reason) -> dict:
-    return {"time": at, "nas_id": nas_id, "radio": radio_of(radio), "username": username,
-            "calling_station_id": mac, "method": method, "accepted": accepted, "reason": reason}
+    return {
+        "time": at,
+        "nas_id": nas_id,
+        "radio": radio_of(radio),
+        "username": username,
+        "calling_station_id": mac,
+        "method": method,
+        "accepted": accepted,
+        "reason": reason,
+    }
 
 
 def _session(rng, site, called, username, mac, at, minutes, now) -> list[accounting.Arrival]:
@@ -114,16 +130,31 @@ def _session(rng, site, called, username, mac, at, minutes, now) -> list[account
     upload = download // rng.randint(6, 12)
 
     def packet(status, when, elapsed, cause=None, share=1.0):
-        return accounting.Arrival(site.id, site.ip_range.split("/")[0], AccountingRequest(
-            status=status, acct_session_id=session_id, username=username, calling_station_id=mac,
-            called_station_id=called, nas_port_id="wlan1", framed_ip=f"10.5.50.{rng.randint(10, 250)}",
-            session_time=elapsed, input_octets=int(upload * share), output_octets=int(download * share),
-            terminate_cause=cause, event_time=when))
+        return accounting.Arrival(
+            site.id,
+            site.ip_range.split("/")[0],
+            AccountingRequest(
+                status=status,
+                acct_session_id=session_id,
+                username=username,
+                calling_station_id=mac,
+                called_station_id=called,
+                nas_port_id="wlan1",
+                framed_ip=f"10.5.50.{rng.randint(10, 250)}",
+                session_time=elapsed,
+                input_octets=int(upload * share),
+                output_octets=int(download * share),
+                terminate_cause=cause,
+                event_time=when,
+            ),
+        )
 
     ends = at + timedelta(seconds=seconds)
     start = packet("Start", at, 0, share=0)
     if ends <= now:
-        return [start, packet("Stop", ends, seconds, rng.choice(("User-Request", "Idle-Timeout",
-                                                                  "Session-Timeout")))]
+        return [
+            start,
+            packet("Stop", ends, seconds, rng.choice(("User-Request", "Idle-Timeout", "Session-Timeout"))),
+        ]
     elapsed = int((now - at).total_seconds())
     return [start, packet("Interim-Update", now, elapsed, share=elapsed / seconds)]

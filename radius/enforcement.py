@@ -28,8 +28,8 @@ from hotspot.services.quota import Subject, usage_today_many
 from hotspot.services.reloading import Reloading
 from hotspot.settings import Settings
 from radius.accounting import Running
-from radius.credential_store import load_plans
 from radius.batcher import take_waiting
+from radius.credential_store import load_plans
 from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -52,15 +52,17 @@ class QuotaEnforcer(threading.Thread):
         self.settings = settings
         self.engine = engine
         self.sessions = make_session_factory(engine)
-        self.plans = Reloading(self.sessions, lambda db: load_plans(db.connection()),
-                               settings.radius_client_reload_seconds)
+        self.plans = Reloading(
+            self.sessions, lambda db: load_plans(db.connection()), settings.radius_client_reload_seconds
+        )
         self.box = box
         self.metrics = metrics
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_LIMIT)
         self.enforced: set[str] = set()
 
     def watch(self, running: list[Running]) -> None:
-        """Called by the batcher after a commit; never blocks it (a full queue skips, the next Interim retries)."""
+        """Called by the batcher after a commit; never blocks it (a full queue skips, the next Interim
+        retries)."""
         for session in running:
             if session.plan_id is not None and session.unique_id not in self.enforced:
                 try:
@@ -101,10 +103,14 @@ class QuotaEnforcer(threading.Thread):
         if not limited:
             return []
         with self.engine.connect() as conn:
-            usage = usage_today_many(conn, (subject for _, subject, _ in limited.values()), utcnow(),
-                                     self.settings.timezone)
-        return [session for session, subject, limits in limited.values()
-                if policy.over_quota(limits, usage[subject])]
+            usage = usage_today_many(
+                conn, (subject for _, subject, _ in limited.values()), utcnow(), self.settings.timezone
+            )
+        return [
+            session
+            for session, subject, limits in limited.values()
+            if policy.over_quota(limits, usage[subject])
+        ]
 
     def enforce(self, session: Running) -> None:
         """Slow a session over quota to its plan's throttle rate, or disconnect it; once per session."""
@@ -124,31 +130,57 @@ class QuotaEnforcer(threading.Thread):
         """CoA-Request with the throttle rate in the NAS's own attributes; whether the router ACKed it."""
         changes = dict(coa.rate_attributes(nas.vendor, plan.throttle_kbps, plan.throttle_kbps))
         try:
-            result = coa.change_authorization(self.settings, nas, self.box, username=session.username,
-                                              acct_session_id=session.acct_session_id,
-                                              framed_ip=session.framed_ip, changes=changes,
-                                              nas_address=session.nas_address)
+            result = coa.change_authorization(
+                self.settings,
+                nas,
+                self.box,
+                username=session.username,
+                acct_session_id=session.acct_session_id,
+                framed_ip=session.framed_ip,
+                changes=changes,
+                nas_address=session.nas_address,
+            )
         except (coa.CoaTargetError, OSError, ValueError) as exc:
-            log.warning("quota_throttle_failed nas=%s session=%s error=%s", nas.name, session.acct_session_id,
-                        exc)
+            log.warning(
+                "quota_throttle_failed nas=%s session=%s error=%s", nas.name, session.acct_session_id, exc
+            )
             self.metrics.throttles.labels("error").inc()
             return False
         self.metrics.throttles.labels(result.code).inc()
-        log.info("quota_throttle nas=%s user=%s session=%s kbps=%d result=%s", nas.name, session.username,
-                 session.acct_session_id, plan.throttle_kbps, result.describe())
+        log.info(
+            "quota_throttle nas=%s user=%s session=%s kbps=%d result=%s",
+            nas.name,
+            session.username,
+            session.acct_session_id,
+            plan.throttle_kbps,
+            result.describe(),
+        )
         return result.acknowledged
 
     def disconnect(self, nas: Nas, session: Running) -> None:
         """Send the Disconnect-Request for a session over quota."""
         try:
-            result = coa.disconnect(self.settings, nas, self.box, username=session.username,
-                                    acct_session_id=session.acct_session_id, framed_ip=session.framed_ip,
-                                    calling_station_id=session.calling_station_id,
-                                    nas_address=session.nas_address)
+            result = coa.disconnect(
+                self.settings,
+                nas,
+                self.box,
+                username=session.username,
+                acct_session_id=session.acct_session_id,
+                framed_ip=session.framed_ip,
+                calling_station_id=session.calling_station_id,
+                nas_address=session.nas_address,
+            )
         except (coa.CoaTargetError, OSError, ValueError) as exc:
-            log.warning("quota_disconnect_failed nas=%s session=%s error=%s", nas.name, session.acct_session_id, exc)
+            log.warning(
+                "quota_disconnect_failed nas=%s session=%s error=%s", nas.name, session.acct_session_id, exc
+            )
             self.metrics.disconnects.labels("error").inc()
             return
         self.metrics.disconnects.labels(result.code).inc()
-        log.info("quota_disconnect nas=%s user=%s session=%s result=%s", nas.name, session.username,
-                 session.acct_session_id, result.describe())
+        log.info(
+            "quota_disconnect nas=%s user=%s session=%s result=%s",
+            nas.name,
+            session.username,
+            session.acct_session_id,
+            result.describe(),
+        )

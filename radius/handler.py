@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from pyrad.dictionary import Dictionary
 from sqlalchemy import Engine
@@ -28,8 +28,11 @@ from radius.metrics import Metrics
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (OperationalError, InterfaceError)  # the database is away, as opposed to refusing a statement
-PACKET_TYPES = {packets.ACCESS_REQUEST: "access_request", packets.ACCOUNTING_REQUEST: "accounting_request",
-                packets.STATUS_SERVER: "status_server"}
+PACKET_TYPES = {
+    packets.ACCESS_REQUEST: "access_request",
+    packets.ACCOUNTING_REQUEST: "accounting_request",
+    packets.STATUS_SERVER: "status_server",
+}
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,24 @@ class AcctJob:
 class Handler:
     """Turns datagrams into jobs and authentication jobs into replies."""
 
-    def __init__(self, engine: Engine, clients: ClientTable, dictionary: Dictionary, metrics: Metrics,
-                 timezone: str, auth_events: Callable[[dict], None], duplicates: DuplicateCache | None = None,
-                 plans_reload_seconds: float = 0.0, stale_grace: int = auth.STALE_GRACE):
+    def __init__(
+        self,
+        engine: Engine,
+        clients: ClientTable,
+        dictionary: Dictionary,
+        metrics: Metrics,
+        timezone: str,
+        auth_events: Callable[[dict], None],
+        duplicates: DuplicateCache | None = None,
+        plans_reload_seconds: float = 0.0,
+        stale_grace: int = auth.STALE_GRACE,
+    ):
         self.engine = engine
-        self.plans = Reloading(make_session_factory(engine),
-                               lambda db: credential_store.load_plans(db.connection()),
-                               plans_reload_seconds)
+        self.plans = Reloading(
+            make_session_factory(engine),
+            lambda db: credential_store.load_plans(db.connection()),
+            plans_reload_seconds,
+        )
         self.clients = clients
         self.dictionary = dictionary
         self.metrics = metrics
@@ -80,8 +94,13 @@ class Handler:
     def drop(self, reason: str, source: tuple[str, int], detail: str = "", key: tuple | None = None) -> Drop:
         """Count and log one dropped packet (one structured line), and forget it in the duplicate cache."""
         self.metrics.drops.labels(reason).inc()
-        log.warning("radius_drop reason=%s source=%s:%d%s", reason, source[0], source[1],
-                    f" detail={detail!r}" if detail else "")
+        log.warning(
+            "radius_drop reason=%s source=%s:%d%s",
+            reason,
+            source[0],
+            source[1],
+            f" detail={detail!r}" if detail else "",
+        )
         if key is not None:
             self.duplicates.forget(key)
         return Drop(reason)
@@ -130,8 +149,9 @@ class Handler:
         if not packets.request_authenticator_valid(pkt):
             return self.drop("bad_request_authenticator", source, client.name, key)
         request = packets.accounting_request(pkt, now)
-        return AcctJob(key, Arrival(client.nas_id, source[0], request, client.named),
-                       packets.accounting_response(pkt))
+        return AcctJob(
+            key, Arrival(client.nas_id, source[0], request, client.named), packets.accounting_response(pkt)
+        )
 
     def answer(self, key: tuple, data: bytes) -> Reply:
         self.duplicates.answer(key, data)
@@ -142,18 +162,32 @@ class Handler:
         due = self.liveness.due((job.client.nas_id, job.key[0]) for job in jobs)
         try:
             with self.engine.begin() as conn:
-                decisions = auth.decide_batch(conn, [job.request for job in jobs], now, self.timezone,
-                                              self.plans.get(), [job.client.nas_id for job in jobs],
-                                              self.stale_grace)
+                decisions = auth.decide_batch(
+                    conn,
+                    [job.request for job in jobs],
+                    now,
+                    self.timezone,
+                    self.plans.get(),
+                    [job.client.nas_id for job in jobs],
+                    self.stale_grace,
+                )
                 store.touch_nas(conn, due, now)
         except UNAVAILABLE as exc:
-            return [self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
-                    for job in jobs]
+            return [
+                self.drop("database_unavailable", (job.key[0], job.key[1]), exc.__class__.__name__, job.key)
+                for job in jobs
+            ]
         except DBAPIError as exc:
             if len(jobs) > 1:  # one request the database refuses must not cost the others their answers
                 return [outcome for job in jobs for outcome in self.decide_auth([job], now)]
-            return [self.drop(f"database_refused:{exc.__class__.__name__}", (jobs[0].key[0], jobs[0].key[1]),
-                              jobs[0].request.username, jobs[0].key)]
+            return [
+                self.drop(
+                    f"database_refused:{exc.__class__.__name__}",
+                    (jobs[0].key[0], jobs[0].key[1]),
+                    jobs[0].request.username,
+                    jobs[0].key,
+                )
+            ]
         self.liveness.noted(due)
         return [self._reply(job, decision, now) for job, decision in zip(jobs, decisions)]
 
@@ -166,7 +200,13 @@ class Handler:
             self.metrics.rejects.labels(decision.reason).inc()
             data = packets.access_reject(job.packet, decision.reply_message)
         # Debug only: every decision is already an AuthEvent row, which the admin console shows.
-        log.debug("radius_auth nas=%s user=%s method=%s accepted=%s reason=%s", job.client.name,
-                 job.request.username, decision.method, decision.accepted, decision.reason)
+        log.debug(
+            "radius_auth nas=%s user=%s method=%s accepted=%s reason=%s",
+            job.client.name,
+            job.request.username,
+            decision.method,
+            decision.accepted,
+            decision.reason,
+        )
         self.metrics.auth_latency.observe(time.perf_counter() - job.received)
         return self.answer(job.key, data)

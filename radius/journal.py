@@ -15,8 +15,8 @@ import fcntl
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from hotspot.files import private_file
 from radius.accounting import Arrival
@@ -36,8 +36,12 @@ def _encode(arrival: Arrival) -> bytes:
 
 def _decode(line: bytes) -> Arrival:
     record = json.loads(line)
-    return Arrival(record["nas_id"], record["source_ip"], AccountingRequest.from_json(record["request"]),
-                   bool(record.get("named")))
+    return Arrival(
+        record["nas_id"],
+        record["source_ip"],
+        AccountingRequest.from_json(record["request"]),
+        bool(record.get("named")),
+    )
 
 
 def read_records(handle) -> list[Arrival]:
@@ -123,7 +127,7 @@ class Journal:
         try:
             self._cut_back()
             while data:
-                data = data[self._handle.write(data):]
+                data = data[self._handle.write(data) :]
             os.fsync(self._handle.fileno())
         except OSError:
             try:

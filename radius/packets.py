@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pyrad import packet as pyrad_packet
 from pyrad.dictionary import Dictionary
@@ -67,8 +67,11 @@ class AuthRequest:
     @property
     def mac(self) -> str | None:
         """The client's MAC from Calling-Station-Id, normalised, when it is one."""
-        return normalize_mac(self.calling_station_id) if self.calling_station_id and is_mac(
-            self.calling_station_id) else None
+        return (
+            normalize_mac(self.calling_station_id)
+            if self.calling_station_id and is_mac(self.calling_station_id)
+            else None
+        )
 
     def password_matches(self, secret: str) -> bool:
         """PAP: the decrypted password; CHAP: MD5(ident + secret + challenge) (RFC 2865 section 2.2)."""
@@ -108,7 +111,7 @@ class AccountingRequest:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "AccountingRequest":
+    def from_json(cls, data: dict) -> AccountingRequest:
         return cls(**{**data, "event_time": datetime.fromisoformat(data["event_time"])})
 
 
@@ -163,26 +166,64 @@ class Vocabulary:
         attributes = dictionary.attributes
         self.code = {name: attributes[name].code for name in STANDARD_NAMES}
         self.type = {attributes[name].code: attributes[name].type for name in STANDARD_NAMES}
-        self.names = {name: {int.from_bytes(raw, "big"): label
-                             for raw, label in attributes[name].values.backward.items()}
-                      for name in ENUMERATED_NAMES}
-        self.vendor = {name: (dictionary.vendors.GetForward(attributes[name].vendor), attributes[name].code,
-                              attributes[name].type) for name in VENDOR_NAMES}
+        self.names = {
+            name: {
+                int.from_bytes(raw, "big"): label for raw, label in attributes[name].values.backward.items()
+            }
+            for name in ENUMERATED_NAMES
+        }
+        self.vendor = {
+            name: (
+                dictionary.vendors.GetForward(attributes[name].vendor),
+                attributes[name].code,
+                attributes[name].type,
+            )
+            for name in VENDOR_NAMES
+        }
         view = attributes["ChilliSpot-Acct-View-Point"]
         self.client_view = int.from_bytes(view.values.GetForward("ChilliSpot-Client-View-Point"), "big")
 
 
-STANDARD_NAMES = ("User-Name", "User-Password", "CHAP-Password", "CHAP-Challenge", "Calling-Station-Id",
-                  "Called-Station-Id", "NAS-Port-Id", "Framed-IP-Address", "Acct-Status-Type",
-                  "Acct-Session-Id", "Acct-Session-Time", "Acct-Input-Octets", "Acct-Output-Octets",
-                  "Acct-Input-Gigawords", "Acct-Output-Gigawords", "Acct-Terminate-Cause", "Event-Timestamp",
-                  "Acct-Delay-Time", "Proxy-State", "Reply-Message", "Session-Timeout", "Idle-Timeout",
-                  "Acct-Interim-Interval", "Vendor-Specific", "NAS-Identifier")
+STANDARD_NAMES = (
+    "User-Name",
+    "User-Password",
+    "CHAP-Password",
+    "CHAP-Challenge",
+    "Calling-Station-Id",
+    "Called-Station-Id",
+    "NAS-Port-Id",
+    "Framed-IP-Address",
+    "Acct-Status-Type",
+    "Acct-Session-Id",
+    "Acct-Session-Time",
+    "Acct-Input-Octets",
+    "Acct-Output-Octets",
+    "Acct-Input-Gigawords",
+    "Acct-Output-Gigawords",
+    "Acct-Terminate-Cause",
+    "Event-Timestamp",
+    "Acct-Delay-Time",
+    "Proxy-State",
+    "Reply-Message",
+    "Session-Timeout",
+    "Idle-Timeout",
+    "Acct-Interim-Interval",
+    "Vendor-Specific",
+    "NAS-Identifier",
+)
 ENUMERATED_NAMES = ("Acct-Status-Type", "Acct-Terminate-Cause")
-VENDOR_NAMES = ("ChilliSpot-Acct-View-Point", "Mikrotik-Rate-Limit", "Mikrotik-Total-Limit",
-                "Mikrotik-Total-Limit-Gigawords", "ChilliSpot-Bandwidth-Max-Up",
-                "ChilliSpot-Bandwidth-Max-Down", "ChilliSpot-Max-Total-Octets",
-                "CoovaChilli-Max-Total-Gigawords", "WISPr-Bandwidth-Max-Up", "WISPr-Bandwidth-Max-Down")
+VENDOR_NAMES = (
+    "ChilliSpot-Acct-View-Point",
+    "Mikrotik-Rate-Limit",
+    "Mikrotik-Total-Limit",
+    "Mikrotik-Total-Limit-Gigawords",
+    "ChilliSpot-Bandwidth-Max-Up",
+    "ChilliSpot-Bandwidth-Max-Down",
+    "ChilliSpot-Max-Total-Octets",
+    "CoovaChilli-Max-Total-Gigawords",
+    "WISPr-Bandwidth-Max-Up",
+    "WISPr-Bandwidth-Max-Down",
+)
 
 
 @functools.lru_cache(maxsize=4)
@@ -197,8 +238,17 @@ class Datagram:
     the authenticators are checked over the octets as they were sent.
     """
 
-    __slots__ = ("raw", "port", "code", "identifier", "authenticator", "secret", "words", "attributes",
-                 "signature_at")
+    __slots__ = (
+        "raw",
+        "port",
+        "code",
+        "identifier",
+        "authenticator",
+        "secret",
+        "words",
+        "attributes",
+        "signature_at",
+    )
 
     def __init__(self, raw: bytes, port: str, secret: bytes, words: Vocabulary):
         length = int.from_bytes(raw[2:4], "big")
@@ -223,7 +273,7 @@ class Datagram:
                 if size != 18 or self.signature_at is not None:
                     raise MalformedPacket("bad_message_authenticator", "wrong length or repeated")
                 self.signature_at = position + 2
-            attributes.setdefault(code, []).append(raw[position + 2:position + size])
+            attributes.setdefault(code, []).append(raw[position + 2 : position + size])
             position += size
         self.attributes = attributes
 
@@ -243,7 +293,7 @@ class Datagram:
                 if size < 2 or position + size > len(data):
                     break
                 if code == wanted:
-                    return data[position + 2:position + size]
+                    return data[position + 2 : position + size]
                 position += size
         return None
 
@@ -278,9 +328,9 @@ def _signing_vector(pkt: Datagram) -> bytes:
 def message_authenticator_valid(pkt: Datagram) -> bool:
     """HMAC-MD5 over the packet as sent, signature zeroed (RFC 2869 section 5.14); only when present."""
     at, raw = pkt.signature_at, pkt.raw
-    signed = raw[:4] + _signing_vector(pkt) + raw[HEADER:at] + bytes(16) + raw[at + 16:]
+    signed = raw[:4] + _signing_vector(pkt) + raw[HEADER:at] + bytes(16) + raw[at + 16 :]
     expected = hmac.new(pkt.secret, signed, hashlib.md5).digest()
-    return hmac.compare_digest(raw[at:at + 16], expected)
+    return hmac.compare_digest(raw[at : at + 16], expected)
 
 
 def request_authenticator_valid(pkt: Datagram) -> bool:
@@ -314,7 +364,8 @@ def _value(pkt: Datagram, name: str):
 
 
 def _text(pkt: Datagram, name: str, limit: int) -> str | None:
-    """A text attribute as stored: NUL characters removed (PostgreSQL text cannot hold them), cut to `limit`."""
+    """A text attribute as stored: NUL characters removed (PostgreSQL text cannot hold them), cut to
+    `limit`."""
     value = _value(pkt, name)
     if value is None:
         return None
@@ -344,7 +395,7 @@ def _password(pkt: Datagram, hidden: bytes) -> str:
         raise MalformedPacket("bad_attribute_value", f"User-Password of {len(hidden)} octets")
     clear, last = bytearray(), pkt.authenticator
     for start in range(0, len(hidden), 16):
-        block = hidden[start:start + 16]
+        block = hidden[start : start + 16]
         pad = hashlib.md5(pkt.secret + last).digest()
         clear += bytes(a ^ b for a, b in zip(pad, block))
         last = block
@@ -386,7 +437,7 @@ def event_time(event_timestamp: int | None, delay: int, now: datetime) -> dateti
     """
     arrival = now - timedelta(seconds=min(max(delay, 0), MAX_DELAY.total_seconds()))
     if event_timestamp:
-        stamp = datetime.fromtimestamp(event_timestamp, timezone.utc)
+        stamp = datetime.fromtimestamp(event_timestamp, UTC)
         if abs(stamp - arrival) <= CLOCK_TOLERANCE:
             return stamp
     return arrival
@@ -402,7 +453,7 @@ def reboot_time(event_timestamp: int | None, delay: int, now: datetime) -> datet
     """
     arrival = now - timedelta(seconds=min(max(delay, 0), MAX_DELAY.total_seconds()))
     if event_timestamp:
-        stamp = datetime.fromtimestamp(event_timestamp, timezone.utc)
+        stamp = datetime.fromtimestamp(event_timestamp, UTC)
         if arrival - MAX_DELAY <= stamp <= arrival + CLOCK_TOLERANCE:
             return stamp
     return arrival
@@ -439,8 +490,9 @@ def accounting_request(pkt: Datagram, now: datetime) -> AccountingRequest:
         input_octets=received,
         output_octets=sent,
         terminate_cause=cause[:32] if cause else None,
-        event_time=(reboot_time if nas_event else event_time)(_value(pkt, "Event-Timestamp"),
-                                                              _number(pkt, "Acct-Delay-Time"), now),
+        event_time=(reboot_time if nas_event else event_time)(
+            _value(pkt, "Event-Timestamp"), _number(pkt, "Acct-Delay-Time"), now
+        ),
     )
 
 
@@ -465,8 +517,10 @@ def _vendor_attribute(words: Vocabulary, name: str, value: int | str) -> bytes:
 
 def _reply(pkt: Datagram, code: int, attributes: bytes, signed: bool) -> bytes:
     """Reply bytes: Message-Authenticator first when `signed`, Proxy-State copied (RFC 2865 section 5.33)."""
-    proxy = b"".join(_attribute(pkt.words.code["Proxy-State"], v)
-                     for v in pkt.attributes.get(pkt.words.code["Proxy-State"], ()))
+    proxy = b"".join(
+        _attribute(pkt.words.code["Proxy-State"], v)
+        for v in pkt.attributes.get(pkt.words.code["Proxy-State"], ())
+    )
     body = proxy + attributes
     length = HEADER + len(body) + (18 if signed else 0)
     header = bytes((code, pkt.identifier)) + length.to_bytes(2, "big")
@@ -481,23 +535,34 @@ def _vendor_attributes(vendor: str, limits: AcceptLimits) -> list[tuple[str, int
     attributes = rate_attributes(vendor, limits.down_kbps, limits.up_kbps)
     octets = limits.octets_left
     if vendor == "mikrotik" and octets is not None:
-        attributes += [("Mikrotik-Total-Limit", octets & MAX_32),
-                       ("Mikrotik-Total-Limit-Gigawords", octets >> 32)]
+        attributes += [
+            ("Mikrotik-Total-Limit", octets & MAX_32),
+            ("Mikrotik-Total-Limit-Gigawords", octets >> 32),
+        ]
     elif vendor == "chilli" and octets is not None:
-        attributes += [("ChilliSpot-Max-Total-Octets", octets & MAX_32),
-                       ("CoovaChilli-Max-Total-Gigawords", octets >> 32)]
+        attributes += [
+            ("ChilliSpot-Max-Total-Octets", octets & MAX_32),
+            ("CoovaChilli-Max-Total-Gigawords", octets >> 32),
+        ]
     return attributes
 
 
 def access_accept(pkt: Datagram, vendor: str, limits: AcceptLimits) -> bytes:
     """Access-Accept with Message-Authenticator first, the standard timers and the vendor's limits."""
     words = pkt.words
-    timers = (("Session-Timeout", limits.session_timeout), ("Idle-Timeout", limits.idle_timeout),
-              ("Acct-Interim-Interval", limits.interim_interval))
-    body = b"".join(_attribute(words.code[name], min(value, MAX_32).to_bytes(4, "big"))
-                    for name, value in timers if value is not None)
-    body += b"".join(_vendor_attribute(words, name, value)
-                     for name, value in _vendor_attributes(vendor, limits))
+    timers = (
+        ("Session-Timeout", limits.session_timeout),
+        ("Idle-Timeout", limits.idle_timeout),
+        ("Acct-Interim-Interval", limits.interim_interval),
+    )
+    body = b"".join(
+        _attribute(words.code[name], min(value, MAX_32).to_bytes(4, "big"))
+        for name, value in timers
+        if value is not None
+    )
+    body += b"".join(
+        _vendor_attribute(words, name, value) for name, value in _vendor_attributes(vendor, limits)
+    )
     if limits.message:
         body += _attribute(words.code["Reply-Message"], limits.message.encode()[:253])
     return _reply(pkt, ACCESS_ACCEPT, body, signed=True)

@@ -10,8 +10,8 @@ most once a minute per radio, like the NAS's own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import Connection, bindparam, select, update
 
@@ -40,12 +40,24 @@ class Radios:
         ids = {radio: self._ids[radio] for radio in wanted if radio in self._ids}
         new = sorted(wanted - ids.keys())
         if new:
-            conn.execute(insert_for(conn.dialect.name)(POINTS).on_conflict_do_nothing(),
-                         [{"nas_id": nas_id, "radio_mac": radio, "name": "", "location_name": "",
-                           "first_seen_at": now, "last_seen_at": now} for nas_id, radio in new])
+            conn.execute(
+                insert_for(conn.dialect.name)(POINTS).on_conflict_do_nothing(),
+                [
+                    {
+                        "nas_id": nas_id,
+                        "radio_mac": radio,
+                        "name": "",
+                        "location_name": "",
+                        "first_seen_at": now,
+                        "last_seen_at": now,
+                    }
+                    for nas_id, radio in new
+                ],
+            )
             for nas_id, radio in new:
-                ids[(nas_id, radio)] = conn.scalar(select(POINTS.c.id).where(
-                    POINTS.c.nas_id == nas_id, POINTS.c.radio_mac == radio))
+                ids[(nas_id, radio)] = conn.scalar(
+                    select(POINTS.c.id).where(POINTS.c.nas_id == nas_id, POINTS.c.radio_mac == radio)
+                )
         self._pending = {radio: ids[radio] for radio in new}
         due = self._liveness.due((point, None) for point in ids.values())
         if due:

@@ -47,8 +47,10 @@ class Server:
         self.auth_queue: queue.Queue = queue.Queue()
         self.auth_thread = threading.Thread(target=self._authenticate, name="auth", daemon=True)
         self.batcher: Batcher | None = None
-        self.receivers = [threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}",
-                                           daemon=True) for port in self.sockets]
+        self.receivers = [
+            threading.Thread(target=self._receive, args=(port,), name=f"receive-{port}", daemon=True)
+            for port in self.sockets
+        ]
         self.stopping = threading.Event()
         self.received_all = threading.Event()  # set once the receivers have stopped: auth drains, then ends
 
@@ -116,7 +118,7 @@ class Server:
         while not self.stopping.is_set():
             try:
                 data, address = sock.recvfrom(RECEIVE_BUFFER)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError as exc:
                 if self.stopping.is_set():

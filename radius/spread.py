@@ -29,13 +29,17 @@ IDENTIFIER_OFFSET = 1  # Code, Identifier, Length, Authenticator
 
 
 def identifier_program(workers: int) -> bytes:
-    """The BPF instructions: load the Identifier byte, take it modulo `workers`, return it as the socket index."""
-    return b"".join(struct.pack("=HBBI", code, 0, 0, k) for code, k in (
-        (LOAD_BYTE_AT, IDENTIFIER_OFFSET), (MODULO, workers), (RETURN_A, 0)))
+    """The BPF instructions: load the Identifier byte, take it modulo `workers`, return it as the socket
+    index."""
+    return b"".join(
+        struct.pack("=HBBI", code, 0, 0, k)
+        for code, k in ((LOAD_BYTE_AT, IDENTIFIER_OFFSET), (MODULO, workers), (RETURN_A, 0))
+    )
 
 
 def spread_by_identifier(sock: socket.socket, workers: int) -> bool:
-    """Attach the program to `sock`'s reuseport group; False (hash spreading stays) where the kernel refuses."""
+    """Attach the program to `sock`'s reuseport group; False (hash spreading stays) where the kernel
+    refuses."""
     if workers < 2:
         return False
     program = identifier_program(workers)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping
 
 from sqlalchemy import Connection, String, bindparam, func, select, text, update
 
@@ -26,11 +26,20 @@ SESSIONS = RadiusSession.__table__
 USAGE = UsageHour.__table__
 USAGE_USERS = UsageHourUser.__table__
 USAGE_AP = UsageHourAp.__table__
-USAGE_COUNTERS = ("sessions", "unique_users", "input_octets", "output_octets", "session_seconds",
-                  "auth_accepts", "auth_rejects")
+USAGE_COUNTERS = (
+    "sessions",
+    "unique_users",
+    "input_octets",
+    "output_octets",
+    "session_seconds",
+    "auth_accepts",
+    "auth_rejects",
+)
 AP_COUNTERS = tuple(c for c in USAGE_COUNTERS if c != "unique_users")
-ROLLUPS = {"usage_hour": (USAGE, "nas_id", USAGE_COUNTERS),
-           "usage_hour_ap": (USAGE_AP, "access_point_id", AP_COUNTERS)}  # table: (table, key, counters)
+ROLLUPS = {
+    "usage_hour": (USAGE, "nas_id", USAGE_COUNTERS),
+    "usage_hour_ap": (USAGE_AP, "access_point_id", AP_COUNTERS),
+}  # table: (table, key, counters)
 SHORTEST_INTERVAL = 60
 NAS_SEEN_EVERY = 60.0
 ADDRESS_CHANGE_EVERY = 1.0
@@ -48,17 +57,23 @@ def _rollup_upsert(dialect: str, table: str):
     per roll-up table (ROLLUPS)."""
     target, key, counters = ROLLUPS[table]
     stmt = insert_for(dialect)(target)
-    return stmt.on_conflict_do_update(index_elements=[target.c[key], target.c.hour],
-                                      set_={c: target.c[c] + stmt.excluded[c] for c in counters})
+    return stmt.on_conflict_do_update(
+        index_elements=[target.c[key], target.c.hour],
+        set_={c: target.c[c] + stmt.excluded[c] for c in counters},
+    )
 
 
-def _add_rollup(conn: Connection, table: str, deltas: Mapping[tuple[int | None, datetime], Mapping[str, int]]):
+def _add_rollup(
+    conn: Connection, table: str, deltas: Mapping[tuple[int | None, datetime], Mapping[str, int]]
+):
     """Add counters to a roll-up's rows, creating them as needed; keys in order to avoid deadlocks.
     A key of None (a packet with no access point) counts nowhere."""
     _, key, counters = ROLLUPS[table]
     counted = sorted(item for item in deltas.items() if item[0][0] is not None)
-    rows = [{key: owner, "hour": hour, **{c: int(delta.get(c, 0)) for c in counters}}
-            for (owner, hour), delta in counted]
+    rows = [
+        {key: owner, "hour": hour, **{c: int(delta.get(c, 0)) for c in counters}}
+        for (owner, hour), delta in counted
+    ]
     if rows:
         conn.execute(_rollup_upsert(conn.dialect.name, table), rows)
 
@@ -88,8 +103,11 @@ def add_ap_usage(conn: Connection, deltas: Mapping[tuple[int | None, datetime], 
 
 @functools.lru_cache(maxsize=2)
 def _users_insert(dialect: str):
-    return insert_for(dialect)(USAGE_USERS).on_conflict_do_nothing().returning(USAGE_USERS.c.nas_id,
-                                                                                USAGE_USERS.c.hour)
+    return (
+        insert_for(dialect)(USAGE_USERS)
+        .on_conflict_do_nothing()
+        .returning(USAGE_USERS.c.nas_id, USAGE_USERS.c.hour)
+    )
 
 
 def add_users(conn: Connection, seen: Iterable[tuple[int, datetime, str]]) -> Counter:
@@ -122,20 +140,59 @@ MERGE_RULES = """
   terminate_cause = CASE WHEN s.status <> 'closed' AND excluded.status = 'closed'
                          THEN excluded.terminate_cause ELSE s.terminate_cause END"""
 REOPENS = "reopens"  # the status a batch sends for a known session it saw an Interim-Update of
-MERGED_COLUMNS = ("unique_id", "nas_id", "acct_session_id", "username", "device_id", "account_id",
-                  "voucher_id", "plan_id", "calling_station_id", "called_station_id", "access_point_id",
-                  "nas_port_id",
-                  "framed_ip", "nas_ip_address", "start_time", "update_time", "stop_time", "session_time",
-                  "input_octets", "output_octets", "interim_interval", "terminate_cause", "status")
-RETURNED_COLUMNS = ("unique_id", "status", "session_time", "input_octets", "output_octets", "nas_id",
-                    "username", "acct_session_id", "framed_ip", "calling_station_id", "device_id",
-                    "account_id", "voucher_id", "plan_id", "nas_ip_address", "access_point_id")
+MERGED_COLUMNS = (
+    "unique_id",
+    "nas_id",
+    "acct_session_id",
+    "username",
+    "device_id",
+    "account_id",
+    "voucher_id",
+    "plan_id",
+    "calling_station_id",
+    "called_station_id",
+    "access_point_id",
+    "nas_port_id",
+    "framed_ip",
+    "nas_ip_address",
+    "start_time",
+    "update_time",
+    "stop_time",
+    "session_time",
+    "input_octets",
+    "output_octets",
+    "interim_interval",
+    "terminate_cause",
+    "status",
+)
+RETURNED_COLUMNS = (
+    "unique_id",
+    "status",
+    "session_time",
+    "input_octets",
+    "output_octets",
+    "nas_id",
+    "username",
+    "acct_session_id",
+    "framed_ip",
+    "calling_station_id",
+    "device_id",
+    "account_id",
+    "voucher_id",
+    "plan_id",
+    "nas_ip_address",
+    "access_point_id",
+)
 COUNTED = ("session_time", "input_octets", "output_octets")  # the session counters the roll-ups add up
-LOCK_SESSIONS = (select(SESSIONS.c.unique_id, *(SESSIONS.c[c] for c in COUNTED))
-                 .where(SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
-                 .order_by(SESSIONS.c.unique_id).with_for_update())
+LOCK_SESSIONS = (
+    select(SESSIONS.c.unique_id, *(SESSIONS.c[c] for c in COUNTED))
+    .where(SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
+    .order_by(SESSIONS.c.unique_id)
+    .with_for_update()
+)
 READ_BACK = select(*(SESSIONS.c[c] for c in RETURNED_COLUMNS)).where(
-    SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True)))
+    SESSIONS.c.unique_id.in_(bindparam("ids", expanding=True))
+)
 
 
 @dataclass
@@ -165,8 +222,9 @@ def lock_sessions(conn: Connection, unique_ids: Iterable[str]) -> dict[str, tupl
     return {row[0]: tuple(row[1:]) for row in conn.execute(LOCK_SESSIONS, {"ids": ids})} if ids else {}
 
 
-def write_sessions(conn: Connection, writes: list[SessionWrite],
-                   seen: Iterable[tuple[int, datetime, str]]) -> dict[str, dict]:
+def write_sessions(
+    conn: Connection, writes: list[SessionWrite], seen: Iterable[tuple[int, datetime, str]]
+) -> dict[str, dict]:
     """Insert the new sessions, merge the known ones, add the deltas and users to the hourly roll-ups.
 
     Returns the sessions as stored now, by unique_id. A new session another worker inserted meanwhile
@@ -180,18 +238,41 @@ def write_sessions(conn: Connection, writes: list[SessionWrite],
 
 # PostgreSQL: the whole batch in one statement (arrays in, sessions out), as the driver's own SQL
 # (psycopg parameters; SQLAlchemy only wraps its errors). The roll-up deltas are computed in it.
-ARRAY_TYPES = {"nas_id": "bigint", "access_point_id": "bigint", "device_id": "bigint", "account_id": "bigint", "voucher_id": "bigint",
-               "plan_id": "bigint", "start_time": "timestamptz", "update_time": "timestamptz",
-               "stop_time": "timestamptz", "session_time": "bigint", "input_octets": "bigint",
-               "output_octets": "bigint", "interim_interval": "bigint", "known": "boolean",
-               "before_time": "bigint", "before_input": "bigint", "before_output": "bigint",
-               "created_hour": "timestamptz", "last_hour": "timestamptz"}
-INPUT_COLUMNS = (*MERGED_COLUMNS, "known", "before_time", "before_input", "before_output", "created_hour",
-                 "last_hour")
+ARRAY_TYPES = {
+    "nas_id": "bigint",
+    "access_point_id": "bigint",
+    "device_id": "bigint",
+    "account_id": "bigint",
+    "voucher_id": "bigint",
+    "plan_id": "bigint",
+    "start_time": "timestamptz",
+    "update_time": "timestamptz",
+    "stop_time": "timestamptz",
+    "session_time": "bigint",
+    "input_octets": "bigint",
+    "output_octets": "bigint",
+    "interim_interval": "bigint",
+    "known": "boolean",
+    "before_time": "bigint",
+    "before_input": "bigint",
+    "before_output": "bigint",
+    "created_hour": "timestamptz",
+    "last_hour": "timestamptz",
+}
+INPUT_COLUMNS = (
+    *MERGED_COLUMNS,
+    "known",
+    "before_time",
+    "before_input",
+    "before_output",
+    "created_hour",
+    "last_hour",
+)
 _COLUMNS = ", ".join(MERGED_COLUMNS)
 _RETURNING = ", ".join(f"s.{c}" for c in RETURNED_COLUMNS)
-_SUMS = ", ".join(f"sum({c})" for c in ("sessions", "unique_users", "input_octets", "output_octets",
-                                           "session_seconds"))
+_SUMS = ", ".join(
+    f"sum({c})" for c in ("sessions", "unique_users", "input_octets", "output_octets", "session_seconds")
+)
 _AP_SUMS = ", ".join(f"sum({c})" for c in ("sessions", "input_octets", "output_octets", "session_seconds"))
 WRITE_SESSIONS_SQL = f"""
 WITH input AS (
@@ -208,7 +289,8 @@ WITH input AS (
   SELECT * FROM created UNION ALL SELECT * FROM merged
 ), users AS (
   INSERT INTO usage_hour_user (nas_id, hour, username)
-  SELECT * FROM unnest(%(seen_nas)s::bigint[], %(seen_hour)s::timestamptz[], %(seen_user)s::text[]) ORDER BY 1, 2, 3
+  SELECT * FROM unnest(%(seen_nas)s::bigint[], %(seen_hour)s::timestamptz[], %(seen_user)s::text[])
+  ORDER BY 1, 2, 3
   ON CONFLICT DO NOTHING RETURNING nas_id, hour
 ), changes AS (
   SELECT i.nas_id, w.access_point_id, i.last_hour AS hour, 0 AS sessions, 0 AS unique_users,
@@ -245,8 +327,12 @@ def _write_in_one_statement(conn: Connection, writes: list[SessionWrite], seen) 
     params["created_hour"] = [w.created_hour for w in writes]
     params["last_hour"] = [w.last_hour for w in writes]
     users = sorted(set(seen))
-    params.update(seen_nas=[u[0] for u in users], seen_hour=[u[1] for u in users], seen_user=[u[2] for u in users])
-    return {row[0]: dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(WRITE_SESSIONS_SQL, params)}
+    params.update(
+        seen_nas=[u[0] for u in users], seen_hour=[u[1] for u in users], seen_user=[u[2] for u in users]
+    )
+    return {
+        row[0]: dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(WRITE_SESSIONS_SQL, params)
+    }
 
 
 # SQLite: the same rules, statement by statement (in-process, so round trips cost little); its writer
@@ -263,10 +349,13 @@ def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> d
     if new:
         conn.execute(SESSIONS.insert(), [{c: w.row[c] for c in MERGED_COLUMNS} for w in new])
     if known:
-        conn.execute(_SQLITE_MERGE, [{**{c: w.row[c] for c in MERGED_COLUMNS},
-                                      "status": w.status} for w in known])
-    written = {row.unique_id: dict(row._mapping)
-               for row in conn.execute(READ_BACK, {"ids": [w.row["unique_id"] for w in writes]})}
+        conn.execute(
+            _SQLITE_MERGE, [{**{c: w.row[c] for c in MERGED_COLUMNS}, "status": w.status} for w in known]
+        )
+    written = {
+        row.unique_id: dict(row._mapping)
+        for row in conn.execute(READ_BACK, {"ids": [w.row["unique_id"] for w in writes]})
+    }
     usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     ap_usage: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for write in writes:
@@ -276,7 +365,9 @@ def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> d
                 rollup[(key, write.created_hour)]["sessions"] += 1
             bucket = rollup[(key, write.last_hour)]
             before = write.before or (0, 0, 0)
-            for counter, name, old in zip(COUNTED, ("session_seconds", "input_octets", "output_octets"), before):
+            for counter, name, old in zip(
+                COUNTED, ("session_seconds", "input_octets", "output_octets"), before
+            ):
                 bucket[name] += row[counter] - old
     for key, count in add_users(conn, seen).items():
         usage[key]["unique_users"] += count
@@ -292,22 +383,32 @@ def close_replaced_sessions(conn: Connection, rows: Iterable[Mapping]) -> int:
     A phone is online once: when its router lost the old session without a Stop (roaming to another
     access point, a reconnect), the old one would hold a place under a plan's sessions-at-once cap."""
     closed = 0
-    for row in sorted((r for r in rows if r["status"] == "active" and is_mac(r["calling_station_id"] or "")),
-                      key=lambda r: r["unique_id"]):
-        closed += conn.execute(update(SESSIONS).where(
-            SESSIONS.c.calling_station_id == row["calling_station_id"], SESSIONS.c.status == "active",
-            SESSIONS.c.start_time < row["start_time"], SESSIONS.c.unique_id != row["unique_id"]).values(
-            status="closed", stop_time=row["start_time"], terminate_cause=REPLACED)).rowcount
+    for row in sorted(
+        (r for r in rows if r["status"] == "active" and is_mac(r["calling_station_id"] or "")),
+        key=lambda r: r["unique_id"],
+    ):
+        closed += conn.execute(
+            update(SESSIONS)
+            .where(
+                SESSIONS.c.calling_station_id == row["calling_station_id"],
+                SESSIONS.c.status == "active",
+                SESSIONS.c.start_time < row["start_time"],
+                SESSIONS.c.unique_id != row["unique_id"],
+            )
+            .values(status="closed", stop_time=row["start_time"], terminate_cause=REPLACED)
+        ).rowcount
     return closed
 
 
-def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str | None, at: datetime, cause: str,
-                       keep: Iterable[str]) -> int:
+def close_nas_sessions(
+    conn: Connection, nas_id: int, source_ip: str | None, at: datetime, cause: str, keep: Iterable[str]
+) -> int:
     """Close a rebooted router's open sessions (not updated after `at`), except the ones in `keep`.
 
     `source_ip` None: the NAS row is one router, whichever address its sessions came from."""
     stmt = update(SESSIONS).where(
-        SESSIONS.c.nas_id == nas_id, SESSIONS.c.status == "active", SESSIONS.c.update_time <= at)
+        SESSIONS.c.nas_id == nas_id, SESSIONS.c.status == "active", SESSIONS.c.update_time <= at
+    )
     if source_ip is not None:
         stmt = stmt.where(SESSIONS.c.nas_ip_address == source_ip)
     keep = list(keep)
@@ -318,15 +419,23 @@ def close_nas_sessions(conn: Connection, nas_id: int, source_ip: str | None, at:
 
 def sweep_stale(conn: Connection, now: datetime, grace: int, default_interval: int) -> int:
     """Mark sessions silent for 2 x their interim interval + grace as stale, ended at their last update."""
-    rows = conn.execute(select(SESSIONS.c.id, SESSIONS.c.update_time, SESSIONS.c.interim_interval).where(
-        SESSIONS.c.status == "active",
-        SESSIONS.c.update_time < now - timedelta(seconds=2 * SHORTEST_INTERVAL + grace))).all()
-    stale = [row.id for row in rows
-             if policy.session_is_stale(row.update_time, row.interim_interval or default_interval, now,
-                                        grace)]
+    rows = conn.execute(
+        select(SESSIONS.c.id, SESSIONS.c.update_time, SESSIONS.c.interim_interval).where(
+            SESSIONS.c.status == "active",
+            SESSIONS.c.update_time < now - timedelta(seconds=2 * SHORTEST_INTERVAL + grace),
+        )
+    ).all()
+    stale = [
+        row.id
+        for row in rows
+        if policy.session_is_stale(row.update_time, row.interim_interval or default_interval, now, grace)
+    ]
     if stale:
-        conn.execute(update(SESSIONS).where(SESSIONS.c.id.in_(stale), SESSIONS.c.status == "active").values(
-            status="stale", stop_time=SESSIONS.c.update_time))
+        conn.execute(
+            update(SESSIONS)
+            .where(SESSIONS.c.id.in_(stale), SESSIONS.c.status == "active")
+            .values(status="stale", stop_time=SESSIONS.c.update_time)
+        )
     return len(stale)
 
 
@@ -359,13 +468,23 @@ class NasLiveness:
         self._noted.update({nas_id: (now, address) for nas_id, address in written.items()})
 
 
-TOUCH_NAS = (update(Nas).where(Nas.id == bindparam("b_id"))
-             .values(last_seen_at=bindparam("b_now"),
-                     last_address=func.coalesce(bindparam("b_address", type_=String), Nas.last_address)))
+TOUCH_NAS = (
+    update(Nas)
+    .where(Nas.id == bindparam("b_id"))
+    .values(
+        last_seen_at=bindparam("b_now"),
+        last_address=func.coalesce(bindparam("b_address", type_=String), Nas.last_address),
+    )
+)
 
 
 def touch_nas(conn: Connection, heard: Mapping[int, str | None], now: datetime) -> None:
     """Note that these NAS spoke at `now`, from these addresses (None: address unchanged)."""
     if heard:
-        conn.execute(TOUCH_NAS, [{"b_id": nas_id, "b_now": now, "b_address": address}
-                                 for nas_id, address in sorted(heard.items())])
+        conn.execute(
+            TOUCH_NAS,
+            [
+                {"b_id": nas_id, "b_now": now, "b_address": address}
+                for nas_id, address in sorted(heard.items())
+            ],
+        )

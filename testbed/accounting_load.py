@@ -17,7 +17,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select as sql_select
+from sqlalchemy import Engine, func
+from sqlalchemy import select as sql_select
 
 from hotspot.models import Nas, RadiusSession, UsageHour
 from testbed.radius_packets import accounting_request
@@ -76,14 +77,25 @@ class Ledger:
         """
         with engine.connect() as conn:
             nas_id = conn.scalar(sql_select(Nas.id).where(Nas.name == self.nas_name))
-            rows = {row.acct_session_id: row for row in conn.execute(
-                sql_select(RadiusSession).where(RadiusSession.nas_id == nas_id))}
-            sessions_per_id = dict(conn.execute(
-                sql_select(RadiusSession.acct_session_id, func.count()).where(RadiusSession.nas_id == nas_id)
-                .group_by(RadiusSession.acct_session_id)).all())
-            usage = conn.execute(sql_select(func.sum(UsageHour.sessions), func.sum(UsageHour.input_octets),
-                                            func.sum(UsageHour.output_octets), func.sum(UsageHour.session_seconds))
-                                 .where(UsageHour.nas_id == nas_id)).one()
+            rows = {
+                row.acct_session_id: row
+                for row in conn.execute(sql_select(RadiusSession).where(RadiusSession.nas_id == nas_id))
+            }
+            sessions_per_id = dict(
+                conn.execute(
+                    sql_select(RadiusSession.acct_session_id, func.count())
+                    .where(RadiusSession.nas_id == nas_id)
+                    .group_by(RadiusSession.acct_session_id)
+                ).all()
+            )
+            usage = conn.execute(
+                sql_select(
+                    func.sum(UsageHour.sessions),
+                    func.sum(UsageHour.input_octets),
+                    func.sum(UsageHour.output_octets),
+                    func.sum(UsageHour.session_seconds),
+                ).where(UsageHour.nas_id == nas_id)
+            ).one()
         twice = {sid: n for sid, n in sessions_per_id.items() if n != 1}
         assert not twice, f"sessions stored more than once: {twice}"
         highest_acked: dict[str, Sent] = {}
@@ -91,11 +103,15 @@ class Ledger:
         for sent in self.packets:
             if sent.tries and sent.session_time >= highest_sent.get(sent.session_id, sent).session_time:
                 highest_sent[sent.session_id] = sent
-            if sent.answered is not None and sent.session_time >= highest_acked.get(
-                    sent.session_id, sent).session_time:
+            if (
+                sent.answered is not None
+                and sent.session_time >= highest_acked.get(sent.session_id, sent).session_time
+            ):
                 highest_acked[sent.session_id] = sent
         missing = sorted(set(highest_acked) - set(rows))
-        assert not missing, f"{len(missing)} acknowledged sessions missing from the database, e.g. {missing[:5]}"
+        assert not missing, (
+            f"{len(missing)} acknowledged sessions missing from the database, e.g. {missing[:5]}"
+        )
         wrong = []
         for sid, acked in highest_acked.items():
             row, sent = rows[sid], highest_sent[sid]
@@ -103,21 +119,43 @@ class Ledger:
             low = (acked.session_time, acked.input_octets, acked.output_octets)
             high = (sent.session_time, sent.input_octets, sent.output_octets)
             if not all(lo <= value <= hi for lo, value, hi in zip(low, stored, high)) or (
-                    acked.status == "Stop" and (stored != low or row.status != "closed")):
+                acked.status == "Stop" and (stored != low or row.status != "closed")
+            ):
                 wrong.append((sid, acked.status, low, stored, row.status))
         assert not wrong, f"{len(wrong)} sessions with wrong totals, e.g. {wrong[:3]}"
-        totals = (len(rows), sum(r.input_octets for r in rows.values()),
-                  sum(r.output_octets for r in rows.values()), sum(r.session_time for r in rows.values()))
+        totals = (
+            len(rows),
+            sum(r.input_octets for r in rows.values()),
+            sum(r.output_octets for r in rows.values()),
+            sum(r.session_time for r in rows.values()),
+        )
         assert tuple(int(v or 0) for v in usage) == totals, f"roll-ups {usage} differ from sessions {totals}"
-        return {"sent": len(self.packets), "acknowledged": len(self.acknowledged),
-                "stored_sessions": len(rows), "acknowledged_sessions": len(highest_acked), "lost": len(missing)}
+        return {
+            "sent": len(self.packets),
+            "acknowledged": len(self.acknowledged),
+            "stored_sessions": len(rows),
+            "acknowledged_sessions": len(highest_acked),
+            "lost": len(missing),
+        }
 
 
 class AccountingLoad(threading.Thread):
     """One NAS sending `rate` accounting packets a second until stopped, then settling what is in flight."""
 
-    def __init__(self, port: int, secret: bytes, nas_name: str, *, source: str = "127.0.0.1", rate: float = 200,
-                 prefix: str = "s", sockets: int = 8, timeout: float = 2.0, retries: int = 5, first_session: int = 0):
+    def __init__(
+        self,
+        port: int,
+        secret: bytes,
+        nas_name: str,
+        *,
+        source: str = "127.0.0.1",
+        rate: float = 200,
+        prefix: str = "s",
+        sockets: int = 8,
+        timeout: float = 2.0,
+        retries: int = 5,
+        first_session: int = 0,
+    ):
         super().__init__(name=f"accounting-load-{nas_name}", daemon=True)
         self.port = port
         self.secret = secret
@@ -173,12 +211,19 @@ class AccountingLoad(threading.Thread):
         identifier = self._free_ids[index].pop(0)
         sent = self._next_packet()
         sent.raw = accounting_request(
-            self.secret, sent.status, sent.session_id, f"user-{sent.session_id}", identifier=identifier,
-            Acct_Session_Time=sent.session_time, Acct_Input_Octets=sent.input_octets & 0xFFFFFFFF,
-            Acct_Input_Gigawords=sent.input_octets >> 32, Acct_Output_Octets=sent.output_octets,
+            self.secret,
+            sent.status,
+            sent.session_id,
+            f"user-{sent.session_id}",
+            identifier=identifier,
+            Acct_Session_Time=sent.session_time,
+            Acct_Input_Octets=sent.input_octets & 0xFFFFFFFF,
+            Acct_Input_Gigawords=sent.input_octets >> 32,
+            Acct_Output_Octets=sent.output_octets,
             Calling_Station_Id=f"02-00-00-{sent.session_id[-6:-4]}-{sent.session_id[-4:-2]}-{sent.session_id[-2:]}",
             Framed_IP_Address="10.5.50.7",
-            **({"Acct_Terminate_Cause": "User-Request"} if sent.status == "Stop" else {}))
+            **({"Acct_Terminate_Cause": "User-Request"} if sent.status == "Stop" else {}),
+        )
         sent.first_sent = now
         self._transmit(index, identifier, sent, now)
         self.ledger.packets.append(sent)

@@ -37,7 +37,7 @@ class FakeNas:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="fake-nas", daemon=True)
 
-    def __enter__(self) -> "FakeNas":
+    def __enter__(self) -> FakeNas:
         self._thread.start()
         return self
 
@@ -50,7 +50,7 @@ class FakeNas:
         while not self._stop.is_set():
             try:
                 data, peer = self.sock.recvfrom(4096)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             request = packet.CoAPacket(packet=data, secret=self.secret, dict=DICTIONARY)
             if not (request.VerifyCoARequest() and request.verify_message_authenticator()):

@@ -41,7 +41,8 @@ def _no_commit_flush(dbapi_connection, _record) -> None:
 
 
 class Rig:
-    """A handler and an accounting batcher on a real database, as one worker has them, with a canary session."""
+    """A handler and an accounting batcher on a real database, as one worker has them, with a canary
+    session."""
 
     def __init__(self, directory, url: str):
         settings_ = Settings().with_overrides(database_url=url, secret_key="fuzz-key", var_dir=str(directory))
@@ -52,18 +53,43 @@ class Rig:
         box = SecretBox(settings_.secret_key)
         with make_session_factory(self.engine)() as db:
             add_nas(db, box, NasSpec("generic", "127.0.0.1", SECRET.decode()))
-            add_nas(db, box, NasSpec("strict", "127.0.0.4", SECRET.decode(), vendor="mikrotik",
-                                     require_message_authenticator=True))
-            plan = add_plan(db, PlanSpec("Acara", daily_minutes=600, valid_days=3, down_kbps=512, up_kbps=256))
+            add_nas(
+                db,
+                box,
+                NasSpec(
+                    "strict",
+                    "127.0.0.4",
+                    SECRET.decode(),
+                    vendor="mikrotik",
+                    require_message_authenticator=True,
+                ),
+            )
+            plan = add_plan(
+                db, PlanSpec("Acara", daily_minutes=600, valid_days=3, down_kbps=512, up_kbps=256)
+            )
             db.add(Voucher(code=VOUCHER, plan_id=plan.id, batch="fuzz"))
             db.commit()
-        self.handler = Handler(self.engine, ClientTable(self.engine, box, 3600), DICTIONARY, Metrics(),
-                               settings_.timezone, self._log_auth)
+        self.handler = Handler(
+            self.engine,
+            ClientTable(self.engine, box, 3600),
+            DICTIONARY,
+            Metrics(),
+            settings_.timezone,
+            self._log_auth,
+        )
         self.journal = Journal(directory / "journal", 0)
         self.answered: list[AcctJob] = []
-        self.batcher = Batcher(self.engine, self.journal, self.handler.metrics, batch_max=200, wait_ms=5,
-                               stale_grace=120, answer=self._answer, drop=self._drop,
-                               unanswered=self._unanswered)
+        self.batcher = Batcher(
+            self.engine,
+            self.journal,
+            self.handler.metrics,
+            batch_max=200,
+            wait_ms=5,
+            stale_grace=120,
+            answer=self._answer,
+            drop=self._drop,
+            unanswered=self._unanswered,
+        )
         self.canary_time = 0
 
     def _answer(self, job: AcctJob) -> None:
@@ -97,8 +123,14 @@ class Rig:
             outcomes = self.handler.decide_auth(auth_jobs, now)
             assert len(outcomes) == len(auth_jobs) and all(isinstance(o, (Reply, Drop)) for o in outcomes)
         self.canary_time += 1
-        canary = accounting_request(SECRET, "Interim-Update", "canary", "canary-user",
-                                    identifier=self.canary_time % 256, Acct_Session_Time=self.canary_time)
+        canary = accounting_request(
+            SECRET,
+            "Interim-Update",
+            "canary",
+            "canary-user",
+            identifier=self.canary_time % 256,
+            Acct_Session_Time=self.canary_time,
+        )
         job = self.handler.screen(canary, ("127.0.0.1", 1), "acct", now)
         assert isinstance(job, AcctJob), job
         self.answered.clear()
@@ -108,7 +140,9 @@ class Rig:
         status = assemble(STATUS_SERVER, self.canary_time % 256, os.urandom(16), b"", signed=True)
         reply = self.handler.screen(status, ("127.0.0.1", 2), port, now)
         assert isinstance(reply, Reply) and decode_reply(reply.data, SECRET, status).code in (
-            pyrad_packet.AccessAccept, pyrad_packet.AccountingResponse)
+            pyrad_packet.AccessAccept,
+            pyrad_packet.AccountingResponse,
+        )
 
     def voucher_still_accepted(self) -> None:
         request = access_request(SECRET, VOUCHER.lower(), VOUCHER.lower(), signed=True, identifier=99)
@@ -123,8 +157,13 @@ class Rig:
 
     def canary_stored(self) -> tuple[int, int]:
         with self.engine.connect() as conn:
-            return tuple(conn.execute(select(func.count(), func.max(RadiusSession.session_time))
-                                .where(RadiusSession.acct_session_id == "canary")).one())
+            return tuple(
+                conn.execute(
+                    select(func.count(), func.max(RadiusSession.session_time)).where(
+                        RadiusSession.acct_session_id == "canary"
+                    )
+                ).one()
+            )
 
     def close(self) -> None:
         self.journal.close()

@@ -1,4 +1,5 @@
-"""Hostile RADIUS datagrams: random, built attribute by attribute with lying lengths, or mutated from real ones.
+"""Hostile RADIUS datagrams: random, built attribute by attribute with lying lengths, or mutated from real
+ones.
 
 `datagram(seed, port)` turns fuzzer bytes into one datagram, the way a
 fuzzing engine's data provider does: the seed's bytes pick the shape (raw
@@ -25,28 +26,118 @@ PORT_CODES = {"auth": (ACCESS_REQUEST, STATUS_SERVER), "acct": (ACCOUNTING_REQUE
 VENDORS = (14988, 14122, 14559, 9, 0)
 # Attributes the server reads or checks and their dictionary neighbours (string, octets, integer, ipaddr,
 # date, ipv6addr, ipv6prefix, ifid, encrypt=1 User-Password), Proxy-State, EAP-Message, Message-Authenticator.
-INTERESTING = (1, 2, 3, 4, 5, 6, 8, 18, 24, 25, 27, 28, 30, 31, 32, 33, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49,
-               50, 52, 53, 55, 60, 61, 79, 80, 85, 87, 95, 96, 97, 101, 123, 168)
-NASTY_VALUES = (b"", b"\x00", b"\x00\x00\x00", b"\x00\x00\x00\x03", b"\xff" * 4, b"\xff" * 8, bytes(16),
-                b"\x00\x80" + bytes(16), b"\xed\xb3\xbf\xc3", b"%s%n{}'\"<", b"\x00" * 253, b"\x80" * 17)
+INTERESTING = (
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    8,
+    18,
+    24,
+    25,
+    27,
+    28,
+    30,
+    31,
+    32,
+    33,
+    40,
+    41,
+    42,
+    43,
+    44,
+    45,
+    46,
+    47,
+    48,
+    49,
+    50,
+    52,
+    53,
+    55,
+    60,
+    61,
+    79,
+    80,
+    85,
+    87,
+    95,
+    96,
+    97,
+    101,
+    123,
+    168,
+)
+NASTY_VALUES = (
+    b"",
+    b"\x00",
+    b"\x00\x00\x00",
+    b"\x00\x00\x00\x03",
+    b"\xff" * 4,
+    b"\xff" * 8,
+    bytes(16),
+    b"\x00\x80" + bytes(16),
+    b"\xed\xb3\xbf\xc3",
+    b"%s%n{}'\"<",
+    b"\x00" * 253,
+    b"\x80" * 17,
+)
 FAMOUS_SIZES = (  # the largest is the largest UDP datagram
-    b"", b"\x01", bytes(19), bytes(20), b"\x04" + bytes(19), b"\x01\x00\x00\x14" + bytes(16),
-    b"\x04\x00\x10\x00" + bytes(4092), b"\x04\x00\xff\xff" + bytes(65503),
-    b"\x01\x00\x10\x00" + bytes(4092), b"\x0c\x00\x00\x14" + bytes(16), b"\x04\x00\x10\x01" + bytes(4093))
+    b"",
+    b"\x01",
+    bytes(19),
+    bytes(20),
+    b"\x04" + bytes(19),
+    b"\x01\x00\x00\x14" + bytes(16),
+    b"\x04\x00\x10\x00" + bytes(4092),
+    b"\x04\x00\xff\xff" + bytes(65503),
+    b"\x01\x00\x10\x00" + bytes(4092),
+    b"\x0c\x00\x00\x14" + bytes(16),
+    b"\x04\x00\x10\x01" + bytes(4093),
+)
 
 
 def _valid_packets() -> list[bytes]:
     """Real packets from pyrad's encoder, one of each kind the server takes, built once."""
     made = []
     for n in range(6):
-        made.append(access_request(SECRET, f"t-{n}", "pw" * n, signed=n % 2 == 0, NAS_Identifier="fuzz",
-                                   Calling_Station_Id="AA-BB-CC-00-00-01"))
-        made.append(access_request(SECRET, "VOUCHER23", chap="VOUCHER23", challenge=bytes(range(16)),
-                                   proxy_state=b"p" * n if n % 3 == 0 else None, signed=n % 3 == 0))
-        made.append(accounting_request(SECRET, ("Start", "Interim-Update", "Stop")[n % 3], f"fz{n}", "VOUCHER23",
-                                       Acct_Input_Octets=n, Acct_Input_Gigawords=1, Acct_Session_Time=n,
-                                       Event_Timestamp=1_790_000_000 + n, Framed_IP_Address="10.5.50.7",
-                                       Mikrotik_Rate_Limit="1k/1k", Acct_Terminate_Cause="Lost-Carrier"))
+        made.append(
+            access_request(
+                SECRET,
+                f"t-{n}",
+                "pw" * n,
+                signed=n % 2 == 0,
+                NAS_Identifier="fuzz",
+                Calling_Station_Id="AA-BB-CC-00-00-01",
+            )
+        )
+        made.append(
+            access_request(
+                SECRET,
+                "VOUCHER23",
+                chap="VOUCHER23",
+                challenge=bytes(range(16)),
+                proxy_state=b"p" * n if n % 3 == 0 else None,
+                signed=n % 3 == 0,
+            )
+        )
+        made.append(
+            accounting_request(
+                SECRET,
+                ("Start", "Interim-Update", "Stop")[n % 3],
+                f"fz{n}",
+                "VOUCHER23",
+                Acct_Input_Octets=n,
+                Acct_Input_Gigawords=1,
+                Acct_Session_Time=n,
+                Event_Timestamp=1_790_000_000 + n,
+                Framed_IP_Address="10.5.50.7",
+                Mikrotik_Rate_Limit="1k/1k",
+                Acct_Terminate_Cause="Lost-Carrier",
+            )
+        )
         made.append(accounting_request(SECRET, "Accounting-On" if n % 2 else "Accounting-Off", "", ""))
         made.append(status_server(SECRET, "auth" if n % 2 else "acct"))
     return made
@@ -73,12 +164,12 @@ class Choices:
         return options[self.below(len(options))]
 
     def take(self, n: int) -> bytes:
-        chunk = self.data[self.position:self.position + n]
+        chunk = self.data[self.position : self.position + n]
         self.position += n
         return chunk.ljust(n, b"\x00")
 
     def rest(self) -> bytes:
-        chunk = self.data[self.position:]
+        chunk = self.data[self.position :]
         self.position = len(self.data)
         return chunk
 
@@ -89,8 +180,16 @@ def attribute_bytes(code: int, value: bytes, length: int | None = None) -> bytes
     return bytes((code, 2 + len(value) if length is None else length)) + value
 
 
-def assemble(code: int, identifier: int, authenticator: bytes, body: bytes, *, length: int | None = None,
-             signed: bool = False, secret: bytes = SECRET) -> bytes:
+def assemble(
+    code: int,
+    identifier: int,
+    authenticator: bytes,
+    body: bytes,
+    *,
+    length: int | None = None,
+    signed: bool = False,
+    secret: bytes = SECRET,
+) -> bytes:
     """Header + attributes. `signed`: a correct Message-Authenticator is appended and, for an
     Accounting-Request, the Request Authenticator is computed, both over the bytes as sent."""
     if signed:
@@ -115,7 +214,9 @@ def _length(c: Choices) -> int | None:
 
 def _attribute(c: Choices) -> bytes:
     if c.byte() < 50:
-        inner = b"".join(attribute_bytes(c.byte(), c.take(c.byte() % 40), _length(c)) for _ in range(c.byte() % 4))
+        inner = b"".join(
+            attribute_bytes(c.byte(), c.take(c.byte() % 40), _length(c)) for _ in range(c.byte() % 4)
+        )
         vendor = c.pick(VENDORS) if c.byte() < 200 else int.from_bytes(c.take(4), "big")
         return attribute_bytes(26, struct.pack("!I", vendor) + inner, _length(c))
     code = c.pick(INTERESTING) if c.byte() < 200 else c.byte()
@@ -148,7 +249,7 @@ def _mutated(c: Choices) -> bytes:
     for _ in range(1 + c.byte() % 4):
         how = c.byte() % 6
         if how == 0 and raw:
-            del raw[c.below(len(raw)):]
+            del raw[c.below(len(raw)) :]
         elif how == 1:
             raw += c.take(1 + c.byte())
         elif how == 2 and raw:

@@ -18,8 +18,9 @@ from testbed.radius_packets import status_server
 HOTSPOT = str(Path(sys.executable).parent / "hotspot")
 
 
-def exchange(raw: bytes, port: int, source: str = "127.0.0.1", timeout: float = 1.5,
-             sock: socket.socket | None = None) -> bytes | None:
+def exchange(
+    raw: bytes, port: int, source: str = "127.0.0.1", timeout: float = 1.5, sock: socket.socket | None = None
+) -> bytes | None:
     """Send one datagram and return the reply, or None if the server stays silent."""
     own = sock is None
     sock = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -30,7 +31,7 @@ def exchange(raw: bytes, port: int, source: str = "127.0.0.1", timeout: float = 
         sock.sendto(raw, ("127.0.0.1", port))
         try:
             return sock.recvfrom(4096)[0]
-        except socket.timeout:
+        except TimeoutError:
             return None
     finally:
         if own:
@@ -38,10 +39,15 @@ def exchange(raw: bytes, port: int, source: str = "127.0.0.1", timeout: float = 
 
 
 def radclient(port: int, command: str, secret: str, text: str, *extra: str, wait: int = 3) -> str:
-    """Run Debian's radclient once (-x: print what was received; `wait` seconds, no retry) and return its output."""
-    result = subprocess.run(["radclient", "-x", "-r", "1", "-t", str(wait), *extra, f"127.0.0.1:{port}", command,
-                             secret],
-                            input=text, capture_output=True, text=True, timeout=30)
+    """Run Debian's radclient once (-x: print what was received; `wait` seconds, no retry) and return its
+    output."""
+    result = subprocess.run(
+        ["radclient", "-x", "-r", "1", "-t", str(wait), *extra, f"127.0.0.1:{port}", command, secret],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     return result.stdout + result.stderr
 
 
@@ -58,18 +64,34 @@ class RadiusDaemon:
     metrics_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
-    def start(self, secret: bytes) -> "RadiusDaemon":
-        env = settings_env(self.settings, HOTSPOT_RADIUS_BIND="127.0.0.1",
-                           HOTSPOT_RADIUS_AUTH_PORT=str(self.auth_port),
-                           HOTSPOT_RADIUS_ACCT_PORT=str(self.acct_port),
-                           HOTSPOT_RADIUS_METRICS_PORT=str(self.metrics_port))
+    def start(self, secret: bytes) -> RadiusDaemon:
+        env = settings_env(
+            self.settings,
+            HOTSPOT_RADIUS_BIND="127.0.0.1",
+            HOTSPOT_RADIUS_AUTH_PORT=str(self.auth_port),
+            HOTSPOT_RADIUS_ACCT_PORT=str(self.acct_port),
+            HOTSPOT_RADIUS_METRICS_PORT=str(self.metrics_port),
+        )
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([HOTSPOT, "radius", "--workers", str(self.workers)], env=env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [HOTSPOT, "radius", "--workers", str(self.workers)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
-            wait_for(lambda: self.process.poll() is not None or all(
-                exchange(status_server(secret, port), p, timeout=0.3) for port, p in (
-                    ("auth", self.auth_port), ("acct", self.acct_port))), timeout=20, what="RADIUS to answer")
+            wait_for(
+                lambda: (
+                    self.process.poll() is not None
+                    or all(
+                        exchange(status_server(secret, port), p, timeout=0.3)
+                        for port, p in (("auth", self.auth_port), ("acct", self.acct_port))
+                    )
+                ),
+                timeout=20,
+                what="RADIUS to answer",
+            )
             if self.process.poll() is not None:
                 raise RuntimeError(f"hotspot radius exited:\n{self.log()}")
         except BaseException:
@@ -79,8 +101,10 @@ class RadiusDaemon:
 
     def worker_pids(self) -> dict[int, int]:
         """Worker index -> pid of the newest worker with that index, from the log."""
-        return {int(index): int(pid) for index, pid in
-                re.findall(r"radius_worker_ready worker=(\d+) pid=(\d+)", self.log())}
+        return {
+            int(index): int(pid)
+            for index, pid in re.findall(r"radius_worker_ready worker=(\d+) pid=(\d+)", self.log())
+        }
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

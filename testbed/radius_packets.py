@@ -6,15 +6,24 @@ import hashlib
 
 from pyrad import packet
 
-from hotspot.settings import Settings
 from hotspot.radius_dictionary import load_dictionary
+from hotspot.settings import Settings
 
 DICTIONARY = load_dictionary(Settings().radius_dictionary_dir)
 
 
-def access_request(secret: bytes, username: str, password: str | None = None, *, chap: str | None = None,
-                   challenge: bytes | None = None, signed: bool = False, proxy_state: bytes | None = None,
-                   identifier: int = 7, **attributes) -> bytes:
+def access_request(
+    secret: bytes,
+    username: str,
+    password: str | None = None,
+    *,
+    chap: str | None = None,
+    challenge: bytes | None = None,
+    signed: bool = False,
+    proxy_state: bytes | None = None,
+    identifier: int = 7,
+    **attributes,
+) -> bytes:
     """An Access-Request with PAP (`password`) or CHAP (`chap` = cleartext), optionally signed."""
     pkt = packet.AuthPacket(code=packet.AccessRequest, id=identifier, secret=secret, dict=DICTIONARY)
     pkt.authenticator = pkt.CreateAuthenticator()
@@ -25,7 +34,9 @@ def access_request(secret: bytes, username: str, password: str | None = None, *,
         ident = b"\x2a"
         if challenge is not None:
             pkt["CHAP-Challenge"] = challenge
-        pkt["CHAP-Password"] = ident + hashlib.md5(ident + chap.encode() + (challenge or pkt.authenticator)).digest()
+        pkt["CHAP-Password"] = (
+            ident + hashlib.md5(ident + chap.encode() + (challenge or pkt.authenticator)).digest()
+        )
     for name, value in attributes.items():
         pkt[name.replace("_", "-")] = value
     if proxy_state is not None:
@@ -35,8 +46,15 @@ def access_request(secret: bytes, username: str, password: str | None = None, *,
     return pkt.RequestPacket()
 
 
-def accounting_request(secret: bytes, status: str, session_id: str, username: str = "t-user", *,
-                       identifier: int = 9, **attributes) -> bytes:
+def accounting_request(
+    secret: bytes,
+    status: str,
+    session_id: str,
+    username: str = "t-user",
+    *,
+    identifier: int = 9,
+    **attributes,
+) -> bytes:
     """An Accounting-Request; attribute names with `_` for `-`, e.g. Acct_Input_Octets=10."""
     pkt = packet.AcctPacket(code=packet.AccountingRequest, id=identifier, secret=secret, dict=DICTIONARY)
     pkt["Acct-Status-Type"] = status

@@ -51,14 +51,26 @@ def portal_server(settings: Settings, log_path: Path, workers: int = 2, **env: s
     """gunicorn with config/gunicorn.conf.py; yields the base URL once /healthz answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    environment = settings_env(settings, HOTSPOT_PORTAL_HOST="127.0.0.1", HOTSPOT_PORTAL_PORT=str(port),
-                               HOTSPOT_PORTAL_URL=url, HOTSPOT_PORTAL_WORKERS=str(workers), **env)
+    environment = settings_env(
+        settings,
+        HOTSPOT_PORTAL_HOST="127.0.0.1",
+        HOTSPOT_PORTAL_PORT=str(port),
+        HOTSPOT_PORTAL_URL=url,
+        HOTSPOT_PORTAL_WORKERS=str(workers),
+        **env,
+    )
     with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py",
-                                    "portal.wsgi:app"], cwd=PROJECT_ROOT, env=environment, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "portal.wsgi:app"],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_for(lambda: process.poll() is not None or _answers(url + "/healthz"), timeout=30, what="the portal")
+        wait_for(
+            lambda: process.poll() is not None or _answers(url + "/healthz"), timeout=30, what="the portal"
+        )
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited:\n{log_path.read_text()}")
         yield url
@@ -67,8 +79,14 @@ def portal_server(settings: Settings, log_path: Path, workers: int = 2, **env: s
 
 
 def _status_server(port: int, secret: str, source: str) -> bool:
-    client = Client(server="127.0.0.1", authport=port, secret=secret.encode(), dict=load_dictionary(
-        Settings.radius_dictionary_dir), retries=1, timeout=0.5)
+    client = Client(
+        server="127.0.0.1",
+        authport=port,
+        secret=secret.encode(),
+        dict=load_dictionary(Settings.radius_dictionary_dir),
+        retries=1,
+        timeout=0.5,
+    )
     client.bind((source, 0))
     try:
         client.SendPacket(client.CreateAuthPacket(code=packet.StatusServer))
@@ -83,13 +101,21 @@ def _status_server(port: int, secret: str, source: str) -> bool:
 def radius_server(settings: Settings, log_path: Path, secret: str, source: str = "127.0.0.1"):
     """`hotspot radius` on loopback; yields (auth_port, acct_port) once it answers Status-Server."""
     auth_port, acct_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
-    environment = settings_env(settings, HOTSPOT_RADIUS_BIND="127.0.0.1", HOTSPOT_RADIUS_AUTH_PORT=str(auth_port),
-                               HOTSPOT_RADIUS_ACCT_PORT=str(acct_port), HOTSPOT_RADIUS_METRICS_PORT=str(free_port()))
+    environment = settings_env(
+        settings,
+        HOTSPOT_RADIUS_BIND="127.0.0.1",
+        HOTSPOT_RADIUS_AUTH_PORT=str(auth_port),
+        HOTSPOT_RADIUS_ACCT_PORT=str(acct_port),
+        HOTSPOT_RADIUS_METRICS_PORT=str(free_port()),
+    )
     with open(log_path, "ab") as log:
         process = subprocess.Popen([HOTSPOT, "radius"], env=environment, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: process.poll() is not None or _status_server(auth_port, secret, source), timeout=30,
-                 what="the RADIUS server")
+        wait_for(
+            lambda: process.poll() is not None or _status_server(auth_port, secret, source),
+            timeout=30,
+            what="the RADIUS server",
+        )
         if process.poll() is not None:
             raise RuntimeError(f"hotspot radius exited:\n{log_path.read_text()}")
         yield auth_port, acct_port

@@ -24,7 +24,8 @@ TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
 
 @contextlib.contextmanager
 def fresh_database_url(directory: Path):
-    """URL of an empty database (no tables yet): a SQLite file in `directory`, or a fresh PostgreSQL schema."""
+    """URL of an empty database (no tables yet): a SQLite file in `directory`, or a fresh PostgreSQL
+    schema."""
     if not TEST_DATABASE_URL:
         yield f"sqlite:///{directory / 'hotspot.db'}"
         return
@@ -100,8 +101,9 @@ def login(client, db):
     def sign_in(role: str = "admin", username: str | None = None):
         admin = create_admin(db, username or f"{role}-user", ADMIN_PASSWORD, role, actor="test")
         token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-        response = client.post("/admin/login", data={"username": admin.username, "password": ADMIN_PASSWORD,
-                                                      "csrf_token": token})
+        response = client.post(
+            "/admin/login", data={"username": admin.username, "password": ADMIN_PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         return admin
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 
@@ -57,8 +57,12 @@ def compare(sessions: list[Session], store: Store, update: int, stopped: bool) -
             problems.append(f"{stage}{s.acct_session_id}: missing")
             continue
         counters = s.updates[update]
-        want = {"username": s.username, "session_time": counters.session_time,
-                "input_octets": counters.input_octets, "output_octets": counters.output_octets}
+        want = {
+            "username": s.username,
+            "session_time": counters.session_time,
+            "input_octets": counters.input_octets,
+            "output_octets": counters.output_octets,
+        }
         for key, value in want.items():
             if row[key] != value:
                 problems.append(f"{stage}{s.acct_session_id}: {key} = {row[key]!r}, expected {value!r}")

@@ -12,8 +12,8 @@ import contextlib
 import dataclasses
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 
@@ -39,9 +39,16 @@ class Raddb:
 
     @property
     def markers(self) -> dict[str, str]:
-        return {"@RADDB@": str(self.path), "@SECRET@": SECRET, "@AUTH_PORT@": str(self.auth_port),
-                "@ACCT_PORT@": str(self.acct_port), "@DB_HOST@": PG_HOST, "@DB_PORT@": str(PG_PORT),
-                "@DB_USER@": PG_USER, "@DB_NAME@": self.dbname or ""}
+        return {
+            "@RADDB@": str(self.path),
+            "@SECRET@": SECRET,
+            "@AUTH_PORT@": str(self.auth_port),
+            "@ACCT_PORT@": str(self.acct_port),
+            "@DB_HOST@": PG_HOST,
+            "@DB_PORT@": str(PG_PORT),
+            "@DB_USER@": PG_USER,
+            "@DB_NAME@": self.dbname or "",
+        }
 
 
 def copy_templates(raddb: Raddb, *subdirs: str) -> None:
@@ -55,8 +62,15 @@ def copy_templates(raddb: Raddb, *subdirs: str) -> None:
         (raddb.path / sub).mkdir(exist_ok=True)
     shutil.copytree(STOCK_RADDB / "policy.d", raddb.path / "policy.d")
     shutil.copy(STOCK_RADDB / "dictionary", raddb.path / "dictionary")
-    fill_markers(raddb, [raddb.path / "radiusd.conf", raddb.path / "clients.conf",
-                         *(raddb.path / "sites-enabled").iterdir(), *(raddb.path / "mods-enabled").iterdir()])
+    fill_markers(
+        raddb,
+        [
+            raddb.path / "radiusd.conf",
+            raddb.path / "clients.conf",
+            *(raddb.path / "sites-enabled").iterdir(),
+            *(raddb.path / "mods-enabled").iterdir(),
+        ],
+    )
 
 
 def fill_markers(raddb: Raddb, paths: list[Path]) -> None:
@@ -72,23 +86,38 @@ def _load_radcheck(dbname: str, credentials: list[Credential]) -> None:
     with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, autocommit=True) as conn:
         conn.execute((STOCK_PG_SQL / "schema.sql").read_text())
         with conn.cursor() as cur:
-            cur.executemany("INSERT INTO radcheck (username, attribute, op, value) "
-                            "VALUES (%s, 'Cleartext-Password', ':=', %s)",
-                            [(c.username, c.password) for c in credentials])
+            cur.executemany(
+                "INSERT INTO radcheck (username, attribute, op, value) "
+                "VALUES (%s, 'Cleartext-Password', ':=', %s)",
+                [(c.username, c.password) for c in credentials],
+            )
 
 
 def _radacct(dbname: str) -> dict[str, dict]:
     with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname) as conn:
         return {
-            r[0]: {"username": r[1], "session_time": r[2], "input_octets": r[3], "output_octets": r[4],
-                   "closed": r[5]}
-            for r in conn.execute("SELECT acctsessionid, username, acctsessiontime, acctinputoctets, "
-                                  "acctoutputoctets, acctstoptime FROM radacct")
+            r[0]: {
+                "username": r[1],
+                "session_time": r[2],
+                "input_octets": r[3],
+                "output_octets": r[4],
+                "closed": r[5],
+            }
+            for r in conn.execute(
+                "SELECT acctsessionid, username, acctsessiontime, acctinputoctets, "
+                "acctoutputoctets, acctstoptime FROM radacct"
+            )
         }
 
 
-def bench_peer(args: argparse.Namespace, work: Path, name: str, label: str, stores: bool,
-               build: Callable[[Raddb, list[Credential]], None]) -> Result:
+def bench_peer(
+    args: argparse.Namespace,
+    work: Path,
+    name: str,
+    label: str,
+    stores: bool,
+    build: Callable[[Raddb, list[Credential]], None],
+) -> Result:
     """Run one FreeRADIUS peer: fresh database (when it stores), its raddb, the load, the check."""
     dbname = f"bench_freeradius_{name}_{os.getpid()}_{work.name.split('-')[0]}" if stores else None
     credentials = synthetic_users(args.users)
@@ -103,10 +132,18 @@ def bench_peer(args: argparse.Namespace, work: Path, name: str, label: str, stor
         build(raddb, credentials)
         log = raddb.path / "log" / "radius.log"
         store = Store(lambda: _radacct(dbname), lambda row: row["closed"] is not None) if dbname else None
-        with running(["freeradius", "-f", "-d", str(raddb.path)], None, log,
-                     raddb.auth_port, raddb.acct_port) as proc:
-            auth, paced, acct, mismatches = run_load(raddb.auth_port, raddb.acct_port, credentials, sessions,
-                                                     files, args, CpuMeter(proc.pid, dbname), store)
+        with running(
+            ["freeradius", "-f", "-d", str(raddb.path)], None, log, raddb.auth_port, raddb.acct_port
+        ) as proc:
+            auth, paced, acct, mismatches = run_load(
+                raddb.auth_port,
+                raddb.acct_port,
+                credentials,
+                sessions,
+                files,
+                args,
+                CpuMeter(proc.pid, dbname),
+                store,
+            )
             rss = {pid: rss_mb(pid) for pid in process_tree(proc.pid)}
     return Result(name, label, auth, acct, paced, rss, mismatches)
-

@@ -23,8 +23,9 @@ def build(raddb: freeradius.Raddb, credentials: list[Credential]) -> None:
     sql_dir = raddb.path / "mods-config" / "sql" / "main" / "postgresql"
     sql_dir.mkdir(parents=True)
     shutil.copy(freeradius.STOCK_PG_SQL / "queries.conf", sql_dir / "queries.conf")
-    shutil.copytree(freeradius.STOCK_RADDB / "mods-config" / "preprocess",
-                    raddb.path / "mods-config" / "preprocess")
+    shutil.copytree(
+        freeradius.STOCK_RADDB / "mods-config" / "preprocess", raddb.path / "mods-config" / "preprocess"
+    )
 
 
 def bench(args: argparse.Namespace, work: Path) -> Result:

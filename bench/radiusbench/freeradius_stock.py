@@ -41,27 +41,37 @@ def build(raddb: freeradius.Raddb, credentials: list[Credential]) -> None:
     # The detail module's directory for the load generator's address, as on a server that has run a day:
     # on a fresh install its first packets race to create it and a few fail (radclient then retries in 3 s).
     (raddb.path / "log" / "radacct" / LOOPBACK).mkdir(parents=True)
-    _edit(raddb.path / "radiusd.conf", [
-        ("raddbdir = /etc/freeradius/3.0", f"raddbdir = {raddb.path}"),
-        ("logdir = /var/log/freeradius", f"logdir = {raddb.path}/log"),
-        ("run_dir = ${localstatedir}/run/${name}", f"run_dir = {raddb.path}/run"),
-        ("\tuser = freerad\n", "\n"),
-        ("\tgroup = freerad\n", "\n"),
-    ])
+    _edit(
+        raddb.path / "radiusd.conf",
+        [
+            ("raddbdir = /etc/freeradius/3.0", f"raddbdir = {raddb.path}"),
+            ("logdir = /var/log/freeradius", f"logdir = {raddb.path}/log"),
+            ("run_dir = ${localstatedir}/run/${name}", f"run_dir = {raddb.path}/run"),
+            ("\tuser = freerad\n", "\n"),
+            ("\tgroup = freerad\n", "\n"),
+        ],
+    )
     shutil.copy(freeradius.TEMPLATE_DIR / "clients.conf", raddb.path / "clients.conf")
     freeradius.fill_markers(raddb, [raddb.path / "clients.conf"])
     listen = [("ipaddr = *", "ipaddr = 127.0.0.1")] * 2 + [("ipv6addr = ::", "ipv6addr = ::1")] * 2
     ports = [raddb.auth_port, raddb.acct_port] * 2
-    _edit(raddb.path / "sites-available" / "default",
-          listen + [("\tport = 0\n", f"\tport = {port}\n") for port in ports])
+    _edit(
+        raddb.path / "sites-available" / "default",
+        listen + [("\tport = 0\n", f"\tport = {port}\n") for port in ports],
+    )
     _edit(raddb.path / "sites-available" / "inner-tunnel", [("port = 18120", f"port = {free_port()}")])
-    _edit(raddb.path / "mods-available" / "sql", [
-        ('dialect = "sqlite"', 'dialect = "postgresql"'),
-        ('\tdriver = "rlm_sql_null"\n',
-         f'\tdriver = "rlm_sql_postgresql"\n\tserver = "{PG_HOST}"\n\tport = {PG_PORT}\n'
-         f'\tlogin = "{PG_USER}"\n\tpassword = ""\n'),
-        ('radius_db = "radius"', f'radius_db = "{raddb.dbname}"'),
-    ])
+    _edit(
+        raddb.path / "mods-available" / "sql",
+        [
+            ('dialect = "sqlite"', 'dialect = "postgresql"'),
+            (
+                '\tdriver = "rlm_sql_null"\n',
+                f'\tdriver = "rlm_sql_postgresql"\n\tserver = "{PG_HOST}"\n\tport = {PG_PORT}\n'
+                f'\tlogin = "{PG_USER}"\n\tpassword = ""\n',
+            ),
+            ('radius_db = "radius"', f'radius_db = "{raddb.dbname}"'),
+        ],
+    )
     os.symlink("../mods-available/sql", raddb.path / "mods-enabled" / "sql")
 
 

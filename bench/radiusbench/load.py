@@ -56,15 +56,18 @@ def synthetic_users(count: int) -> list[Credential]:
     """Users for servers that take them from their own tables (FreeRADIUS radcheck or users file)."""
     rng = random.Random(11)
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return [Credential(f"bench{i:05d}", "".join(rng.choice(alphabet) for _ in range(10)))
-            for i in range(count)]
+    return [
+        Credential(f"bench{i:05d}", "".join(rng.choice(alphabet) for _ in range(10))) for i in range(count)
+    ]
 
 
 def _grow(rng: random.Random, final: Counters) -> tuple[Counters, Counters, Counters]:
     """Two interim points at random fractions of the session, then the final totals."""
     first, second = rng.uniform(0.15, 0.45), rng.uniform(0.55, 0.9)
-    points = [Counters(int(final.session_time * f), int(final.input_octets * f), int(final.output_octets * f))
-              for f in (first, second)]
+    points = [
+        Counters(int(final.session_time * f), int(final.input_octets * f), int(final.output_octets * f))
+        for f in (first, second)
+    ]
     return points[0], points[1], final
 
 
@@ -81,15 +84,17 @@ def make_sessions(count: int, usernames: list[str], seed: int = 3) -> list[Sessi
             output_total += rng.randint(1, 3) << 32
         if i % 21 == 0:
             input_total += 1 << 32
-        sessions.append(Session(
-            username=usernames[i % len(usernames)],
-            acct_session_id=f"{0x81000000 + i:08X}",
-            nas_identifier=f"bench-ap-{ap:03d}",
-            mac="02:00:%02X:%02X:%02X:%02X" % (ap, (i >> 16) & 255, (i >> 8) & 255, i & 255),
-            called_station_id=f"hotspot-{ap:03d}",
-            framed_ip=f"10.{64 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}",
-            updates=_grow(rng, Counters(session_time, input_total, output_total)),
-        ))
+        sessions.append(
+            Session(
+                username=usernames[i % len(usernames)],
+                acct_session_id=f"{0x81000000 + i:08X}",
+                nas_identifier=f"bench-ap-{ap:03d}",
+                mac=f"02:00:{ap:02X}:{(i >> 16) & 255:02X}:{(i >> 8) & 255:02X}:{i & 255:02X}",
+                called_station_id=f"hotspot-{ap:03d}",
+                framed_ip=f"10.{64 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}",
+                updates=_grow(rng, Counters(session_time, input_total, output_total)),
+            )
+        )
     return sessions
 
 
@@ -133,9 +138,12 @@ def write_acct_phase(sessions: list[Session], phase: int, directory: Path, event
     order = sessions[:]
     random.Random(1000 + phase).shuffle(order)
     path = directory / f"acct-{phase}-{status.lower()}.txt"
-    path.write_text("\n".join(
-        _acct_packet(s, status, None if index is None else s.updates[index], event_timestamp) for s in order
-    ))
+    path.write_text(
+        "\n".join(
+            _acct_packet(s, status, None if index is None else s.updates[index], event_timestamp)
+            for s in order
+        )
+    )
     return path
 
 
@@ -144,16 +152,21 @@ def write_auth_file(credentials: list[Credential], directory: Path) -> Path:
     packets = []
     for i, cred in enumerate(credentials):
         ap = i % NAS_COUNT
-        packets.append("\n".join([
-            f'User-Name = "{cred.username}"',
-            f'User-Password = "{cred.password}"',
-            f"NAS-IP-Address = {LOOPBACK}",
-            f'NAS-Identifier = "bench-ap-{ap:03d}"',
-            "NAS-Port-Type = Wireless-802.11",
-            f'Calling-Station-Id = "02:01:{ap:02X}:00:{(i >> 8) & 255:02X}:{i & 255:02X}"',
-            f'Called-Station-Id = "hotspot-{ap:03d}"',
-            "Message-Authenticator = 0x00",
-        ]) + "\n")
+        packets.append(
+            "\n".join(
+                [
+                    f'User-Name = "{cred.username}"',
+                    f'User-Password = "{cred.password}"',
+                    f"NAS-IP-Address = {LOOPBACK}",
+                    f'NAS-Identifier = "bench-ap-{ap:03d}"',
+                    "NAS-Port-Type = Wireless-802.11",
+                    f'Calling-Station-Id = "02:01:{ap:02X}:00:{(i >> 8) & 255:02X}:{i & 255:02X}"',
+                    f'Called-Station-Id = "hotspot-{ap:03d}"',
+                    "Message-Authenticator = 0x00",
+                ]
+            )
+            + "\n"
+        )
     path = directory / "auth.txt"
     path.write_text("\n".join(packets))
     return path
@@ -162,18 +175,29 @@ def write_auth_file(credentials: list[Credential], directory: Path) -> Path:
 def write_expected(sessions: list[Session], directory: Path) -> Path:
     """The totals the database check holds each session to, per Interim-Update and Stop, as JSON."""
     path = directory / "expected.json"
-    path.write_text(json.dumps([
-        {"acct_session_id": s.acct_session_id, "username": s.username, "nas_identifier": s.nas_identifier,
-         "updates": [dataclasses.asdict(c) for c in s.updates]}
-        for s in sessions
-    ], indent=1))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "acct_session_id": s.acct_session_id,
+                    "username": s.username,
+                    "nas_identifier": s.nas_identifier,
+                    "updates": [dataclasses.asdict(c) for c in s.updates],
+                }
+                for s in sessions
+            ],
+            indent=1,
+        )
+    )
     return path
 
 
-def write_all(credentials: list[Credential], sessions: list[Session], directory: Path,
-              event_timestamp: int) -> list[Path]:
+def write_all(
+    credentials: list[Credential], sessions: list[Session], directory: Path, event_timestamp: int
+) -> list[Path]:
     """Every file one server's run sends, plus what its database check expects."""
-    return [write_auth_file(credentials, directory),
-            *(write_acct_phase(sessions, phase, directory, event_timestamp)
-              for phase in range(len(ACCT_PHASES))),
-            write_expected(sessions, directory)]
+    return [
+        write_auth_file(credentials, directory),
+        *(write_acct_phase(sessions, phase, directory, event_timestamp) for phase in range(len(ACCT_PHASES))),
+        write_expected(sessions, directory),
+    ]

@@ -46,8 +46,10 @@ class CpuMeter:
         if not self.dbname:
             return []
         with pg_admin() as conn:
-            return [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
-                                                   (self.dbname,))]
+            return [
+                row[0]
+                for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.dbname,))
+            ]
 
     def sample(self) -> dict[int, float]:
         usage = {}
@@ -58,7 +60,8 @@ class CpuMeter:
             except OSError:
                 continue
             usage[("database" if pid in database else "server", pid)] = (
-                int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
+                int(fields[11]) + int(fields[12])
+            ) / self.ticks  # utime + stime
         return usage
 
     def charge(self, run: RadclientRun, before: dict) -> None:
@@ -74,5 +77,3 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-

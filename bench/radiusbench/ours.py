@@ -26,17 +26,19 @@ def hotspot_env(database_url: str, var_dir: Path, auth_port: int, acct_port: int
     config = var_dir / "empty.toml"
     config.write_text("")
     env = dict(os.environ)
-    env.update({
-        "HOTSPOT_CONFIG": str(config),
-        "HOTSPOT_DATABASE_URL": database_url,
-        "HOTSPOT_SECRET_KEY": "bench-secret-key-not-for-production",
-        "HOTSPOT_VAR_DIR": str(var_dir),
-        "HOTSPOT_RADIUS_BIND": LOOPBACK,
-        "HOTSPOT_RADIUS_AUTH_PORT": str(auth_port),
-        "HOTSPOT_RADIUS_ACCT_PORT": str(acct_port),
-        "HOTSPOT_RADIUS_METRICS_PORT": str(free_port(socket.SOCK_STREAM)),
-        "HOTSPOT_ADMIN_PASSWORD": "bench-admin-password",
-    })
+    env.update(
+        {
+            "HOTSPOT_CONFIG": str(config),
+            "HOTSPOT_DATABASE_URL": database_url,
+            "HOTSPOT_SECRET_KEY": "bench-secret-key-not-for-production",
+            "HOTSPOT_VAR_DIR": str(var_dir),
+            "HOTSPOT_RADIUS_BIND": LOOPBACK,
+            "HOTSPOT_RADIUS_AUTH_PORT": str(auth_port),
+            "HOTSPOT_RADIUS_ACCT_PORT": str(acct_port),
+            "HOTSPOT_RADIUS_METRICS_PORT": str(free_port(socket.SOCK_STREAM)),
+            "HOTSPOT_ADMIN_PASSWORD": "bench-admin-password",
+        }
+    )
     return env
 
 
@@ -48,6 +50,7 @@ def hotspot_command() -> list[str]:
 
 def prepare_hotspot(env: dict[str, str], users: int) -> list[Credential]:
     """Migrate, register the loopback NAS and a plan, and generate the vouchers."""
+
     def cli(*argv: str) -> str:
         proc = subprocess.run([*hotspot_command(), *argv], env=env, capture_output=True, text=True, cwd=ROOT)
         if proc.returncode:
@@ -57,8 +60,12 @@ def prepare_hotspot(env: dict[str, str], users: int) -> list[Credential]:
     cli("init")
     cli("nas", "add", "bench", "--ip", LOOPBACK, "--secret", SECRET, "--vendor", "generic")
     cli("plan", "add", "Bench", "--session-minutes", "60")
-    codes = [row["code"] for row in json.loads(cli("voucher", "generate", "--plan", "Bench",
-                                                   "--count", str(users), "--format", "json"))]
+    codes = [
+        row["code"]
+        for row in json.loads(
+            cli("voucher", "generate", "--plan", "Bench", "--count", str(users), "--format", "json")
+        )
+    ]
     return [Credential(code, code) for code in codes]
 
 
@@ -67,17 +74,33 @@ def _radius_sessions(url: str) -> dict[str, dict]:
     try:
         with engine.connect() as conn:
             return {
-                r[0]: {"username": r[1], "session_time": r[2], "input_octets": r[3], "output_octets": r[4],
-                       "closed": r[5]}
-                for r in conn.execute(text("SELECT acct_session_id, username, session_time, input_octets, "
-                                           "output_octets, status FROM radius_session"))
+                r[0]: {
+                    "username": r[1],
+                    "session_time": r[2],
+                    "input_octets": r[3],
+                    "output_octets": r[4],
+                    "closed": r[5],
+                }
+                for r in conn.execute(
+                    text(
+                        "SELECT acct_session_id, username, session_time, input_octets, "
+                        "output_octets, status FROM radius_session"
+                    )
+                )
             }
     finally:
         engine.dispose()
 
 
-def bench_ours(args: argparse.Namespace, var_dir: Path, server: str, label: str, url: str,
-               workers: int | None, dbname: str | None) -> Result:
+def bench_ours(
+    args: argparse.Namespace,
+    var_dir: Path,
+    server: str,
+    label: str,
+    url: str,
+    workers: int | None,
+    dbname: str | None,
+) -> Result:
     """Set up, serve the load (checking radius_session), stop; the database must exist and be empty."""
     auth_port, acct_port = free_port(), free_port()
     env = hotspot_env(url, var_dir, auth_port, acct_port)
@@ -86,7 +109,8 @@ def bench_ours(args: argparse.Namespace, var_dir: Path, server: str, label: str,
     cmd = [*hotspot_command(), "radius"] + ([] if workers is None else ["--workers", str(workers)])
     store = Store(lambda: _radius_sessions(url), lambda row: row["closed"] == "closed")
     with running(cmd, env, var_dir / "radius.log", auth_port, acct_port) as proc:
-        auth, paced, acct, mismatches = run_load(auth_port, acct_port, credentials, sessions, var_dir, args,
-                                                 CpuMeter(proc.pid, dbname), store)
+        auth, paced, acct, mismatches = run_load(
+            auth_port, acct_port, credentials, sessions, var_dir, args, CpuMeter(proc.pid, dbname), store
+        )
         rss = {pid: rss_mb(pid) for pid in process_tree(proc.pid)}
     return Result(server, label, auth, acct, paced, rss, mismatches)

@@ -54,8 +54,9 @@ def _paced_packets(credentials: list[Credential], count: int) -> list[bytes]:
     for i in range(count):
         cred = credentials[i % len(credentials)]
         ap = i % NAS_COUNT
-        pkt = AuthPacket(code=AccessRequest, id=(i // PACED_SOCKETS) & 0xFF, secret=SECRET.encode(),
-                         dict=dictionary)
+        pkt = AuthPacket(
+            code=AccessRequest, id=(i // PACED_SOCKETS) & 0xFF, secret=SECRET.encode(), dict=dictionary
+        )
         pkt["User-Name"] = cred.username
         pkt["User-Password"] = pkt.PwCrypt(cred.password)
         pkt["NAS-IP-Address"] = LOOPBACK
@@ -141,6 +142,12 @@ def paced_auth(port: int, credentials: list[Credential], rate: int, seconds: flo
         for sock in sockets:
             sock.close()
     ordered = sorted(latencies)
-    return Latency(rate=rate, sent=count, answered=len(latencies), accepted=accepted,
-                   p50_ms=statistics.median(ordered) if ordered else float("nan"),
-                   p99_ms=_quantile(ordered, 0.99), max_ms=ordered[-1] if ordered else float("nan"))
+    return Latency(
+        rate=rate,
+        sent=count,
+        answered=len(latencies),
+        accepted=accepted,
+        p50_ms=statistics.median(ordered) if ordered else float("nan"),
+        p99_ms=_quantile(ordered, 0.99),
+        max_ms=ordered[-1] if ordered else float("nan"),
+    )

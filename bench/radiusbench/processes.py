@@ -9,8 +9,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from pyrad.dictionary import Dictionary
 from pyrad.packet import AuthPacket, StatusServer
@@ -35,15 +35,17 @@ def _udp_port_taken(port: int) -> bool:
         return False
 
 
-def wait_ready(proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path,
-               timeout: float = 60) -> None:
+def wait_ready(
+    proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path, timeout: float = 60
+) -> None:
     """Wait until the server answers Status-Server on the auth port and holds the acct port."""
     dictionary = Dictionary(io.StringIO(PACED_DICTIONARY))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; its log ({log}, kept with --keep):\n"
-                               f"{_tail(log)}")
+            raise RuntimeError(
+                f"server exited with {proc.returncode}; its log ({log}, kept with --keep):\n{_tail(log)}"
+            )
         probe = AuthPacket(code=StatusServer, secret=SECRET.encode(), dict=dictionary)
         probe.add_message_authenticator()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -56,8 +58,9 @@ def wait_ready(proc: subprocess.Popen, auth_port: int, acct_port: int, log: Path
         if _udp_port_taken(acct_port):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"server not ready after {timeout:.0f} s; its log ({log}, kept with --keep):\n"
-                       f"{_tail(log)}")
+    raise RuntimeError(
+        f"server not ready after {timeout:.0f} s; its log ({log}, kept with --keep):\n{_tail(log)}"
+    )
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -68,12 +71,19 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 
 @contextlib.contextmanager
-def running(cmd: list[str], env: dict[str, str] | None, log: Path, auth_port: int, acct_port: int
-            ) -> Iterator[subprocess.Popen]:
+def running(
+    cmd: list[str], env: dict[str, str] | None, log: Path, auth_port: int, acct_port: int
+) -> Iterator[subprocess.Popen]:
     """Start a server in its own process group, wait until ready, and always stop it."""
     with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         wait_ready(proc, auth_port, acct_port, log)
         yield proc
@@ -85,5 +95,3 @@ def running(cmd: list[str], env: dict[str, str] | None, log: Path, auth_port: in
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-
-

@@ -25,7 +25,7 @@ class RadclientRun:
     server_cpu: float = 0.0  # the server's processes and its PostgreSQL backends, CPU seconds
     database_cpu: float = 0.0  # the PostgreSQL backends' part of server_cpu
 
-    def add(self, other: "RadclientRun") -> None:
+    def add(self, other: RadclientRun) -> None:
         for field in dataclasses.fields(self):
             setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
@@ -45,8 +45,22 @@ class RadclientRun:
 def run_radclient(path: Path, port: int, kind: str, parallel: int) -> RadclientRun:
     """Send every packet of a file with `parallel` in flight, 3 tries of 3 s each."""
     sent = path.read_text().count("User-Name =")
-    cmd = ["radclient", "-q", "-s", "-f", str(path), "-p", str(parallel), "-r", "3", "-t", "3",
-           f"{LOOPBACK}:{port}", kind, SECRET]
+    cmd = [
+        "radclient",
+        "-q",
+        "-s",
+        "-f",
+        str(path),
+        "-p",
+        str(parallel),
+        "-r",
+        "3",
+        "-t",
+        "3",
+        f"{LOOPBACK}:{port}",
+        kind,
+        SECRET,
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -56,5 +70,11 @@ def run_radclient(path: Path, port: int, kind: str, parallel: int) -> RadclientR
     summary = dict(re.findall(r"^\s*(Accepted|Rejected|Lost)\s*:\s*(\d+)", proc.stdout, re.M))
     if "Accepted" not in summary:
         raise RuntimeError(f"radclient gave no summary (exit {proc.returncode}): {proc.stdout}{proc.stderr}")
-    return RadclientRun(sent=sent, accepted=int(summary["Accepted"]), rejected=int(summary["Rejected"]),
-                        lost=int(summary["Lost"]), seconds=seconds, client_cpu=cpu)
+    return RadclientRun(
+        sent=sent,
+        accepted=int(summary["Accepted"]),
+        rejected=int(summary["Rejected"]),
+        lost=int(summary["Lost"]),
+        seconds=seconds,
+        client_cpu=cpu,
+    )

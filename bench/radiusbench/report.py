@@ -41,34 +41,44 @@ def _check(r: Result) -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    header = (f"{'server':28} {'round':>5} {'load':>5} {'procs':>5} {'acct pkt/s':>10} {'auth pkt/s':>10} "
-              f"{'acct CPU':>8} {'auth CPU':>8} {'lost':>5} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>6}  check")
+    header = (
+        f"{'server':28} {'round':>5} {'load':>5} {'procs':>5} {'acct pkt/s':>10} {'auth pkt/s':>10} "
+        f"{'acct CPU':>8} {'auth CPU':>8} {'lost':>5} {'p50 ms':>7} {'p99 ms':>7} {'RSS MB':>6}  check"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
         p50 = f"{r.paced.p50_ms:7.2f}" if r.paced else f"{'-':>7}"
         p99 = f"{r.paced.p99_ms:7.2f}" if r.paced else f"{'-':>7}"
-        print(f"{r.label:28} {r.round:5d} {r.loadavg:5.1f} {len(r.rss_mb):5d} {r.acct.rate:10.0f} "
-              f"{r.auth.rate:10.0f} {r.acct.cpu_ms_per_packet:8.2f} {r.auth.cpu_ms_per_packet:8.2f} "
-              f"{r.lost:5d} {p50} {p99} {max(r.rss_mb.values(), default=0):6.1f}  {_check(r)}")
+        print(
+            f"{r.label:28} {r.round:5d} {r.loadavg:5.1f} {len(r.rss_mb):5d} {r.acct.rate:10.0f} "
+            f"{r.auth.rate:10.0f} {r.acct.cpu_ms_per_packet:8.2f} {r.auth.cpu_ms_per_packet:8.2f} "
+            f"{r.lost:5d} {p50} {p99} {max(r.rss_mb.values(), default=0):6.1f}  {_check(r)}"
+        )
 
 
 def print_details(r: Result, args: argparse.Namespace) -> None:
-    print(f"{r.label}, round {r.round}: auth {r.auth.accepted} accepted, {r.auth.rejected} rejected, "
-          f"{r.auth.sent - r.auth.answered} lost of {r.auth.sent} in {r.auth.seconds:.2f} s; "
-          f"acct {r.acct.answered} answered, {r.acct.sent - r.acct.answered} lost of {r.acct.sent} "
-          f"in {r.acct.seconds:.2f} s (radclient CPU: auth {r.auth.client_cpu:.2f} s, "
-          f"acct {r.acct.client_cpu:.2f} s)")
+    print(
+        f"{r.label}, round {r.round}: auth {r.auth.accepted} accepted, {r.auth.rejected} rejected, "
+        f"{r.auth.sent - r.auth.answered} lost of {r.auth.sent} in {r.auth.seconds:.2f} s; "
+        f"acct {r.acct.answered} answered, {r.acct.sent - r.acct.answered} lost of {r.acct.sent} "
+        f"in {r.acct.seconds:.2f} s (radclient CPU: auth {r.auth.client_cpu:.2f} s, "
+        f"acct {r.acct.client_cpu:.2f} s)"
+    )
     for name, run in (("auth", r.auth), ("acct", r.acct)):
         if run.answered:
-            print(f"  {name} CPU per packet: {run.cpu_ms_per_packet:.3f} ms = server processes "
-                  f"{1000 * (run.server_cpu - run.database_cpu) / run.answered:.3f} ms + PostgreSQL backends "
-                  f"{1000 * run.database_cpu / run.answered:.3f} ms")
+            print(
+                f"  {name} CPU per packet: {run.cpu_ms_per_packet:.3f} ms = server processes "
+                f"{1000 * (run.server_cpu - run.database_cpu) / run.answered:.3f} ms + PostgreSQL backends "
+                f"{1000 * run.database_cpu / run.answered:.3f} ms"
+            )
     if r.paced:
-        print(f"  paced auth at {r.paced.rate}/s for {args.pace_seconds:g} s: "
-              f"{r.paced.answered}/{r.paced.sent} "
-              f"answered ({r.paced.accepted} accepted), p50 {r.paced.p50_ms:.2f} ms, "
-              f"p99 {r.paced.p99_ms:.2f} ms, max {r.paced.max_ms:.2f} ms")
+        print(
+            f"  paced auth at {r.paced.rate}/s for {args.pace_seconds:g} s: "
+            f"{r.paced.answered}/{r.paced.sent} "
+            f"answered ({r.paced.accepted} accepted), p50 {r.paced.p50_ms:.2f} ms, "
+            f"p99 {r.paced.p99_ms:.2f} ms, max {r.paced.max_ms:.2f} ms"
+        )
     print("  RSS per process: " + ", ".join(f"pid {pid} {mb:.1f} MB" for pid, mb in r.rss_mb.items()))
     if r.mismatches is None:
         print("  accounting check: none (this server stores nothing)")
@@ -77,8 +87,10 @@ def print_details(r: Result, args: argparse.Namespace) -> None:
         for line in r.mismatches[:10]:
             print(f"    {line}")
     else:
-        print(f"  accounting check: OK ({args.sessions} sessions closed with exact 64-bit totals "
-              "and session time), and open with the running totals after Interim-Update 2")
+        print(
+            f"  accounting check: OK ({args.sessions} sessions closed with exact 64-bit totals "
+            "and session time), and open with the running totals after Interim-Update 2"
+        )
 
 
 class Medians:
@@ -110,14 +122,17 @@ def print_ratios(medians: Medians) -> None:
     if not pairs:
         return
     print()
-    print("Ratios, ours / peer (packets/s; in brackets by CPU per packet incl. PostgreSQL backends, "
-          "peer/ours):")
+    print(
+        "Ratios, ours / peer (packets/s; in brackets by CPU per packet incl. PostgreSQL backends, peer/ours):"
+    )
     for ours, peer in pairs:
-        print(f"  {medians.of(ours)[0].label:18} / {medians.of(peer)[0].label:26} "
-              f"accounting {medians.ratio(ours, peer, 'acct'):5.2f}x "
-              f"({medians.cpu_ratio(ours, peer, 'acct'):5.2f}x)   "
-              f"auth {medians.ratio(ours, peer, 'auth'):5.2f}x "
-              f"({medians.cpu_ratio(ours, peer, 'auth'):5.2f}x)")
+        print(
+            f"  {medians.of(ours)[0].label:18} / {medians.of(peer)[0].label:26} "
+            f"accounting {medians.ratio(ours, peer, 'acct'):5.2f}x "
+            f"({medians.cpu_ratio(ours, peer, 'acct'):5.2f}x)   "
+            f"auth {medians.ratio(ours, peer, 'auth'):5.2f}x "
+            f"({medians.cpu_ratio(ours, peer, 'auth'):5.2f}x)"
+        )
 
 
 def _ratio_target(medians: Medians, peer: str, kind: str, target: float) -> None:
@@ -143,43 +158,60 @@ def print_targets(results: list[Result]) -> None:
     if ours:
         lost = sum(r.lost for r in ours)
         paced_lost = sum(r.paced.lost for r in ours if r.paced)
-        print(f"  lost packets (ours) = {lost} (radclient, after 3 tries) + {paced_lost} (paced: unanswered "
-              f"before its Identifier came round again, or at the end)   "
-              f"target 0: {_mark(lost + paced_lost == 0)}")
+        print(
+            f"  lost packets (ours) = {lost} (radclient, after 3 tries) + {paced_lost} (paced: unanswered "
+            f"before its Identifier came round again, or at the end)   "
+            f"target 0: {_mark(lost + paced_lost == 0)}"
+        )
         paced = [r.paced for r in medians.of("postgresql") if r.paced]
         if paced:
             p99 = max(p.p99_ms for p in paced)
-            print(f"  p99 auth at {paced[0].rate}/s = {p99:.2f} ms   target < {TARGETS['p99_ms']:g} ms: "
-                  f"{_mark(p99 < TARGETS['p99_ms'])}")
+            print(
+                f"  p99 auth at {paced[0].rate}/s = {p99:.2f} ms   target < {TARGETS['p99_ms']:g} ms: "
+                f"{_mark(p99 < TARGETS['p99_ms'])}"
+            )
         biggest = max((mb for r in ours for mb in r.rss_mb.values()), default=0)
-        print(f"  largest process RSS (ours) = {biggest:.1f} MB   target < {TARGETS['rss_mb']:g} MB each: "
-              f"{_mark(biggest < TARGETS['rss_mb'])}")
+        print(
+            f"  largest process RSS (ours) = {biggest:.1f} MB   target < {TARGETS['rss_mb']:g} MB each: "
+            f"{_mark(biggest < TARGETS['rss_mb'])}"
+        )
         accepted = sum(r.auth.accepted + (r.paced.accepted if r.paced else 0) for r in ours)
         sent = sum(r.auth.sent + (r.paced.sent if r.paced else 0) for r in ours)
-        print(f"  Access-Accepts (ours) = {accepted}/{sent} (every voucher is valid): "
-              f"{_mark(accepted == sent)}")
+        print(
+            f"  Access-Accepts (ours) = {accepted}/{sent} (every voucher is valid): {_mark(accepted == sent)}"
+        )
     if medians.of("sqlite"):
         for kind, name in (("acct", "accounting"), ("auth", "auth")):
             rate, reference = medians.rate("sqlite", kind), SQLITE_REFERENCE[kind]
-            print(f"  ours + SQLite {name} = {rate:.0f} pkt/s   target >= {reference:.0f} (bench/README.md, "
-                  f"27 Nov 2026): {_mark(rate >= reference)}")
+            print(
+                f"  ours + SQLite {name} = {rate:.0f} pkt/s   target >= {reference:.0f} (bench/README.md, "
+                f"27 Nov 2026): {_mark(rate >= reference)}"
+            )
     checked = [r for r in results if r.mismatches is not None]
     if checked:
-        print(f"  accounting check (every server that stores): "
-              f"{'OK' if not any(r.mismatches for r in checked) else 'FAILED'}")
+        print(
+            f"  accounting check (every server that stores): "
+            f"{'OK' if not any(r.mismatches for r in checked) else 'FAILED'}"
+        )
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
     print()
-    print(f"RADIUS benchmark: {args.users} PAP users, {args.sessions} sessions x 4 = {args.sessions * 4} "
-          f"accounting packets over {NAS_COUNT} NAS identifiers; radclient -p {args.parallel} -r 3 -t 3; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"RADIUS benchmark: {args.users} PAP users, {args.sessions} sessions x 4 = {args.sessions * 4} "
+        f"accounting packets over {NAS_COUNT} NAS identifiers; radclient -p {args.parallel} -r 3 -t 3; "
+        f"{os.cpu_count()} CPUs"
+    )
     print_table(results)
-    print("(acct/auth CPU: CPU ms per packet of the server's processes and its PostgreSQL backends; "
-          "RSS: largest process)")
+    print(
+        "(acct/auth CPU: CPU ms per packet of the server's processes and its PostgreSQL backends; "
+        "RSS: largest process)"
+    )
     if max((r.loadavg for r in results), default=0) > 1.0:
-        print("note: the machine was busy with other work (load > 1); figures are skewed, ratios less so "
-              "when rounds alternate (--rounds)")
+        print(
+            "note: the machine was busy with other work (load > 1); figures are skewed, ratios less so "
+            "when rounds alternate (--rounds)"
+        )
     print()
     for r in results:
         print_details(r, args)

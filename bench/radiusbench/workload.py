@@ -33,9 +33,16 @@ class Result:
         return self.auth.sent - self.auth.answered + self.acct.sent - self.acct.answered
 
 
-def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sessions: list[Session],
-             directory: Path, args: argparse.Namespace, meter: CpuMeter, store: Store | None
-             ) -> tuple[RadclientRun, Latency | None, RadclientRun, list[str] | None]:
+def run_load(
+    auth_port: int,
+    acct_port: int,
+    credentials: list[Credential],
+    sessions: list[Session],
+    directory: Path,
+    args: argparse.Namespace,
+    meter: CpuMeter,
+    store: Store | None,
+) -> tuple[RadclientRun, Latency | None, RadclientRun, list[str] | None]:
     """Auth burst, paced auth, then accounting in four phases (each file written just before it is sent).
 
     A server that stores is checked twice, outside the timed runs: after the second
@@ -45,8 +52,11 @@ def run_load(auth_port: int, acct_port: int, credentials: list[Credential], sess
     before = meter.sample()
     auth = run_radclient(auth_file, auth_port, "auth", args.parallel)
     meter.charge(auth, before)
-    paced = (paced_auth(auth_port, credentials, args.pace_rate, args.pace_seconds)
-             if args.pace_seconds > 0 else None)
+    paced = (
+        paced_auth(auth_port, credentials, args.pace_rate, args.pace_seconds)
+        if args.pace_seconds > 0
+        else None
+    )
     acct = RadclientRun()
     mismatches: list[str] = []
     for phase in range(len(ACCT_PHASES)):

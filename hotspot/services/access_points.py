@@ -18,8 +18,18 @@ from hotspot.services.ap_map import online_window_seconds, open_sessions_per_ap,
 from hotspot.settings import Settings
 from hotspot.validation import ValidationError, is_mac, normalize_mac
 
-AP_FIELDS = ("id", "name", "radio_mac", "nas", "location", "latitude", "longitude", "last_seen_at", "state",
-             "active_sessions")
+AP_FIELDS = (
+    "id",
+    "name",
+    "radio_mac",
+    "nas",
+    "location",
+    "latitude",
+    "longitude",
+    "last_seen_at",
+    "state",
+    "active_sessions",
+)
 
 
 @dataclass(frozen=True)
@@ -38,25 +48,36 @@ def ap_state(last_seen_at: datetime | None, active_sessions: int, now: datetime,
     return state_from(last_seen_at, online, active_sessions, settings.map_busy_sessions)
 
 
-def list_access_points(db: Session, now: datetime, settings: Settings,
-                       nas_name: str | None = None) -> list[ApRow]:
+def list_access_points(
+    db: Session, now: datetime, settings: Settings, nas_name: str | None = None
+) -> list[ApRow]:
     """Every access point (optionally of one NAS), by NAS name then label, with its state."""
     query = select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id)
     if nas_name:
         query = query.where(Nas.name == nas_name)
     active = open_sessions_per_ap(db)
     points = sorted(db.scalars(query).unique(), key=lambda ap: (ap.nas.name, ap.label))
-    return [ApRow(ap, ap_state(ap.last_seen_at, active.get(ap.id, 0), now, settings), active.get(ap.id, 0))
-            for ap in points]
+    return [
+        ApRow(ap, ap_state(ap.last_seen_at, active.get(ap.id, 0), now, settings), active.get(ap.id, 0))
+        for ap in points
+    ]
 
 
 def ap_to_dict(row: ApRow) -> dict:
     """The JSON shape of an access point (`hotspot ap list --format json`, /admin pages)."""
     ap = row.access_point
-    return {"id": ap.id, "name": ap.name, "radio_mac": ap.radio_mac, "nas": ap.nas.name,
-            "location": ap.location_name, "latitude": ap.latitude, "longitude": ap.longitude,
-            "last_seen_at": ap.last_seen_at.isoformat() if ap.last_seen_at else None,
-            "state": row.state, "active_sessions": row.active_sessions}
+    return {
+        "id": ap.id,
+        "name": ap.name,
+        "radio_mac": ap.radio_mac,
+        "nas": ap.nas.name,
+        "location": ap.location_name,
+        "latitude": ap.latitude,
+        "longitude": ap.longitude,
+        "last_seen_at": ap.last_seen_at.isoformat() if ap.last_seen_at else None,
+        "state": row.state,
+        "active_sessions": row.active_sessions,
+    }
 
 
 def radio_key(radio: str) -> str:
@@ -67,8 +88,11 @@ def radio_key(radio: str) -> str:
 
 def label_column():
     """AccessPoint.label in SQL for queries that outer-join access_point and nas; NULL without one."""
-    return func.coalesce(func.nullif(AccessPoint.name, ""), func.nullif(AccessPoint.radio_mac, ""),
-                         case((AccessPoint.id.is_not(None), Nas.name)))
+    return func.coalesce(
+        func.nullif(AccessPoint.name, ""),
+        func.nullif(AccessPoint.radio_mac, ""),
+        case((AccessPoint.id.is_not(None), Nas.name)),
+    )
 
 
 def matches(text: str):
@@ -78,9 +102,13 @@ def matches(text: str):
 
 
 def find_by_radio(db: Session, radio: str, nas_name: str | None = None) -> AccessPoint:
-    """The access point with this radio; ValidationError when none, or when two NAS heard it and none is named."""
-    query = select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id).where(
-        AccessPoint.radio_mac == radio_key(radio))
+    """The access point with this radio; ValidationError when none, or when two NAS heard it and none is
+    named."""
+    query = (
+        select(AccessPoint)
+        .join(Nas, Nas.id == AccessPoint.nas_id)
+        .where(AccessPoint.radio_mac == radio_key(radio))
+    )
     if nas_name:
         query = query.where(Nas.name == nas_name)
     found = list(db.scalars(query.order_by(Nas.name)).unique())
@@ -109,15 +137,29 @@ def validate_edit(name: str, location: str, latitude: float | None, longitude: f
 AUDITED_FIELDS = ("name", "location_name", "latitude", "longitude")
 
 
-def update_access_point(db: Session, ap: AccessPoint, name: str, location: str, latitude: float | None,
-                        longitude: float | None, actor: str = "cli", ip: str | None = None) -> AccessPoint:
+def update_access_point(
+    db: Session,
+    ap: AccessPoint,
+    name: str,
+    location: str,
+    latitude: float | None,
+    longitude: float | None,
+    actor: str = "cli",
+    ip: str | None = None,
+) -> AccessPoint:
     """Name and place an access point, audited with each change before and after."""
     name, location = (name or "").strip(), (location or "").strip()
     validate_edit(name, location, latitude, longitude)
     before = {field: getattr(ap, field) for field in AUDITED_FIELDS}
     ap.name, ap.location_name, ap.latitude, ap.longitude = name, location, latitude, longitude
     changes = {field: [old, getattr(ap, field)] for field, old in before.items() if getattr(ap, field) != old}
-    audit.record(db, actor, "access_point.edit", f"{ap.nas.name} {ap.radio_mac}".strip(),
-                 {"nas": ap.nas.name, "radio_mac": ap.radio_mac, "changes": changes}, ip=ip)
+    audit.record(
+        db,
+        actor,
+        "access_point.edit",
+        f"{ap.nas.name} {ap.radio_mac}".strip(),
+        {"nas": ap.nas.name, "radio_mac": ap.radio_mac, "changes": changes},
+        ip=ip,
+    )
     db.commit()
     return ap

@@ -37,9 +37,14 @@ def load_rules(db: Session, settings: Settings) -> dict[str, Rule]:
     rules = default_rules(settings)
     for row in db.scalars(select(AlertRule).where(AlertRule.kind.in_(RULE_KINDS))):
         default = rules[row.kind]
-        rules[row.kind] = default.replace(enabled=row.enabled, **{
-            name: getattr(row, name) for name in THRESHOLDS
-            if getattr(default, name) is not None and getattr(row, name) is not None})
+        rules[row.kind] = default.replace(
+            enabled=row.enabled,
+            **{
+                name: getattr(row, name)
+                for name in THRESHOLDS
+                if getattr(default, name) is not None and getattr(row, name) is not None
+            },
+        )
     return rules
 
 
@@ -61,8 +66,14 @@ def save_rule(db: Session, settings: Settings, rule: Rule, actor: str, ip: str |
     for name in THRESHOLDS:
         setattr(row, name, getattr(rule, name) if getattr(default, name) is not None else None)
     db.add(row)
-    audit.record(db, actor, "alert_rule.update", rule.kind,
-                 {"enabled": rule.enabled, **{name: getattr(row, name) for name in THRESHOLDS}}, ip=ip)
+    audit.record(
+        db,
+        actor,
+        "alert_rule.update",
+        rule.kind,
+        {"enabled": rule.enabled, **{name: getattr(row, name) for name in THRESHOLDS}},
+        ip=ip,
+    )
     db.commit()
     return load_rules(db, settings)[rule.kind]
 
@@ -94,8 +105,11 @@ class Changes:
 
 def _queue(db: Session, alert: Alert, event: str, channels: Iterable[str], now: datetime) -> None:
     for channel in channels:
-        db.add(Notification(alert=alert, event=event, channel=channel, status="pending", next_try_at=now,
-                            created_at=now))
+        db.add(
+            Notification(
+                alert=alert, event=event, channel=channel, status="pending", next_try_at=now, created_at=now
+            )
+        )
 
 
 def reconcile(db: Session, conditions: Iterable[Condition], channels: list[str], now: datetime) -> Changes:
@@ -105,17 +119,26 @@ def reconcile(db: Session, conditions: Iterable[Condition], channels: list[str],
     opened, closed = [], []
     for key, condition in holding.items():
         if key not in open_alerts:
-            alert = Alert(kind=condition.kind, nas_id=condition.nas_id, access_point=condition.access_point,
-                          subject=condition.subject[:128], detail=condition.detail[:255],
-                          figures=dict(condition.figures), open_key=key,
-                          opened_at=now)
+            alert = Alert(
+                kind=condition.kind,
+                nas_id=condition.nas_id,
+                access_point=condition.access_point,
+                subject=condition.subject[:128],
+                detail=condition.detail[:255],
+                figures=dict(condition.figures),
+                open_key=key,
+                opened_at=now,
+            )
             db.add(alert)
             _queue(db, alert, "opened", channels, now)
             opened.append(alert)
     for key, alert in open_alerts.items():
         if key not in holding:
-            claimed = db.execute(update(Alert).where(Alert.id == alert.id, Alert.open_key.is_not(None))
-                                 .values(open_key=None, closed_at=now)).rowcount
+            claimed = db.execute(
+                update(Alert)
+                .where(Alert.id == alert.id, Alert.open_key.is_not(None))
+                .values(open_key=None, closed_at=now)
+            ).rowcount
             if claimed:
                 _queue(db, alert, "closed", channels, now)
                 closed.append(alert)
@@ -147,10 +170,17 @@ def recent_alerts(db: Session, limit: int = RECENT_ALERTS, status: str | None = 
 
 def alert_to_dict(alert: Alert) -> dict:
     """An alert as the API and the webhook give it."""
-    return {"id": alert.id, "rule": alert.kind, "status": "open" if alert.open_key else "closed",
-            "nas": alert.nas.name if alert.nas else None, "access_point": alert.access_point,
-            "subject": alert.subject, "detail": alert.detail, "opened_at": alert.opened_at.isoformat(),
-            "closed_at": alert.closed_at.isoformat() if alert.closed_at else None}
+    return {
+        "id": alert.id,
+        "rule": alert.kind,
+        "status": "open" if alert.open_key else "closed",
+        "nas": alert.nas.name if alert.nas else None,
+        "access_point": alert.access_point,
+        "subject": alert.subject,
+        "detail": alert.detail,
+        "opened_at": alert.opened_at.isoformat(),
+        "closed_at": alert.closed_at.isoformat() if alert.closed_at else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -169,10 +199,14 @@ class ChannelState:
 
 def queue_counts(db: Session) -> dict[tuple[str, str], int]:
     """Notifications waiting or given up, per (channel, status)."""
-    return {(channel, status): count for channel, status, count in db.execute(
-        select(Notification.channel, Notification.status, func.count())
-        .where(Notification.status.in_(("pending", "failed")))
-        .group_by(Notification.channel, Notification.status))}
+    return {
+        (channel, status): count
+        for channel, status, count in db.execute(
+            select(Notification.channel, Notification.status, func.count())
+            .where(Notification.status.in_(("pending", "failed")))
+            .group_by(Notification.channel, Notification.status)
+        )
+    }
 
 
 def channel_states(db: Session, settings: Settings) -> list[ChannelState]:
@@ -180,19 +214,33 @@ def channel_states(db: Session, settings: Settings) -> list[ChannelState]:
     counts = queue_counts(db)
     states = []
     for channel in CHANNELS:
-        latest = db.scalar(select(Notification).where(Notification.channel == channel,
-                                                      Notification.last_attempt_at.is_not(None))
-                           .order_by(Notification.last_attempt_at.desc()).limit(1))
+        latest = db.scalar(
+            select(Notification)
+            .where(Notification.channel == channel, Notification.last_attempt_at.is_not(None))
+            .order_by(Notification.last_attempt_at.desc())
+            .limit(1)
+        )
         last_sent = db.scalar(select(func.max(Notification.sent_at)).where(Notification.channel == channel))
-        failed_row = db.scalar(select(Notification).where(Notification.channel == channel,
-                                                          Notification.last_error.is_not(None))
-                               .order_by(Notification.last_attempt_at.desc()).limit(1))
+        failed_row = db.scalar(
+            select(Notification)
+            .where(Notification.channel == channel, Notification.last_error.is_not(None))
+            .order_by(Notification.last_attempt_at.desc())
+            .limit(1)
+        )
         if latest is None:
             state = "idle" if channel in configured else "not configured"
         else:
             state = "ok" if latest.status == "sent" else "failing"
-        states.append(ChannelState(channel, channel in configured, state, counts.get((channel, "pending"), 0),
-                                   counts.get((channel, "failed"), 0), last_sent,
-                                   failed_row.last_error if failed_row else None,
-                                   failed_row.last_attempt_at if failed_row else None))
+        states.append(
+            ChannelState(
+                channel,
+                channel in configured,
+                state,
+                counts.get((channel, "pending"), 0),
+                counts.get((channel, "failed"), 0),
+                last_sent,
+                failed_row.last_error if failed_row else None,
+                failed_row.last_attempt_at if failed_row else None,
+            )
+        )
     return states

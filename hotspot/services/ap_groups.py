@@ -57,8 +57,9 @@ def add_group(db: Session, spec: GroupSpec, actor: str = "cli", ip: str | None =
     return group
 
 
-def update_group(db: Session, group: ApGroup, spec: GroupSpec, actor: str = "cli",
-                 ip: str | None = None) -> ApGroup:
+def update_group(
+    db: Session, group: ApGroup, spec: GroupSpec, actor: str = "cli", ip: str | None = None
+) -> ApGroup:
     """Change a group's rules; the portal and RADIUS follow within their reload interval."""
     _apply(db, group, spec)
     audit.record(db, actor, "group.edit", group.name, spec.__dict__, ip=ip)
@@ -66,8 +67,9 @@ def update_group(db: Session, group: ApGroup, spec: GroupSpec, actor: str = "cli
     return group
 
 
-def set_members(db: Session, group: ApGroup, add: list[str], remove: list[str], actor: str = "cli",
-                ip: str | None = None) -> None:
+def set_members(
+    db: Session, group: ApGroup, add: list[str], remove: list[str], actor: str = "cli", ip: str | None = None
+) -> None:
     """Put NAS rows (by name) in the group or take them out; an unknown name changes nothing."""
     named = {nas.name: nas for nas in db.scalars(select(Nas).where(Nas.name.in_([*add, *remove])))}
     missing = sorted((set(add) | set(remove)) - named.keys())
@@ -82,7 +84,9 @@ def set_members(db: Session, group: ApGroup, add: list[str], remove: list[str], 
     db.commit()
 
 
-def set_member_ids(db: Session, group: ApGroup, nas_ids: list[int], actor: str, ip: str | None = None) -> None:
+def set_member_ids(
+    db: Session, group: ApGroup, nas_ids: list[int], actor: str, ip: str | None = None
+) -> None:
     """The console's checkboxes: exactly these NAS rows are the group's sites."""
     names = dict(db.execute(select(Nas.id, Nas.name)).all())
     current = {nas.name for nas in members(db, group)}
@@ -116,5 +120,6 @@ def nas_groups(db, nas_ids) -> dict[int, int]:
     ids = sorted(set(nas_ids))
     if not ids:
         return {}
-    return dict(db.execute(select(Nas.id, Nas.group_id).where(Nas.id.in_(ids), Nas.group_id.is_not(None))).all())
-
+    return dict(
+        db.execute(select(Nas.id, Nas.group_id).where(Nas.id.in_(ids), Nas.group_id.is_not(None))).all()
+    )

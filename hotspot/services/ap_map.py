@@ -72,11 +72,13 @@ def state_of(status: ApStatus, busy_sessions: int) -> str:
 
 def open_sessions_per_ap(db: Session) -> dict[int, int]:
     """Sessions online per access point: its open radius_session rows."""
-    return dict(db.execute(
-        select(RadiusSession.access_point_id, func.count())
-        .where(RadiusSession.status == "active", RadiusSession.access_point_id.is_not(None))
-        .group_by(RadiusSession.access_point_id)
-    ).all())
+    return dict(
+        db.execute(
+            select(RadiusSession.access_point_id, func.count())
+            .where(RadiusSession.status == "active", RadiusSession.access_point_id.is_not(None))
+            .group_by(RadiusSession.access_point_id)
+        ).all()
+    )
 
 
 def map_points(db: Session, now: datetime, settings: Settings) -> list[MapPoint]:
@@ -88,49 +90,89 @@ def map_points(db: Session, now: datetime, settings: Settings) -> list[MapPoint]
     window = online_window_seconds(settings)
     cutoff = now - timedelta(seconds=window)
     radios: dict[int, list[AccessPoint]] = {}
-    for ap in db.scalars(select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id)
-                         .where(Nas.active.is_(True))).unique():
+    for ap in db.scalars(
+        select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id).where(Nas.active.is_(True))
+    ).unique():
         radios.setdefault(ap.nas_id, []).append(ap)
     active = open_sessions_per_ap(db)
     points = []
     for status in ap_statuses(db, now, window):
         nas = status.nas
         if nas.id not in radios:
-            points.append(MapPoint(None, nas.id, nas.name, nas.name, nas.location_name, nas.latitude,
-                                   nas.longitude, state_of(status, settings.map_busy_sessions),
-                                   status.active_sessions, nas.last_seen_at))
+            points.append(
+                MapPoint(
+                    None,
+                    nas.id,
+                    nas.name,
+                    nas.name,
+                    nas.location_name,
+                    nas.latitude,
+                    nas.longitude,
+                    state_of(status, settings.map_busy_sessions),
+                    status.active_sessions,
+                    nas.last_seen_at,
+                )
+            )
             continue
         for ap in sorted(radios[nas.id], key=lambda ap: ap.label):
             own = ap.latitude is not None and ap.longitude is not None
             online = ap.last_seen_at is not None and ap.last_seen_at >= cutoff
             sessions = active.get(ap.id, 0)
-            points.append(MapPoint(
-                ap.id, nas.id, nas.name, ap.label, ap.location_name or nas.location_name,
-                ap.latitude if own else nas.latitude, ap.longitude if own else nas.longitude,
-                state_from(ap.last_seen_at, online, sessions, settings.map_busy_sessions), sessions,
-                ap.last_seen_at))
+            points.append(
+                MapPoint(
+                    ap.id,
+                    nas.id,
+                    nas.name,
+                    ap.label,
+                    ap.location_name or nas.location_name,
+                    ap.latitude if own else nas.latitude,
+                    ap.longitude if own else nas.longitude,
+                    state_from(ap.last_seen_at, online, sessions, settings.map_busy_sessions),
+                    sessions,
+                    ap.last_seen_at,
+                )
+            )
     return points
 
 
 def point_to_dict(point: MapPoint) -> dict:
     """An access point as the JSON API lists it."""
-    return {"id": point.id, "nas_id": point.nas_id, "nas": point.nas, "name": point.name, "location": point.location, "latitude": point.latitude,
-            "longitude": point.longitude, "state": point.state, "active_sessions": point.active_sessions,
-            "last_seen_at": point.last_seen_at.isoformat() if point.last_seen_at else None}
+    return {
+        "id": point.id,
+        "nas_id": point.nas_id,
+        "nas": point.nas,
+        "name": point.name,
+        "location": point.location,
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "state": point.state,
+        "active_sessions": point.active_sessions,
+        "last_seen_at": point.last_seen_at.isoformat() if point.last_seen_at else None,
+    }
 
 
 def feature_collection(points: list[MapPoint], public: bool) -> dict:
-    """GeoJSON (RFC 7946: longitude first) of the placed access points; `public` leaves out all but up/down."""
+    """GeoJSON (RFC 7946: longitude first) of the placed access points; `public` leaves out all but
+    up/down."""
     features = []
     for point in points:
         if not point.placed:
             continue
         if public:
-            properties = {"id": point.key, "name": point.name, "location": point.location,
-                          "state": point.public_state}
+            properties = {
+                "id": point.key,
+                "name": point.name,
+                "location": point.location,
+                "state": point.public_state,
+            }
         else:
             properties = point_to_dict(point)
-        features.append({"type": "Feature", "id": point.key,
-                         "geometry": {"type": "Point", "coordinates": [point.longitude, point.latitude]},
-                         "properties": properties})
+        features.append(
+            {
+                "type": "Feature",
+                "id": point.key,
+                "geometry": {"type": "Point", "coordinates": [point.longitude, point.latitude]},
+                "properties": properties,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

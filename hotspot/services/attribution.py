@@ -36,9 +36,18 @@ class Router:
     group_id: int | None = None
 
     @classmethod
-    def of(cls, nas: Nas) -> "Router":
-        return cls(nas.id, nas.name, nas.location_name, nas.identifier, nas.ip_range, nas.login_host,
-                   nas.uam_secret_encrypted, nas.vendor, nas.group_id)
+    def of(cls, nas: Nas) -> Router:
+        return cls(
+            nas.id,
+            nas.name,
+            nas.location_name,
+            nas.identifier,
+            nas.ip_range,
+            nas.login_host,
+            nas.uam_secret_encrypted,
+            nas.vendor,
+            nas.group_id,
+        )
 
     def is_named(self, name: str | None) -> bool:
         """Whether a router's own name for itself (identity, nasid) is this NAS's identifier or name."""

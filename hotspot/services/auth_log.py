@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, or_, select, tuple_
 from sqlalchemy.orm import Session
@@ -24,8 +24,18 @@ from hotspot.validation import ValidationError, normalize_mac, normalize_phone, 
 
 PAGE_SIZE = 50
 FILTER_PARAMETERS = ("mac", "user", "nas", "ap", "reason", "since", "until")
-EVENT_FIELDS = ("id", "time", "nas", "access_point", "username", "calling_station_id", "method", "accepted",
-                "reason", "message")
+EVENT_FIELDS = (
+    "id",
+    "time",
+    "nas",
+    "access_point",
+    "username",
+    "calling_station_id",
+    "method",
+    "accepted",
+    "reason",
+    "message",
+)
 LANGUAGES = ("id", "en")
 PORTAL_METHOD_PREFIX = "portal-"
 
@@ -57,7 +67,7 @@ class Cursor:
     def decode(cls, text: str) -> Cursor:
         try:
             stamp, _, row_id = text.partition("_")
-            return cls(datetime.fromtimestamp(float(stamp), timezone.utc), int(row_id))
+            return cls(datetime.fromtimestamp(float(stamp), UTC), int(row_id))
         except (ValueError, OverflowError, OSError) as exc:
             raise ValidationError(f"not a page cursor: {text!r}") from exc
 
@@ -83,14 +93,20 @@ def from_portal(event: AuthEvent) -> bool:
 
 def filter_from_query(args: Mapping[str, str]) -> AuthEventFilter:
     """The filter named by URL query parameters (the console page, its CSV and /api/v1/auth-events)."""
+
     def text(name: str) -> str | None:
         return (args.get(name) or "").strip() or None
 
     mac = text("mac")
-    return AuthEventFilter(mac=searchable(mac, normalize_mac) if mac else None, user=text("user"),
-                           nas=text("nas"),
-                           ap=text("ap"), reason=text("reason"), since=parse_time(text("since")),
-                           until=parse_time(text("until")))
+    return AuthEventFilter(
+        mac=searchable(mac, normalize_mac) if mac else None,
+        user=text("user"),
+        nas=text("nas"),
+        ap=text("ap"),
+        reason=text("reason"),
+        since=parse_time(text("since")),
+        until=parse_time(text("until")),
+    )
 
 
 def _user_names(user: str) -> list[str]:
@@ -102,15 +118,18 @@ def _user_names(user: str) -> list[str]:
 
 
 def access_point_condition(ap: str):
-    """The `ap` filter: the event's access point by name or radio MAC, or a NAS by name (a router as a whole)."""
+    """The `ap` filter: the event's access point by name or radio MAC, or a NAS by name (a router as a
+    whole)."""
     return or_(access_points.matches(ap), Nas.name == ap.strip())
 
 
 def filtered_events(f: AuthEventFilter) -> Select:
     """AuthEvents (with their NAS name and access point label) matching the filter, newest first."""
-    query = (select(AuthEvent, Nas.name, access_points.label_column())
-             .outerjoin(Nas, Nas.id == AuthEvent.nas_id)
-             .outerjoin(AccessPoint, AccessPoint.id == AuthEvent.access_point_id))
+    query = (
+        select(AuthEvent, Nas.name, access_points.label_column())
+        .outerjoin(Nas, Nas.id == AuthEvent.nas_id)
+        .outerjoin(AccessPoint, AccessPoint.id == AuthEvent.access_point_id)
+    )
     if f.mac:
         query = query.where(AuthEvent.calling_station_id == f.mac)
     if f.user:
@@ -128,8 +147,9 @@ def filtered_events(f: AuthEventFilter) -> Select:
     return query.order_by(AuthEvent.time.desc(), AuthEvent.id.desc())
 
 
-def page_events(db: Session, f: AuthEventFilter, after: Cursor | None = None,
-                size: int = PAGE_SIZE) -> EventPage:
+def page_events(
+    db: Session, f: AuthEventFilter, after: Cursor | None = None, size: int = PAGE_SIZE
+) -> EventPage:
     """One page of the filtered log, newest first, after the given cursor."""
     query = filtered_events(f)
     if after is not None:
@@ -140,17 +160,27 @@ def page_events(db: Session, f: AuthEventFilter, after: Cursor | None = None,
     return EventPage(rows, Cursor(rows[-1][0].time, rows[-1][0].id) if more else None)
 
 
-def event_to_dict(event: AuthEvent, nas_name: str | None, message: str | None,
-                  access_point: str | None = None) -> dict:
+def event_to_dict(
+    event: AuthEvent, nas_name: str | None, message: str | None, access_point: str | None = None
+) -> dict:
     """The JSON (and CSV) shape of one event: the technical reason and what the citizen read (`message`)."""
-    return {"id": event.id, "time": event.time.isoformat(), "nas": nas_name, "access_point": access_point,
-            "username": event.username,
-            "calling_station_id": event.calling_station_id, "method": event.method,
-            "accepted": event.accepted, "reason": event.reason, "message": message}
+    return {
+        "id": event.id,
+        "time": event.time.isoformat(),
+        "nas": nas_name,
+        "access_point": access_point,
+        "username": event.username,
+        "calling_station_id": event.calling_station_id,
+        "method": event.method,
+        "accepted": event.accepted,
+        "reason": event.reason,
+        "message": message,
+    }
 
 
-def csv_chunks(db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], str | None],
-               batch: int = 5000) -> Iterator[str]:
+def csv_chunks(
+    db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], str | None], batch: int = 5000
+) -> Iterator[str]:
     """CSV text of the whole filtered log, header first, page by page (flat memory for any size)."""
     buffer = io.StringIO()
     writer = SafeWriter(buffer)
@@ -158,8 +188,10 @@ def csv_chunks(db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], s
     after = None
     while True:
         page = page_events(db, f, after, batch)
-        writer.writerows([event_to_dict(event, nas, message(event), ap)[name] for name in EVENT_FIELDS]
-                        for event, nas, ap in page.rows)
+        writer.writerows(
+            [event_to_dict(event, nas, message(event), ap)[name] for name in EVENT_FIELDS]
+            for event, nas, ap in page.rows
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -168,8 +200,15 @@ def csv_chunks(db: Session, f: AuthEventFilter, message: Callable[[AuthEvent], s
         after = page.next_cursor
 
 
-def record_refusal(db: Session, method: str, reason: str, username: str | None, mac: str | None,
-                   nas_id: int | None, now: datetime) -> None:
+def record_refusal(
+    db: Session,
+    method: str,
+    reason: str,
+    username: str | None,
+    mac: str | None,
+    nas_id: int | None,
+    now: datetime,
+) -> None:
     """Log a refusal the portal gave (splash login or SMS code) like RADIUS logs a reject; committed.
 
     A phone is stored in its +62… form so that the helpdesk finds it however the citizen typed it."""
@@ -180,7 +219,15 @@ def record_refusal(db: Session, method: str, reason: str, username: str | None, 
     except ValidationError:
         station = None
     db.rollback()
-    db.add(AuthEvent(time=now, nas_id=nas_id, username=(username or station or "")[:64],
-                     calling_station_id=station, method=PORTAL_METHOD_PREFIX + method,
-                     accepted=False, reason=reason[:64]))
+    db.add(
+        AuthEvent(
+            time=now,
+            nas_id=nas_id,
+            username=(username or station or "")[:64],
+            calling_station_id=station,
+            method=PORTAL_METHOD_PREFIX + method,
+            accepted=False,
+            reason=reason[:64],
+        )
+    )
     db.commit()

@@ -28,28 +28,44 @@ def find_accounts(db: Session, phone_fragment: str, limit: int = 50) -> list[Acc
     return list(db.scalars(query))
 
 
-def set_account_blocked(db: Session, phone: str, blocked: bool, actor: str, admin_id: int | None = None,
-                        ip: str | None = None) -> Account | None:
+def set_account_blocked(
+    db: Session, phone: str, blocked: bool, actor: str, admin_id: int | None = None, ip: str | None = None
+) -> Account | None:
     account = db.scalar(select(Account).where(Account.phone == normalize_phone(phone)))
     if account is None:
         return None
     account.blocked = blocked
-    audit.record(db, actor, "account.block" if blocked else "account.unblock", account.phone,
-                 admin_id=admin_id, ip=ip)
+    audit.record(
+        db, actor, "account.block" if blocked else "account.unblock", account.phone, admin_id=admin_id, ip=ip
+    )
     db.commit()
     return account
 
 
-def set_device_blocked(db: Session, mac: str, blocked: bool, now: datetime, actor: str,
-                       admin_id: int | None = None, ip: str | None = None,
-                       reason: str | None = None) -> Device:
+def set_device_blocked(
+    db: Session,
+    mac: str,
+    blocked: bool,
+    now: datetime,
+    actor: str,
+    admin_id: int | None = None,
+    ip: str | None = None,
+    reason: str | None = None,
+) -> Device:
     """Block a MAC (recorded even if never seen, so it is refused on arrival) or unblock a known one."""
     device = find_device(db, mac)
     if device is None and not blocked:
         raise ValidationError(f"no device with MAC {normalize_mac(mac)}")
     device = device or touch_device(db, mac, now)
     device.blocked = blocked
-    audit.record(db, actor, "device.block" if blocked else "device.unblock", device.mac,
-                 {"reason": reason} if reason else None, admin_id=admin_id, ip=ip)
+    audit.record(
+        db,
+        actor,
+        "device.block" if blocked else "device.unblock",
+        device.mac,
+        {"reason": reason} if reason else None,
+        admin_id=admin_id,
+        ip=ip,
+    )
     db.commit()
     return device

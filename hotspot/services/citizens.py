@@ -41,7 +41,7 @@ class SmsRules:
     timezone: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SmsRules":
+    def from_settings(cls, settings: Settings) -> SmsRules:
         prefixes = tuple(p.strip() for p in settings.sms_allowed_prefixes.split(",") if p.strip())
         return cls(prefixes, settings.sms_daily_budget, settings.timezone)
 
@@ -90,26 +90,49 @@ def _code_hash(phone: str, purpose: str, code: str) -> str:
     return hash_token(f"{phone}:{purpose}:{code}")
 
 
-def send_code(db: Session, phone: str, purpose: str, now: datetime, sender, city_name: str,
-              rules: SmsRules = DEFAULT_SMS_RULES) -> None:
+def send_code(
+    db: Session,
+    phone: str,
+    purpose: str,
+    now: datetime,
+    sender,
+    city_name: str,
+    rules: SmsRules = DEFAULT_SMS_RULES,
+) -> None:
     """Create a one-time code for this phone and purpose, commit it, and send it by SMS, within the limits."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown code purpose {purpose!r}")
-    recent = db.scalar(select(func.count()).select_from(OneTimeCode).where(
-        OneTimeCode.phone == phone, OneTimeCode.created_at >= now - timedelta(hours=1)))
+    recent = db.scalar(
+        select(func.count())
+        .select_from(OneTimeCode)
+        .where(OneTimeCode.phone == phone, OneTimeCode.created_at >= now - timedelta(hours=1))
+    )
     if recent >= CODES_PER_PHONE_PER_HOUR:
         raise CitizenError("too_many_codes")
-    today = db.scalar(select(func.count()).select_from(OneTimeCode).where(
-        OneTimeCode.created_at >= day_start(now, rules.timezone)))
+    today = db.scalar(
+        select(func.count())
+        .select_from(OneTimeCode)
+        .where(OneTimeCode.created_at >= day_start(now, rules.timezone))
+    )
     if today >= rules.daily_budget:
         raise CitizenError("sms_budget_spent")
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-    db.add(OneTimeCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
-                       created_at=now, expires_at=now + CODE_TTL))
+    db.add(
+        OneTimeCode(
+            phone=phone,
+            purpose=purpose,
+            code_hash=_code_hash(phone, purpose, code),
+            created_at=now,
+            expires_at=now + CODE_TTL,
+        )
+    )
     db.commit()
     minutes = int(CODE_TTL.total_seconds() // 60)
-    sender.send(phone, f"Kode Wi-Fi {city_name}: {code} (berlaku {minutes} menit). "
-                       f"Your {city_name} Wi-Fi code: {code} (valid {minutes} minutes).")
+    sender.send(
+        phone,
+        f"Kode Wi-Fi {city_name}: {code} (berlaku {minutes} menit). "
+        f"Your {city_name} Wi-Fi code: {code} (valid {minutes} minutes).",
+    )
 
 
 def verify_code(db: Session, phone: str, purpose: str, code: str, now: datetime) -> None:
@@ -117,7 +140,8 @@ def verify_code(db: Session, phone: str, purpose: str, code: str, now: datetime)
     record = db.scalar(
         select(OneTimeCode)
         .where(OneTimeCode.phone == phone, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
-        .order_by(OneTimeCode.created_at.desc(), OneTimeCode.id.desc()).limit(1)
+        .order_by(OneTimeCode.created_at.desc(), OneTimeCode.id.desc())
+        .limit(1)
     )
     if record is None or record.expires_at <= now or record.attempts >= CODE_ATTEMPTS:
         raise CitizenError("code_expired")
@@ -129,8 +153,15 @@ def verify_code(db: Session, phone: str, purpose: str, code: str, now: datetime)
     db.flush()
 
 
-def start_registration(db: Session, phone_text: str, password: str, now: datetime, sender, city_name: str,
-                       rules: SmsRules = DEFAULT_SMS_RULES) -> Registration:
+def start_registration(
+    db: Session,
+    phone_text: str,
+    password: str,
+    now: datetime,
+    sender,
+    city_name: str,
+    rules: SmsRules = DEFAULT_SMS_RULES,
+) -> Registration:
     """Send a code to the phone, registered or not (the same answer and the same work either way, so the page
     tells nobody which numbers have accounts); a new number gets a not yet verified account."""
     phone = sms_phone(phone_text, rules)
@@ -159,8 +190,9 @@ def complete_registration(db: Session, registration: Registration, code: str, no
     return account
 
 
-def request_reset(db: Session, phone_text: str, now: datetime, sender, city_name: str,
-                  rules: SmsRules = DEFAULT_SMS_RULES) -> str:
+def request_reset(
+    db: Session, phone_text: str, now: datetime, sender, city_name: str, rules: SmsRules = DEFAULT_SMS_RULES
+) -> str:
     """Send a reset code when the phone has an account; the answer is the same either way."""
     phone = sms_phone(phone_text, rules)
     account = find_account(db, phone)
@@ -202,8 +234,14 @@ def check_login(db: Session, phone_text: str, password: str, now: datetime) -> A
     return account
 
 
-def add_account(db: Session, phone: str, password: str, plan_name: str | None = None,
-                verified: bool = True, actor: str = "cli") -> Account:
+def add_account(
+    db: Session,
+    phone: str,
+    password: str,
+    plan_name: str | None = None,
+    verified: bool = True,
+    actor: str = "cli",
+) -> Account:
     """Register a citizen by phone number (normalised to E.164)."""
     phone = normalize_phone(phone)
     check_password_strength(password)

@@ -25,8 +25,7 @@ from hotspot.models import RadiusSession
 from hotspot.services.attribution import Router
 
 
-def _open_session(db: Session, nas: Router, mac: str | None,
-                  framed_ip: str | None) -> RadiusSession | None:
+def _open_session(db: Session, nas: Router, mac: str | None, framed_ip: str | None) -> RadiusSession | None:
     query = select(RadiusSession).where(RadiusSession.status == "active", RadiusSession.nas_id == nas.id)
     if mac is not None:
         query = query.where(RadiusSession.calling_station_id == mac)
@@ -42,8 +41,14 @@ def _address(text: str | None):
         return None
 
 
-def client_session(db: Session, points: list[Router], source_ip: str | None, mac: str | None = None,
-                   named: Router | None = None, vouched: bool = False) -> RadiusSession | None:
+def client_session(
+    db: Session,
+    points: list[Router],
+    source_ip: str | None,
+    mac: str | None = None,
+    named: Router | None = None,
+    vouched: bool = False,
+) -> RadiusSession | None:
     """The open session this request shows it belongs to, or None when it does not show it.
 
     `mac` and `named` are what the URL (or the remembered hand-off) claims; `vouched` says the named NAS

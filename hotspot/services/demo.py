@@ -25,10 +25,18 @@ FREE_PLAN = PlanSpec(
     free_access=True,
     mac_relogin=True,
 )
-CITIZEN_PLAN = PlanSpec(name="Warga", session_minutes=120, daily_minutes=180, daily_mb=2000,
-                        down_kbps=4096, up_kbps=2048, mac_relogin=True)
-EVENT_PLAN = PlanSpec(name="Acara", session_minutes=240, daily_minutes=480, down_kbps=4096,
-                      up_kbps=2048, valid_days=3)
+CITIZEN_PLAN = PlanSpec(
+    name="Warga",
+    session_minutes=120,
+    daily_minutes=180,
+    daily_mb=2000,
+    down_kbps=4096,
+    up_kbps=2048,
+    mac_relogin=True,
+)
+EVENT_PLAN = PlanSpec(
+    name="Acara", session_minutes=240, daily_minutes=480, down_kbps=4096, up_kbps=2048, valid_days=3
+)
 
 KUPANG_HOTSPOTS = (
     ("Taman Tirosa", -10.1702, 123.6078, "mikrotik"),
@@ -54,10 +62,21 @@ def load_demo(db: Session, box: SecretBox) -> dict[str, str]:
         if find_nas(db, name) is not None:
             continue
         secret = secrets.token_urlsafe(18)
-        add_nas(db, box, NasSpec(
-            name=name, ip_range=f"10.53.{number}.1", secret=secret, vendor=vendor,
-            location_name=name, latitude=latitude, longitude=longitude,
-            require_message_authenticator=True, identifier=name.lower().replace(" ", "-").replace(".", ""),
-        ), actor="demo")
+        add_nas(
+            db,
+            box,
+            NasSpec(
+                name=name,
+                ip_range=f"10.53.{number}.1",
+                secret=secret,
+                vendor=vendor,
+                location_name=name,
+                latitude=latitude,
+                longitude=longitude,
+                require_message_authenticator=True,
+                identifier=name.lower().replace(" ", "-").replace(".", ""),
+            ),
+            actor="demo",
+        )
         secrets_by_nas[name] = secret
     return secrets_by_nas

@@ -22,14 +22,23 @@ def find_device(db: Session, mac: str) -> Device | None:
 def _record(dialect: str):
     """INSERT ... ON CONFLICT (mac) DO UPDATE SET last_seen, built once per dialect."""
     stmt = insert_for(dialect)(Device.__table__).values(
-        mac=bindparam("mac"), first_seen=bindparam("now"), last_seen=bindparam("now"),
-        terms_version=bindparam("terms"), terms_accepted_at=bindparam("now"))
-    return stmt.on_conflict_do_update(index_elements=[Device.mac], set_={
-        "last_seen": stmt.excluded.last_seen,
-        "terms_version": func.coalesce(stmt.excluded.terms_version, Device.__table__.c.terms_version),
-        "terms_accepted_at": case((stmt.excluded.terms_version.is_(None),
-                                   Device.__table__.c.terms_accepted_at),
-                                  else_=stmt.excluded.terms_accepted_at)}).returning(Device.id)
+        mac=bindparam("mac"),
+        first_seen=bindparam("now"),
+        last_seen=bindparam("now"),
+        terms_version=bindparam("terms"),
+        terms_accepted_at=bindparam("now"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[Device.mac],
+        set_={
+            "last_seen": stmt.excluded.last_seen,
+            "terms_version": func.coalesce(stmt.excluded.terms_version, Device.__table__.c.terms_version),
+            "terms_accepted_at": case(
+                (stmt.excluded.terms_version.is_(None), Device.__table__.c.terms_accepted_at),
+                else_=stmt.excluded.terms_accepted_at,
+            ),
+        },
+    ).returning(Device.id)
 
 
 def record_device(db: Session, mac: str, now: datetime, terms_version: str | None = None) -> int:
@@ -75,6 +84,10 @@ def list_devices(db: Session, blocked_only: bool = False, limit: int | None = No
 
 def device_to_dict(device: Device) -> dict:
     """The JSON shape of a device in `hotspot device list`."""
-    return {"mac": device.mac, "phone": device.account.phone if device.account else None,
-            "first_seen": device.first_seen.isoformat(), "last_seen": device.last_seen.isoformat(),
-            "blocked": device.blocked}
+    return {
+        "mac": device.mac,
+        "phone": device.account.phone if device.account else None,
+        "first_seen": device.first_seen.isoformat(),
+        "last_seen": device.last_seen.isoformat(),
+        "blocked": device.blocked,
+    }

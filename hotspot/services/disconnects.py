@@ -13,10 +13,10 @@ as no answer.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -29,22 +29,47 @@ from hotspot.services.quota import usage_today_many
 from hotspot.settings import Settings
 
 
-def disconnect_session(db: Session, settings: Settings, box: SecretBox, session: RadiusSession, actor: str,
-                       admin_id: int | None = None, ip: str | None = None) -> coa.CoaResult:
+def disconnect_session(
+    db: Session,
+    settings: Settings,
+    box: SecretBox,
+    session: RadiusSession,
+    actor: str,
+    admin_id: int | None = None,
+    ip: str | None = None,
+) -> coa.CoaResult:
     """Ask the session's router to end it; the ACK/NAK (or timeout) is returned and written to the audit log.
 
     The session row is left to accounting: the router's Stop closes it with its
     own counters and terminate cause.
     """
     try:
-        result = coa.disconnect(settings, session.nas, box, username=session.username,
-                                acct_session_id=session.acct_session_id, framed_ip=session.framed_ip,
-                                calling_station_id=session.calling_station_id, nas_address=session.nas_ip_address)
+        result = coa.disconnect(
+            settings,
+            session.nas,
+            box,
+            username=session.username,
+            acct_session_id=session.acct_session_id,
+            framed_ip=session.framed_ip,
+            calling_station_id=session.calling_station_id,
+            nas_address=session.nas_ip_address,
+        )
     except coa.CoaTargetError as exc:
         result = coa.CoaResult(False, "no-target", None, str(exc))
-    audit.record(db, actor, "session.disconnect", f"{session.nas.name}/{session.acct_session_id}",
-                 {"username": session.username, "result": result.code, "error_cause": result.error_cause,
-                  "error_text": result.error_text}, admin_id=admin_id, ip=ip)
+    audit.record(
+        db,
+        actor,
+        "session.disconnect",
+        f"{session.nas.name}/{session.acct_session_id}",
+        {
+            "username": session.username,
+            "result": result.code,
+            "error_cause": result.error_cause,
+            "error_text": result.error_text,
+        },
+        admin_id=admin_id,
+        ip=ip,
+    )
     db.commit()
     return result
 
@@ -82,10 +107,15 @@ def _kind(result: coa.CoaResult) -> str:
 
 def open_sessions(db: Session, **owner: int) -> list[RadiusSession]:
     """The open sessions on a plan (`plan_id=`), of a device (`device_id=`) or a citizen (`account_id=`)."""
-    (column, value), = owner.items()
-    return list(db.scalars(select(RadiusSession).options(selectinload(RadiusSession.nas))
-                           .where(RadiusSession.status == "active", getattr(RadiusSession, column) == value)
-                           .order_by(RadiusSession.id)))
+    ((column, value),) = owner.items()
+    return list(
+        db.scalars(
+            select(RadiusSession)
+            .options(selectinload(RadiusSession.nas))
+            .where(RadiusSession.status == "active", getattr(RadiusSession, column) == value)
+            .order_by(RadiusSession.id)
+        )
+    )
 
 
 def _send_all(settings: Settings, jobs: list[tuple[RadiusSession, Callable[[], coa.CoaResult]]]) -> Outcome:
@@ -108,13 +138,29 @@ def _send_all(settings: Settings, jobs: list[tuple[RadiusSession, Callable[[], c
     return outcome
 
 
-def _audit(db: Session, outcome: Outcome, actor: str, action: str, target: str, admin_id: int | None,
-           ip: str | None) -> None:
-    audit.record(db, actor, action, target, {
-        "counts": outcome.counts,
-        "sessions": [{"session": f"{s.nas.name}/{s.acct_session_id}", "username": s.username,
-                      "result": r.code, "error_cause": r.error_cause} for s, r in outcome.results],
-    }, admin_id=admin_id, ip=ip)
+def _audit(
+    db: Session, outcome: Outcome, actor: str, action: str, target: str, admin_id: int | None, ip: str | None
+) -> None:
+    audit.record(
+        db,
+        actor,
+        action,
+        target,
+        {
+            "counts": outcome.counts,
+            "sessions": [
+                {
+                    "session": f"{s.nas.name}/{s.acct_session_id}",
+                    "username": s.username,
+                    "result": r.code,
+                    "error_cause": r.error_cause,
+                }
+                for s, r in outcome.results
+            ],
+        },
+        admin_id=admin_id,
+        ip=ip,
+    )
     db.commit()
 
 
@@ -127,8 +173,16 @@ def _changes(session: RadiusSession, limits: policy.Limits, used: policy.Usage, 
     return changes
 
 
-def apply_plan(db: Session, settings: Settings, box: SecretBox, plan: Plan, now: datetime, actor: str,
-               admin_id: int | None = None, ip: str | None = None) -> Outcome:
+def apply_plan(
+    db: Session,
+    settings: Settings,
+    box: SecretBox,
+    plan: Plan,
+    now: datetime,
+    actor: str,
+    admin_id: int | None = None,
+    ip: str | None = None,
+) -> Outcome:
     """CoA-Request with the plan's rate and session length to every open session on it; audited."""
     sessions = open_sessions(db, plan_id=plan.id)
     limits = policy.Limits.from_plan(plan)
@@ -144,11 +198,21 @@ def apply_plan(db: Session, settings: Settings, box: SecretBox, plan: Plan, now:
     return outcome
 
 
-def cut_off(db: Session, settings: Settings, box: SecretBox, sessions: list[RadiusSession], actor: str,
-            target: str, admin_id: int | None = None, ip: str | None = None) -> Outcome:
+def cut_off(
+    db: Session,
+    settings: Settings,
+    box: SecretBox,
+    sessions: list[RadiusSession],
+    actor: str,
+    target: str,
+    admin_id: int | None = None,
+    ip: str | None = None,
+) -> Outcome:
     """Disconnect-Request to each of these sessions (a blocked device's or citizen's); audited."""
-    jobs = [(s, _request(coa.disconnect, settings, box, s, calling_station_id=s.calling_station_id))
-            for s in sessions]
+    jobs = [
+        (s, _request(coa.disconnect, settings, box, s, calling_station_id=s.calling_station_id))
+        for s in sessions
+    ]
     outcome = _send_all(settings, jobs)
     if sessions:
         _audit(db, outcome, actor, "block.disconnect", target, admin_id, ip)
@@ -159,8 +223,18 @@ def _request(send, settings: Settings, box: SecretBox, session: RadiusSession, *
     """The call for one session, its values read now: the worker threads never touch the database session
     (a commit meanwhile would expire what they read)."""
     row = session.nas
-    nas = Nas(id=row.id, name=row.name, ip_range=row.ip_range, secret_encrypted=row.secret_encrypted,
-              vendor=row.vendor, coa_port=row.coa_port)
-    values = {"username": session.username, "acct_session_id": session.acct_session_id,
-              "framed_ip": session.framed_ip, "nas_address": session.nas_ip_address}
+    nas = Nas(
+        id=row.id,
+        name=row.name,
+        ip_range=row.ip_range,
+        secret_encrypted=row.secret_encrypted,
+        vendor=row.vendor,
+        coa_port=row.coa_port,
+    )
+    values = {
+        "username": session.username,
+        "acct_session_id": session.acct_session_id,
+        "framed_ip": session.framed_ip,
+        "nas_address": session.nas_ip_address,
+    }
     return lambda: send(settings, nas, box, **values, **extra)

@@ -44,12 +44,16 @@ class Standing:
     valid_until: datetime | None = None
 
     def to_dict(self) -> dict:
-        return {"device_id": self.subject.device_id, "account_id": self.subject.account_id,
-                "voucher_id": self.subject.voucher_id, "plan_id": self.plan.id,
-                "valid_until": self.valid_until.isoformat() if self.valid_until else None}
+        return {
+            "device_id": self.subject.device_id,
+            "account_id": self.subject.account_id,
+            "voucher_id": self.subject.voucher_id,
+            "plan_id": self.plan.id,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+        }
 
     @classmethod
-    def of_session(cls, db: Session, session: "RadiusSession") -> "Standing | None":
+    def of_session(cls, db: Session, session: RadiusSession) -> Standing | None:
         """Whose quota an open RADIUS session spends (e.g. a phone let in again by MAC)."""
         plan = db.get(Plan, session.plan_id) if session.plan_id else None
         subject = credentials.quota_subject(session.device_id, session.account_id, session.voucher_id)
@@ -58,12 +62,15 @@ class Standing:
         return cls(subject, plan)
 
     @classmethod
-    def from_dict(cls, db: Session, data: dict) -> "Standing | None":
+    def from_dict(cls, db: Session, data: dict) -> Standing | None:
         plan = db.get(Plan, data.get("plan_id") or 0)
         if plan is None:
             return None
-        subject = Subject(device_id=data.get("device_id"), account_id=data.get("account_id"),
-                          voucher_id=data.get("voucher_id"))
+        subject = Subject(
+            device_id=data.get("device_id"),
+            account_id=data.get("account_id"),
+            voucher_id=data.get("voucher_id"),
+        )
         until = data.get("valid_until")
         return cls(subject, plan, datetime.fromisoformat(until) if until else None)
 
@@ -83,14 +90,25 @@ def what_is_left(db: Session, standing: Standing, now: datetime, tz: str) -> All
     return allowance(Limits.from_plan(standing.plan), used, now, tz, standing.valid_until)
 
 
-def _grant(db: Session, kind: str, standing: Standing, now: datetime, tz: str, ttl: int, nas: Router | None,
-           mac: str | None, stale_grace: int, **owners) -> IssuedTicket:
+def _grant(
+    db: Session,
+    kind: str,
+    standing: Standing,
+    now: datetime,
+    tz: str,
+    ttl: int,
+    nas: Router | None,
+    mac: str | None,
+    stale_grace: int,
+    **owners,
+) -> IssuedTicket:
     if not standing.plan.active:
         raise Refused("plan_inactive")
     if standing.plan.max_sessions is not None:
         online = open_sessions_many(db, [standing.subject]).get(standing.subject, [])
-        reason = credentials.session_cap_refusal(standing.plan.max_sessions, online, mac,
-                                                 standing.plan.interim_interval_seconds, now, stale_grace)
+        reason = credentials.session_cap_refusal(
+            standing.plan.max_sessions, online, mac, standing.plan.interim_interval_seconds, now, stale_grace
+        )
         if reason:
             raise Refused(reason)
     left = what_is_left(db, standing, now, tz)
@@ -109,8 +127,9 @@ def _device(db: Session, mac: str | None, now: datetime):
     return device
 
 
-def _site_refusal(db: Session, plan: Plan, mac: str, nas: Router | None, hours: OpeningHours | None,
-                  now: datetime, tz: str) -> None:
+def _site_refusal(
+    db: Session, plan: Plan, mac: str, nas: Router | None, hours: OpeningHours | None, now: datetime, tz: str
+) -> None:
     """Refuse free access outside the site's opening hours, or to one random MAC too many today."""
     let_in: set[str] = set()
     if nas is not None and credentials.counts_random_macs(plan, mac):
@@ -120,8 +139,17 @@ def _site_refusal(db: Session, plan: Plan, mac: str, nas: Router | None, hours: 
         raise Refused(reason, next_opening(hours, now, tz) if reason == "closed" else None)
 
 
-def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: Router | None, now: datetime, tz: str,
-               ttl: int, terms_version: str | None = None, hours: OpeningHours | None = None) -> IssuedTicket:
+def grant_free(
+    db: Session,
+    plan: Plan | None,
+    mac: str | None,
+    nas: Router | None,
+    now: datetime,
+    tz: str,
+    ttl: int,
+    terms_version: str | None = None,
+    hours: OpeningHours | None = None,
+) -> IssuedTicket:
     """Click-through access: the site's free plan (its group's, else `free_access_plan`, which the portal
     keeps for a few seconds), counted per device (MAC) per day, within the site's opening `hours`.
 
@@ -146,8 +174,18 @@ def grant_free(db: Session, plan: Plan | None, mac: str | None, nas: Router | No
     return IssuedTicket(ticket, Standing(Subject(device_id=ticket.device_id), plan), left)
 
 
-def grant_account(db: Session, account: Account, mac: str | None, nas: Router | None, now: datetime, tz: str,
-                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> IssuedTicket:
+def grant_account(
+    db: Session,
+    account: Account,
+    mac: str | None,
+    nas: Router | None,
+    now: datetime,
+    tz: str,
+    ttl: int,
+    terms_version: str | None = None,
+    *,
+    stale_grace: int,
+) -> IssuedTicket:
     """A registered citizen: their plan (or the free plan's limits), shared across all their devices."""
     plan = account.plan or free_access_plan(db)
     if plan is None:
@@ -157,12 +195,33 @@ def grant_account(db: Session, account: Account, mac: str | None, nas: Router | 
         device.account_id = account.id
     accept_terms(device, terms_version, now)
     accept_terms(account, terms_version, now)
-    return _grant(db, "account", Standing(Subject(account_id=account.id), plan), now, tz, ttl, nas, mac,
-                  stale_grace, device=device, account=account)
+    return _grant(
+        db,
+        "account",
+        Standing(Subject(account_id=account.id), plan),
+        now,
+        tz,
+        ttl,
+        nas,
+        mac,
+        stale_grace,
+        device=device,
+        account=account,
+    )
 
 
-def grant_voucher(db: Session, code: str, mac: str | None, nas: Router | None, now: datetime, tz: str,
-                  ttl: int, terms_version: str | None = None, *, stale_grace: int) -> IssuedTicket:
+def grant_voucher(
+    db: Session,
+    code: str,
+    mac: str | None,
+    nas: Router | None,
+    now: datetime,
+    tz: str,
+    ttl: int,
+    terms_version: str | None = None,
+    *,
+    stale_grace: int,
+) -> IssuedTicket:
     """A voucher code: checked here (exists, not revoked, not expired); RADIUS redeems it, starting its
     validity at first use."""
     voucher = find_voucher(db, code) if code.strip() else None
@@ -173,8 +232,9 @@ def grant_voucher(db: Session, code: str, mac: str | None, nas: Router | None, n
     device = _device(db, mac, now)
     accept_terms(device, terms_version, now)
     standing = Standing(Subject(voucher_id=voucher.id), voucher.plan, valid_until)
-    return _grant(db, "voucher", standing, now, tz, ttl, nas, mac, stale_grace, device=device,
-                  voucher=voucher)
+    return _grant(
+        db, "voucher", standing, now, tz, ttl, nas, mac, stale_grace, device=device, voucher=voucher
+    )
 
 
 @dataclass(frozen=True)
@@ -203,6 +263,7 @@ def session_remaining(db: Session, session: RadiusSession, now: datetime, tz: st
         return SessionLeft(in_session, None, False, left.resets_at if left.throttled else None)
     known = [value for value in (in_session, left.seconds_left_today) if value is not None]
     seconds = min(known) if known else None
-    can_extend = left.allowed and (left.seconds_left_today is None or in_session is None
-                                   or left.seconds_left_today > in_session)
+    can_extend = left.allowed and (
+        left.seconds_left_today is None or in_session is None or left.seconds_left_today > in_session
+    )
     return SessionLeft(seconds, left.octets_left if left.allowed else 0, can_extend)

@@ -32,8 +32,17 @@ class NasSpec:
 
 
 # What an edit may change, each before and after in the audit entry (secrets only as "changed").
-AUDITED_FIELDS = ("name", "ip_range", "vendor", "location_name", "latitude", "longitude",
-                  "require_message_authenticator", "login_host", "identifier")
+AUDITED_FIELDS = (
+    "name",
+    "ip_range",
+    "vendor",
+    "location_name",
+    "latitude",
+    "longitude",
+    "require_message_authenticator",
+    "login_host",
+    "identifier",
+)
 
 
 def validate(db: Session, spec: NasSpec, existing_id: int | None = None) -> None:
@@ -96,10 +105,14 @@ def find_nas(db: Session, name: str) -> Nas | None:
     return db.scalar(select(Nas).where(Nas.name == name))
 
 
-def update_nas(db: Session, box: SecretBox, nas: Nas, spec: NasSpec, actor: str = "cli",
-               ip: str | None = None) -> Nas:
-    """Change an access point's settings; the shared secret is kept (see rotate_secret), a blank uam secret too."""
-    validate(db, NasSpec(**{**spec.__dict__, "secret": box.decrypt(nas.secret_encrypted)}), existing_id=nas.id)
+def update_nas(
+    db: Session, box: SecretBox, nas: Nas, spec: NasSpec, actor: str = "cli", ip: str | None = None
+) -> Nas:
+    """Change an access point's settings; the shared secret is kept (see rotate_secret), a blank uam secret
+    too."""
+    validate(
+        db, NasSpec(**{**spec.__dict__, "secret": box.decrypt(nas.secret_encrypted)}), existing_id=nas.id
+    )
     before = {field: getattr(nas, field) for field in AUDITED_FIELDS}
     nas.name = spec.name.strip()
     nas.ip_range = str(parse_network(spec.ip_range))
@@ -112,11 +125,22 @@ def update_nas(db: Session, box: SecretBox, nas: Nas, spec: NasSpec, actor: str 
         nas.uam_secret_encrypted = box.encrypt(spec.uam_secret)
     nas.login_host = spec.login_host or None
     nas.identifier = spec.identifier or None
-    changes = {field: [old, getattr(nas, field)] for field, old in before.items()
-               if getattr(nas, field) != old}
-    audit.record(db, actor, "nas.edit", nas.name, {"ip_range": nas.ip_range, "vendor": nas.vendor,
-                                                   "uam_secret_changed": bool(spec.uam_secret),
-                                                   "changes": changes}, ip=ip)
+    changes = {
+        field: [old, getattr(nas, field)] for field, old in before.items() if getattr(nas, field) != old
+    }
+    audit.record(
+        db,
+        actor,
+        "nas.edit",
+        nas.name,
+        {
+            "ip_range": nas.ip_range,
+            "vendor": nas.vendor,
+            "uam_secret_changed": bool(spec.uam_secret),
+            "changes": changes,
+        },
+        ip=ip,
+    )
     db.commit()
     return nas
 

@@ -50,13 +50,23 @@ def start(engine: Engine, secret_key: str, older_than_days: int, actor: str, now
     with factory() as db:
         if running_job(db, now) is not None:
             raise AlreadyRunning("a purge is already running")
-        job = PurgeJob(actor=actor, older_than_days=older_than_days, started_at=now, updated_at=now,
-                       status="running", progress="{}")
+        job = PurgeJob(
+            actor=actor,
+            older_than_days=older_than_days,
+            started_at=now,
+            updated_at=now,
+            status="running",
+            progress="{}",
+        )
         db.add(job)
         db.commit()
         job_id = job.id
-    threading.Thread(target=_run, args=(factory, job_id, secret_key, older_than_days, actor, now),
-                     name=f"purge-{job_id}", daemon=True).start()
+    threading.Thread(
+        target=_run,
+        args=(factory, job_id, secret_key, older_than_days, actor, now),
+        name=f"purge-{job_id}",
+        daemon=True,
+    ).start()
     return job_id
 
 
@@ -73,19 +83,32 @@ def wait(db: Session, job_id: int, seconds: float) -> None:
 
 def _run(factory, job_id: int, secret_key: str, older_than_days: int, actor: str, now: datetime) -> None:
     with factory() as db, factory() as progress_db:
+
         def report(result: retention.PurgeResult) -> None:
             _set(progress_db, job_id, progress=json.dumps(result.rows), updated_at=utcnow())
 
         try:
             result = retention.purge(db, secret_key, older_than_days, now, actor=actor, on_progress=report)
-        except Exception as exc:  # noqa: BLE001 - whatever broke, the page must stop saying "running"
+        except Exception as exc:  # whatever broke, the page must stop saying "running"
             db.rollback()
             log.exception("purge job %s failed", job_id)
-            _set(progress_db, job_id, status="failed", error=f"{exc.__class__.__name__}: {exc}"[:255],
-                 finished_at=utcnow(), updated_at=utcnow())
+            _set(
+                progress_db,
+                job_id,
+                status="failed",
+                error=f"{exc.__class__.__name__}: {exc}"[:255],
+                finished_at=utcnow(),
+                updated_at=utcnow(),
+            )
             return
-        _set(progress_db, job_id, status="done", progress=json.dumps(result.rows), finished_at=utcnow(),
-             updated_at=utcnow())
+        _set(
+            progress_db,
+            job_id,
+            status="done",
+            progress=json.dumps(result.rows),
+            finished_at=utcnow(),
+            updated_at=utcnow(),
+        )
 
 
 def _set(db: Session, job_id: int, **values) -> None:

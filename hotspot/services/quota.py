@@ -9,9 +9,9 @@ the portal (the status page) both ask here, with the same `now`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import Connection, Row, and_, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -48,11 +48,13 @@ def usage_today(db: Session | Connection, subject: Subject, now: datetime, tz: s
 
 _SINCE = RadiusSession.start_time >= bindparam("since")
 _DEVICE_ONLY = (RadiusSession.account_id.is_(None), RadiusSession.voucher_id.is_(None))
-_USED = (func.coalesce(func.sum(RadiusSession.session_time), 0),
-         func.coalesce(func.sum(RadiusSession.input_octets + RadiusSession.output_octets), 0))
+_USED = (
+    func.coalesce(func.sum(RadiusSession.session_time), 0),
+    func.coalesce(func.sum(RadiusSession.input_octets + RadiusSession.output_octets), 0),
+)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _usage_statement(kind: str):
     """Today's seconds and octets per subject of one kind, built once (kinds: the three Subject fields).
 
@@ -66,8 +68,9 @@ def _usage_statement(kind: str):
     return select(column, *_USED).where(*conditions).group_by(column)
 
 
-def usage_today_many(db: Session | Connection, subjects: Iterable[Subject], now: datetime,
-                     tz: str) -> dict[Subject, Usage]:
+def usage_today_many(
+    db: Session | Connection, subjects: Iterable[Subject], now: datetime, tz: str
+) -> dict[Subject, Usage]:
     """`usage_today` for many subjects at once: one grouped query per kind of subject."""
     since = day_start(now, tz)
     wanted = set(subjects)
@@ -75,14 +78,20 @@ def usage_today_many(db: Session | Connection, subjects: Iterable[Subject], now:
     for kind in ("device_id", "account_id", "voucher_id"):
         ids = sorted({getattr(s, kind) for s in wanted if s.kind == kind})
         if ids:
-            for subject_id, seconds, octets in db.execute(_usage_statement(kind), {"ids": ids, "since": since}):
+            for subject_id, seconds, octets in db.execute(
+                _usage_statement(kind), {"ids": ids, "since": since}
+            ):
                 usage[Subject(**{kind: subject_id})] = Usage(seconds=int(seconds), octets=int(octets))
     return usage
 
 
-_DEVICE_USAGE = (select(Device.id, Device.blocked, *_USED).select_from(Device)
-                 .outerjoin(RadiusSession, and_(RadiusSession.device_id == Device.id, _SINCE, *_DEVICE_ONLY))
-                 .where(Device.mac == bindparam("mac")).group_by(Device.id, Device.blocked))
+_DEVICE_USAGE = (
+    select(Device.id, Device.blocked, *_USED)
+    .select_from(Device)
+    .outerjoin(RadiusSession, and_(RadiusSession.device_id == Device.id, _SINCE, *_DEVICE_ONLY))
+    .where(Device.mac == bindparam("mac"))
+    .group_by(Device.id, Device.blocked)
+)
 
 
 def device_usage_today(db: Session, mac: str, now: datetime, tz: str) -> tuple[Row | None, Usage]:
@@ -94,11 +103,17 @@ def device_usage_today(db: Session, mac: str, now: datetime, tz: str) -> tuple[R
     return row, Usage(seconds=int(row[2]), octets=int(row[3]))
 
 
-_OPEN = (select(RadiusSession.account_id, RadiusSession.voucher_id, RadiusSession.calling_station_id,
-                RadiusSession.update_time, RadiusSession.interim_interval)
-         .where(RadiusSession.status == "active"))
-_OPEN_BY = {kind: _OPEN.where(getattr(RadiusSession, kind).in_(bindparam("ids", expanding=True)))
-            for kind in ("account_id", "voucher_id")}
+_OPEN = select(
+    RadiusSession.account_id,
+    RadiusSession.voucher_id,
+    RadiusSession.calling_station_id,
+    RadiusSession.update_time,
+    RadiusSession.interim_interval,
+).where(RadiusSession.status == "active")
+_OPEN_BY = {
+    kind: _OPEN.where(getattr(RadiusSession, kind).in_(bindparam("ids", expanding=True)))
+    for kind in ("account_id", "voucher_id")
+}
 
 
 def open_sessions_many(db: Session | Connection, subjects: Iterable[Subject]) -> dict[Subject, list[Row]]:

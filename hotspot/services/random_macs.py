@@ -29,9 +29,18 @@ def random_macs_let_in(db, site_ids, since: datetime) -> dict[int, set[str]]:
     ids = sorted(set(site_ids))
     if not ids:
         return {}
-    query = (select(SITE, Device.mac).distinct().join(Device, Device.id == RadiusSession.device_id)
-             .where(SITE.in_(ids), RadiusSession.start_time >= since, RadiusSession.account_id.is_(None),
-                    RadiusSession.voucher_id.is_(None), _random(Device.mac)))
+    query = (
+        select(SITE, Device.mac)
+        .distinct()
+        .join(Device, Device.id == RadiusSession.device_id)
+        .where(
+            SITE.in_(ids),
+            RadiusSession.start_time >= since,
+            RadiusSession.account_id.is_(None),
+            RadiusSession.voucher_id.is_(None),
+            _random(Device.mac),
+        )
+    )
     found: dict[int, set[str]] = {site: set() for site in ids}
     for site, mac in db.execute(query):
         found[site].add(mac)
@@ -41,15 +50,24 @@ def random_macs_let_in(db, site_ids, since: datetime) -> dict[int, set[str]]:
 SHARE_COLUMNS = ("nas", "sessions", "random_sessions", "devices", "random_devices", "random_share")
 
 
-def random_mac_share(db, since: datetime | None = None, until: datetime | None = None,
-                     nas_id: int | None = None) -> list[dict]:
-    """Per site (NAS name): sessions and devices (MACs), how many were random ones, their share of sessions."""
+def random_mac_share(
+    db, since: datetime | None = None, until: datetime | None = None, nas_id: int | None = None
+) -> list[dict]:
+    """Per site (NAS name): sessions and devices (MACs), how many were random ones, their share of
+    sessions."""
     random = _random(RadiusSession.calling_station_id)
-    query = (select(Nas.name.label("nas"), func.count().label("sessions"),
-                    func.sum(case((random, 1), else_=0)).label("random_sessions"),
-                    func.count(distinct(RadiusSession.calling_station_id)).label("devices"),
-                    func.count(distinct(case((random, RadiusSession.calling_station_id)))).label("random_devices"))
-             .join(Nas, Nas.id == SITE).group_by(Nas.name).order_by(Nas.name))
+    query = (
+        select(
+            Nas.name.label("nas"),
+            func.count().label("sessions"),
+            func.sum(case((random, 1), else_=0)).label("random_sessions"),
+            func.count(distinct(RadiusSession.calling_station_id)).label("devices"),
+            func.count(distinct(case((random, RadiusSession.calling_station_id)))).label("random_devices"),
+        )
+        .join(Nas, Nas.id == SITE)
+        .group_by(Nas.name)
+        .order_by(Nas.name)
+    )
     if since is not None:
         query = query.where(RadiusSession.start_time >= since)
     if until is not None:
@@ -58,8 +76,15 @@ def random_mac_share(db, since: datetime | None = None, until: datetime | None =
         query = query.where(SITE == nas_id)
     rows = []
     for row in db.execute(query):
-        item = {"nas": row.nas, **{name: int(getattr(row, name) or 0)
-                                   for name in ("sessions", "random_sessions", "devices", "random_devices")}}
-        item["random_share"] = round(item["random_sessions"] / item["sessions"], 3) if item["sessions"] else 0.0
+        item = {
+            "nas": row.nas,
+            **{
+                name: int(getattr(row, name) or 0)
+                for name in ("sessions", "random_sessions", "devices", "random_devices")
+            },
+        }
+        item["random_share"] = (
+            round(item["random_sessions"] / item["sessions"], 3) if item["sessions"] else 0.0
+        )
         rows.append(item)
     return rows

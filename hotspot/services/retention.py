@@ -15,9 +15,9 @@ rows that still carry a raw value).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -39,8 +39,17 @@ from hotspot.services import audit
 from hotspot.validation import PSEUDONYM_PREFIX, ValidationError
 
 BATCH_SIZE = 1000
-TABLES = ("radius_session", "auth_event", "usage_hour_user", "login_ticket", "one_time_code", "device",
-          "account", "audit_event", "sign_in_throttle")
+TABLES = (
+    "radius_session",
+    "auth_event",
+    "usage_hour_user",
+    "login_ticket",
+    "one_time_code",
+    "device",
+    "account",
+    "audit_event",
+    "sign_in_throttle",
+)
 
 
 @dataclass
@@ -51,11 +60,13 @@ class PurgeResult:
 
     def summary(self) -> str:
         r = self.rows
-        return (f"Anonymised {r['radius_session']} sessions and {r['auth_event']} auth events; "
-                f"deleted {r['login_ticket']} login tickets and {r['one_time_code']} one-time codes; "
-                f"purged {r['usage_hour_user']} per-hour user rows, {r['device']} devices, "
-                f"{r['account']} accounts, "
-                f"{r['sign_in_throttle']} sign-in counters and {r['audit_event']} audit entries.")
+        return (
+            f"Anonymised {r['radius_session']} sessions and {r['auth_event']} auth events; "
+            f"deleted {r['login_ticket']} login tickets and {r['one_time_code']} one-time codes; "
+            f"purged {r['usage_hour_user']} per-hour user rows, {r['device']} devices, "
+            f"{r['account']} accounts, "
+            f"{r['sign_in_throttle']} sign-in counters and {r['audit_event']} audit entries."
+        )
 
 
 @dataclass(frozen=True)
@@ -76,19 +87,33 @@ class Personal:
 
 def _last_use(cutoff: datetime) -> tuple:
     last_use = func.coalesce(Account.last_login_at, Account.created_at)
-    return Account.blocked.is_(False), Account.created_at < cutoff, or_(Account.verified.is_(False),
-                                                                        last_use < cutoff)
+    return (
+        Account.blocked.is_(False),
+        Account.created_at < cutoff,
+        or_(Account.verified.is_(False), last_use < cutoff),
+    )
 
 
 PERSONAL = (
-    Personal("radius_session", RadiusSession,
-             lambda cutoff: (RadiusSession.status != "active", RadiusSession.update_time < cutoff),
-             ("username", "calling_station_id", "framed_ip"), cut=("device_id", "account_id")),
-    Personal("auth_event", AuthEvent, lambda cutoff: (AuthEvent.time < cutoff,),
-             ("username", "calling_station_id")),
+    Personal(
+        "radius_session",
+        RadiusSession,
+        lambda cutoff: (RadiusSession.status != "active", RadiusSession.update_time < cutoff),
+        ("username", "calling_station_id", "framed_ip"),
+        cut=("device_id", "account_id"),
+    ),
+    Personal(
+        "auth_event", AuthEvent, lambda cutoff: (AuthEvent.time < cutoff,), ("username", "calling_station_id")
+    ),
     Personal("usage_hour_user", UsageHourUser, lambda cutoff: (UsageHourUser.hour < cutoff,), ("username",)),
-    Personal("device", Device, lambda cutoff: (Device.blocked.is_(False), Device.last_seen < cutoff),
-             ("mac",), cut=("account_id",), unique=True),
+    Personal(
+        "device",
+        Device,
+        lambda cutoff: (Device.blocked.is_(False), Device.last_seen < cutoff),
+        ("mac",),
+        cut=("account_id",),
+        unique=True,
+    ),
     # Accounts never verified, or not used for the whole period; the password hash goes with the phone.
     Personal("account", Account, _last_use, ("phone",), fixed=(("password_hash", ""),), unique=True),
 )
@@ -105,8 +130,9 @@ Progress = Callable[[PurgeResult], None]
 class _Purge:
     """One run: the cut-off, the pseudonyms, the running counts."""
 
-    def __init__(self, db: Session, pseudonym: Pseudonyms, cutoff: datetime, batch_size: int,
-                 on_progress: Progress):
+    def __init__(
+        self, db: Session, pseudonym: Pseudonyms, cutoff: datetime, batch_size: int, on_progress: Progress
+    ):
         self.db, self.pseudonym, self.cutoff, self.batch_size = db, pseudonym, cutoff, batch_size
         self.on_progress = on_progress
         self.result = PurgeResult()
@@ -124,17 +150,31 @@ class _Purge:
             return self._rekey(spec)
         columns = [table.c[name] for name in spec.pseudonymised]
         still_personal = or_(*[_raw(c) for c in columns], *[table.c[name].is_not(None) for name in spec.cut])
-        statement = update(table).where(*[key == bindparam(f"k_{key.name}") for key in keys]).values(
-            **{name: bindparam(f"v_{name}") for name in spec.pseudonymised},
-            **{name: None for name in spec.cut}, **dict(spec.fixed))
+        statement = (
+            update(table)
+            .where(*[key == bindparam(f"k_{key.name}") for key in keys])
+            .values(
+                **{name: bindparam(f"v_{name}") for name in spec.pseudonymised},
+                **{name: None for name in spec.cut},
+                **dict(spec.fixed),
+            )
+        )
         while True:
-            batch = self.db.execute(select(*keys, *columns).where(*spec.past(self.cutoff), still_personal)
-                                    .limit(self.batch_size)).all()
+            batch = self.db.execute(
+                select(*keys, *columns).where(*spec.past(self.cutoff), still_personal).limit(self.batch_size)
+            ).all()
             if not batch:
                 return
-            values = [{**{f"k_{key.name}": row[i] for i, key in enumerate(keys)},
-                       **{f"v_{name}": self.pseudonym(value)
-                          for name, value in zip(spec.pseudonymised, row[len(keys):])}} for row in batch]
+            values = [
+                {
+                    **{f"k_{key.name}": row[i] for i, key in enumerate(keys)},
+                    **{
+                        f"v_{name}": self.pseudonym(value)
+                        for name, value in zip(spec.pseudonymised, row[len(keys) :])
+                    },
+                }
+                for row in batch
+            ]
             if spec.unique:
                 values = self._drop_taken(spec, values)
             if values:
@@ -159,15 +199,29 @@ class _Purge:
         keys = list(table.primary_key.columns)
         insert = insert_for(self.db.get_bind().dialect.name)(table).on_conflict_do_nothing()
         while True:
-            batch = self.db.execute(select(table).where(
-                *spec.past(self.cutoff), or_(*[_raw(table.c[name]) for name in spec.pseudonymised]))
-                .limit(self.batch_size)).mappings().all()
+            batch = (
+                self.db.execute(
+                    select(table)
+                    .where(
+                        *spec.past(self.cutoff), or_(*[_raw(table.c[name]) for name in spec.pseudonymised])
+                    )
+                    .limit(self.batch_size)
+                )
+                .mappings()
+                .all()
+            )
             if not batch:
                 return
-            self.db.execute(delete(table).where(or_(*[and_(*[k == row[k.name] for k in keys])
-                                                      for row in batch])))
-            self.db.execute(insert, [{**row, **{name: self.pseudonym(row[name])
-                                                for name in spec.pseudonymised}} for row in batch])
+            self.db.execute(
+                delete(table).where(or_(*[and_(*[k == row[k.name] for k in keys]) for row in batch]))
+            )
+            self.db.execute(
+                insert,
+                [
+                    {**row, **{name: self.pseudonym(row[name]) for name in spec.pseudonymised}}
+                    for row in batch
+                ],
+            )
             self._done(spec.table, len(batch))
 
     def delete(self, table: str, model, *conditions) -> None:
@@ -177,35 +231,53 @@ class _Purge:
             batch = self.db.execute(select(*keys).where(*conditions).limit(self.batch_size)).all()
             if not batch:
                 return
-            self.db.execute(delete(model).where(or_(*[and_(*[c == v for c, v in zip(keys, row)])
-                                                      for row in batch])))
+            self.db.execute(
+                delete(model).where(or_(*[and_(*[c == v for c, v in zip(keys, row)]) for row in batch]))
+            )
             self._done(table, len(batch))
 
     def unlink_blocked_devices(self) -> None:
         """A blocked device keeps its MAC (the block must hold) but loses its link to a phone number."""
-        unlinked = self.db.execute(update(Device).where(
-            Device.blocked.is_(True), Device.last_seen < self.cutoff, Device.account_id.is_not(None))
-            .values(account_id=None)).rowcount
+        unlinked = self.db.execute(
+            update(Device)
+            .where(Device.blocked.is_(True), Device.last_seen < self.cutoff, Device.account_id.is_not(None))
+            .values(account_id=None)
+        ).rowcount
         self._done("device", unlinked)
 
     def audit_events(self) -> None:
         """Phone numbers, MACs and IPs in actor, target, detail and ip become pseudonyms."""
         ev = AuditEvent
-        statement = update(ev.__table__).where(ev.__table__.c.id == bindparam("b_id")).values(
-            actor=bindparam("b_actor"), target=bindparam("b_target"), detail=bindparam("b_detail"),
-            ip=bindparam("b_ip"))
+        statement = (
+            update(ev.__table__)
+            .where(ev.__table__.c.id == bindparam("b_id"))
+            .values(
+                actor=bindparam("b_actor"),
+                target=bindparam("b_target"),
+                detail=bindparam("b_detail"),
+                ip=bindparam("b_ip"),
+            )
+        )
         last_id = 0
         while True:
-            batch = self.db.execute(select(ev.id, ev.actor, ev.target, ev.detail, ev.ip).where(
-                ev.time < self.cutoff, ev.id > last_id).order_by(ev.id).limit(self.batch_size)).all()
+            batch = self.db.execute(
+                select(ev.id, ev.actor, ev.target, ev.detail, ev.ip)
+                .where(ev.time < self.cutoff, ev.id > last_id)
+                .order_by(ev.id)
+                .limit(self.batch_size)
+            ).all()
             if not batch:
                 return
             last_id = batch[-1].id
             changed = []
             for row in batch:
-                clean = {"b_id": row.id, "b_actor": self.pseudonym.scrub(row.actor),
-                         "b_target": self.pseudonym.scrub(row.target),
-                         "b_detail": self.pseudonym.scrub_json(row.detail), "b_ip": self.pseudonym(row.ip)}
+                clean = {
+                    "b_id": row.id,
+                    "b_actor": self.pseudonym.scrub(row.actor),
+                    "b_target": self.pseudonym.scrub(row.target),
+                    "b_detail": self.pseudonym.scrub_json(row.detail),
+                    "b_ip": self.pseudonym(row.ip),
+                }
                 if (clean["b_actor"], clean["b_target"], clean["b_detail"], clean["b_ip"]) != tuple(row[1:]):
                     changed.append(clean)
             if changed:
@@ -219,14 +291,25 @@ class _Purge:
         self.unlink_blocked_devices()
         self.delete("login_ticket", LoginTicket, LoginTicket.expires_at < cutoff)
         self.delete("one_time_code", OneTimeCode, OneTimeCode.expires_at < cutoff)
-        self.delete("sign_in_throttle", SignInThrottle, SignInThrottle.window_start < cutoff,
-                    or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until < cutoff))
+        self.delete(
+            "sign_in_throttle",
+            SignInThrottle,
+            SignInThrottle.window_start < cutoff,
+            or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until < cutoff),
+        )
         self.audit_events()
         return self.result
 
 
-def purge(db: Session, secret_key: str, older_than_days: int, now: datetime, actor: str = "cli",
-          batch_size: int = BATCH_SIZE, on_progress: Progress = lambda result: None) -> PurgeResult:
+def purge(
+    db: Session,
+    secret_key: str,
+    older_than_days: int,
+    now: datetime,
+    actor: str = "cli",
+    batch_size: int = BATCH_SIZE,
+    on_progress: Progress = lambda result: None,
+) -> PurgeResult:
     """Pseudonymise or delete personal data older than `older_than_days`, in every table, batch by batch."""
     if older_than_days < 1:
         raise ValidationError("--older-than must be at least 1 day")

@@ -16,8 +16,17 @@ from hotspot.settings import Settings
 
 SECRET_PLACEHOLDER = "<shared secret shown when the AP was added>"
 UAM_PLACEHOLDER = "<uam secret>"
-MIKROTIK_LOGIN_FIELDS = ("mac", "ip", "link-login-only", "link-orig", "chap-id", "chap-challenge", "error",
-                         "identity", "server-name")
+MIKROTIK_LOGIN_FIELDS = (
+    "mac",
+    "ip",
+    "link-login-only",
+    "link-orig",
+    "chap-id",
+    "chap-challenge",
+    "error",
+    "identity",
+    "server-name",
+)
 
 
 def _portal_host(settings: Settings) -> str:
@@ -39,7 +48,8 @@ def mikrotik_commands(nas: Nas, settings: Settings, secret: str | None = None) -
     message_auth = " require-message-auth=yes-for-request-resp" if nas.require_message_authenticator else ""
     return f"""/system identity set name={nas.identifier or nas.name}
 /radius add service=hotspot address={radius} secret="{secret or SECRET_PLACEHOLDER}" \\
-    authentication-port={settings.radius_auth_port} accounting-port={settings.radius_acct_port} timeout=3s{message_auth}
+    authentication-port={settings.radius_auth_port} accounting-port={settings.radius_acct_port} \\
+    timeout=3s{message_auth}
 /radius incoming set accept=yes port={nas.coa_port}
 /ip hotspot profile set [find default=no] use-radius=yes radius-accounting=yes \\
     login-by=http-chap,http-pap,mac radius-interim-update=5m mac-auth-mode=mac-as-username-and-password
@@ -52,10 +62,11 @@ def mikrotik_login_page(settings: Settings) -> str:
     """The hotspot/login.html that forwards the router's variables to our splash page.
 
     A form (not a hand-built URL) lets the browser encode the octal CHAP material correctly."""
-    hidden = "\n".join(f'<input type="hidden" name="{name}" value="$({name})">'
-                       for name in MIKROTIK_LOGIN_FIELDS)
+    hidden = "\n".join(
+        f'<input type="hidden" name="{name}" value="$({name})">' for name in MIKROTIK_LOGIN_FIELDS
+    )
     return f"""<!doctype html><html><body onload="document.forms[0].submit()">
-<form action="{settings.portal_url.rstrip('/')}/" method="get">
+<form action="{settings.portal_url.rstrip("/")}/" method="get">
 {hidden}
 <noscript><button type="submit">Continue / Lanjut</button></noscript>
 </form></body></html>
@@ -64,9 +75,11 @@ def mikrotik_login_page(settings: Settings) -> str:
 
 def mikrotik(nas: Nas, settings: Settings, secret: str | None = None) -> str:
     """Everything for a MikroTik: the commands, then the login page to upload."""
-    return (f"# RADIUS server, accounting and RFC 5176 Disconnect/CoA from the console\n"
-            f"{mikrotik_commands(nas, settings, secret)}\n"
-            f"# Replace hotspot/login.html on the router (Files) with:\n{mikrotik_login_page(settings)}")
+    return (
+        f"# RADIUS server, accounting and RFC 5176 Disconnect/CoA from the console\n"
+        f"{mikrotik_commands(nas, settings, secret)}\n"
+        f"# Replace hotspot/login.html on the router (Files) with:\n{mikrotik_login_page(settings)}"
+    )
 
 
 def chilli(nas: Nas, settings: Settings, secret: str | None = None, uam_secret: str | None = None) -> str:
@@ -82,7 +95,7 @@ HS_RADACCT={settings.radius_acct_port}
 HS_RADSECRET={secret or SECRET_PLACEHOLDER}
 HS_UAMSECRET={uam}
 HS_UAMSERVER={host}
-HS_UAMFORMAT={settings.portal_url.rstrip('/')}/
+HS_UAMFORMAT={settings.portal_url.rstrip("/")}/
 HS_UAMALLOW={host}
 HS_COAPORT={nas.coa_port}
 HS_MACAUTH=on

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, DateTime, func, select, tuple_, type_coerce
 from sqlalchemy.orm import Session, selectinload
@@ -41,7 +41,7 @@ class Cursor:
     def decode(cls, text: str) -> Cursor:
         try:
             stamp, _, row_id = text.partition("_")
-            return cls(datetime.fromtimestamp(float(stamp), timezone.utc), int(row_id))
+            return cls(datetime.fromtimestamp(float(stamp), UTC), int(row_id))
         except (ValueError, OverflowError, OSError) as exc:
             raise ValidationError(f"not a page cursor: {text!r}") from exc
 
@@ -65,16 +65,27 @@ FILTER_PARAMETERS = ("nas", "user", "phone", "mac", "ip", "since", "until", "sta
 
 def filter_from_query(args: Mapping[str, str]) -> SessionFilter:
     """The filter named by URL query parameters (shared by the console, the CSV export and the API)."""
+
     def text(name: str) -> str | None:
         return (args.get(name) or "").strip() or None
 
-    return SessionFilter(nas=text("nas"), ap=text("ap"), user=text("user"), phone=text("phone"), mac=text("mac"), ip=text("ip"),
-                         since=parse_time(text("since")), until=parse_time(text("until")),
-                         status=text("status"), terminate_cause=text("cause"))
+    return SessionFilter(
+        nas=text("nas"),
+        ap=text("ap"),
+        user=text("user"),
+        phone=text("phone"),
+        mac=text("mac"),
+        ip=text("ip"),
+        since=parse_time(text("since")),
+        until=parse_time(text("until")),
+        status=text("status"),
+        terminate_cause=text("cause"),
+    )
 
 
-def page_sessions(db: Session, f: SessionFilter, after: Cursor | None = None, sort: str = "desc",
-                  size: int = PAGE_SIZE) -> SessionPage:
+def page_sessions(
+    db: Session, f: SessionFilter, after: Cursor | None = None, sort: str = "desc", size: int = PAGE_SIZE
+) -> SessionPage:
     """One page of the filtered log in start-time order, after the given cursor."""
     if sort not in SORTS:
         raise ValidationError("sort must be desc or asc")
@@ -97,8 +108,12 @@ def page_sessions(db: Session, f: SessionFilter, after: Cursor | None = None, so
 def totals(db: Session, f: SessionFilter) -> Totals:
     """Count, time and bytes of every session the filter matches."""
     rs = RadiusSession
-    query = select(func.count(), func.coalesce(func.sum(rs.session_time), 0),
-                   func.coalesce(func.sum(rs.input_octets), 0), func.coalesce(func.sum(rs.output_octets), 0))
+    query = select(
+        func.count(),
+        func.coalesce(func.sum(rs.session_time), 0),
+        func.coalesce(func.sum(rs.input_octets), 0),
+        func.coalesce(func.sum(rs.output_octets), 0),
+    )
     # The join to nas is only needed to filter by its name; without it PostgreSQL scans one table.
     query = query.select_from(rs.__table__.join(Nas.__table__) if f.nas else rs.__table__)
     conditions = filtered_sessions(f).whereclause
@@ -115,20 +130,29 @@ def export_query(f: SessionFilter, raw_times: bool = False):
     With `raw_times` the two timestamps skip the UTCDateTime conversion: PostgreSQL
     returns them already aware, in the session time zone csv_chunks sets to UTC.
     """
+
     def column(name: str):
         if name == "nas":
             return Nas.name
         if name == "access_point":
             return access_points.label_column()
         attribute = getattr(RadiusSession, name)
-        return type_coerce(attribute, DateTime(timezone=True)) if raw_times and name in TIME_FIELDS else attribute
+        return (
+            type_coerce(attribute, DateTime(timezone=True))
+            if raw_times and name in TIME_FIELDS
+            else attribute
+        )
 
-    return (filtered_sessions(f).outerjoin(AccessPoint, AccessPoint.id == RadiusSession.access_point_id)
-            .with_only_columns(*[column(name) for name in SESSION_FIELDS]))
+    return (
+        filtered_sessions(f)
+        .outerjoin(AccessPoint, AccessPoint.id == RadiusSession.access_point_id)
+        .with_only_columns(*[column(name) for name in SESSION_FIELDS])
+    )
 
 
 def csv_chunks(conn: Connection, f: SessionFilter) -> Iterator[str]:
-    """CSV text of the filtered log, header first, in chunks of STREAM_BATCH rows from a server-side cursor."""
+    """CSV text of the filtered log, header first, in chunks of STREAM_BATCH rows from a server-side
+    cursor."""
     buffer = io.StringIO()
     writer = SafeWriter(buffer)
     writer.writerow(SESSION_FIELDS)

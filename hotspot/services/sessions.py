@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
@@ -13,8 +13,20 @@ from hotspot.services import access_points
 from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
 
 SESSION_FIELDS = (
-    "id", "username", "nas", "acct_session_id", "calling_station_id", "called_station_id", "framed_ip",
-    "start_time", "stop_time", "session_time", "input_octets", "output_octets", "terminate_cause", "status",
+    "id",
+    "username",
+    "nas",
+    "acct_session_id",
+    "calling_station_id",
+    "called_station_id",
+    "framed_ip",
+    "start_time",
+    "stop_time",
+    "session_time",
+    "input_octets",
+    "output_octets",
+    "terminate_cause",
+    "status",
     "access_point",
 )
 
@@ -51,7 +63,7 @@ def parse_time(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise ValidationError(f"not an ISO 8601 time: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def filtered_sessions(f: SessionFilter) -> Select:
@@ -60,8 +72,9 @@ def filtered_sessions(f: SessionFilter) -> Select:
     if f.nas:
         query = query.where(Nas.name == f.nas)
     if f.ap:
-        query = query.where(RadiusSession.access_point_id.in_(
-            select(AccessPoint.id).where(access_points.matches(f.ap))))
+        query = query.where(
+            RadiusSession.access_point_id.in_(select(AccessPoint.id).where(access_points.matches(f.ap)))
+        )
     if f.user:
         query = query.where(RadiusSession.username == f.user)
     if f.mac:
@@ -77,13 +90,17 @@ def filtered_sessions(f: SessionFilter) -> Select:
     if f.terminate_cause:
         query = query.where(RadiusSession.terminate_cause == f.terminate_cause)
     if f.phone:
-        query = query.where(RadiusSession.account_id.in_(
-            select(Account.id).where(Account.phone == searchable(f.phone, normalize_phone))))
+        query = query.where(
+            RadiusSession.account_id.in_(
+                select(Account.id).where(Account.phone == searchable(f.phone, normalize_phone))
+            )
+        )
     return query.order_by(RadiusSession.start_time.desc(), RadiusSession.id.desc())
 
 
 def session_to_dict(session: RadiusSession) -> dict:
     """The JSON shape of a session shared by `hotspot sessions` and /api/v1/sessions."""
+
     def iso(value):
         return value.isoformat() if value else None
 

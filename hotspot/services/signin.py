@@ -22,8 +22,7 @@ from hotspot.db import insert_for
 from hotspot.models import AdminSession, AdminUser, SignInThrottle
 from hotspot.services import audit
 from hotspot.services.admins import find_admin
-from hotspot.validation import check_password_strength
-from hotspot.validation import ValidationError
+from hotspot.validation import ValidationError, check_password_strength
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -75,9 +74,11 @@ def check_password(db: Session, username: str, password: str, now: datetime, ip:
 
 def _count_failure(db: Session, address: str, name: str, now: datetime) -> datetime | None:
     """One more failure for this address and name; the lock's end when this one reached MAX_FAILURES."""
-    db.execute(insert_for(db.get_bind().dialect.name)(SignInThrottle)
-               .values(address=address, username=name, failures=0, window_start=now)
-               .on_conflict_do_nothing())
+    db.execute(
+        insert_for(db.get_bind().dialect.name)(SignInThrottle)
+        .values(address=address, username=name, failures=0, window_start=now)
+        .on_conflict_do_nothing()
+    )
     throttle = db.get(SignInThrottle, (address, name), populate_existing=True)
     if throttle.window_start <= now - timedelta(minutes=LOCK_MINUTES):
         throttle.failures, throttle.window_start, throttle.locked_until = 0, now, None
@@ -85,8 +86,9 @@ def _count_failure(db: Session, address: str, name: str, now: datetime) -> datet
     if throttle.failures >= MAX_FAILURES:
         throttle.failures = 0
         throttle.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        audit.record(db, name, "admin.locked", name, {"minutes": LOCK_MINUTES, "address": address},
-                     ip=address)
+        audit.record(
+            db, name, "admin.locked", name, {"minutes": LOCK_MINUTES, "address": address}, ip=address
+        )
     db.commit()
     return throttle.locked_until if throttle.failures == 0 else None
 
@@ -99,8 +101,15 @@ def record_failure(db: Session, admin: AdminUser, now: datetime, ip: str | None 
     if locked:
         admin.locked_until = now + timedelta(minutes=LOCK_MINUTES)
         admin.failed_logins = 0
-        audit.record(db, admin.username, "admin.locked", admin.username, {"minutes": LOCK_MINUTES},
-                     admin_id=admin.id, ip=ip)
+        audit.record(
+            db,
+            admin.username,
+            "admin.locked",
+            admin.username,
+            {"minutes": LOCK_MINUTES},
+            admin_id=admin.id,
+            ip=ip,
+        )
     db.commit()
     return locked
 
@@ -111,8 +120,11 @@ def complete_sign_in(db: Session, admin: AdminUser, now: datetime, ip: str | Non
     admin.failed_logins = 0
     admin.locked_until = None
     admin.last_login_at = now
-    db.execute(delete(AdminSession).where(AdminSession.admin_id == admin.id,
-                                          AdminSession.created_at <= now - timedelta(hours=SESSION_HOURS)))
+    db.execute(
+        delete(AdminSession).where(
+            AdminSession.admin_id == admin.id, AdminSession.created_at <= now - timedelta(hours=SESSION_HOURS)
+        )
+    )
     session_id = new_token()
     db.add(AdminSession(admin_id=admin.id, token_hash=hash_token(session_id), created_at=now))
     audit.record(db, admin.username, "admin.login", admin.username, admin_id=admin.id, ip=ip)
@@ -125,8 +137,12 @@ def session_admin(db: Session, admin_id: int, session_id: str | None, now: datet
     if not session_id:
         return None
     record = db.scalar(select(AdminSession).where(AdminSession.token_hash == hash_token(session_id)))
-    if record is None or record.admin_id != admin_id or not record.admin.active \
-            or record.created_at <= now - timedelta(hours=SESSION_HOURS):
+    if (
+        record is None
+        or record.admin_id != admin_id
+        or not record.admin.active
+        or record.created_at <= now - timedelta(hours=SESSION_HOURS)
+    ):
         return None
     return record.admin
 
@@ -158,9 +174,13 @@ def check_totp(db: Session, box: SecretBox, admin: AdminUser, code: str, now: da
     step = _matching_step(box.decrypt(admin.totp_secret_encrypted), code, now)
     if step is None:
         return False
-    claimed = db.execute(update(AdminUser).where(
-        AdminUser.id == admin.id,
-        or_(AdminUser.totp_last_step.is_(None), AdminUser.totp_last_step < step)).values(totp_last_step=step))
+    claimed = db.execute(
+        update(AdminUser)
+        .where(
+            AdminUser.id == admin.id, or_(AdminUser.totp_last_step.is_(None), AdminUser.totp_last_step < step)
+        )
+        .values(totp_last_step=step)
+    )
     db.commit()
     db.refresh(admin)
     return claimed.rowcount == 1
@@ -181,8 +201,15 @@ def totp_uri(secret: str, username: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
 
 
-def enable_totp(db: Session, box: SecretBox, admin: AdminUser, secret: str, code: str, now: datetime,
-                ip: str | None = None) -> None:
+def enable_totp(
+    db: Session,
+    box: SecretBox,
+    admin: AdminUser,
+    secret: str,
+    code: str,
+    now: datetime,
+    ip: str | None = None,
+) -> None:
     """Turn on the second factor once the admin proves their app shows the right code."""
     if _matching_step(secret, code, now) is None:
         raise ValidationError("that code does not match; check the phone's clock and try again")
@@ -193,8 +220,15 @@ def enable_totp(db: Session, box: SecretBox, admin: AdminUser, secret: str, code
     db.commit()
 
 
-def disable_totp(db: Session, box: SecretBox, admin: AdminUser, password: str, code: str, now: datetime,
-                 ip: str | None = None) -> None:
+def disable_totp(
+    db: Session,
+    box: SecretBox,
+    admin: AdminUser,
+    password: str,
+    code: str,
+    now: datetime,
+    ip: str | None = None,
+) -> None:
     """Turn the second factor off only for someone who knows the password and holds the authenticator:
     a borrowed, unlocked console must not be enough to strip an admin's second factor."""
     if not verify_password(admin.password_hash, password):
@@ -207,14 +241,23 @@ def disable_totp(db: Session, box: SecretBox, admin: AdminUser, password: str, c
     db.commit()
 
 
-def change_password(db: Session, admin: AdminUser, current: str, new: str, ip: str | None = None,
-                    keep_session: str | None = None) -> None:
+def change_password(
+    db: Session,
+    admin: AdminUser,
+    current: str,
+    new: str,
+    ip: str | None = None,
+    keep_session: str | None = None,
+) -> None:
     """A new password ends every other signed-in session of this admin (whoever knew the old one)."""
     if not verify_password(admin.password_hash, current):
         raise ValidationError("the current password is wrong")
     check_password_strength(new)
     admin.password_hash = hash_password(new)
-    db.execute(delete(AdminSession).where(AdminSession.admin_id == admin.id,
-                                          AdminSession.token_hash != hash_token(keep_session or "")))
+    db.execute(
+        delete(AdminSession).where(
+            AdminSession.admin_id == admin.id, AdminSession.token_hash != hash_token(keep_session or "")
+        )
+    )
     audit.record(db, admin.username, "admin.password", admin.username, admin_id=admin.id, ip=ip)
     db.commit()

@@ -27,36 +27,61 @@ def last_hour_start(now: datetime) -> datetime:
 
 def nas_activity(db: Session, now: datetime) -> list[NasActivity]:
     """Every active NAS with its last packet, open sessions and last-hour roll-up sums, by name."""
-    online = dict(db.execute(
-        select(RadiusSession.nas_id, func.count()).where(RadiusSession.status == "active")
-        .group_by(RadiusSession.nas_id)).all())
+    online = dict(
+        db.execute(
+            select(RadiusSession.nas_id, func.count())
+            .where(RadiusSession.status == "active")
+            .group_by(RadiusSession.nas_id)
+        ).all()
+    )
     totals = [cast(func.sum(getattr(UsageHour, name)), BigInteger) for name in ROLLED_UP]
     recent = select(UsageHour.nas_id, *totals).where(UsageHour.hour >= last_hour_start(now))
     sums = {row[0]: row[1:] for row in db.execute(recent.group_by(UsageHour.nas_id))}
     activity = []
     for nas in db.scalars(select(Nas).where(Nas.active.is_(True)).order_by(Nas.name)):
         accepts, rejects, started, up, down = (int(v or 0) for v in sums.get(nas.id, (0,) * len(ROLLED_UP)))
-        activity.append(NasActivity(nas.id, nas.name, nas.last_seen_at, online.get(nas.id, 0), accepts,
-                                    rejects, started, up, down))
+        activity.append(
+            NasActivity(
+                nas.id, nas.name, nas.last_seen_at, online.get(nas.id, 0), accepts, rejects, started, up, down
+            )
+        )
     return activity
 
 
 def access_point_activity(db: Session, now: datetime) -> list[tuple[str, NasActivity]]:
     """Per access point of an active NAS: (NAS name, its figures under its label) from usage_hour_ap."""
-    online = dict(db.execute(
-        select(RadiusSession.access_point_id, func.count())
-        .where(RadiusSession.status == "active", RadiusSession.access_point_id.is_not(None))
-        .group_by(RadiusSession.access_point_id)).all())
+    online = dict(
+        db.execute(
+            select(RadiusSession.access_point_id, func.count())
+            .where(RadiusSession.status == "active", RadiusSession.access_point_id.is_not(None))
+            .group_by(RadiusSession.access_point_id)
+        ).all()
+    )
     totals = [cast(func.sum(getattr(UsageHourAp, name)), BigInteger) for name in ROLLED_UP]
     recent = select(UsageHourAp.access_point_id, *totals).where(UsageHourAp.hour >= last_hour_start(now))
     sums = {row[0]: row[1:] for row in db.execute(recent.group_by(UsageHourAp.access_point_id))}
-    points = db.scalars(select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id)
-                        .where(Nas.active.is_(True))).unique()
+    points = db.scalars(
+        select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id).where(Nas.active.is_(True))
+    ).unique()
     activity = []
     for ap in sorted(points, key=lambda ap: (ap.nas.name, ap.label)):
         accepts, rejects, started, up, down = (int(v or 0) for v in sums.get(ap.id, (0,) * len(ROLLED_UP)))
-        activity.append((ap.nas.name, NasActivity(ap.nas_id, ap.label, ap.last_seen_at, online.get(ap.id, 0),
-                                                  accepts, rejects, started, up, down)))
+        activity.append(
+            (
+                ap.nas.name,
+                NasActivity(
+                    ap.nas_id,
+                    ap.label,
+                    ap.last_seen_at,
+                    online.get(ap.id, 0),
+                    accepts,
+                    rejects,
+                    started,
+                    up,
+                    down,
+                ),
+            )
+        )
     return activity
 
 
@@ -67,9 +92,11 @@ def access_points_heard(db: Session, now: datetime) -> list[ApHeard]:
     than AP_MEMORY is forgotten (taken away or renamed), so it does not stay silent forever.
     """
     rows = db.scalars(
-        select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id)
+        select(AccessPoint)
+        .join(Nas, Nas.id == AccessPoint.nas_id)
         .where(Nas.active.is_(True), AccessPoint.radio_mac != "", AccessPoint.last_seen_at >= now - AP_MEMORY)
-        .order_by(AccessPoint.nas_id, AccessPoint.radio_mac)).unique()
+        .order_by(AccessPoint.nas_id, AccessPoint.radio_mac)
+    ).unique()
     return [ApHeard(ap.nas_id, ap.radio_mac, ap.label, ap.last_seen_at) for ap in rows]
 
 

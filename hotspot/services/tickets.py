@@ -17,9 +17,17 @@ from hotspot.models import TICKET_KINDS, Account, Device, LoginTicket, Nas, Plan
 from hotspot.services.attribution import Router
 
 
-def new_ticket(kind: str, plan_id: int, now: datetime, ttl_seconds: int, *, nas_id: int | None = None,
-               device_id: int | None = None, account_id: int | None = None,
-               voucher_id: int | None = None) -> LoginTicket:
+def new_ticket(
+    kind: str,
+    plan_id: int,
+    now: datetime,
+    ttl_seconds: int,
+    *,
+    nas_id: int | None = None,
+    device_id: int | None = None,
+    account_id: int | None = None,
+    voucher_id: int | None = None,
+) -> LoginTicket:
     """A fresh ticket (random name and secret), not yet added to any session."""
     if kind not in TICKET_KINDS:
         raise ValueError(f"unknown ticket kind {kind!r}")
@@ -37,13 +45,29 @@ def new_ticket(kind: str, plan_id: int, now: datetime, ttl_seconds: int, *, nas_
     )
 
 
-def issue_ticket(db: Session, kind: str, plan: Plan, now: datetime, ttl_seconds: int, *,
-                 nas: Nas | Router | None = None, device: Device | None = None, account: Account | None = None,
-                 voucher: Voucher | None = None) -> LoginTicket:
+def issue_ticket(
+    db: Session,
+    kind: str,
+    plan: Plan,
+    now: datetime,
+    ttl_seconds: int,
+    *,
+    nas: Nas | Router | None = None,
+    device: Device | None = None,
+    account: Account | None = None,
+    voucher: Voucher | None = None,
+) -> LoginTicket:
     """Create and commit a ticket for one login through one router."""
-    ticket = new_ticket(kind, plan.id, now, ttl_seconds, nas_id=nas.id if nas else None,
-                        device_id=device.id if device else None, account_id=account.id if account else None,
-                        voucher_id=voucher.id if voucher else None)
+    ticket = new_ticket(
+        kind,
+        plan.id,
+        now,
+        ttl_seconds,
+        nas_id=nas.id if nas else None,
+        device_id=device.id if device else None,
+        account_id=account.id if account else None,
+        voucher_id=voucher.id if voucher else None,
+    )
     db.add(ticket)
     db.commit()
     return ticket

@@ -83,6 +83,13 @@ def _usage_by_ap(db: Session, since: datetime | None) -> list[dict]:
         query = query.where(UsageHourAp.hour >= since)
     totals = {row.id: row for row in db.execute(query)}
     points = db.scalars(select(AccessPoint).where(AccessPoint.id.in_(totals))).unique()
-    rows = [{"nas": ap.nas.name, "access_point": ap.label, "radio_mac": ap.radio_mac,
-             **{name: int(getattr(totals[ap.id], name) or 0) for name in COUNTERS}} for ap in points]
+    rows = [
+        {
+            "nas": ap.nas.name,
+            "access_point": ap.label,
+            "radio_mac": ap.radio_mac,
+            **{name: int(getattr(totals[ap.id], name) or 0) for name in COUNTERS},
+        }
+        for ap in points
+    ]
     return sorted(rows, key=lambda row: (row["nas"], row["access_point"]))

@@ -37,20 +37,26 @@ def fold_day(db: Session, day: date, tz: str) -> None:
     start, end = day_bounds(day, tz)
     db.execute(delete(UsageDay).where(UsageDay.day == day))
     sums = [func.sum(getattr(UsageHour, name)) for name in SUMMED]
-    db.execute(insert(UsageDay).from_select(
-        ["nas_id", "day", *SUMMED],
-        select(UsageHour.nas_id, literal(day, UsageDay.day.type), *sums)
-        .where(UsageHour.hour >= start, UsageHour.hour < end)
-        .group_by(UsageHour.nas_id),
-    ))
+    db.execute(
+        insert(UsageDay).from_select(
+            ["nas_id", "day", *SUMMED],
+            select(UsageHour.nas_id, literal(day, UsageDay.day.type), *sums)
+            .where(UsageHour.hour >= start, UsageHour.hour < end)
+            .group_by(UsageHour.nas_id),
+        )
+    )
 
 
 def mark_folded(db: Session, day: date) -> None:
     """When no access point had any usage on the last folded day, record zeros for each,
     so the next refresh knows that day is done (max(day) is the watermark)."""
     if db.scalar(select(UsageDay.day).where(UsageDay.day == day).limit(1)) is None:
-        db.execute(insert(UsageDay).from_select(
-            ["nas_id", "day", *SUMMED], select(Nas.id, literal(day, UsageDay.day.type), *[literal(0)] * len(SUMMED))))
+        db.execute(
+            insert(UsageDay).from_select(
+                ["nas_id", "day", *SUMMED],
+                select(Nas.id, literal(day, UsageDay.day.type), *[literal(0)] * len(SUMMED)),
+            )
+        )
 
 
 def refresh(db: Session, now: datetime, tz: str) -> int:

@@ -74,22 +74,34 @@ def _bucket(label: str, row) -> Bucket:
 def overview(db: Session, now: datetime, tz: str) -> Overview:
     """What the dashboard's first row shows."""
     online_sessions, online_devices = db.execute(
-        select(func.count(), func.count(distinct(RadiusSession.calling_station_id)))
-        .where(RadiusSession.status == "active")
+        select(func.count(), func.count(distinct(RadiusSession.calling_station_id))).where(
+            RadiusSession.status == "active"
+        )
     ).one()
     today = day_start(now, tz)
     day = db.execute(select(*_sums()).where(UsageHour.hour >= today)).one()
-    unique = db.scalar(select(func.count(distinct(UsageHourUser.username))).where(UsageHourUser.hour >= today))
-    return Overview(int(online_sessions), int(online_devices), int(day.sessions), int(unique or 0),
-                    int(day.input_octets), int(day.output_octets))
+    unique = db.scalar(
+        select(func.count(distinct(UsageHourUser.username))).where(UsageHourUser.hour >= today)
+    )
+    return Overview(
+        int(online_sessions),
+        int(online_devices),
+        int(day.sessions),
+        int(unique or 0),
+        int(day.input_octets),
+        int(day.output_octets),
+    )
 
 
 def ap_statuses(db: Session, now: datetime, window_seconds: int) -> list[ApStatus]:
     """Every active access point, online when accounting or auth was seen within the window."""
-    active = dict(db.execute(
-        select(RadiusSession.nas_id, func.count()).where(RadiusSession.status == "active")
-        .group_by(RadiusSession.nas_id)
-    ).all())
+    active = dict(
+        db.execute(
+            select(RadiusSession.nas_id, func.count())
+            .where(RadiusSession.status == "active")
+            .group_by(RadiusSession.nas_id)
+        ).all()
+    )
     cutoff = now - timedelta(seconds=window_seconds)
     return [
         ApStatus(nas, nas.last_seen_at is not None and nas.last_seen_at >= cutoff, active.get(nas.id, 0))
@@ -156,12 +168,22 @@ def _period_key(period: str, first: date, last: date):
     while day <= last:
         starts.append(day)
         day = period_start(day + timedelta(days=7 if period == "week" else 32), period)
-    whens = [(UsageDay.day < following, literal(current.isoformat())) for current, following in zip(starts, starts[1:])]
+    whens = [
+        (UsageDay.day < following, literal(current.isoformat()))
+        for current, following in zip(starts, starts[1:])
+    ]
     return case(*whens, else_=literal(starts[-1].isoformat())) if whens else literal(starts[0].isoformat())
 
 
-def usage_by_period(db: Session, period: str, since: datetime, until: datetime, tz: str, now: datetime,
-                    nas_id: int | None = None) -> list[PeriodRow]:
+def usage_by_period(
+    db: Session,
+    period: str,
+    since: datetime,
+    until: datetime,
+    tz: str,
+    now: datetime,
+    nas_id: int | None = None,
+) -> list[PeriodRow]:
     """Usage per access point per local day, week or month, newest period first.
 
     Finished days come from UsageDay (folded on demand), today from UsageHour.
@@ -174,8 +196,11 @@ def usage_by_period(db: Session, period: str, since: datetime, until: datetime, 
     totals: dict[tuple[str, int], dict[str, int]] = {}
     if first < min(end, today):
         key = _period_key(period, first, min(end, today) - timedelta(days=1)).label("period")
-        query = (select(UsageDay.nas_id, key, *[_total(getattr(UsageDay, n), n) for n in SUMS])
-                 .where(UsageDay.day >= first, UsageDay.day < min(end, today)).group_by(UsageDay.nas_id, key))
+        query = (
+            select(UsageDay.nas_id, key, *[_total(getattr(UsageDay, n), n) for n in SUMS])
+            .where(UsageDay.day >= first, UsageDay.day < min(end, today))
+            .group_by(UsageDay.nas_id, key)
+        )
         if nas_id is not None:
             query = query.where(UsageDay.nas_id == nas_id)
         for nas, start, *values in db.execute(query):
@@ -184,8 +209,11 @@ def usage_by_period(db: Session, period: str, since: datetime, until: datetime, 
     if first <= today < end:
         label = period_start(today, period).isoformat()
         today_start = max(since, usage_days.day_bounds(today, tz)[0])
-        query = (select(UsageHour.nas_id, *_sums()).where(UsageHour.hour >= today_start, UsageHour.hour < until)
-                 .group_by(UsageHour.nas_id))
+        query = (
+            select(UsageHour.nas_id, *_sums())
+            .where(UsageHour.hour >= today_start, UsageHour.hour < until)
+            .group_by(UsageHour.nas_id)
+        )
         if nas_id is not None:
             query = query.where(UsageHour.nas_id == nas_id)
         for row in db.execute(query):
@@ -193,8 +221,11 @@ def usage_by_period(db: Session, period: str, since: datetime, until: datetime, 
             for n in SUMS:
                 entry[n] += int(getattr(row, n))
     names = dict(db.execute(select(Nas.id, Nas.name)).all())
-    rows = [PeriodRow(label, names[nas], Bucket(label, **sums)) for (label, nas), sums in totals.items()
-            if any(sums.values())]
+    rows = [
+        PeriodRow(label, names[nas], Bucket(label, **sums))
+        for (label, nas), sums in totals.items()
+        if any(sums.values())
+    ]
     return sorted(rows, key=lambda r: (_descending(r.period), r.nas))
 
 
@@ -202,7 +233,9 @@ def _descending(iso_day: str) -> int:
     return -date.fromisoformat(iso_day).toordinal()
 
 
-def peak_hours(db: Session, since: datetime, until: datetime, tz: str, nas_id: int | None = None) -> list[Bucket]:
+def peak_hours(
+    db: Session, since: datetime, until: datetime, tz: str, nas_id: int | None = None
+) -> list[Bucket]:
     """Totals per local hour of the day (00 to 23) over the range: when the hotspots are busiest."""
     query = select(UsageHour.hour, *_sums()).where(UsageHour.hour >= since, UsageHour.hour < until)
     if nas_id is not None:
@@ -216,15 +249,19 @@ def peak_hours(db: Session, since: datetime, until: datetime, tz: str, nas_id: i
     return [Bucket(f"{h:02d}", **sums) for h, sums in by_hour.items()]
 
 
-def top_users(db: Session, since: datetime, until: datetime, limit: int = 20,
-              nas_id: int | None = None) -> list[dict]:
+def top_users(
+    db: Session, since: datetime, until: datetime, limit: int = 20, nas_id: int | None = None
+) -> list[dict]:
     """The heaviest users (by bytes) among sessions started in the range; the range keeps the scan bounded."""
     octets = func.sum(RadiusSession.input_octets + RadiusSession.output_octets)
     query = (
-        select(RadiusSession.username, func.count().label("sessions"),
-               func.sum(RadiusSession.session_time).label("session_seconds"),
-               func.sum(RadiusSession.input_octets).label("input_octets"),
-               func.sum(RadiusSession.output_octets).label("output_octets"))
+        select(
+            RadiusSession.username,
+            func.count().label("sessions"),
+            func.sum(RadiusSession.session_time).label("session_seconds"),
+            func.sum(RadiusSession.input_octets).label("input_octets"),
+            func.sum(RadiusSession.output_octets).label("output_octets"),
+        )
         .where(RadiusSession.start_time >= since, RadiusSession.start_time < until)
         .group_by(RadiusSession.username)
         .order_by(octets.desc(), RadiusSession.username)
@@ -233,7 +270,12 @@ def top_users(db: Session, since: datetime, until: datetime, limit: int = 20,
     if nas_id is not None:
         query = query.where(RadiusSession.nas_id == nas_id)
     return [
-        {"username": row.username, "sessions": int(row.sessions), "session_seconds": int(row.session_seconds or 0),
-         "input_octets": int(row.input_octets or 0), "output_octets": int(row.output_octets or 0)}
+        {
+            "username": row.username,
+            "sessions": int(row.sessions),
+            "session_seconds": int(row.session_seconds or 0),
+            "input_octets": int(row.input_octets or 0),
+            "output_octets": int(row.output_octets or 0),
+        }
         for row in db.execute(query)
     ]

@@ -30,8 +30,9 @@ def normalize_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def generate_vouchers(db: Session, plan_name: str, count: int, batch: str | None = None,
-                      actor: str = "cli") -> list[Voucher]:
+def generate_vouchers(
+    db: Session, plan_name: str, count: int, batch: str | None = None, actor: str = "cli"
+) -> list[Voucher]:
     if not 1 <= count <= MAX_BATCH:
         raise ValidationError(f"count must be between 1 and {MAX_BATCH}")
     plan = require_plan(db, plan_name)
@@ -70,13 +71,22 @@ def voucher_status(voucher: Voucher, now: datetime) -> str:
     return credentials.voucher_status(voucher, voucher.plan.valid_days, now)
 
 
-def list_vouchers(db: Session, now: datetime, plan_name: str | None = None, batch: str | None = None,
-                  status: str | None = None) -> list[Voucher]:
+def list_vouchers(
+    db: Session,
+    now: datetime,
+    plan_name: str | None = None,
+    batch: str | None = None,
+    status: str | None = None,
+) -> list[Voucher]:
     """Vouchers by plan, batch and status, in batch then code order."""
     if status is not None and status not in credentials.VOUCHER_STATUSES:
         raise ValidationError(f"status must be one of {', '.join(credentials.VOUCHER_STATUSES)}")
-    query = select(Voucher).join(Voucher.plan).options(contains_eager(Voucher.plan)).order_by(
-        Voucher.batch, Voucher.code)
+    query = (
+        select(Voucher)
+        .join(Voucher.plan)
+        .options(contains_eager(Voucher.plan))
+        .order_by(Voucher.batch, Voucher.code)
+    )
     if plan_name:
         query = query.where(Plan.name == require_plan(db, plan_name).name)
     if batch:
@@ -86,12 +96,18 @@ def list_vouchers(db: Session, now: datetime, plan_name: str | None = None, batc
 
 def voucher_to_dict(voucher: Voucher, now: datetime) -> dict:
     """The JSON shape of a voucher in `hotspot voucher list`: expires_at is when its validity ends."""
+
     def iso(value):
         return value.isoformat() if value else None
 
     until = None
     if voucher.first_used_at is not None:
         until = credentials.voucher_validity(voucher, voucher.plan.valid_days, now)[0]
-    return {"code": voucher.code, "plan": voucher.plan.name, "batch": voucher.batch,
-            "status": voucher_status(voucher, now), "first_used_at": iso(voucher.first_used_at),
-            "expires_at": iso(until)}
+    return {
+        "code": voucher.code,
+        "plan": voucher.plan.name,
+        "batch": voucher.batch,
+        "status": voucher_status(voucher, now),
+        "first_used_at": iso(voucher.first_used_at),
+        "expires_at": iso(until),
+    }

@@ -23,8 +23,12 @@ def upgrade() -> None:
         sa.Column("admin_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["admin_id"], ["admin_user.id"], name=op.f("fk_admin_session_admin_id_admin_user"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["admin_id"],
+            ["admin_user.id"],
+            name=op.f("fk_admin_session_admin_id_admin_user"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_session")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_admin_session_token_hash")),
     )

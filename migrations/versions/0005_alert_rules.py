@@ -40,8 +40,9 @@ def upgrade() -> None:
         sa.Column("open_key", sa.String(length=160), nullable=True),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["nas_id"], ["nas.id"], name=op.f("fk_alert_nas_id_nas"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["nas_id"], ["nas.id"], name=op.f("fk_alert_nas_id_nas"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert")),
         sa.UniqueConstraint("open_key", name=op.f("uq_alert_open_key")),
     )
@@ -60,15 +61,18 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["alert_id"], ["alert.id"], name=op.f("fk_notification_alert_id_alert"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alert.id"], name=op.f("fk_notification_alert_id_alert"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
     )
     op.create_index(op.f("ix_notification_alert_id"), "notification", ["alert_id"], unique=False)
-    op.create_index("ix_notification_status_next_try", "notification", ["status", "next_try_at"],
-                    unique=False)
-    op.create_index("ix_notification_channel_attempt", "notification", ["channel", "last_attempt_at"],
-                    unique=False)
+    op.create_index(
+        "ix_notification_status_next_try", "notification", ["status", "next_try_at"], unique=False
+    )
+    op.create_index(
+        "ix_notification_channel_attempt", "notification", ["channel", "last_attempt_at"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -24,8 +24,12 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("terms_version", sa.String(length=32), nullable=True))
             batch.add_column(sa.Column("terms_accepted_at", sa.DateTime(timezone=True), nullable=True))
-            batch.alter_column(personal, type_=sa.String(length=32), existing_type=sa.String(length=width),
-                               existing_nullable=False)
+            batch.alter_column(
+                personal,
+                type_=sa.String(length=32),
+                existing_type=sa.String(length=width),
+                existing_nullable=False,
+            )
     op.create_table(
         "sign_in_throttle",
         sa.Column("address", sa.String(length=45), nullable=False),
@@ -62,8 +66,12 @@ def downgrade() -> None:
     op.drop_table("sign_in_throttle")
     for table, personal, width in (("device", "mac", 17), ("account", "phone", 20)):
         with op.batch_alter_table(table) as batch:
-            batch.alter_column(personal, type_=sa.String(length=width), existing_type=sa.String(length=32),
-                               existing_nullable=False)
+            batch.alter_column(
+                personal,
+                type_=sa.String(length=width),
+                existing_type=sa.String(length=32),
+                existing_nullable=False,
+            )
             batch.drop_column("terms_accepted_at")
             batch.drop_column("terms_version")
     with op.batch_alter_table("admin_user") as batch:

@@ -33,8 +33,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("nas", schema=None) as batch_op:
         batch_op.add_column(sa.Column("group_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_nas_group_id_ap_group"), "ap_group", ["group_id"], ["id"],
-                                    ondelete="SET NULL")
+        batch_op.create_foreign_key(
+            batch_op.f("fk_nas_group_id_ap_group"), "ap_group", ["group_id"], ["id"], ondelete="SET NULL"
+        )
     with op.batch_alter_table("plan", schema=None) as batch_op:
         batch_op.add_column(sa.Column("random_mac_limit", sa.Integer(), nullable=True))
 

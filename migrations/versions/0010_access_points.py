@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["nas_id"], ["nas.id"], name=op.f("fk_access_point_nas_id_nas"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["nas_id"], ["nas.id"], name=op.f("fk_access_point_nas_id_nas"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_point")),
         sa.UniqueConstraint("nas_id", "radio_mac", name="uq_access_point_nas_radio"),
     )
@@ -41,18 +43,33 @@ def upgrade() -> None:
         "usage_hour_ap",
         sa.Column("access_point_id", sa.Integer(), nullable=False),
         sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
-        *(sa.Column(name, sa.BigInteger() if "octets" in name or "seconds" in name else sa.Integer(),
-                    nullable=False) for name in COUNTERS),
-        sa.ForeignKeyConstraint(["access_point_id"], ["access_point.id"],
-                                name=op.f("fk_usage_hour_ap_access_point_id_access_point"), ondelete="CASCADE"),
+        *(
+            sa.Column(
+                name,
+                sa.BigInteger() if "octets" in name or "seconds" in name else sa.Integer(),
+                nullable=False,
+            )
+            for name in COUNTERS
+        ),
+        sa.ForeignKeyConstraint(
+            ["access_point_id"],
+            ["access_point.id"],
+            name=op.f("fk_usage_hour_ap_access_point_id_access_point"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("access_point_id", "hour", name=op.f("pk_usage_hour_ap")),
     )
     op.create_index("ix_usage_hour_ap_hour", "usage_hour_ap", ["hour"])
     for table in ("radius_session", "auth_event"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("access_point_id", sa.Integer(), nullable=True))
-            batch_op.create_foreign_key(batch_op.f(f"fk_{table}_access_point_id_access_point"), "access_point",
-                                        ["access_point_id"], ["id"], ondelete="SET NULL")
+            batch_op.create_foreign_key(
+                batch_op.f(f"fk_{table}_access_point_id_access_point"),
+                "access_point",
+                ["access_point_id"],
+                ["id"],
+                ondelete="SET NULL",
+            )
     op.create_index("ix_radius_session_ap_start", "radius_session", ["access_point_id", "start_time"])
     op.create_index("ix_auth_event_ap_time", "auth_event", ["access_point_id", "time"])
 
@@ -62,7 +79,9 @@ def downgrade() -> None:
     op.drop_index("ix_radius_session_ap_start", table_name="radius_session")
     for table in ("auth_event", "radius_session"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(batch_op.f(f"fk_{table}_access_point_id_access_point"), type_="foreignkey")
+            batch_op.drop_constraint(
+                batch_op.f(f"fk_{table}_access_point_id_access_point"), type_="foreignkey"
+            )
             batch_op.drop_column("access_point_id")
     op.drop_index("ix_usage_hour_ap_hour", table_name="usage_hour_ap")
     op.drop_table("usage_hour_ap")

@@ -12,13 +12,43 @@ from flask_babel import format_decimal
 from flask_login import current_user
 
 from portal import extensions
-from portal.admin import (access_points, alerts, audit, auth, auth_log, citizens, dashboard, formatting, groups, labels, maps,
-                          nas, plans, reports, sessions, vouchers)
+from portal.admin import (
+    access_points,
+    alerts,
+    audit,
+    auth,
+    auth_log,
+    citizens,
+    dashboard,
+    formatting,
+    groups,
+    labels,
+    maps,
+    nas,
+    plans,
+    reports,
+    sessions,
+    vouchers,
+)
 from portal.admin.roles import allowed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for child in (auth, dashboard, maps, sessions, auth_log, nas, access_points, groups, plans, vouchers, citizens, reports, audit,
-              alerts):
+for child in (
+    auth,
+    dashboard,
+    maps,
+    sessions,
+    auth_log,
+    nas,
+    access_points,
+    groups,
+    plans,
+    vouchers,
+    citizens,
+    reports,
+    audit,
+    alerts,
+):
     bp.register_blueprint(child.bp)
 
 bp.add_app_template_filter(formatting.human_size, "size")

@@ -20,10 +20,12 @@ bp = Blueprint("access_points", __name__)
 
 def _render(status: int = 200, editing: AccessPoint | None = None):
     db = extensions.db()
-    rows = access_points.list_access_points(db, utcnow(), extensions.settings(),
-                                            request.args.get("nas") or None)
-    return render_template("admin/access_points/index.html", rows=rows, editing=editing,
-                           form=request.form), status
+    rows = access_points.list_access_points(
+        db, utcnow(), extensions.settings(), request.args.get("nas") or None
+    )
+    return render_template(
+        "admin/access_points/index.html", rows=rows, editing=editing, form=request.form
+    ), status
 
 
 @bp.get("/access-points")
@@ -39,8 +41,16 @@ def update(ap_id: int):
     point = db.get(AccessPoint, ap_id) or abort(404)
     try:
         form = AccessPointForm().checked()
-        access_points.update_access_point(db, point, form.name.data, form.location.data, form.latitude.data,
-                                          form.longitude.data, actor=current_user.username, ip=request.remote_addr)
+        access_points.update_access_point(
+            db,
+            point,
+            form.name.data,
+            form.location.data,
+            form.latitude.data,
+            form.longitude.data,
+            actor=current_user.username,
+            ip=request.remote_addr,
+        )
     except ValidationError as exc:
         db.rollback()
         flash(explain(exc), "error")

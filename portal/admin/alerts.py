@@ -12,8 +12,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from hotspot.alert_rules import ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, RULE_KINDS, Rule
-from hotspot.alert_rules import default_rules, out_of_range
+from hotspot.alert_rules import (
+    ACCOUNTING_MISSING,
+    AP_SILENT,
+    NAS_SILENT,
+    REJECTS_HIGH,
+    RULE_KINDS,
+    Rule,
+    default_rules,
+    out_of_range,
+)
 from hotspot.clock import utcnow
 from hotspot.services import alerts, site_health
 from hotspot.validation import ValidationError
@@ -47,14 +55,21 @@ def alert_detail(alert) -> str:
         if alert.kind == NAS_SILENT:
             return _("tidak ada paket RADIUS selama %(duration)s", duration=_duration(figures["seconds"]))
         if alert.kind == ACCOUNTING_MISSING:
-            return _("%(accepts)d login diterima dalam jam terakhir, tanpa sesi accounting",
-                     accepts=figures["accepts"])
+            return _(
+                "%(accepts)d login diterima dalam jam terakhir, tanpa sesi accounting",
+                accepts=figures["accepts"],
+            )
         if alert.kind == REJECTS_HIGH:
-            return _("%(rejects)d dari %(attempts)d login ditolak dalam jam terakhir",
-                     rejects=figures["rejects"], attempts=figures["attempts"])
+            return _(
+                "%(rejects)d dari %(attempts)d login ditolak dalam jam terakhir",
+                rejects=figures["rejects"],
+                attempts=figures["attempts"],
+            )
         if alert.kind == AP_SILENT:
-            return _("tidak ada sesi dari radio ini selama %(duration)s; routernya hidup",
-                     duration=_duration(figures["seconds"]))
+            return _(
+                "tidak ada sesi dari radio ini selama %(duration)s; routernya hidup",
+                duration=_duration(figures["seconds"]),
+            )
     except KeyError:
         pass
     return alert.detail
@@ -62,8 +77,14 @@ def alert_detail(alert) -> str:
 
 def channel_words() -> dict[str, str]:
     """Channel names and states (stored in English) as the admin reads them."""
-    return {"email": _("E-mail"), "webhook": _("Webhook"), "ok": _("lancar"), "failing": _("gagal"),
-            "idle": _("belum dipakai"), "not configured": _("belum diatur")}
+    return {
+        "email": _("E-mail"),
+        "webhook": _("Webhook"),
+        "ok": _("lancar"),
+        "failing": _("gagal"),
+        "idle": _("belum dipakai"),
+        "not configured": _("belum diatur"),
+    }
 
 
 def _limit_messages() -> dict[str, str]:
@@ -86,8 +107,13 @@ def _form_value(name: str, kind: type):
 
 
 def _rule_from_form(kind: str) -> Rule:
-    rule = Rule(kind, enabled=request.form.get("enabled") == "on", minutes=_form_value("minutes", float),
-                share=_form_value("share", float), min_count=_form_value("min_count", int))
+    rule = Rule(
+        kind,
+        enabled=request.form.get("enabled") == "on",
+        minutes=_form_value("minutes", float),
+        share=_form_value("share", float),
+        min_count=_form_value("min_count", int),
+    )
     wrong = out_of_range(rule, default_rules(extensions.settings())[kind])
     if wrong:
         raise ValidationError(" ".join(_limit_messages()[name] for name in wrong))
@@ -97,9 +123,15 @@ def _rule_from_form(kind: str) -> Rule:
 def _render(status: int = 200):
     db, settings = extensions.db(), extensions.settings()
     return render_template(
-        "admin/alerts/index.html", open_alerts=alerts.open_alerts(db), recent=alerts.recent_alerts(db),
-        rules=alerts.load_rules(db, settings), changed=alerts.changed_rules(db), kinds=RULE_KINDS,
-        titles=rule_titles(), words=channel_words(), channels=alerts.channel_states(db, settings),
+        "admin/alerts/index.html",
+        open_alerts=alerts.open_alerts(db),
+        recent=alerts.recent_alerts(db),
+        rules=alerts.load_rules(db, settings),
+        changed=alerts.changed_rules(db),
+        kinds=RULE_KINDS,
+        titles=rule_titles(),
+        words=channel_words(),
+        channels=alerts.channel_states(db, settings),
         sites=site_health.nas_activity(db, utcnow()),
     ), status
 

@@ -28,5 +28,10 @@ def index():
         query = query.where(AuditEvent.id < before)
     events = list(extensions.db().scalars(query))
     more = len(events) > PAGE_SIZE
-    return render_template("admin/audit/index.html", events=events[:PAGE_SIZE], actor=actor, action=action,
-                           next_before=events[PAGE_SIZE - 1].id if more else None)
+    return render_template(
+        "admin/audit/index.html",
+        events=events[:PAGE_SIZE],
+        actor=actor,
+        action=action,
+        next_before=events[PAGE_SIZE - 1].id if more else None,
+    )

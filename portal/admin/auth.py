@@ -37,8 +37,9 @@ def _safe_next(target: str | None) -> str:
 
 def _start_session(admin: AdminUser, next_url: str | None):
     session.clear()
-    session[extensions.ADMIN_SESSION_KEY] = signin.complete_sign_in(extensions.db(), admin, utcnow(),
-                                                                    ip=request.remote_addr)
+    session[extensions.ADMIN_SESSION_KEY] = signin.complete_sign_in(
+        extensions.db(), admin, utcnow(), ip=request.remote_addr
+    )
     login_user(admin)
     return redirect(_safe_next(next_url))
 
@@ -49,13 +50,19 @@ def login():
     """Name and password; then the second factor when the admin has one."""
     if request.method == "GET":
         return render_template("admin/auth/login.html", next=request.args.get("next", ""))
-    result = signin.check_password(extensions.db(), request.form.get("username", ""),
-                                   request.form.get("password", ""), utcnow(), ip=request.remote_addr)
+    result = signin.check_password(
+        extensions.db(),
+        request.form.get("username", ""),
+        request.form.get("password", ""),
+        utcnow(),
+        ip=request.remote_addr,
+    )
     next_url = request.form.get("next")
     if result.admin is None:
         flash(explain(result.error), "error")
-        return render_template("admin/auth/login.html", next=next_url or "",
-                               username=request.form.get("username", "")), 401
+        return render_template(
+            "admin/auth/login.html", next=next_url or "", username=request.form.get("username", "")
+        ), 401
     if result.needs_totp:
         session.clear()
         session[PENDING_KEY] = result.admin.id
@@ -70,20 +77,25 @@ def login():
 def totp():
     """The authenticator code after a correct password; five wrong codes count like wrong passwords."""
     admin = extensions.db().get(AdminUser, session.get(PENDING_KEY, 0))
-    if admin is None or (admin.locked_until is not None and admin.locked_until > utcnow()) \
-            or session.get(PENDING_STAMP_KEY) != signin.pending_stamp(admin):
+    if (
+        admin is None
+        or (admin.locked_until is not None and admin.locked_until > utcnow())
+        or session.get(PENDING_STAMP_KEY) != signin.pending_stamp(admin)
+    ):
         session.pop(PENDING_KEY, None)  # a void pending sign-in goes; a signed-in admin stays signed in
         session.pop(PENDING_STAMP_KEY, None)
         return redirect(url_for(".login"))
     if request.method == "GET":
         return render_template("admin/auth/totp.html")
-    if signin.check_totp(extensions.db(), extensions.state().box, admin, request.form.get("code", ""),
-                         utcnow()):
+    if signin.check_totp(
+        extensions.db(), extensions.state().box, admin, request.form.get("code", ""), utcnow()
+    ):
         return _start_session(admin, session.get("next"))
     if signin.record_failure(extensions.db(), admin, utcnow(), ip=request.remote_addr):
         session.clear()
-        flash(_("Terlalu banyak kode salah: dikunci %(minutes)s menit.", minutes=signin.LOCK_MINUTES),
-              "error")
+        flash(
+            _("Terlalu banyak kode salah: dikunci %(minutes)s menit.", minutes=signin.LOCK_MINUTES), "error"
+        )
         return redirect(url_for(".login"))
     flash(_("Kode salah."), "error")
     return render_template("admin/auth/totp.html"), 401
@@ -92,8 +104,14 @@ def totp():
 @bp.post("/logout")
 @login_required
 def logout():
-    audit.record(extensions.db(), current_user.username, "admin.logout", current_user.username,
-                 admin_id=current_user.id, ip=request.remote_addr)
+    audit.record(
+        extensions.db(),
+        current_user.username,
+        "admin.logout",
+        current_user.username,
+        admin_id=current_user.id,
+        ip=request.remote_addr,
+    )
     signin.end_session(extensions.db(), session.get(extensions.ADMIN_SESSION_KEY))
     logout_user()
     session.clear()
@@ -102,8 +120,11 @@ def logout():
 
 
 def _tokens():
-    return list(extensions.db().scalars(
-        select(ApiToken).where(ApiToken.admin_id == current_user.id).order_by(ApiToken.created_at.desc())))
+    return list(
+        extensions.db().scalars(
+            select(ApiToken).where(ApiToken.admin_id == current_user.id).order_by(ApiToken.created_at.desc())
+        )
+    )
 
 
 @bp.get("/account")
@@ -119,9 +140,14 @@ def account():
 @requires("viewer")
 def change_password():
     try:
-        signin.change_password(extensions.db(), current_user, request.form.get("current", ""),
-                               request.form.get("new", ""), ip=request.remote_addr,
-                               keep_session=session.get(extensions.ADMIN_SESSION_KEY))
+        signin.change_password(
+            extensions.db(),
+            current_user,
+            request.form.get("current", ""),
+            request.form.get("new", ""),
+            ip=request.remote_addr,
+            keep_session=session.get(extensions.ADMIN_SESSION_KEY),
+        )
         flash(_("Kata sandi sudah diganti."), "info")
     except ValidationError as exc:
         flash(explain(exc), "error")
@@ -137,17 +163,30 @@ def enrol_totp():
         session[ENROL_KEY] = signin.new_totp_secret()
     elif step == "confirm" and session.get(ENROL_KEY):
         try:
-            signin.enable_totp(extensions.db(), extensions.state().box, current_user, session[ENROL_KEY],
-                               request.form.get("code", ""), utcnow(), ip=request.remote_addr)
+            signin.enable_totp(
+                extensions.db(),
+                extensions.state().box,
+                current_user,
+                session[ENROL_KEY],
+                request.form.get("code", ""),
+                utcnow(),
+                ip=request.remote_addr,
+            )
             session.pop(ENROL_KEY)
             flash(_("Masuk dua langkah sudah aktif."), "info")
         except ValidationError as exc:
             flash(explain(exc), "error")
     elif step == "disable":
         try:
-            signin.disable_totp(extensions.db(), extensions.state().box, current_user,
-                                request.form.get("password", ""), request.form.get("code", ""), utcnow(),
-                                ip=request.remote_addr)
+            signin.disable_totp(
+                extensions.db(),
+                extensions.state().box,
+                current_user,
+                request.form.get("password", ""),
+                request.form.get("code", ""),
+                utcnow(),
+                ip=request.remote_addr,
+            )
             flash(_("Masuk dua langkah sudah dimatikan."), "info")
         except ValidationError as exc:
             flash(str(exc), "error")
@@ -158,10 +197,12 @@ def enrol_totp():
 @requires("viewer")
 def new_token():
     """A bearer token acting with the admin's own role; shown on this one page only."""
-    token = create_api_token(extensions.db(), current_user.username, request.form.get("name", "")[:64],
-                             actor=current_user.username)
-    return render_template("admin/auth/account.html", tokens=_tokens(), new_token=token,
-                           enrol_secret=None, enrol_uri=None)
+    token = create_api_token(
+        extensions.db(), current_user.username, request.form.get("name", "")[:64], actor=current_user.username
+    )
+    return render_template(
+        "admin/auth/account.html", tokens=_tokens(), new_token=token, enrol_secret=None, enrol_uri=None
+    )
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -172,8 +213,14 @@ def revoke_token(token_id: int):
         flash(_("Token tidak ditemukan."), "error")
         return redirect(url_for(".account"))
     token.revoked = True
-    audit.record(extensions.db(), current_user.username, "admin.token.revoke", token.name or str(token.id),
-                 admin_id=current_user.id, ip=request.remote_addr)
+    audit.record(
+        extensions.db(),
+        current_user.username,
+        "admin.token.revoke",
+        token.name or str(token.id),
+        admin_id=current_user.id,
+        ip=request.remote_addr,
+    )
     extensions.db().commit()
     flash(_("Token sudah dicabut."), "info")
     return redirect(url_for(".account"))

@@ -40,8 +40,14 @@ def index():
         page, error, status = auth_log.page_events(db, event_filter, after), None, 200
     except ValidationError as exc:
         page, error, status = None, explain(exc), 400
-    return render_template("admin/auth_log/index.html", page=page, error=error, args=filter_args(),
-                           all_nas=list_nas(db), message=citizen_message), status
+    return render_template(
+        "admin/auth_log/index.html",
+        page=page,
+        error=error,
+        args=filter_args(),
+        all_nas=list_nas(db),
+        message=citizen_message,
+    ), status
 
 
 @bp.get("/auth-log.csv")
@@ -61,5 +67,8 @@ def export():
         with open_session() as export_db:
             yield from auth_log.csv_chunks(export_db, event_filter, citizen_message)
 
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -11,8 +11,12 @@ LEFT, BOTTOM, TOP = 56, 22, 8
 MAX_LABELS = 12
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[float],
-              fmt: Callable[[float], str] = lambda v: f"{v:,.0f}") -> Markup:
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    fmt: Callable[[float], str] = lambda v: f"{v:,.0f}",
+) -> Markup:
     """An accessible SVG bar chart; each bar carries its exact value as a tooltip."""
     top = max(values, default=0) or 1
     plot_w, plot_h = WIDTH - LEFT, HEIGHT - BOTTOM - TOP
@@ -30,10 +34,13 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float],
         x = LEFT + i * step
         parts.append(
             f'<rect class="bar" x="{x + step * 0.1:.1f}" y="{TOP + plot_h - height:.1f}" '
-            f'width="{step * 0.8:.1f}" height="{height:.1f}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>'
+            f'width="{step * 0.8:.1f}" height="{height:.1f}">'
+            f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>"
         )
         if i % every == 0:
-            parts.append(f'<text x="{x + step / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
-                         f'class="tick">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{x + step / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
+                f'class="tick">{escape(label)}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))

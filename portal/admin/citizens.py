@@ -37,8 +37,14 @@ def index():
 def block_account():
     blocked = request.form.get("blocked") == "1"
     try:
-        account = set_account_blocked(extensions.db(), request.form.get("phone", ""), blocked, current_user.username,
-                                      admin_id=current_user.id, ip=request.remote_addr)
+        account = set_account_blocked(
+            extensions.db(),
+            request.form.get("phone", ""),
+            blocked,
+            current_user.username,
+            admin_id=current_user.id,
+            ip=request.remote_addr,
+        )
     except ValidationError as exc:
         flash(explain(exc), "error")
         return redirect(url_for(".index"))
@@ -53,9 +59,16 @@ def block_account():
 
 def _cut_off(sessions, target: str) -> None:
     """A block ends what is online now, not only the next login."""
-    reached = disconnects.cut_off(extensions.db(), extensions.settings(), extensions.state().box, sessions,
-                                  current_user.username, target, admin_id=current_user.id,
-                                  ip=request.remote_addr)
+    reached = disconnects.cut_off(
+        extensions.db(),
+        extensions.settings(),
+        extensions.state().box,
+        sessions,
+        current_user.username,
+        target,
+        admin_id=current_user.id,
+        ip=request.remote_addr,
+    )
     if reached.results:
         flash(sessions_reached(reached), "info")
 
@@ -67,11 +80,15 @@ def devices():
     mac = request.args.get("mac", "").strip()
     query = select(Device).order_by(Device.last_seen.desc()).limit(100)
     try:
-        query = query.where(Device.mac == normalize_mac(mac)) if mac else query.where(Device.blocked.is_(True))
+        query = (
+            query.where(Device.mac == normalize_mac(mac)) if mac else query.where(Device.blocked.is_(True))
+        )
     except ValidationError as exc:
         flash(explain(exc), "error")
         return render_template("admin/citizens/devices.html", mac=mac, devices=[]), 400
-    return render_template("admin/citizens/devices.html", mac=mac, devices=list(extensions.db().scalars(query)))
+    return render_template(
+        "admin/citizens/devices.html", mac=mac, devices=list(extensions.db().scalars(query))
+    )
 
 
 @bp.post("/devices/block")
@@ -79,8 +96,15 @@ def devices():
 def block_device():
     blocked = request.form.get("blocked") == "1"
     try:
-        device = set_device_blocked(extensions.db(), request.form.get("mac", ""), blocked, utcnow(),
-                                    current_user.username, admin_id=current_user.id, ip=request.remote_addr)
+        device = set_device_blocked(
+            extensions.db(),
+            request.form.get("mac", ""),
+            blocked,
+            utcnow(),
+            current_user.username,
+            admin_id=current_user.id,
+            ip=request.remote_addr,
+        )
     except ValidationError as exc:
         flash(explain(exc), "error")
         return redirect(url_for(".devices"))

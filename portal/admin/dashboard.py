@@ -33,12 +33,21 @@ def usage_charts(nas_id: int | None) -> dict:
     hours = usage_reports.hourly(db, now, 24, tz, nas_id)
     days = usage_reports.daily(db, now, 30, tz, nas_id)
     return {
-        "traffic_24h": charts.bar_chart(_("Trafik per jam, 24 jam terakhir"), [b.label for b in hours],
-                                        [b.octets for b in hours], human_size),
-        "traffic_30d": charts.bar_chart(_("Trafik per hari, 30 hari terakhir"), [b.label for b in days],
-                                        [b.octets for b in days], human_size),
-        "logins_24h": charts.bar_chart(_("Login per jam, 24 jam terakhir"), [b.label for b in hours],
-                                       [b.sessions for b in hours]),
+        "traffic_24h": charts.bar_chart(
+            _("Trafik per jam, 24 jam terakhir"),
+            [b.label for b in hours],
+            [b.octets for b in hours],
+            human_size,
+        ),
+        "traffic_30d": charts.bar_chart(
+            _("Trafik per hari, 30 hari terakhir"),
+            [b.label for b in days],
+            [b.octets for b in days],
+            human_size,
+        ),
+        "logins_24h": charts.bar_chart(
+            _("Login per jam, 24 jam terakhir"), [b.label for b in hours], [b.sessions for b in hours]
+        ),
     }
 
 
@@ -52,7 +61,10 @@ def index():
         "admin/dashboard/index.html",
         overview=usage_reports.overview(db, now, settings.timezone),
         statuses=usage_reports.ap_statuses(db, now, online_window_seconds()),
-        all_nas=list_nas(db), selected=selected, now=now,
-        open_alerts=alerts.open_alerts(db), titles=rule_titles(),
+        all_nas=list_nas(db),
+        selected=selected,
+        now=now,
+        open_alerts=alerts.open_alerts(db),
+        titles=rule_titles(),
         **usage_charts(selected.id if selected else None),
     )

@@ -34,6 +34,11 @@ def local_time(value: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") 
 
 def sessions_reached(outcome) -> str:
     """What a plan edit's CoA or a block's Disconnect got from the routers, in counts (details: audit log)."""
-    return gettext("Dikirim ke %(total)d sesi yang sedang online: %(ack)d diterima, %(nak)d ditolak, "
-                   "%(unanswered)d tanpa jawaban.", total=len(outcome.results), ack=outcome.count("ack"),
-                   nak=outcome.count("nak"), unanswered=outcome.unanswered)
+    return gettext(
+        "Dikirim ke %(total)d sesi yang sedang online: %(ack)d diterima, %(nak)d ditolak, "
+        "%(unanswered)d tanpa jawaban.",
+        total=len(outcome.results),
+        ack=outcome.count("ack"),
+        nak=outcome.count("nak"),
+        unanswered=outcome.unanswered,
+    )

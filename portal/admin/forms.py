@@ -15,8 +15,16 @@ from hotspot.services.nas import NasSpec
 from hotspot.services.plans import PlanSpec
 from portal.forms import Form, NumberField, WholeNumberField, text_field
 
-LIMIT_FIELDS = ("session_minutes", "daily_minutes", "daily_mb", "down_kbps", "up_kbps", "valid_days",
-                "throttle_kbps", "max_sessions")
+LIMIT_FIELDS = (
+    "session_minutes",
+    "daily_minutes",
+    "daily_mb",
+    "down_kbps",
+    "up_kbps",
+    "valid_days",
+    "throttle_kbps",
+    "max_sessions",
+)
 NUMBER_FIELDS = (*LIMIT_FIELDS, "idle_timeout_seconds", "interim_interval_seconds", "random_mac_limit")
 
 
@@ -32,8 +40,9 @@ class PlanForm(Form):
     max_sessions = WholeNumberField(_("Sesi sekaligus"))
     idle_timeout_seconds = WholeNumberField(_("Batas diam (detik)"))
     interim_interval_seconds = WholeNumberField(_("Interval interim (detik)"))
-    random_mac_limit = WholeNumberField(_("Batas MAC acak per lokasi per hari (paket gratis; lebih dari itu "
-                                          "diminta login dengan nomor HP)"))
+    random_mac_limit = WholeNumberField(
+        _("Batas MAC acak per lokasi per hari (paket gratis; lebih dari itu diminta login dengan nomor HP)")
+    )
     free_access = BooleanField(_("Paket gratis sekali klik"))
     mac_relogin = BooleanField(_("Login ulang di hari yang sama lewat MAC"))
 
@@ -41,8 +50,12 @@ class PlanForm(Form):
         """The plan the admin typed; ValidationError with the first error when the form is not valid."""
         self.checked()
         numbers = {name: self[name].data for name in NUMBER_FIELDS if self[name].data is not None}
-        return PlanSpec(name=self.name.data, free_access=self.free_access.data, mac_relogin=self.mac_relogin.data,
-                        **numbers)
+        return PlanSpec(
+            name=self.name.data,
+            free_access=self.free_access.data,
+            mac_relogin=self.mac_relogin.data,
+            **numbers,
+        )
 
 
 class NasForm(Form):
@@ -54,21 +67,32 @@ class NasForm(Form):
     location_name = text_field(_("Lokasi"), 128)
     latitude = NumberField(_("Lintang"))
     longitude = NumberField(_("Bujur"))
-    login_host = text_field(_("Alamat login router (nama DNS hotspot atau IP gateway; kosong: MikroTik "
-                               "10.5.50.1, Chilli 10.1.0.1)"), 255)
+    login_host = text_field(
+        _(
+            "Alamat login router (nama DNS hotspot atau IP gateway; kosong: MikroTik "
+            "10.5.50.1, Chilli 10.1.0.1)"
+        ),
+        255,
+    )
     uam_secret = text_field(_("uamsecret CoovaChilli"), 128)
     require_message_authenticator = BooleanField()
 
     def spec(self, secret: str) -> NasSpec:
         """The router the admin typed, with `secret`; ValidationError with the first error when not valid."""
         self.checked()
-        return NasSpec(name=self.name.data, ip_range=self.ip_range.data, secret=secret, vendor=self.vendor.data,
-                       location_name=self.location_name.data.strip(), latitude=self.latitude.data,
-                       longitude=self.longitude.data,
-                       require_message_authenticator=self.require_message_authenticator.data,
-                       uam_secret=self.uam_secret.data.strip() or None,
-                       login_host=self.login_host.data.strip() or None,
-                       identifier=self.identifier.data.strip() or None)
+        return NasSpec(
+            name=self.name.data,
+            ip_range=self.ip_range.data,
+            secret=secret,
+            vendor=self.vendor.data,
+            location_name=self.location_name.data.strip(),
+            latitude=self.latitude.data,
+            longitude=self.longitude.data,
+            require_message_authenticator=self.require_message_authenticator.data,
+            uam_secret=self.uam_secret.data.strip() or None,
+            login_host=self.login_host.data.strip() or None,
+            identifier=self.identifier.data.strip() or None,
+        )
 
 
 class AccessPointForm(Form):

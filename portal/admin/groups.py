@@ -20,9 +20,13 @@ bp = Blueprint("groups", __name__)
 
 def spec_from_form() -> ap_groups.GroupSpec:
     form = request.form
-    return ap_groups.GroupSpec(name=form.get("name", ""), free_plan=form.get("free_plan") or None,
-                               opening_hours=form.get("opening_hours", ""), splash_text=form.get("splash_text", ""),
-                               splash_text_en=form.get("splash_text_en", ""))
+    return ap_groups.GroupSpec(
+        name=form.get("name", ""),
+        free_plan=form.get("free_plan") or None,
+        opening_hours=form.get("opening_hours", ""),
+        splash_text=form.get("splash_text", ""),
+        splash_text_en=form.get("splash_text_en", ""),
+    )
 
 
 def _sites() -> list[int]:
@@ -35,8 +39,14 @@ def _sites() -> list[int]:
 def _render(status: int = 200, editing: ApGroup | None = None):
     db = extensions.db()
     groups = [(group, ap_groups.members(db, group)) for group in ap_groups.list_groups(db)]
-    return render_template("admin/groups/index.html", groups=groups, editing=editing, form=request.form,
-                           plans=list_plans(db), nas_rows=list_nas(db)), status
+    return render_template(
+        "admin/groups/index.html",
+        groups=groups,
+        editing=editing,
+        form=request.form,
+        plans=list_plans(db),
+        nas_rows=list_nas(db),
+    ), status
 
 
 @bp.get("/groups")

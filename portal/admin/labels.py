@@ -11,10 +11,18 @@ from flask_babel import gettext as _
 
 def _labels() -> dict[str, str]:
     return {
-        "active": _("berjalan"), "closed": _("selesai"), "stale": _("terputus"),
-        "new": _("baru"), "expired": _("kedaluwarsa"), "revoked": _("dicabut"),
-        "viewer": _("pengamat"), "operator": _("operator"), "admin": _("admin"),
-        "day": _("hari"), "week": _("minggu"), "month": _("bulan"),
+        "active": _("berjalan"),
+        "closed": _("selesai"),
+        "stale": _("terputus"),
+        "new": _("baru"),
+        "expired": _("kedaluwarsa"),
+        "revoked": _("dicabut"),
+        "viewer": _("pengamat"),
+        "operator": _("operator"),
+        "admin": _("admin"),
+        "day": _("hari"),
+        "week": _("minggu"),
+        "month": _("bulan"),
     }
 
 

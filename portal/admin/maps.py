@@ -18,5 +18,9 @@ bp = Blueprint("map", __name__)
 def index():
     settings = extensions.settings()
     points = ap_map.map_points(extensions.db(), utcnow(), settings)
-    return render_template("admin/map/index.html", points=points, tiles=tile_layer(settings),
-                           geojson=ap_map.feature_collection(points, public=False))
+    return render_template(
+        "admin/map/index.html",
+        points=points,
+        tiles=tile_layer(settings),
+        geojson=ap_map.feature_collection(points, public=False),
+    )

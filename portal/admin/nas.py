@@ -1,4 +1,5 @@
-"""Access points: list, add, edit, rotate the shared secret, deactivate; per-AP usage, sessions and router set-up.
+"""Access points: list, add, edit, rotate the shared secret, deactivate; per-AP usage, sessions and router
+set-up.
 
 A shared secret is shown once, on the page that answers its creation or
 rotation, and never again (it is stored encrypted and never logged).
@@ -34,8 +35,10 @@ def _get(nas_id: int) -> Nas:
 
 def _snippets(nas: Nas, secret: str | None = None, uam_secret: str | None = None) -> dict[str, str]:
     settings = extensions.settings()
-    return {"MikroTik RouterOS": router_setup.mikrotik(nas, settings, secret),
-            "CoovaChilli (/etc/chilli/config)": router_setup.chilli(nas, settings, secret, uam_secret)}
+    return {
+        "MikroTik RouterOS": router_setup.mikrotik(nas, settings, secret),
+        "CoovaChilli (/etc/chilli/config)": router_setup.chilli(nas, settings, secret, uam_secret),
+    }
 
 
 @bp.get("/nas")
@@ -64,8 +67,13 @@ def create():
         extensions.db().rollback()
         flash(explain(exc), "error")
         return render_template("admin/nas/form.html", nas=None, vendors=NAS_VENDORS, form=request.form), 400
-    return render_template("admin/nas/secret.html", nas=nas, secret=secret, created=True,
-                           snippets=_snippets(nas, secret, form.uam_secret.data.strip() or None)), 201
+    return render_template(
+        "admin/nas/secret.html",
+        nas=nas,
+        secret=secret,
+        created=True,
+        snippets=_snippets(nas, secret, form.uam_secret.data.strip() or None),
+    ), 201
 
 
 @bp.get("/nas/<int:nas_id>")
@@ -74,13 +82,25 @@ def detail(nas_id: int):
     """One access point: status, usage charts, 30-day totals and its latest sessions."""
     nas, db, now = _get(nas_id), extensions.db(), utcnow()
     recent = session_log.page_sessions(db, SessionFilter(nas=nas.name), size=20)
-    month = usage_reports.usage_by_period(db, "month", now - timedelta(days=365), now,
-                                          extensions.settings().timezone, now, nas_id=nas.id)
-    online = any(s.online for s in usage_reports.ap_statuses(db, now, online_window_seconds()) if s.nas.id == nas.id)
-    radios = [row.access_point for row in access_points.list_access_points(db, now, extensions.settings(), nas.name)]
-    return render_template("admin/nas/detail.html", nas=nas, recent=recent.rows, months=month, online=online,
-                           radios=radios,
-                           snippets=_snippets(nas), **usage_charts(nas.id))
+    month = usage_reports.usage_by_period(
+        db, "month", now - timedelta(days=365), now, extensions.settings().timezone, now, nas_id=nas.id
+    )
+    online = any(
+        s.online for s in usage_reports.ap_statuses(db, now, online_window_seconds()) if s.nas.id == nas.id
+    )
+    radios = [
+        row.access_point for row in access_points.list_access_points(db, now, extensions.settings(), nas.name)
+    ]
+    return render_template(
+        "admin/nas/detail.html",
+        nas=nas,
+        recent=recent.rows,
+        months=month,
+        online=online,
+        radios=radios,
+        snippets=_snippets(nas),
+        **usage_charts(nas.id),
+    )
 
 
 @bp.get("/nas/<int:nas_id>/edit")
@@ -94,8 +114,14 @@ def edit(nas_id: int):
 def update(nas_id: int):
     nas = _get(nas_id)
     try:
-        update_nas(extensions.db(), extensions.state().box, nas, NasForm().spec(""), actor=current_user.username,
-                   ip=request.remote_addr)
+        update_nas(
+            extensions.db(),
+            extensions.state().box,
+            nas,
+            NasForm().spec(""),
+            actor=current_user.username,
+            ip=request.remote_addr,
+        )
     except ValidationError as exc:
         extensions.db().rollback()
         flash(explain(exc), "error")
@@ -109,10 +135,12 @@ def update(nas_id: int):
 def rotate(nas_id: int):
     """New random shared secret, shown on this response only; the router must be updated with it."""
     nas = _get(nas_id)
-    secret = rotate_secret(extensions.db(), extensions.state().box, nas, actor=current_user.username,
-                           ip=request.remote_addr)
-    return render_template("admin/nas/secret.html", nas=nas, secret=secret, created=False,
-                           snippets=_snippets(nas, secret))
+    secret = rotate_secret(
+        extensions.db(), extensions.state().box, nas, actor=current_user.username, ip=request.remote_addr
+    )
+    return render_template(
+        "admin/nas/secret.html", nas=nas, secret=secret, created=False, snippets=_snippets(nas, secret)
+    )
 
 
 @bp.post("/nas/<int:nas_id>/active")
@@ -121,6 +149,8 @@ def set_active(nas_id: int):
     nas = _get(nas_id)
     active = request.form.get("active") == "1"
     set_nas_active(extensions.db(), nas, active, actor=current_user.username, ip=request.remote_addr)
-    flash(_("%(name)s aktif lagi.", name=nas.name) if active else _("%(name)s dinonaktifkan.", name=nas.name),
-          "info")
+    flash(
+        _("%(name)s aktif lagi.", name=nas.name) if active else _("%(name)s dinonaktifkan.", name=nas.name),
+        "info",
+    )
     return redirect(url_for(".detail", nas_id=nas.id))

@@ -26,9 +26,14 @@ def field_labels() -> dict[str, str]:
 
 
 def _render_list(status: int = 200, form=None, editing: Plan | None = None):
-    return render_template("admin/plans/index.html", plans=list_plans(extensions.db()), form=form or {},
-                           editing=editing, fields=LIMIT_FIELDS,
-                           field_labels=field_labels()), status
+    return render_template(
+        "admin/plans/index.html",
+        plans=list_plans(extensions.db()),
+        form=form or {},
+        editing=editing,
+        fields=LIMIT_FIELDS,
+        field_labels=field_labels(),
+    ), status
 
 
 @bp.get("/plans")
@@ -56,15 +61,24 @@ def create():
 def update(plan_id: int):
     plan = extensions.db().get(Plan, plan_id) or abort(404)
     try:
-        update_plan(extensions.db(), plan, PlanForm().spec(), actor=current_user.username, ip=request.remote_addr)
+        update_plan(
+            extensions.db(), plan, PlanForm().spec(), actor=current_user.username, ip=request.remote_addr
+        )
     except ValidationError as exc:
         extensions.db().rollback()
         flash(explain(exc), "error")
         return _render_list(400, request.form, plan)
     flash(_("Paket %(name)s disimpan.", name=plan.name), "info")
-    reached = disconnects.apply_plan(extensions.db(), extensions.settings(), extensions.state().box, plan,
-                                     utcnow(), current_user.username, admin_id=current_user.id,
-                                     ip=request.remote_addr)
+    reached = disconnects.apply_plan(
+        extensions.db(),
+        extensions.settings(),
+        extensions.state().box,
+        plan,
+        utcnow(),
+        current_user.username,
+        admin_id=current_user.id,
+        ip=request.remote_addr,
+    )
     if reached.results:
         flash(sessions_reached(reached), "info")
     return redirect(url_for(".index"))
@@ -74,8 +88,13 @@ def update(plan_id: int):
 @requires("admin")
 def set_active(plan_id: int):
     plan = extensions.db().get(Plan, plan_id) or abort(404)
-    set_plan_active(extensions.db(), plan, request.form.get("active") == "1", actor=current_user.username,
-                    ip=request.remote_addr)
+    set_plan_active(
+        extensions.db(),
+        plan,
+        request.form.get("active") == "1",
+        actor=current_user.username,
+        ip=request.remote_addr,
+    )
     if plan.active:
         flash(_("Paket %(name)s aktif.", name=plan.name), "info")
     else:

@@ -46,7 +46,9 @@ def report_range() -> tuple[str, datetime, datetime, int | None]:
     """Period, start and end (UTC) and optional AP from the query string; dates are local days."""
     period = request.args.get("period", "day")
     if period not in usage_reports.PERIODS:
-        raise ValidationError(_("period harus salah satu dari %(choices)s", choices=", ".join(usage_reports.PERIODS)))
+        raise ValidationError(
+            _("period harus salah satu dari %(choices)s", choices=", ".join(usage_reports.PERIODS))
+        )
     zone = ZoneInfo(extensions.settings().timezone)
     today = utcnow().astimezone(zone).date()
 
@@ -70,16 +72,29 @@ def _report(kind: str):
     period, since, until, nas_id = report_range()
     db, tz, now = extensions.db(), extensions.settings().timezone, utcnow()
     if kind == "usage":
-        return [{"period": r.period, "nas": r.nas, **{c: getattr(r.bucket, c) for c in USAGE_COLUMNS[2:]}}
-                for r in usage_reports.usage_by_period(db, period, since, until, tz, now, nas_id)]
+        return [
+            {"period": r.period, "nas": r.nas, **{c: getattr(r.bucket, c) for c in USAGE_COLUMNS[2:]}}
+            for r in usage_reports.usage_by_period(db, period, since, until, tz, now, nas_id)
+        ]
     if kind == "peak":
         peak_since = max(since, until - timedelta(days=PEAK_DAYS))
-        return [{"hour": b.label, "sessions": b.sessions, "input_octets": b.input_octets,
-                 "output_octets": b.output_octets} for b in usage_reports.peak_hours(db, peak_since, until, tz, nas_id)]
+        return [
+            {
+                "hour": b.label,
+                "sessions": b.sessions,
+                "input_octets": b.input_octets,
+                "output_octets": b.output_octets,
+            }
+            for b in usage_reports.peak_hours(db, peak_since, until, tz, nas_id)
+        ]
     if kind == "top":
-        return usage_reports.top_users(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, 50, nas_id)
+        return usage_reports.top_users(
+            db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, 50, nas_id
+        )
     if kind == "random":
-        return random_macs.random_mac_share(db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, nas_id)
+        return random_macs.random_mac_share(
+            db, max(since, until - timedelta(days=TOP_USERS_DAYS)), until, nas_id
+        )
     raise ValidationError(_("kind harus usage, peak, top, atau random"))
 
 
@@ -92,12 +107,25 @@ def index():
     except ValidationError as exc:
         flash(explain(exc), "error")
         return redirect(url_for(".index"))
-    peak_chart = charts.bar_chart(_("Sesi per jam dalam sehari"), [p["hour"] for p in peak],
-                                  [p["sessions"] for p in peak])
-    return render_template("admin/reports/index.html", period=period, since=since, until=until, nas_id=nas_id,
-                           all_nas=list_nas(extensions.db()), usage=usage[:HTML_ROWS], usage_rows=len(usage),
-                           peak_chart=peak_chart, top=top, random_macs=random,
-                           peak_days=PEAK_DAYS, top_days=TOP_USERS_DAYS, args=request.args.to_dict())
+    peak_chart = charts.bar_chart(
+        _("Sesi per jam dalam sehari"), [p["hour"] for p in peak], [p["sessions"] for p in peak]
+    )
+    return render_template(
+        "admin/reports/index.html",
+        period=period,
+        since=since,
+        until=until,
+        nas_id=nas_id,
+        all_nas=list_nas(extensions.db()),
+        usage=usage[:HTML_ROWS],
+        usage_rows=len(usage),
+        peak_chart=peak_chart,
+        top=top,
+        random_macs=random,
+        peak_days=PEAK_DAYS,
+        top_days=TOP_USERS_DAYS,
+        args=request.args.to_dict(),
+    )
 
 
 @bp.get("/reports.csv")
@@ -113,8 +141,11 @@ def export():
     writer = SafeDictWriter(buffer, CSV_COLUMNS[kind])
     writer.writeheader()
     writer.writerows(rows)
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="report-{kind}.csv"'})
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="report-{kind}.csv"'},
+    )
 
 
 @bp.get("/retention")
@@ -124,8 +155,13 @@ def retention_page():
     db = extensions.db()
     job = purge_jobs.latest_job(db)
     running = purge_jobs.running_job(db, utcnow()) is not None
-    return render_template("admin/reports/retention.html", days=extensions.settings().retention_days, job=job,
-                           running=running, rows=purge_jobs.rows(job) if job else {})
+    return render_template(
+        "admin/reports/retention.html",
+        days=extensions.settings().retention_days,
+        job=job,
+        running=running,
+        rows=purge_jobs.rows(job) if job else {},
+    )
 
 
 @bp.post("/retention/purge")
@@ -135,8 +171,13 @@ def purge_now():
     page comes back, a large one shows its progress there."""
     settings = extensions.settings()
     try:
-        job_id = purge_jobs.start(extensions.state().engine, settings.secret_key, settings.retention_days,
-                                  current_user.username, utcnow())
+        job_id = purge_jobs.start(
+            extensions.state().engine,
+            settings.secret_key,
+            settings.retention_days,
+            current_user.username,
+            utcnow(),
+        )
     except purge_jobs.AlreadyRunning:
         flash(_("Pembersihan data sedang berjalan; tunggu sampai selesai."), "error")
         return redirect(url_for(".retention_page"))

@@ -45,6 +45,13 @@ def requires(needed: str):
 def record_export(what: str, filters: dict, target: str = "") -> None:
     """Every CSV download is in the audit log as `<what>.export` (who took which personal data out, with
     which filters)."""
-    audit.record(extensions.db(), current_user.username, f"{what}.export", target, filters,
-                 admin_id=current_user.id, ip=request.remote_addr)
+    audit.record(
+        extensions.db(),
+        current_user.username,
+        f"{what}.export",
+        target,
+        filters,
+        admin_id=current_user.id,
+        ip=request.remote_addr,
+    )
     extensions.db().commit()

@@ -31,7 +31,9 @@ def templates() -> tuple[tuple[re.Pattern, str], ...]:
     """(English pattern, Indonesian template) for every entry of the catalog, longest template first."""
     with CATALOG.open("rb") as handle:
         entries = [(m.id, m.string) for m in read_po(handle) if m.id and m.string]
-    return tuple((_pattern(english), indonesian) for english, indonesian in sorted(entries, key=lambda e: -len(e[0])))
+    return tuple(
+        (_pattern(english), indonesian) for english, indonesian in sorted(entries, key=lambda e: -len(e[0]))
+    )
 
 
 def translate(message: str, language: str) -> str:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,11 +47,26 @@ def index():
         page = session_log.page_sessions(db, session_filter, after, sort)
         totals = session_log.totals(db, session_filter)
     except ValidationError as exc:
-        return render_template("admin/sessions/index.html", error=explain(exc), page=None, totals=None,
-                               args=filter_args(), sort=sort, all_nas=list_nas(db),
-                               statuses=SESSION_STATUSES), 400
-    return render_template("admin/sessions/index.html", error=None, page=page, totals=totals, args=filter_args(),
-                           sort=sort, all_nas=list_nas(db), statuses=SESSION_STATUSES)
+        return render_template(
+            "admin/sessions/index.html",
+            error=explain(exc),
+            page=None,
+            totals=None,
+            args=filter_args(),
+            sort=sort,
+            all_nas=list_nas(db),
+            statuses=SESSION_STATUSES,
+        ), 400
+    return render_template(
+        "admin/sessions/index.html",
+        error=None,
+        page=page,
+        totals=totals,
+        args=filter_args(),
+        sort=sort,
+        all_nas=list_nas(db),
+        statuses=SESSION_STATUSES,
+    )
 
 
 @bp.get("/sessions.csv")
@@ -61,8 +86,11 @@ def export():
             yield from session_log.csv_chunks(conn, session_filter)
 
     filename = f"sessions-{utcnow():%Y%m%d-%H%M%S}.csv"
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.post("/sessions/<int:session_id>/disconnect")
@@ -71,10 +99,21 @@ def disconnect(session_id: int):
     """RFC 5176 Disconnect-Request to the session's router; its ACK or NAK (and Error-Cause) is flashed."""
     db = extensions.db()
     session = db.get(RadiusSession, session_id) or abort(404)
-    result = disconnect_session(db, extensions.settings(), extensions.state().box, session, current_user.username,
-                                admin_id=current_user.id, ip=request.remote_addr)
-    message = _("%(user)s di %(nas)s: %(result)s", user=session.username, nas=session.nas.name,
-                result=result.describe())
+    result = disconnect_session(
+        db,
+        extensions.settings(),
+        extensions.state().box,
+        session,
+        current_user.username,
+        admin_id=current_user.id,
+        ip=request.remote_addr,
+    )
+    message = _(
+        "%(user)s di %(nas)s: %(result)s",
+        user=session.username,
+        nas=session.nas.name,
+        result=result.describe(),
+    )
     if result.error_cause is None and result.error_text:
         message += f" ({result.error_text})"
     flash(message, "info" if result.acknowledged else "error")

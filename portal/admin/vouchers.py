@@ -22,15 +22,23 @@ bp = Blueprint("vouchers", __name__)
 
 def batches():
     """One row per batch: plan, size, how many used and revoked, newest first."""
-    return extensions.db().execute(
-        select(Voucher.batch, Plan.name.label("plan"), func.count().label("count"),
-               func.sum(case((Voucher.first_used_at.is_not(None), 1), else_=0)).label("used"),
-               func.sum(case((Voucher.revoked.is_(True), 1), else_=0)).label("revoked"),
-               func.min(Voucher.created_at).label("created_at"))
-        .join(Plan, Plan.id == Voucher.plan_id)
-        .group_by(Voucher.batch, Plan.name)
-        .order_by(func.min(Voucher.created_at).desc())
-    ).all()
+    return (
+        extensions.db()
+        .execute(
+            select(
+                Voucher.batch,
+                Plan.name.label("plan"),
+                func.count().label("count"),
+                func.sum(case((Voucher.first_used_at.is_not(None), 1), else_=0)).label("used"),
+                func.sum(case((Voucher.revoked.is_(True), 1), else_=0)).label("revoked"),
+                func.min(Voucher.created_at).label("created_at"),
+            )
+            .join(Plan, Plan.id == Voucher.plan_id)
+            .group_by(Voucher.batch, Plan.name)
+            .order_by(func.min(Voucher.created_at).desc())
+        )
+        .all()
+    )
 
 
 @bp.get("/vouchers")
@@ -45,40 +53,60 @@ def index():
 def generate():
     try:
         count = int(request.form.get("count", "0"))
-        created = generate_vouchers(extensions.db(), request.form.get("plan", ""), count,
-                                    request.form.get("batch", "").strip() or None, actor=current_user.username)
+        created = generate_vouchers(
+            extensions.db(),
+            request.form.get("plan", ""),
+            count,
+            request.form.get("batch", "").strip() or None,
+            actor=current_user.username,
+        )
     except (ValidationError, ValueError) as exc:
         extensions.db().rollback()
         flash(explain(exc) if isinstance(exc, ValidationError) else _("jumlah harus bilangan bulat"), "error")
         return redirect(url_for(".index"))
-    flash(_("%(count)s voucher dibuat dalam kelompok %(batch)s.", count=len(created), batch=created[0].batch),
-          "info")
+    flash(
+        _("%(count)s voucher dibuat dalam kelompok %(batch)s.", count=len(created), batch=created[0].batch),
+        "info",
+    )
     return redirect(url_for(".batch", name=created[0].batch))
 
 
 @bp.get("/vouchers/batch/<path:name>")
 @requires("viewer")
 def batch(name: str):
-    vouchers = list(extensions.db().scalars(select(Voucher).where(Voucher.batch == name).order_by(Voucher.code)))
+    vouchers = list(
+        extensions.db().scalars(select(Voucher).where(Voucher.batch == name).order_by(Voucher.code))
+    )
     if not vouchers:
         abort(404)
     may_see = allowed(current_user.role, "operator")
     codes = {v.id: shown_code(v, may_see) for v in vouchers}
-    return render_template("admin/vouchers/batch.html", name=name, vouchers=vouchers, status=voucher_status,
-                           codes=codes, now=utcnow())
+    return render_template(
+        "admin/vouchers/batch.html",
+        name=name,
+        vouchers=vouchers,
+        status=voucher_status,
+        codes=codes,
+        now=utcnow(),
+    )
 
 
 @bp.get("/vouchers/batch/<path:name>/print")
 @requires("operator")
 def print_batch(name: str):
     """A4 sheet of cards (code, plan, validity) to print and cut; unused, unrevoked codes only."""
-    vouchers = list(extensions.db().scalars(
-        select(Voucher).where(Voucher.batch == name, Voucher.revoked.is_(False), Voucher.first_used_at.is_(None))
-        .order_by(Voucher.code)))
+    vouchers = list(
+        extensions.db().scalars(
+            select(Voucher)
+            .where(Voucher.batch == name, Voucher.revoked.is_(False), Voucher.first_used_at.is_(None))
+            .order_by(Voucher.code)
+        )
+    )
     if not vouchers:
         abort(404)
-    return render_template("admin/vouchers/print.html", name=name, vouchers=vouchers,
-                           city=extensions.settings().city_name)
+    return render_template(
+        "admin/vouchers/print.html", name=name, vouchers=vouchers, city=extensions.settings().city_name
+    )
 
 
 @bp.post("/vouchers/revoke")
@@ -89,8 +117,14 @@ def revoke():
         flash(_("Voucher tidak ditemukan."), "error")
         return redirect(url_for(".index"))
     voucher.revoked = True
-    audit.record(extensions.db(), current_user.username, "voucher.revoke", voucher.code, admin_id=current_user.id,
-                 ip=request.remote_addr)
+    audit.record(
+        extensions.db(),
+        current_user.username,
+        "voucher.revoke",
+        voucher.code,
+        admin_id=current_user.id,
+        ip=request.remote_addr,
+    )
     extensions.db().commit()
     flash(_("Voucher %(code)s dicabut.", code=voucher.code), "info")
     return redirect(url_for(".batch", name=voucher.batch))

@@ -1,4 +1,5 @@
-"""The console in a real Chromium: sign in, dashboard charts, filter the log, export CSV, disconnect, vouchers."""
+"""The console in a real Chromium: sign in, dashboard charts, filter the log, export CSV, disconnect,
+vouchers."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from hotspot.clock import utcnow
 from hotspot.crypto import SecretBox
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
-from tests.support.admin_data import add_ap, add_session, add_usage
-from tests.conftest import ADMIN_PASSWORD
 from tests.browser.conftest import ARTIFACTS
+from tests.conftest import ADMIN_PASSWORD
 from tests.integration.test_coa import SECRET, RouterListener
+from tests.support.admin_data import add_ap, add_session, add_usage
 
 pytestmark = pytest.mark.browser
 
@@ -29,15 +30,28 @@ def test_admin_console_in_chromium(served, browser_page, db, settings, tmp_path)
     router = RouterListener(settings, lambda request, reply: None)
     now = utcnow()
     hour = now.replace(minute=0, second=0, microsecond=0)
-    tirosa = add_nas(db, SecretBox(settings.secret_key), NasSpec(
-        name="Taman Tirosa", ip_range="10.53.1.0/24", secret=SECRET.decode(), vendor="mikrotik"), actor="test")
+    tirosa = add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec(name="Taman Tirosa", ip_range="10.53.1.0/24", secret=SECRET.decode(), vendor="mikrotik"),
+        actor="test",
+    )
     tirosa.coa_port = router.port
     tirosa.last_seen_at = now
     warna = add_ap(db, "Pantai Warna", "10.53.2.1")
     for n in range(12):
         add_session(db, tirosa if n % 2 else warna, n, now - timedelta(hours=n + 1))
-    target = add_session(db, tirosa, 99, now - timedelta(minutes=15), status="active", stop_time=None,
-                         terminate_cause=None, username="t-abusive", nas_ip_address="127.0.0.1")
+    target = add_session(
+        db,
+        tirosa,
+        99,
+        now - timedelta(minutes=15),
+        status="active",
+        stop_time=None,
+        terminate_cause=None,
+        username="t-abusive",
+        nas_ip_address="127.0.0.1",
+    )
     for h in range(24):
         add_usage(db, tirosa, hour - timedelta(hours=h), 3 + h % 5, 10**6 * (h + 1), 10**7 * (h + 1))
     db.commit()

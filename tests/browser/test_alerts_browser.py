@@ -11,15 +11,14 @@ from hotspot import site_watch
 from hotspot.clock import utcnow
 from hotspot.models import AlertRule, Notification
 from hotspot.services.admins import create_admin
-from tests.support.admin_data import add_ap
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.admin_data import add_ap
 
 pytestmark = pytest.mark.browser
 
 
-def test_alerts_page_shows_an_open_alert_and_a_failing_channel(
-        served, browser_page, db, settings):
+def test_alerts_page_shows_an_open_alert_and_a_failing_channel(served, browser_page, db, settings):
     create_admin(db, "ani", ADMIN_PASSWORD, "admin", actor="test")
     tirosa = add_ap(db, "Taman Tirosa", "10.53.1.1")
     tirosa.last_seen_at = utcnow() - timedelta(minutes=42)

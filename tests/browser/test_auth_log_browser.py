@@ -18,14 +18,25 @@ pytestmark = pytest.mark.browser
 CITIZEN_MAC = "02:00:00:00:00:01"
 
 
-def test_login_log_in_chromium(served, browser_page, db, engine, settings):  # noqa: F811 (fixtures)
+def test_login_log_in_chromium(served, browser_page, db, engine, settings):
     city = add_city(db, settings)
     create_admin(db, "siti", ADMIN_PASSWORD, "viewer", actor="test")
     with engine.begin() as conn:
-        write_events(conn, [
-            {"time": utcnow() - timedelta(minutes=m), "nas_id": city["chilli"].id, "username": f"t-other-{m}",
-             "calling_station_id": "02:00:00:00:00:AA", "method": "ticket", "accepted": False,
-             "reason": "quota_data"} for m in range(1, 4)])
+        write_events(
+            conn,
+            [
+                {
+                    "time": utcnow() - timedelta(minutes=m),
+                    "nas_id": city["chilli"].id,
+                    "username": f"t-other-{m}",
+                    "calling_station_id": "02:00:00:00:00:AA",
+                    "method": "ticket",
+                    "accepted": False,
+                    "reason": "quota_data",
+                }
+                for m in range(1, 4)
+            ],
+        )
     page = browser_page
     page.goto(mikrotik_url(mac=CITIZEN_MAC).replace("http://localhost", served))
     page.fill("input[name=code]", "salah-kode")
@@ -46,9 +57,16 @@ def test_login_log_in_chromium(served, browser_page, db, engine, settings):  # n
     rows = page.locator("#auth-events tr.rejected")
     assert rows.count() == 1
     cells = rows.first.locator("td").all_inner_texts()
-    assert cells[1:] == ["Taman Tirosa", "SALAHKODE", CITIZEN_MAC, "portal-voucher", "ditolak",
-                         "unknown_voucher", "Kode voucher tidak dikenal. Periksa lagi kodenya.",
-                         ""]  # the radio: a refusal on the splash page has none
+    assert cells[1:] == [
+        "Taman Tirosa",
+        "SALAHKODE",
+        CITIZEN_MAC,
+        "portal-voucher",
+        "ditolak",
+        "unknown_voucher",
+        "Kode voucher tidak dikenal. Periksa lagi kodenya.",
+        "",
+    ]  # the radio: a refusal on the splash page has none
     page.screenshot(path=str(ARTIFACTS / "admin-auth-log-filtered.png"), full_page=True)
 
     page.locator("#auth-events a", has_text=CITIZEN_MAC).click()

@@ -1,4 +1,5 @@
-"""The Indonesian console in Chromium: signed in it reads Indonesian, `en` in the header keeps the page, and sticks."""
+"""The Indonesian console in Chromium: signed in it reads Indonesian, `en` in the header keeps the page,
+and sticks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from hotspot.clock import utcnow
-from tests.support.admin_data import add_ap, add_session
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.admin_data import add_ap, add_session
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +20,9 @@ def test_console_reads_indonesian_and_switches_to_english_on_the_same_page(serve
 
     create_admin(db, "budi", ADMIN_PASSWORD, "operator", actor="test")
     tirosa = add_ap(db, "Taman Tirosa", "10.53.1.1")
-    add_session(db, tirosa, 1, utcnow() - timedelta(minutes=10), status="active", stop_time=None,
-                terminate_cause=None)
+    add_session(
+        db, tirosa, 1, utcnow() - timedelta(minutes=10), status="active", stop_time=None, terminate_cause=None
+    )
     db.commit()
     page = browser_page
     page.goto(f"{served}/admin/login")

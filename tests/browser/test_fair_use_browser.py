@@ -26,10 +26,23 @@ def deployment(settings, db, tmp_path):
     city["plans"]["free"].throttle_kbps = 256
     device = touch_device(db, MAC, utcnow())
     now = utcnow()
-    db.add(RadiusSession(unique_id="used", nas_id=city["mikrotik"].id, acct_session_id="A1", username="t-old",
-                         plan_id=city["plans"]["free"].id, device_id=device.id, calling_station_id=MAC,
-                         start_time=now - timedelta(minutes=30), update_time=now, stop_time=now,
-                         session_time=1800, output_octets=500_000_000, status="closed"))
+    db.add(
+        RadiusSession(
+            unique_id="used",
+            nas_id=city["mikrotik"].id,
+            acct_session_id="A1",
+            username="t-old",
+            plan_id=city["plans"]["free"].id,
+            device_id=device.id,
+            calling_station_id=MAC,
+            start_time=now - timedelta(minutes=30),
+            update_time=now,
+            stop_time=now,
+            session_time=1800,
+            output_octets=500_000_000,
+            status="closed",
+        )
+    )
     db.commit()
     with MikrotikLogin() as router, portal_server(settings, tmp_path / "portal.log", workers=1) as url:
         yield url, router

@@ -13,9 +13,9 @@ import pytest
 
 from hotspot.clock import utcnow
 from portal import create_app
-from tests.support.admin_data import add_ap, add_session
 from tests.browser.conftest import ARTIFACTS, serving
 from tests.conftest import ADMIN_PASSWORD
+from tests.support.admin_data import add_ap, add_session
 
 pytestmark = pytest.mark.browser
 COLOURS = {"up": "#1a9850", "busy": "#f28e2b", "down": "#d73027", "never": "#8c8c8c"}
@@ -23,12 +23,17 @@ COLOURS = {"up": "#1a9850", "busy": "#f28e2b", "down": "#d73027", "never": "#8c8
 
 def _png() -> bytes:
     """A 1 x 1 grey PNG: enough for Leaflet to draw a tile."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack("!I", len(data)) + kind + data + struct.pack("!I", zlib.crc32(kind + data))
 
     header = struct.pack("!IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xc0")) + \
-        chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xc0"))
+        + chunk(b"IEND", b"")
+    )
 
 
 class TileServer:
@@ -83,9 +88,12 @@ def app_with(settings):
 
 
 def city_with_four_states(db):
-    """Access points up, busy (2 sessions with map_busy_sessions=2), down, never heard; one without position."""
+    """Access points up, busy (2 sessions with map_busy_sessions=2), down, never heard; one without
+    position."""
     now = utcnow()
-    up = add_ap(db, "Taman Tirosa", "10.53.1.1", latitude=-10.1702, longitude=123.6078, location_name="Oebobo")
+    up = add_ap(
+        db, "Taman Tirosa", "10.53.1.1", latitude=-10.1702, longitude=123.6078, location_name="Oebobo"
+    )
     busy = add_ap(db, "Pantai Warna", "10.53.2.1", latitude=-10.1469, longitude=123.6247)
     down = add_ap(db, "RSUD Lerik", "10.53.3.1", latitude=-10.1746, longitude=123.6139)
     add_ap(db, "Perumnas", "10.53.4.1", latitude=-10.1890, longitude=123.6190)
@@ -109,15 +117,19 @@ def markers(page) -> dict[str, str]:
 
 
 def test_console_map_draws_every_placed_access_point_with_tiles_from_the_configured_server(
-        browser, db, app_with, tiles):
+    browser, db, app_with, tiles
+):
     city_with_four_states(db)
     app = app_with(map_tile_url=tiles.url, map_busy_sessions=2)
     violations = []
     with serving(app) as url:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
+        )
         from hotspot.services.admins import create_admin
+
         create_admin(db, "budi", ADMIN_PASSWORD, "viewer", actor="test")
         page.goto(f"{url}/admin/login")
         page.fill("input[name=username]", "budi")

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from hotspot.models import LoginTicket
 from hotspot.simulate import RouterConfig, mikrotik_redirect
-from tests.browser.conftest import ARTIFACTS
 from testbed.helpers import free_port
 from testbed.servers import portal_server
+from tests.browser.conftest import ARTIFACTS
 from tests.support.splash import add_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,7 +24,8 @@ CHAP_ID, CHALLENGE = b"\x2a", bytes(range(16))
 
 
 class MikrotikLogin:
-    """The router's own login address: takes the POSTed login and sends the browser to `dst`, as MikroTik does."""
+    """The router's own login address: takes the POSTed login and sends the browser to `dst`, as MikroTik
+    does."""
 
     def __init__(self):
         self.posts: list[dict] = []
@@ -66,14 +67,27 @@ def deployment(settings, db, tmp_path):
 
 
 def splash_url(portal: str, router: MikrotikLogin, mac: str) -> str:
-    cfg = RouterConfig(vendor="mikrotik", portal=portal, radius_host="127.0.0.1", auth_port=1, acct_port=1,
-                       secret="x", mac=mac, router_ip=f"127.0.0.1:{router.port}")
+    cfg = RouterConfig(
+        vendor="mikrotik",
+        portal=portal,
+        radius_host="127.0.0.1",
+        auth_port=1,
+        acct_port=1,
+        secret="x",
+        mac=mac,
+        router_ip=f"127.0.0.1:{router.port}",
+    )
     return mikrotik_redirect(cfg, CHAP_ID, CHALLENGE)
 
 
 def phone(browser, javascript: bool = True):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=javascript,
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        java_script_enabled=javascript,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname))

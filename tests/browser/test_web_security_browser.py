@@ -1,4 +1,5 @@
-"""The strict Content-Security-Policy in a real Chromium: no page trips it, and the console's buttons still work.
+"""The strict Content-Security-Policy in a real Chromium: no page trips it, and the console's buttons still
+work.
 
 Chromium reports every blocked script, handler or style on the console; the
 test visits each console page and the splash page and expects none, then uses
@@ -23,8 +24,14 @@ def test_no_page_trips_the_csp_and_the_console_controls_work(served, browser_pag
     create_admin(db, "chief", ADMIN_PASSWORD, "admin", actor="test")
     page = browser_page
     violations = []
-    page.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.add_init_script("window.print = () => { window.printed = true; };")
     page.goto(served + "/admin/login")
     page.fill("input[name=username]", "chief")
@@ -32,8 +39,11 @@ def test_no_page_trips_the_csp_and_the_console_controls_work(served, browser_pag
     page.click("button[type=submit]")
     page.wait_for_url(served + "/admin/")
 
-    pages = [rule_url(rule, world) for rule in get_rules(app)
-             if rule.rule.startswith("/admin/") and not rule.rule.endswith(".csv")]
+    pages = [
+        rule_url(rule, world)
+        for rule in get_rules(app)
+        if rule.rule.startswith("/admin/") and not rule.rule.endswith(".csv")
+    ]
     for path in pages + [mikrotik_url().replace("http://localhost", "")]:
         page.goto(served + path)
     assert violations == []

@@ -18,10 +18,10 @@ from hotspot.crypto import SecretBox
 from hotspot.db import make_engine, make_session_factory
 from hotspot.services.nas import NasSpec, add_nas
 from hotspot.settings import Settings
-from tests.conftest import TEST_DATABASE_URL
-from tests.support.database_outage import PrivatePostgres, SqliteLock
 from testbed.radius_daemon import RadiusDaemon
 from testbed.servers import hotspot_init
+from tests.conftest import TEST_DATABASE_URL
+from tests.support.database_outage import PrivatePostgres, SqliteLock
 
 SECRET = b"tirosa-secret-1"
 NAS_NAME = "tirosa"
@@ -38,8 +38,11 @@ class FaultDatabase:
 
     def add_nas(self, name: str, ip: str, secret: bytes, **spec) -> None:
         with make_session_factory(self.engine)() as db:
-            add_nas(db, SecretBox(self.settings.secret_key), NasSpec(name=name, ip_range=ip, secret=secret.decode(),
-                                                                     **spec))
+            add_nas(
+                db,
+                SecretBox(self.settings.secret_key),
+                NasSpec(name=name, ip_range=ip, secret=secret.decode(), **spec),
+            )
 
 
 @pytest.fixture
@@ -67,12 +70,14 @@ def fault_db(settings, tmp_path):
 
 @pytest.fixture
 def start_daemon(tmp_path):
-    """`start_daemon(settings, workers=1)` runs `hotspot radius`; every daemon started is stopped afterwards."""
+    """`start_daemon(settings, workers=1)` runs `hotspot radius`; every daemon started is stopped
+    afterwards."""
     daemons = []
 
     def start(settings: Settings, workers: int = 1, **env) -> RadiusDaemon:
-        daemon = RadiusDaemon(settings.with_overrides(**env), tmp_path / f"radius-{len(daemons)}.log",
-                              workers=workers)
+        daemon = RadiusDaemon(
+            settings.with_overrides(**env), tmp_path / f"radius-{len(daemons)}.log", workers=workers
+        )
         daemons.append(daemon)
         return daemon.start(SECRET)
 

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from testbed.accounting_load import AccountingLoad
-from tests.faults.conftest import NAS_NAME, SECRET
 from testbed.helpers import wait_for
+from tests.faults.conftest import NAS_NAME, SECRET
 
 OUTAGE_SECONDS = 10
 
@@ -29,15 +29,20 @@ def test_acknowledged_accounting_survives_a_database_outage(fault_db, start_daem
     fault_db.outage.begin()
     outage_began = time.monotonic()
     try:
-        wait_for(lambda: (daemon.metric("radius_journal_depth") or 0) > 0, timeout=OUTAGE_SECONDS,
-                 what="accounting to go to the journal")
+        wait_for(
+            lambda: (daemon.metric("radius_journal_depth") or 0) > 0,
+            timeout=OUTAGE_SECONDS,
+            what="accounting to go to the journal",
+        )
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - outage_began)))
     finally:
         fault_db.outage.end()
     outage_ended = time.monotonic()
     time.sleep(4)
     ledger = load.stop()
-    wait_for(lambda: daemon.metric("radius_journal_depth") == 0, timeout=20, what="the journal to be replayed")
+    wait_for(
+        lambda: daemon.metric("radius_journal_depth") == 0, timeout=20, what="the journal to be replayed"
+    )
 
     answered_in_outage = [p for p in ledger.acknowledged if outage_began < p.answered < outage_ended]
     assert len(answered_in_outage) > 1000, "the server stopped acknowledging during the outage"

@@ -22,10 +22,10 @@ import pytest
 from hotspot.crypto import SecretBox
 from hotspot.services.nas import NasSpec, add_nas
 from testbed.accounting_load import AccountingLoad
-from tests.faults.conftest import NAS_NAME, SECRET
 from testbed.helpers import settings_env, wait_for
 from testbed.radius_daemon import HOTSPOT, exchange
 from testbed.radius_packets import accounting_request, status_server
+from tests.faults.conftest import NAS_NAME, SECRET
 
 FULL_SECONDS = 4
 
@@ -34,8 +34,9 @@ FULL_SECONDS = 4
 def tmpfs(path: Path, options: str = "size=2m"):
     """A tmpfs of its own at `path` for the test, unmounted afterwards."""
     path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True, capture_output=True
+    )
     try:
         yield path
     finally:
@@ -56,9 +57,14 @@ def fill(disk: Path) -> Path:
 
 def run_radius(settings, timeout: float = 15, **env) -> tuple[int | None, str]:
     """Run `hotspot radius`, which should exit by itself: (status or None if it kept running, output)."""
-    process = subprocess.Popen([HOTSPOT, "radius", "--workers", "2"], env=settings_env(settings, **env),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [HOTSPOT, "radius", "--workers", "2"],
+        env=settings_env(settings, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         output, _ = process.communicate(timeout=timeout)
         return process.returncode, output
@@ -78,8 +84,11 @@ def test_full_journal_disk_stops_acknowledging_and_recovers_by_itself(fault_db, 
         time.sleep(2)
         fault_db.outage.begin()
         try:
-            wait_for(lambda: (daemon.metric("radius_journal_depth") or 0) > 20, timeout=15,
-                     what="accounting to go to the journal")
+            wait_for(
+                lambda: (daemon.metric("radius_journal_depth") or 0) > 20,
+                timeout=15,
+                what="accounting to go to the journal",
+            )
             filler = fill(disk)
             full_at = time.monotonic()
             wait_for(lambda: "accounting_not_durable" in daemon.log(), timeout=10, what="the journal to fail")
@@ -89,22 +98,27 @@ def test_full_journal_disk_stops_acknowledging_and_recovers_by_itself(fault_db, 
             refused = daemon.metric('radius_drops_total{reason="not_durable"}')
             filler.unlink()
             freed_at = time.monotonic()
-            wait_for(lambda: "accounting_durable_again" in daemon.log(), timeout=10,
-                     what="acknowledgements to resume once the disk has room")
+            wait_for(
+                lambda: "accounting_durable_again" in daemon.log(),
+                timeout=10,
+                what="acknowledgements to resume once the disk has room",
+            )
             time.sleep(2)
         finally:
             fault_db.outage.end()
         time.sleep(3)
         ledger = load.stop(settle=60)
-        wait_for(lambda: daemon.metric("radius_journal_depth") == 0, timeout=20,
-                 what="the journal to be replayed")
+        wait_for(
+            lambda: daemon.metric("radius_journal_depth") == 0, timeout=20, what="the journal to be replayed"
+        )
         log = daemon.log()
 
     assert auth_answered, "authentication went down with the journal"
     assert errors >= 1 and refused >= 20, (errors, refused)
     held_back = [p for p in ledger.packets if full_at + 1 < p.first_sent < freed_at - 1]
-    assert held_back and sum(p.answered > freed_at for p in held_back) > len(held_back) / 2, \
+    assert held_back and sum(p.answered > freed_at for p in held_back) > len(held_back) / 2, (
         "packets sent while the disk was full were acknowledged anyway"
+    )
     assert ledger.unanswered == [], f"{len(ledger.unanswered)} packets never answered"
     counts = ledger.check(fault_db.engine)
     assert counts["acknowledged_sessions"] == counts["stored_sessions"]
@@ -117,22 +131,41 @@ def test_full_journal_disk_stops_acknowledging_and_recovers_by_itself(fault_db, 
 def kill_thread(pid: int, name: str, tmp_path: Path) -> None:
     """Make the thread called `name` in process `pid` raise SystemExit (through gdb), so it ends."""
     script = tmp_path / f"kill-{name}.py"
-    script.write_text("import ctypes, threading\n"
-                      "for thread in threading.enumerate():\n"
-                      f"    if thread.name == {name!r}:\n"
-                      "        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),\n"
-                      "                                                   ctypes.py_object(SystemExit))\n")
-    result = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "call (int)PyGILState_Ensure()",
-                             "-ex", f'call (int)PyRun_SimpleString("exec(open(\\"{script}\\").read())")',
-                             "-ex", "call (void)PyGILState_Release($1)"],
-                            capture_output=True, text=True, timeout=60)
+    script.write_text(
+        "import ctypes, threading\n"
+        "for thread in threading.enumerate():\n"
+        f"    if thread.name == {name!r}:\n"
+        "        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),\n"
+        "                                                   ctypes.py_object(SystemExit))\n"
+    )
+    result = subprocess.run(
+        [
+            "gdb",
+            "-p",
+            str(pid),
+            "-batch",
+            "-nx",
+            "-ex",
+            "call (int)PyGILState_Ensure()",
+            "-ex",
+            f'call (int)PyRun_SimpleString("exec(open(\\"{script}\\").read())")',
+            "-ex",
+            "call (void)PyGILState_Release($1)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "$2 = 0" in result.stdout, result.stdout + result.stderr
 
 
 @pytest.fixture
 def nas(db, settings):
-    return add_nas(db, SecretBox(settings.secret_key), NasSpec(name=NAS_NAME, ip_range="127.0.0.1",
-                                                               secret=SECRET.decode()))
+    return add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec(name=NAS_NAME, ip_range="127.0.0.1", secret=SECRET.decode()),
+    )
 
 
 @pytest.mark.slow
@@ -146,8 +179,9 @@ def test_worker_that_loses_a_vital_thread_is_restarted(thread, nas, settings, st
     assert f"radius_worker_failed worker=0 dead_threads={thread}; exiting to be restarted" in log
     assert "radius_worker_died worker=0 status=256; restarting" in log
     raw = accounting_request(SECRET, "Start", "after-restart", "u1")
-    assert wait_for(lambda: exchange(raw, daemon.acct_port, timeout=1), timeout=10,
-                    what="accounting answered")
+    assert wait_for(
+        lambda: exchange(raw, daemon.acct_port, timeout=1), timeout=10, what="accounting answered"
+    )
     assert exchange(status_server(SECRET, "auth"), daemon.auth_port) is not None
     assert daemon.process.poll() is None
 
@@ -170,13 +204,19 @@ def test_unusable_journal_directory_refuses_to_start_with_one_line(spoiled, sett
 
 def test_second_server_on_the_same_journal_exits_with_one_line(nas, settings, start_daemon):
     first = start_daemon(settings)
-    code, output = run_radius(settings, HOTSPOT_RADIUS_AUTH_PORT=str(first.auth_port),
-                              HOTSPOT_RADIUS_ACCT_PORT=str(first.acct_port), HOTSPOT_RADIUS_BIND="127.0.0.1")
+    code, output = run_radius(
+        settings,
+        HOTSPOT_RADIUS_AUTH_PORT=str(first.auth_port),
+        HOTSPOT_RADIUS_ACCT_PORT=str(first.acct_port),
+        HOTSPOT_RADIUS_BIND="127.0.0.1",
+    )
     assert code == 1, output[-3000:]
     lines = output.strip().splitlines()
     assert len(lines) == 1, output[-3000:]
-    assert (f"radius_journal_in_use {settings.journal_dir} is held by another RADIUS server "
-            f"(pid {first.process.pid})") in lines[0]
+    assert (
+        f"radius_journal_in_use {settings.journal_dir} is held by another RADIUS server "
+        f"(pid {first.process.pid})"
+    ) in lines[0]
     for n in range(20):
         raw = accounting_request(SECRET, "Start", f"first-{n}", "u1")
         assert exchange(raw, first.acct_port, timeout=2) is not None, "the first server stopped answering"

@@ -21,13 +21,16 @@ from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
 from radius.store import hour_of
 from testbed.accounting_load import AccountingLoad, percentile
-from tests.faults.conftest import SECRET
 from testbed.helpers import wait_for
 from testbed.radius_daemon import exchange
 from testbed.radius_packets import accounting_request
+from tests.faults.conftest import SECRET
 
-ROUTERS = {"tirosa": ("127.0.0.1", SECRET), "lasiana": ("127.0.0.2", b"lasiana-secret-2"),
-           "oesapa": ("127.0.0.3", b"oesapa-secret-3")}
+ROUTERS = {
+    "tirosa": ("127.0.0.1", SECRET),
+    "lasiana": ("127.0.0.2", b"lasiana-secret-2"),
+    "oesapa": ("127.0.0.3", b"oesapa-secret-3"),
+}
 
 
 @pytest.fixture
@@ -41,7 +44,9 @@ def routers(db, settings, engine):
 def send(router: str, port: int, status: str, session_id: str, **attributes) -> None:
     """One accounting packet from `router`; fails the test if it is not acknowledged."""
     ip, secret = ROUTERS[router]
-    raw = accounting_request(secret, status, session_id, f"user-{session_id}" if session_id else "", **attributes)
+    raw = accounting_request(
+        secret, status, session_id, f"user-{session_id}" if session_id else "", **attributes
+    )
     assert exchange(raw, port, ip, timeout=3) is not None, f"{router} {status} {session_id} not answered"
 
 
@@ -56,17 +61,28 @@ def test_nas_reboot_closes_that_routers_open_sessions_only(routers, db, settings
     for router in ("tirosa", "lasiana"):
         for n in range(3):
             send(router, daemon.acct_port, "Start", f"{router}-{n}")
-    send("tirosa", daemon.acct_port, "Stop", "tirosa-0", Acct_Session_Time=30, Acct_Terminate_Cause="User-Request")
+    send(
+        "tirosa",
+        daemon.acct_port,
+        "Stop",
+        "tirosa-0",
+        Acct_Session_Time=30,
+        Acct_Terminate_Cause="User-Request",
+    )
     rebooted_at = utcnow()
     send("tirosa", daemon.acct_port, "Accounting-On", "")
     send("tirosa", daemon.acct_port, "Start", "tirosa-after")
 
     found = sessions(db)
     assert [(found[f"tirosa-{n}"].status, found[f"tirosa-{n}"].terminate_cause) for n in range(3)] == [
-        ("closed", "User-Request"), ("closed", "NAS-Reboot"), ("closed", "NAS-Reboot")]
+        ("closed", "User-Request"),
+        ("closed", "NAS-Reboot"),
+        ("closed", "NAS-Reboot"),
+    ]
     assert abs(found["tirosa-1"].stop_time - rebooted_at) < timedelta(seconds=3)
     assert [(found[f"lasiana-{n}"].status, found[f"lasiana-{n}"].stop_time) for n in range(3)] == [
-        ("active", None)] * 3
+        ("active", None)
+    ] * 3
     assert (found["tirosa-after"].status, found["tirosa-after"].nas_id) == ("active", routers["tirosa"])
 
 
@@ -77,8 +93,15 @@ def test_sessions_whose_stop_was_lost_are_closed_as_stale(routers, db, settings,
     daemon = start_daemon(settings, radius_stale_grace_seconds=2)
     port = daemon.acct_port
     send("tirosa", port, "Start", "silent-700", Acct_Delay_Time=900)
-    send("tirosa", port, "Interim-Update", "silent-700", Acct_Delay_Time=700, Acct_Session_Time=200,
-         Acct_Input_Octets=5000)
+    send(
+        "tirosa",
+        port,
+        "Interim-Update",
+        "silent-700",
+        Acct_Delay_Time=700,
+        Acct_Session_Time=200,
+        Acct_Input_Octets=5000,
+    )
     send("tirosa", port, "Start", "quiet-400", Acct_Delay_Time=400)
     send("tirosa", port, "Start", "finished", Acct_Delay_Time=900)
     send("tirosa", port, "Stop", "finished", Acct_Delay_Time=800, Acct_Session_Time=100)
@@ -105,16 +128,33 @@ def test_sessions_whose_stop_was_lost_are_closed_as_stale(routers, db, settings,
 
 @pytest.mark.slow
 @pytest.mark.parametrize("skew_hours", [8, -5])
-def test_router_with_a_wrong_clock_still_gets_sane_session_times(routers, db, settings, start_daemon, skew_hours):
+def test_router_with_a_wrong_clock_still_gets_sane_session_times(
+    routers, db, settings, start_daemon, skew_hours
+):
     daemon = start_daemon(settings, radius_stale_grace_seconds=1)
     skewed = lambda: int(time.time()) + skew_hours * 3600  # noqa: E731 (the router's clock)
     began = utcnow()
     send("lasiana", daemon.acct_port, "Start", "skewed", Event_Timestamp=skewed())
-    send("lasiana", daemon.acct_port, "Interim-Update", "skewed", Event_Timestamp=skewed(), Acct_Session_Time=60,
-         Acct_Input_Octets=1000)
+    send(
+        "lasiana",
+        daemon.acct_port,
+        "Interim-Update",
+        "skewed",
+        Event_Timestamp=skewed(),
+        Acct_Session_Time=60,
+        Acct_Input_Octets=1000,
+    )
     send("lasiana", daemon.acct_port, "Start", "running", Event_Timestamp=skewed())
-    send("lasiana", daemon.acct_port, "Stop", "skewed", Event_Timestamp=skewed(), Acct_Session_Time=120,
-         Acct_Input_Octets=2000, Acct_Terminate_Cause="Idle-Timeout")
+    send(
+        "lasiana",
+        daemon.acct_port,
+        "Stop",
+        "skewed",
+        Event_Timestamp=skewed(),
+        Acct_Session_Time=120,
+        Acct_Input_Octets=2000,
+        Acct_Terminate_Cause="Idle-Timeout",
+    )
     ended = utcnow()
 
     found = sessions(db)
@@ -131,8 +171,9 @@ def test_router_with_a_wrong_clock_still_gets_sane_session_times(routers, db, se
 
 
 @pytest.mark.slow
-def test_a_router_flooding_at_ten_times_the_rate_does_not_starve_another(routers, db, engine, settings,
-                                                                          start_daemon):
+def test_a_router_flooding_at_ten_times_the_rate_does_not_starve_another(
+    routers, db, engine, settings, start_daemon
+):
     daemon = start_daemon(settings)
     ip, secret = ROUTERS["lasiana"]
     flood = AccountingLoad(daemon.acct_port, secret, "lasiana", source=ip, rate=400, prefix="f", timeout=3)
@@ -152,4 +193,3 @@ def test_a_router_flooding_at_ten_times_the_rate_does_not_starve_another(routers
     quiet_counts = quiet_ledger.check(engine)
     flood_ledger.check(engine)
     assert quiet_counts["stored_sessions"] == quiet_counts["acknowledged_sessions"] >= 100
-

@@ -1,4 +1,5 @@
-"""`kill -9` of a gunicorn worker while citizens load the splash page: gunicorn replaces it, nobody sees a 5xx.
+"""`kill -9` of a gunicorn worker while citizens load the splash page: gunicorn replaces it, nobody sees a
+5xx.
 
 Four client threads request the MikroTik splash page back to back (a new
 connection each time). At most the requests in flight on the killed worker
@@ -56,16 +57,25 @@ def test_killed_portal_worker_is_replaced_and_no_citizen_sees_an_error(db, setti
         master = gunicorn_master()
         workers = wait_for(lambda: len(child_pids(master)) == 2 and child_pids(master), what="two workers")
         stop, outcomes = threading.Event(), []
-        threads = [threading.Thread(target=citizen, args=(int(url.rsplit(":", 1)[1]), stop, outcomes))
-                   for _ in range(CLIENTS)]
+        threads = [
+            threading.Thread(target=citizen, args=(int(url.rsplit(":", 1)[1]), stop, outcomes))
+            for _ in range(CLIENTS)
+        ]
         for thread in threads:
             thread.start()
         try:
             time.sleep(2)
             killed_at = time.monotonic()
             os.kill(workers[0], signal.SIGKILL)
-            replaced = wait_for(lambda: len(child_pids(master)) == 2 and workers[0] not in child_pids(master)
-                                and child_pids(master), timeout=20, what="gunicorn to replace the worker")
+            replaced = wait_for(
+                lambda: (
+                    len(child_pids(master)) == 2
+                    and workers[0] not in child_pids(master)
+                    and child_pids(master)
+                ),
+                timeout=20,
+                what="gunicorn to replace the worker",
+            )
             time.sleep(2)
         finally:
             stop.set()

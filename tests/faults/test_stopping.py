@@ -22,13 +22,16 @@ from sqlalchemy import select
 from hotspot.crypto import SecretBox
 from hotspot.models import RadiusSession
 from hotspot.services.nas import NasSpec, add_nas
-from tests.faults.conftest import NAS_NAME, SECRET
 from testbed.helpers import child_pids, free_port, settings_env, wait_for
-from tests.integration.test_radius_durability import collect_replies
 from testbed.radius_packets import accounting_request
+from tests.faults.conftest import NAS_NAME, SECRET
+from tests.integration.test_radius_durability import collect_replies
 
-WAYS = {"sigterm-main": (signal.SIGTERM, False), "sigterm-group": (signal.SIGTERM, True),
-        "sigint-group": (signal.SIGINT, True)}
+WAYS = {
+    "sigterm-main": (signal.SIGTERM, False),
+    "sigterm-group": (signal.SIGTERM, True),
+    "sigint-group": (signal.SIGINT, True),
+}
 ROUNDS = 4
 EXIT_WITHIN = 6.0
 RUN_EXIT_WITHIN = 10.0  # `hotspot run` is seven Python processes exiting together on a shared 2-core machine
@@ -36,8 +39,11 @@ RUN_EXIT_WITHIN = 10.0  # `hotspot run` is seven Python processes exiting togeth
 
 @pytest.fixture
 def nas(db, settings):
-    return add_nas(db, SecretBox(settings.secret_key), NasSpec(name=NAS_NAME, ip_range="127.0.0.1",
-                                                               secret=SECRET.decode()))
+    return add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec(name=NAS_NAME, ip_range="127.0.0.1", secret=SECRET.decode()),
+    )
 
 
 def alive(pid: int) -> bool:
@@ -55,8 +61,9 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def signal_and_time(process: subprocess.Popen, signum: int, group: bool,
-                    within: float = EXIT_WITHIN) -> tuple[float, list[int]]:
+def signal_and_time(
+    process: subprocess.Popen, signum: int, group: bool, within: float = EXIT_WITHIN
+) -> tuple[float, list[int]]:
     """Send the signal; seconds until the main process and all its descendants are gone, and any left."""
     everyone = [process.pid, *descendants(process.pid)]
     sent = time.monotonic()
@@ -66,8 +73,12 @@ def signal_and_time(process: subprocess.Popen, signum: int, group: bool,
     except subprocess.TimeoutExpired:
         pass
     try:
-        wait_for(lambda: not any(map(alive, everyone)), interval=0.05, what="every process to exit",
-                 timeout=max(0.5, within + 10 - (time.monotonic() - sent)))
+        wait_for(
+            lambda: not any(map(alive, everyone)),
+            interval=0.05,
+            what="every process to exit",
+            timeout=max(0.5, within + 10 - (time.monotonic() - sent)),
+        )
     except TimeoutError:
         pass
     took = time.monotonic() - sent
@@ -122,21 +133,40 @@ def test_radius_stops_within_seconds_answering_the_batch_in_hand(way, nas, db, s
 def test_hotspot_run_stops_portal_and_radius_within_seconds(way, engine, settings, tmp_path):
     signum, group = WAYS[way]
     portal_port = free_port()
-    env = settings_env(settings, HOTSPOT_PORTAL_HOST="127.0.0.1", HOTSPOT_PORTAL_PORT=str(portal_port),
-                       HOTSPOT_RADIUS_BIND="127.0.0.1",
-                       HOTSPOT_RADIUS_AUTH_PORT=str(free_port(socket.SOCK_DGRAM)),
-                       HOTSPOT_RADIUS_ACCT_PORT=str(free_port(socket.SOCK_DGRAM)),
-                       HOTSPOT_RADIUS_METRICS_PORT=str(free_port()), HOTSPOT_RADIUS_WORKERS="2")
+    env = settings_env(
+        settings,
+        HOTSPOT_PORTAL_HOST="127.0.0.1",
+        HOTSPOT_PORTAL_PORT=str(portal_port),
+        HOTSPOT_RADIUS_BIND="127.0.0.1",
+        HOTSPOT_RADIUS_AUTH_PORT=str(free_port(socket.SOCK_DGRAM)),
+        HOTSPOT_RADIUS_ACCT_PORT=str(free_port(socket.SOCK_DGRAM)),
+        HOTSPOT_RADIUS_METRICS_PORT=str(free_port()),
+        HOTSPOT_RADIUS_WORKERS="2",
+    )
     for round_ in range(ROUNDS // 2):
         log_path = tmp_path / f"run-{round_}.log"
         with open(log_path, "ab") as log:
-            process = subprocess.Popen([sys.executable, "-m", "hotspot.cli", "run"], env=env, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "hotspot.cli", "run"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
-            wait_for(lambda: "radius_worker_ready worker=1" in log_path.read_text()
-                     and "Booting worker" in log_path.read_text(), timeout=40, what="portal and RADIUS")
-            wait_for(lambda: len(descendants(process.pid)) >= 5, timeout=10,
-                     what="every process of hotspot run")
+            wait_for(
+                lambda: (
+                    "radius_worker_ready worker=1" in log_path.read_text()  # noqa: B023 (called at once)
+                    and "Booting worker" in log_path.read_text()  # noqa: B023 (called at once)
+                ),
+                timeout=40,
+                what="portal and RADIUS",
+            )
+            wait_for(
+                lambda: len(descendants(process.pid)) >= 5,  # noqa: B023 (wait_for calls it at once)
+                timeout=10,
+                what="every process of hotspot run",
+            )
             took, left = signal_and_time(process, signum, group, RUN_EXIT_WITHIN)
         finally:
             if process.poll() is None:

@@ -16,8 +16,8 @@ import time
 import pytest
 
 from testbed.accounting_load import AccountingLoad
-from tests.faults.conftest import NAS_NAME, SECRET
 from testbed.helpers import wait_for
+from tests.faults.conftest import NAS_NAME, SECRET
 
 
 def journal_records(path) -> int:
@@ -33,22 +33,31 @@ def test_killed_worker_loses_no_acknowledged_packet(fault_db, start_daemon):
     time.sleep(2)
     fault_db.outage.begin()
     try:
-        wait_for(lambda: all(journal_records(path) > 50 for path in journals), timeout=15,
-                 what="both workers to journal")
+        wait_for(
+            lambda: all(journal_records(path) > 50 for path in journals),
+            timeout=15,
+            what="both workers to journal",
+        )
         time.sleep(1)
         victim = max((0, 1), key=lambda index: journal_records(journals[index]))
         pid = daemon.worker_pids()[victim]
         in_journal = journal_records(journals[victim])
         os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: daemon.worker_pids().get(victim, pid) != pid, timeout=10,
-                 what="the supervisor to start a new worker")
+        wait_for(
+            lambda: daemon.worker_pids().get(victim, pid) != pid,
+            timeout=10,
+            what="the supervisor to start a new worker",
+        )
         time.sleep(2)
     finally:
         fault_db.outage.end()
     time.sleep(3)
     ledger = load.stop()
-    wait_for(lambda: daemon.metric("radius_journal_depth") == 0 and not any(map(journal_records, journals)),
-             timeout=20, what="every journal to be replayed")
+    wait_for(
+        lambda: daemon.metric("radius_journal_depth") == 0 and not any(map(journal_records, journals)),
+        timeout=20,
+        what="every journal to be replayed",
+    )
 
     counts = ledger.check(fault_db.engine)
     assert in_journal > 50

@@ -16,16 +16,17 @@ import os
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.models import AuthEvent
 from radius import packets
-from tests.conftest import fresh_database_url
-from testbed.hostile_packets import SECRET, datagram
 from testbed.fuzz_rig import Rig
+from testbed.hostile_packets import SECRET, datagram
 from testbed.radius_packets import DICTIONARY, access_request
+from tests.conftest import fresh_database_url
 
 TOTAL = int(os.environ.get("HOTSPOT_FUZZ_EXAMPLES", "20000"))
 SOURCES = ("127.0.0.1", "127.0.0.4", "127.0.0.9")
@@ -34,8 +35,12 @@ SEEDS = st.binary(min_size=160, max_size=512)  # enough bytes for a datagram's e
 
 def fuzz_settings(share: float, deadline_ms: int):
     """This test's part of the total examples; a deadline so that a hang fails the test."""
-    return settings(max_examples=max(1, int(TOTAL * share)), deadline=timedelta(milliseconds=deadline_ms),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], print_blob=True)
+    return settings(
+        max_examples=max(1, int(TOTAL * share)),
+        deadline=timedelta(milliseconds=deadline_ms),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        print_blob=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +93,13 @@ def test_handler_survives_hostile_datagrams_and_keeps_serving(rig, port):
     assert rig.journal.depth == 0
 
 
-
 def test_nul_characters_in_text_attributes_do_not_reach_the_database(rig):
-    """Found by the fuzzing above on PostgreSQL: a NUL in Calling-Station-Id failed the whole AuthEvent batch."""
+    """Found by the fuzzing above on PostgreSQL: a NUL in Calling-Station-Id failed the whole AuthEvent
+    batch."""
     raw = access_request(SECRET, "t-nul\x00", "pw", Calling_Station_Id="AA-BB-CC-00-00\x0001", identifier=5)
     rig.feed([(raw, "127.0.0.1", 4000)], "auth")
     with rig.engine.connect() as conn:
-        stored = conn.execute(select(AuthEvent.calling_station_id, AuthEvent.reason)
-                              .where(AuthEvent.username == "t-nul")).all()
+        stored = conn.execute(
+            select(AuthEvent.calling_station_id, AuthEvent.reason).where(AuthEvent.username == "t-nul")
+        ).all()
     assert [tuple(row) for row in stored] == [("AA:BB:CC:00:00:01", "unknown_user")]

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.models import AuditEvent, AuthEvent
-from hotspot.services.citizens import add_account
 from hotspot.services.blocking import set_device_blocked
+from hotspot.services.citizens import add_account
 from radius.authlog import write_events
 from tests.integration.test_splash import MAC, mikrotik_url, post_way
 from tests.support.splash import add_city, sms_code
@@ -32,12 +32,29 @@ def city(db, settings):
 def radius_events(engine, city, now):
     """Two RADIUS decisions written by the daemon's own AuthEvent writer: a reject at Perumnas, an accept."""
     with engine.begin() as conn:
-        write_events(conn, [
-            {"time": now - timedelta(hours=3), "nas_id": city["chilli"].id, "username": "VCHR123456",
-             "calling_station_id": OTHER_MAC, "method": "voucher", "accepted": False, "reason": "expired"},
-            {"time": now - timedelta(hours=2), "nas_id": city["mikrotik"].id, "username": "t-accepted",
-             "calling_station_id": MAC, "method": "ticket", "accepted": True, "reason": "ok"},
-        ])
+        write_events(
+            conn,
+            [
+                {
+                    "time": now - timedelta(hours=3),
+                    "nas_id": city["chilli"].id,
+                    "username": "VCHR123456",
+                    "calling_station_id": OTHER_MAC,
+                    "method": "voucher",
+                    "accepted": False,
+                    "reason": "expired",
+                },
+                {
+                    "time": now - timedelta(hours=2),
+                    "nas_id": city["mikrotik"].id,
+                    "username": "t-accepted",
+                    "calling_station_id": MAC,
+                    "method": "ticket",
+                    "accepted": True,
+                    "reason": "ok",
+                },
+            ],
+        )
 
 
 def portal_refusals(client, db):
@@ -54,6 +71,7 @@ def portal_refusals(client, db):
 def table_rows(page_html: str) -> list[list[str]]:
     table = page_html.split('id="auth-events"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r'<tr class="(?:accepted|rejected)">(.*?)</tr>', table, re.S)
+
     def text(cell: str) -> str:
         return html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
 
@@ -73,8 +91,12 @@ def test_portal_refusals_are_written_as_auth_events(client, db, city):
 def test_sms_code_failures_are_logged_for_the_phone(client, db, city, caplog):
     caplog.set_level(logging.INFO, logger="hotspot.sms")
     client.get(mikrotik_url())
-    assert post_way(client, client.get("/register"), "/register", phone="0812-3456-7890",
-                    password="sandi-rahasia").status_code == 303
+    assert (
+        post_way(
+            client, client.get("/register"), "/register", phone="0812-3456-7890", password="sandi-rahasia"
+        ).status_code
+        == 303
+    )
     page = client.get("/register/verify")
     wrong = "000000" if sms_code(caplog, "+6281234567890") != "000000" else "111111"
     assert post_way(client, page, "/register/verify", code=wrong).status_code == 400
@@ -83,7 +105,8 @@ def test_sms_code_failures_are_logged_for_the_phone(client, db, city, caplog):
     events = db.scalars(select(AuthEvent).order_by(AuthEvent.id)).all()
     assert [(e.method, e.reason, e.username, e.calling_station_id) for e in events] == [
         ("portal-sms", "bad_code", "+6281234567890", MAC),
-        ("portal-sms", "weak_password", "+6281234567890", MAC)]
+        ("portal-sms", "weak_password", "+6281234567890", MAC),
+    ]
 
 
 def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, engine, city, login):
@@ -95,12 +118,33 @@ def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, en
     assert page.status_code == 200 and "<th>Pesan yang dibaca warga</th>" in page.get_data(as_text=True)
     rows = table_rows(page.get_data(as_text=True))
     assert [(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows] == [
-        ("Taman Tirosa", MAC, MAC, "portal-free", "ditolak", "blocked",
-         "Akses diblokir. Hubungi petugas Wi-Fi kota."),
-        ("Taman Tirosa", "NOPE42", MAC, "portal-voucher", "ditolak", "unknown_voucher",
-         "Kode voucher tidak dikenal. Periksa lagi kodenya."),
-        ("Taman Tirosa", "+6281234567890", MAC, "portal-account", "ditolak", "bad_login",
-         "Nomor HP atau kata sandi salah."),
+        (
+            "Taman Tirosa",
+            MAC,
+            MAC,
+            "portal-free",
+            "ditolak",
+            "blocked",
+            "Akses diblokir. Hubungi petugas Wi-Fi kota.",
+        ),
+        (
+            "Taman Tirosa",
+            "NOPE42",
+            MAC,
+            "portal-voucher",
+            "ditolak",
+            "unknown_voucher",
+            "Kode voucher tidak dikenal. Periksa lagi kodenya.",
+        ),
+        (
+            "Taman Tirosa",
+            "+6281234567890",
+            MAC,
+            "portal-account",
+            "ditolak",
+            "bad_login",
+            "Nomor HP atau kata sandi salah.",
+        ),
         ("Taman Tirosa", "t-accepted", MAC, "ticket", "diterima", "ok", ""),
         ("Perumnas", "VCHR123456", OTHER_MAC, "voucher", "ditolak", "expired", "Voucher sudah kedaluwarsa."),
     ]
@@ -129,9 +173,21 @@ def test_log_page_newest_first_with_both_reasons_and_every_filter(client, db, en
 def test_log_pages_by_cursor_without_repeats(client, db, engine, city, login):
     now = utcnow()
     with engine.begin() as conn:
-        write_events(conn, [{"time": now - timedelta(seconds=n), "nas_id": city["mikrotik"].id,
-                             "username": f"u{n:03d}", "calling_station_id": MAC, "method": "ticket",
-                             "accepted": False, "reason": "ticket_expired"} for n in range(120)])
+        write_events(
+            conn,
+            [
+                {
+                    "time": now - timedelta(seconds=n),
+                    "nas_id": city["mikrotik"].id,
+                    "username": f"u{n:03d}",
+                    "calling_station_id": MAC,
+                    "method": "ticket",
+                    "accepted": False,
+                    "reason": "ticket_expired",
+                }
+                for n in range(120)
+            ],
+        )
     login("viewer")
     seen, url = [], "/admin/auth-log?reason=ticket_expired"
     while url:
@@ -149,17 +205,30 @@ def test_csv_export_carries_the_filter_and_is_audited(client, db, engine, city, 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="auth-log-')
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(r["nas"], r["username"], r["calling_station_id"], r["method"], r["accepted"], r["reason"],
-             r["message"]) for r in rows] == [
-        ("Perumnas", "VCHR123456", OTHER_MAC, "voucher", "False", "expired", "Voucher sudah kedaluwarsa.")]
+    assert [
+        (
+            r["nas"],
+            r["username"],
+            r["calling_station_id"],
+            r["method"],
+            r["accepted"],
+            r["reason"],
+            r["message"],
+        )
+        for r in rows
+    ] == [("Perumnas", "VCHR123456", OTHER_MAC, "voucher", "False", "expired", "Voucher sudah kedaluwarsa.")]
     entry = db.scalar(select(AuditEvent).where(AuditEvent.action == "auth_log.export"))
     assert (entry.actor, entry.admin_id, json.loads(entry.detail)) == (
-        admin.username, admin.id, {"nas": "Perumnas"})
+        admin.username,
+        admin.id,
+        {"nas": "Perumnas"},
+    )
     assert client.get("/admin/auth-log.csv?since=yesterday").status_code == 400
 
 
 def test_csv_export_gives_its_database_connection_back(app, client, engine, city, login):
-    """A streamed export must not keep a connection (idle in transaction, holding locks) after the download."""
+    """A streamed export must not keep a connection (idle in transaction, holding locks) after the
+    download."""
     radius_events(engine, city, utcnow())
     login("viewer")
     pool = app.extensions["hotspot"].engine.pool

@@ -21,10 +21,14 @@ ADMIN_DESK = {"REMOTE_ADDR": "10.20.0.7"}
 
 
 def sign_in(client, username: str, password: str, address: dict):
-    """Through the English console (`?lang=en` is remembered for the POST), whose messages these tests read."""
+    """Through the English console (`?lang=en` is remembered for the POST), whose messages these tests
+    read."""
     token = csrf_token_from(client.get("/admin/login?lang=en", environ_base=address).get_data(as_text=True))
-    return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token},
-                       environ_base=address)
+    return client.post(
+        "/admin/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base=address,
+    )
 
 
 def flash_text(response) -> str:

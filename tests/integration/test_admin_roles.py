@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import pytest
 
 from hotspot.clock import utcnow
@@ -10,8 +11,8 @@ from hotspot.models import Account, ApiToken, Nas
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.vouchers import generate_vouchers
-from tests.support.admin_data import T0, add_ap, add_session
 from tests.conftest import csrf_token_from
+from tests.support.admin_data import T0, add_ap, add_session
 
 ROLES = ("viewer", "operator", "admin")
 RANK = {"anonymous": -1, "viewer": 0, "operator": 1, "admin": 2}
@@ -58,16 +59,28 @@ ROUTES = [
     Route("GET", "/admin/nas/new", "admin", 200),
     Route("GET", "/admin/nas/{nas}/edit", "admin", 200),
     Route("GET", "/admin/audit", "admin", 200),
-    Route("POST", "/admin/nas", "admin", 201, (("name", "Taman Nostalgia"), ("ip_range", "10.53.9.1"),
-                                              ("vendor", "mikrotik"))),
-    Route("POST", "/admin/nas/{nas}", "admin", 302, (("name", "AP 2"), ("ip_range", "10.53.1.0/24"),
-                                                     ("vendor", "chilli"))),
+    Route(
+        "POST",
+        "/admin/nas",
+        "admin",
+        201,
+        (("name", "Taman Nostalgia"), ("ip_range", "10.53.9.1"), ("vendor", "mikrotik")),
+    ),
+    Route(
+        "POST",
+        "/admin/nas/{nas}",
+        "admin",
+        302,
+        (("name", "AP 2"), ("ip_range", "10.53.1.0/24"), ("vendor", "chilli")),
+    ),
     Route("POST", "/admin/nas/{nas}/rotate", "admin", 200),
     Route("POST", "/admin/nas/{nas}/active", "admin", 302, (("active", "0"),)),
     Route("POST", "/admin/plans", "admin", 302, (("name", "Pelajar"), ("daily_minutes", "120"))),
     Route("POST", "/admin/plans/{plan}", "admin", 302, (("name", "Warga"), ("daily_minutes", "90"))),
     Route("POST", "/admin/plans/{plan}/active", "admin", 302, (("active", "0"),)),
-    Route("POST", "/admin/groups", "admin", 302, (("name", "Pantai"), ("opening_hours", "sat-sun 06:00-18:00"))),
+    Route(
+        "POST", "/admin/groups", "admin", 302, (("name", "Pantai"), ("opening_hours", "sat-sun 06:00-18:00"))
+    ),
     Route("POST", "/admin/retention/purge", "admin", 302),
 ]
 
@@ -85,7 +98,8 @@ API_ROUTES = [
 
 @pytest.fixture
 def world(db):
-    """One AP (a /24, so a Disconnect fails fast with no target), a plan, an active session, a voucher, a citizen."""
+    """One AP (a /24, so a Disconnect fails fast with no target), a plan, an active session, a voucher, a
+    citizen."""
     nas = add_ap(db, "AP", "10.53.1.0/24")
     plan = add_plan(db, PlanSpec(name="Warga", daily_minutes=180), actor="test")
     session = add_session(db, nas, 1, T0, status="active", stop_time=None, terminate_cause=None)
@@ -154,7 +168,6 @@ def test_api_route_by_token_role(client, db, world, route, role):
         assert f"needs the {route.needs} role" in response.json["error"]
     else:
         assert response.status_code == route.ok, response.get_data(as_text=True)
-
 
 
 def test_a_viewer_sees_unused_voucher_codes_masked(client, login, db):

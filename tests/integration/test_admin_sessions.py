@@ -35,7 +35,9 @@ def expected(db, args: dict) -> list[dict]:
 
 def api_pages(client, headers, args: dict, limit: int, sort: str = "desc") -> tuple[list[dict], int]:
     """Every row the API gives when following its Link headers; also the number of pages."""
-    response = client.get("/api/v1/sessions", query_string={**args, "limit": limit, "sort": sort}, headers=headers)
+    response = client.get(
+        "/api/v1/sessions", query_string={**args, "limit": limit, "sort": sort}, headers=headers
+    )
     rows, pages = [], 0
     while True:
         assert response.status_code == 200, response.json
@@ -115,18 +117,27 @@ def test_phone_filter_finds_a_citizens_sessions(client, login, db):
     add_session(db, first, 500, T0, account_id=account.id, username="t-ticket1")
     db.commit()
     login("viewer")
-    rows = list(csv.DictReader(io.StringIO(
-        client.get("/admin/sessions.csv?phone=081234567890").get_data(as_text=True))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/admin/sessions.csv?phone=081234567890").get_data(as_text=True))
+        )
+    )
     assert [r["username"] for r in rows] == ["t-ticket1"]
 
 
-@pytest.mark.parametrize("args,message,console_message", [
-    ({"mac": "not-a-mac"}, "not a MAC address", "bukan alamat MAC"),
-    ({"since": "yesterday"}, "not an ISO 8601 time", "bukan waktu ISO 8601"),
-    ({"status": "gone"}, "status must be one of active, closed, stale",
-     "status harus salah satu dari active, closed, stale"),
-    ({"after": "garbage"}, "not a page cursor", "bukan penanda halaman"),
-])
+@pytest.mark.parametrize(
+    "args,message,console_message",
+    [
+        ({"mac": "not-a-mac"}, "not a MAC address", "bukan alamat MAC"),
+        ({"since": "yesterday"}, "not an ISO 8601 time", "bukan waktu ISO 8601"),
+        (
+            {"status": "gone"},
+            "status must be one of active, closed, stale",
+            "status harus salah satu dari active, closed, stale",
+        ),
+        ({"after": "garbage"}, "not a page cursor", "bukan penanda halaman"),
+    ],
+)
 def test_bad_filters_get_a_clear_error(client, login, db, args, message, console_message):
     login("viewer")
     page = client.get("/admin/sessions", query_string=args)

@@ -17,8 +17,9 @@ from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 
 def post_login(client, username, password, **extra):
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token,
-                                             **extra})
+    return client.post(
+        "/admin/login", data={"username": username, "password": password, "csrf_token": token, **extra}
+    )
 
 
 def test_signed_out_admin_is_sent_to_login_with_next(client):
@@ -104,11 +105,20 @@ def test_totp_enrolment_then_second_factor_at_sign_in(client, login, db):
     page = client.get("/admin/account").get_data(as_text=True)
     secret = page.split('id="totp-secret">', 1)[1].split("<", 1)[0]
     totp = pyotp.TOTP(secret)
-    wrong = client.post("/admin/account/totp", data={"step": "confirm", "code": "000000" if totp.now() != "000000"
-                                                     else "111111", "csrf_token": csrf_token_from(page)},
-                        follow_redirects=True)
+    wrong = client.post(
+        "/admin/account/totp",
+        data={
+            "step": "confirm",
+            "code": "000000" if totp.now() != "000000" else "111111",
+            "csrf_token": csrf_token_from(page),
+        },
+        follow_redirects=True,
+    )
     assert "kode itu tidak cocok" in wrong.get_data(as_text=True)
-    client.post("/admin/account/totp", data={"step": "confirm", "code": totp.now(), "csrf_token": csrf_token_from(page)})
+    client.post(
+        "/admin/account/totp",
+        data={"step": "confirm", "code": totp.now(), "csrf_token": csrf_token_from(page)},
+    )
     db.refresh(admin)
     assert admin.totp_secret_encrypted is not None and secret not in admin.totp_secret_encrypted
 
@@ -119,7 +129,9 @@ def test_totp_enrolment_then_second_factor_at_sign_in(client, login, db):
     code_page = client.get("/admin/login/totp").get_data(as_text=True)
     bad = client.post("/admin/login/totp", data={"code": "12345", "csrf_token": csrf_token_from(code_page)})
     assert bad.status_code == 401 and "Kode salah." in bad.get_data(as_text=True)
-    good = client.post("/admin/login/totp", data={"code": totp.now(), "csrf_token": csrf_token_from(code_page)})
+    good = client.post(
+        "/admin/login/totp", data={"code": totp.now(), "csrf_token": csrf_token_from(code_page)}
+    )
     assert good.status_code == 302 and good.headers["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 
@@ -127,7 +139,9 @@ def test_totp_enrolment_then_second_factor_at_sign_in(client, login, db):
 def test_api_token_created_in_the_console_works_once_shown(client, login):
     login("viewer")
     page = client.get("/admin/account").get_data(as_text=True)
-    created = client.post("/admin/account/tokens", data={"name": "grafana", "csrf_token": csrf_token_from(page)})
+    created = client.post(
+        "/admin/account/tokens", data={"name": "grafana", "csrf_token": csrf_token_from(page)}
+    )
     token = created.get_data(as_text=True).split('id="new-token">', 1)[1].split("<", 1)[0]
     assert client.get("/api/v1/nas", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert token not in client.get("/admin/account").get_data(as_text=True)

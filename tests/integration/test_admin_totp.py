@@ -31,7 +31,8 @@ def previous_code() -> str:
 
 
 def password_step(client, username: str = "budi", password: str = ADMIN_PASSWORD):
-    """Through the English console (`?lang=en` is remembered from here on), whose messages these tests read."""
+    """Through the English console (`?lang=en` is remembered from here on), whose messages these tests
+    read."""
     token = csrf_token_from(client.get("/admin/login?lang=en").get_data(as_text=True))
     return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token})
 
@@ -62,20 +63,30 @@ def test_turning_totp_off_needs_the_password_and_a_code(client, db, settings):
     assert client.get("/admin/").status_code == 200
     page = client.get("/admin/account").get_data(as_text=True)
     token = csrf_token_from(page)
-    bare = client.post("/admin/account/totp", data={"step": "disable", "csrf_token": token},
-                       follow_redirects=True)
+    bare = client.post(
+        "/admin/account/totp", data={"step": "disable", "csrf_token": token}, follow_redirects=True
+    )
     assert "the current password is wrong" in bare.get_data(as_text=True)
-    no_code = client.post("/admin/account/totp", data={"step": "disable", "password": ADMIN_PASSWORD,
-                                                       "code": "", "csrf_token": token},
-                          follow_redirects=True)
+    no_code = client.post(
+        "/admin/account/totp",
+        data={"step": "disable", "password": ADMIN_PASSWORD, "code": "", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "that code does not match" in no_code.get_data(as_text=True)
     db.refresh(admin)
     assert admin.totp_secret_encrypted is not None
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "admin.totp.disable")) is None
 
-    done = client.post("/admin/account/totp", data={"step": "disable", "password": ADMIN_PASSWORD,
-                                                    "code": pyotp.TOTP(SECRET).now(), "csrf_token": token},
-                       follow_redirects=True)
+    done = client.post(
+        "/admin/account/totp",
+        data={
+            "step": "disable",
+            "password": ADMIN_PASSWORD,
+            "code": pyotp.TOTP(SECRET).now(),
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
     assert "Two-step sign-in is off." in done.get_data(as_text=True)
     db.refresh(admin)
     assert admin.totp_secret_encrypted is None
@@ -90,8 +101,10 @@ def test_a_pending_sign_in_dies_with_a_password_change(app, client, db, settings
     password_step(owner)
     assert code_step(owner, previous_code()).status_code == 302
     page = owner.get("/admin/account").get_data(as_text=True)
-    owner.post("/admin/account/password", data={"current": ADMIN_PASSWORD, "new": NEW_PASSWORD,
-                                                "csrf_token": csrf_token_from(page)})
+    owner.post(
+        "/admin/account/password",
+        data={"current": ADMIN_PASSWORD, "new": NEW_PASSWORD, "csrf_token": csrf_token_from(page)},
+    )
 
     late = thief.get("/admin/login/totp")
     assert late.status_code == 302 and late.headers["Location"] == "/admin/login"

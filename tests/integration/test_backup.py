@@ -14,8 +14,12 @@ def test_backup_restore_round_trip(settings, engine, db, tmp_path):
     runner = CliRunner()
     env = settings_env(settings)
     assert runner.invoke(main, ["plan", "add", "Gratis", "--daily-minutes", "60"], env=env).exit_code == 0
-    assert runner.invoke(main, ["nas", "add", "Taman Tirosa", "--ip", "10.53.1.1", "--secret", "tirosa-secret"],
-                         env=env).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["nas", "add", "Taman Tirosa", "--ip", "10.53.1.1", "--secret", "tirosa-secret"], env=env
+        ).exit_code
+        == 0
+    )
     archive = tmp_path / "backups" / "hotspot.backup"
     result = runner.invoke(main, ["backup", str(archive)], env=env)
     assert result.exit_code == 0, result.output
@@ -36,7 +40,9 @@ def test_backup_restore_round_trip(settings, engine, db, tmp_path):
 
 
 def test_restore_refuses_a_missing_file(settings, engine, tmp_path):
-    result = CliRunner().invoke(main, ["restore", "--yes", str(tmp_path / "nope.backup")], env=settings_env(settings))
+    result = CliRunner().invoke(
+        main, ["restore", "--yes", str(tmp_path / "nope.backup")], env=settings_env(settings)
+    )
     assert result.exit_code == 1
     assert "no backup file at" in result.output
 

@@ -24,14 +24,24 @@ def bare_path(tmp_path):
     return str(directory)
 
 
-@pytest.mark.parametrize(("script", "argv", "packages"), [
-    ("portal.py", ["--duration", "1"], "wrk curl"),
-    ("radius.py", ["--only", "sqlite"], "freeradius-utils"),
-])
+@pytest.mark.parametrize(
+    ("script", "argv", "packages"),
+    [
+        ("portal.py", ["--duration", "1"], "wrk curl"),
+        ("radius.py", ["--only", "sqlite"], "freeradius-utils"),
+    ],
+)
 def test_missing_tools_are_named_in_one_line(bare_path, script, argv, packages):
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / script), *argv], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT, env={**os.environ, "PATH": bare_path})
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PATH": bare_path},
+    )
 
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.splitlines() == [
-        f"missing Debian packages: {packages} (as root: apt-get update && apt-get install {packages})"]
+        f"missing Debian packages: {packages} (as root: apt-get update && apt-get install {packages})"
+    ]

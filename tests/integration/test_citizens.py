@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hotspot.services import citizens
 from hotspot.services.citizens import CitizenError
 
-NOW = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 PHONE = "+6281234567890"
 
 
@@ -44,8 +44,10 @@ def test_registration_sends_a_bilingual_code_and_verifies_once(db):
     phone, message = outbox.sent[0]
     code = outbox.last_code()
     assert phone == PHONE
-    assert message == (f"Kode Wi-Fi Kota Kupang: {code} (berlaku 10 menit). "
-                       f"Your Kota Kupang Wi-Fi code: {code} (valid 10 minutes).")
+    assert message == (
+        f"Kode Wi-Fi Kota Kupang: {code} (berlaku 10 menit). "
+        f"Your Kota Kupang Wi-Fi code: {code} (valid 10 minutes)."
+    )
     assert reason(lambda: citizens.check_login(db, PHONE, "sandi-rahasia", NOW)) == "unverified"
     account = citizens.complete_registration(db, registration, code, NOW + timedelta(minutes=9))
     assert account.verified
@@ -105,7 +107,10 @@ def test_reset_says_nothing_about_unknown_numbers_and_needs_the_code(db):
     assert outbox.sent == []
     citizens.complete_registration(db, register(db, outbox), outbox.last_code(), NOW)
     citizens.request_reset(db, PHONE, NOW, outbox, "Kota Kupang")
-    assert reason(lambda: citizens.reset_password(db, PHONE, outbox.last_code(), "short", NOW)) == "weak_password"
+    assert (
+        reason(lambda: citizens.reset_password(db, PHONE, outbox.last_code(), "short", NOW))
+        == "weak_password"
+    )
     citizens.reset_password(db, PHONE, outbox.last_code(), "sandi-baru-123", NOW)
     assert reason(lambda: citizens.check_login(db, PHONE, "sandi-rahasia", NOW)) == "bad_login"
     assert citizens.check_login(db, PHONE, "sandi-baru-123", NOW).phone == PHONE
@@ -113,8 +118,13 @@ def test_reset_says_nothing_about_unknown_numbers_and_needs_the_code(db):
 
 def test_bad_input_is_refused_with_a_reason(db):
     outbox = Outbox()
-    assert reason(lambda: citizens.start_registration(db, "12345", "sandi-rahasia", NOW, outbox, "K")) == "bad_phone"
-    assert reason(lambda: citizens.start_registration(db, PHONE, "short", NOW, outbox, "K")) == "weak_password"
+    assert (
+        reason(lambda: citizens.start_registration(db, "12345", "sandi-rahasia", NOW, outbox, "K"))
+        == "bad_phone"
+    )
+    assert (
+        reason(lambda: citizens.start_registration(db, PHONE, "short", NOW, outbox, "K")) == "weak_password"
+    )
     assert reason(lambda: citizens.check_login(db, "+6289999999999", "whatever-pass", NOW)) == "bad_login"
     assert outbox.sent == []
 
@@ -126,7 +136,9 @@ RULES = citizens.SmsRules(allowed_prefixes=("+628",), daily_budget=3, timezone="
 def test_codes_go_only_to_the_allowed_prefixes(db, number):
     """Satellite (+8816, +870), foreign and landline numbers get no SMS (SMS pumping)."""
     outbox = Outbox()
-    refused = reason(lambda: citizens.start_registration(db, number, "sandi-rahasia", NOW, outbox, "K", RULES))
+    refused = reason(
+        lambda: citizens.start_registration(db, number, "sandi-rahasia", NOW, outbox, "K", RULES)
+    )
     assert refused == "phone_not_allowed"
     assert reason(lambda: citizens.request_reset(db, number, NOW, outbox, "K", RULES)) == "phone_not_allowed"
     assert outbox.sent == []
@@ -136,8 +148,14 @@ def test_the_citys_daily_sms_budget_stops_codes_until_the_next_day(db):
     outbox = Outbox()
     for n in range(3):
         citizens.start_registration(db, f"0812 0000 000{n}", "sandi-rahasia", NOW, outbox, "K", RULES)
-    assert reason(lambda: citizens.start_registration(db, "0812 0000 0009", "sandi-rahasia", NOW, outbox, "K",
-                                                      RULES)) == "sms_budget_spent"
+    assert (
+        reason(
+            lambda: citizens.start_registration(
+                db, "0812 0000 0009", "sandi-rahasia", NOW, outbox, "K", RULES
+            )
+        )
+        == "sms_budget_spent"
+    )
     assert len(outbox.sent) == 3
     tomorrow = NOW + timedelta(days=1)
     citizens.start_registration(db, "0812 0000 0009", "sandi-rahasia", tomorrow, outbox, "K", RULES)

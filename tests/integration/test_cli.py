@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from hotspot.cli import main
-from hotspot.crypto import SecretBox, verify_password
+from hotspot.crypto import SecretBox, hash_token, verify_password
 from hotspot.models import Account, AdminUser, ApiToken, AuditEvent, Nas, Plan, RadiusSession, Voucher
-from hotspot.crypto import hash_token
 from testbed.helpers import settings_env
 
 
@@ -22,31 +21,61 @@ def run(settings, engine):
     runner = CliRunner()
 
     def invoke(*args, input=None, env=None):
-        return runner.invoke(main, list(args), input=input, env={**settings_env(settings), **(env or {})},
-                             catch_exceptions=False)
+        return runner.invoke(
+            main,
+            list(args),
+            input=input,
+            env={**settings_env(settings), **(env or {})},
+            catch_exceptions=False,
+        )
 
     return invoke
 
 
 def test_nas_add_and_list_round_trip(run, db, settings):
-    result = run("nas", "add", "Taman Tirosa", "--ip", "10.53.1.0/24", "--secret", "s3cret-tirosa",
-                 "--vendor", "mikrotik", "--require-message-authenticator", "--login-host", "login.tirosa.wifi")
+    result = run(
+        "nas",
+        "add",
+        "Taman Tirosa",
+        "--ip",
+        "10.53.1.0/24",
+        "--secret",
+        "s3cret-tirosa",
+        "--vendor",
+        "mikrotik",
+        "--require-message-authenticator",
+        "--login-host",
+        "login.tirosa.wifi",
+    )
     assert result.exit_code == 0, result.output
     nas = db.scalar(select(Nas))
     assert (nas.name, nas.ip_range, nas.vendor, nas.require_message_authenticator, nas.login_host) == (
-        "Taman Tirosa", "10.53.1.0/24", "mikrotik", True, "login.tirosa.wifi")
+        "Taman Tirosa",
+        "10.53.1.0/24",
+        "mikrotik",
+        True,
+        "login.tirosa.wifi",
+    )
     assert nas.secret_encrypted != "s3cret-tirosa"
     assert SecretBox(settings.secret_key).decrypt(nas.secret_encrypted) == "s3cret-tirosa"
     listed = json.loads(run("nas", "list", "--format", "json").output)
-    assert [(n["name"], n["ip"], n["vendor"]) for n in listed] == [("Taman Tirosa", "10.53.1.0/24", "mikrotik")]
+    assert [(n["name"], n["ip"], n["vendor"]) for n in listed] == [
+        ("Taman Tirosa", "10.53.1.0/24", "mikrotik")
+    ]
     assert "s3cret" not in run("nas", "list").output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--ip", "10.53.1.300", "--secret", "longenough"], "not an IP address or CIDR block"),
-    (["--ip", "10.53.1.1", "--secret", "short"], "at least 8 characters"),
-    (["--ip", "10.53.1.1", "--secret", "longenough", "--vendor", "cisco"], "Invalid value for '--vendor'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--ip", "10.53.1.300", "--secret", "longenough"], "not an IP address or CIDR block"),
+        (["--ip", "10.53.1.1", "--secret", "short"], "at least 8 characters"),
+        (
+            ["--ip", "10.53.1.1", "--secret", "longenough", "--vendor", "cisco"],
+            "Invalid value for '--vendor'",
+        ),
+    ],
+)
 def test_nas_add_rejects_bad_input(run, db, args, message):
     result = run("nas", "add", "Pantai Warna", *args)
     assert result.exit_code == 2
@@ -63,12 +92,32 @@ def test_duplicate_nas_name_is_refused(run, db):
 
 
 def test_plan_add_and_list(run, db):
-    result = run("plan", "add", "Gratis", "--session-minutes", "60", "--daily-minutes", "60", "--daily-mb", "500",
-                 "--down-kbps", "2048", "--up-kbps", "1024", "--free-access")
+    result = run(
+        "plan",
+        "add",
+        "Gratis",
+        "--session-minutes",
+        "60",
+        "--daily-minutes",
+        "60",
+        "--daily-mb",
+        "500",
+        "--down-kbps",
+        "2048",
+        "--up-kbps",
+        "1024",
+        "--free-access",
+    )
     assert result.exit_code == 0, result.output
     plan = db.scalar(select(Plan))
-    assert (plan.session_minutes, plan.daily_minutes, plan.daily_mb, plan.down_kbps, plan.up_kbps, plan.free_access) == (
-        60, 60, 500, 2048, 1024, True)
+    assert (
+        plan.session_minutes,
+        plan.daily_minutes,
+        plan.daily_mb,
+        plan.down_kbps,
+        plan.up_kbps,
+        plan.free_access,
+    ) == (60, 60, 500, 2048, 1024, True)
     listed = json.loads(run("plan", "list", "--format", "json").output)
     assert listed[0]["name"] == "Gratis" and listed[0]["daily_mb"] == 500
     bad = run("plan", "add", "Rusak", "--daily-minutes", "-5")
@@ -76,8 +125,9 @@ def test_plan_add_and_list(run, db):
 
 
 def test_plan_add_with_a_throttle_rate_and_sessions_at_once(run, db):
-    result = run("plan", "add", "Warga", "--daily-mb", "2000", "--throttle-kbps", "256",
-                 "--max-sessions", "2")
+    result = run(
+        "plan", "add", "Warga", "--daily-mb", "2000", "--throttle-kbps", "256", "--max-sessions", "2"
+    )
     assert result.exit_code == 0, result.output
     [listed] = json.loads(run("plan", "list", "--format", "json").output)
     assert (listed["throttle_kbps"], listed["max_sessions"]) == (256, 2)
@@ -87,16 +137,22 @@ def test_plan_add_with_a_throttle_rate_and_sessions_at_once(run, db):
 
 def test_account_add_normalises_phone_and_hashes_password(run, db):
     assert run("plan", "add", "Warga", "--daily-minutes", "180").exit_code == 0
-    result = run("account", "add", "0812-3456-7890", "--plan", "Warga", "--password-stdin", input="rahasia-warga\n")
+    result = run(
+        "account", "add", "0812-3456-7890", "--plan", "Warga", "--password-stdin", input="rahasia-warga\n"
+    )
     assert result.exit_code == 0, result.output
     account = db.scalar(select(Account))
     assert account.phone == "+6281234567890"
     assert account.plan.name == "Warga"
-    assert account.password_hash != "rahasia-warga" and verify_password(account.password_hash, "rahasia-warga")
+    assert account.password_hash != "rahasia-warga" and verify_password(
+        account.password_hash, "rahasia-warga"
+    )
 
 
 def test_account_add_with_unknown_plan_fails(run, db):
-    result = run("account", "add", "081234567890", "--plan", "Tidak-Ada", "--password-stdin", input="rahasia-warga\n")
+    result = run(
+        "account", "add", "081234567890", "--plan", "Tidak-Ada", "--password-stdin", input="rahasia-warga\n"
+    )
     assert result.exit_code == 2
     assert "no plan named 'Tidak-Ada'" in result.output
     assert db.scalar(select(func.count()).select_from(Account)) == 0
@@ -124,38 +180,72 @@ def test_voucher_list_shows_each_state_and_filters_by_it(run, db):
     db.commit()
     listed = json.loads(run("voucher", "list", "--batch", "pentas", "--format", "json").output)
     assert [(row["code"], row["plan"], row["status"], row["expires_at"]) for row in listed] == [
-        (fresh.code, "Acara", "new", None), (running.code, "Acara", "active", running.expires_at.isoformat()),
-        (over.code, "Acara", "expired", over.expires_at.isoformat()), (cancelled.code, "Acara", "revoked", None)]
+        (fresh.code, "Acara", "new", None),
+        (running.code, "Acara", "active", running.expires_at.isoformat()),
+        (over.code, "Acara", "expired", over.expires_at.isoformat()),
+        (cancelled.code, "Acara", "revoked", None),
+    ]
     unused = json.loads(run("voucher", "list", "--status", "new", "--format", "json").output)
     assert [row["code"] for row in unused] == [fresh.code]
     assert run("voucher", "list", "--status", "lost").exit_code == 2
 
 
 def test_sessions_json_round_trip(run, db):
-    assert run("nas", "add", "Taman Fontein", "--ip", "10.53.3.1", "--secret", "fontein-secret").exit_code == 0
+    assert (
+        run("nas", "add", "Taman Fontein", "--ip", "10.53.3.1", "--secret", "fontein-secret").exit_code == 0
+    )
     nas = db.scalar(select(Nas))
-    start = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
-    db.add_all([
-        RadiusSession(unique_id="u1", nas_id=nas.id, acct_session_id="80000001", username="t-abc",
-                      calling_station_id="AA:BB:CC:DD:EE:01", framed_ip="10.5.50.2", start_time=start,
-                      update_time=start + timedelta(minutes=20), stop_time=start + timedelta(minutes=20),
-                      session_time=1200, input_octets=5 * 2**32 + 7, output_octets=123456789,
-                      terminate_cause="User-Request", status="closed"),
-        RadiusSession(unique_id="u2", nas_id=nas.id, acct_session_id="80000002", username="t-def",
-                      calling_station_id="AA:BB:CC:DD:EE:02", start_time=start + timedelta(hours=1),
-                      update_time=start + timedelta(hours=1), status="active"),
-    ])
+    start = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+    db.add_all(
+        [
+            RadiusSession(
+                unique_id="u1",
+                nas_id=nas.id,
+                acct_session_id="80000001",
+                username="t-abc",
+                calling_station_id="AA:BB:CC:DD:EE:01",
+                framed_ip="10.5.50.2",
+                start_time=start,
+                update_time=start + timedelta(minutes=20),
+                stop_time=start + timedelta(minutes=20),
+                session_time=1200,
+                input_octets=5 * 2**32 + 7,
+                output_octets=123456789,
+                terminate_cause="User-Request",
+                status="closed",
+            ),
+            RadiusSession(
+                unique_id="u2",
+                nas_id=nas.id,
+                acct_session_id="80000002",
+                username="t-def",
+                calling_station_id="AA:BB:CC:DD:EE:02",
+                start_time=start + timedelta(hours=1),
+                update_time=start + timedelta(hours=1),
+                status="active",
+            ),
+        ]
+    )
     db.commit()
     rows = json.loads(run("sessions", "--format", "json").output)
     assert [r["acct_session_id"] for r in rows] == ["80000002", "80000001"]
     closed = rows[1]
     assert closed == {
         "id": db.scalar(select(RadiusSession.id).where(RadiusSession.unique_id == "u1")),
-        "username": "t-abc", "nas": "Taman Fontein", "acct_session_id": "80000001",
-        "calling_station_id": "AA:BB:CC:DD:EE:01", "called_station_id": None, "framed_ip": "10.5.50.2",
-        "start_time": "2026-11-27T01:00:00+00:00", "stop_time": "2026-11-27T01:20:00+00:00",
-        "session_time": 1200, "input_octets": 5 * 2**32 + 7, "output_octets": 123456789,
-        "terminate_cause": "User-Request", "status": "closed", "access_point": None,
+        "username": "t-abc",
+        "nas": "Taman Fontein",
+        "acct_session_id": "80000001",
+        "calling_station_id": "AA:BB:CC:DD:EE:01",
+        "called_station_id": None,
+        "framed_ip": "10.5.50.2",
+        "start_time": "2026-11-27T01:00:00+00:00",
+        "stop_time": "2026-11-27T01:20:00+00:00",
+        "session_time": 1200,
+        "input_octets": 5 * 2**32 + 7,
+        "output_octets": 123456789,
+        "terminate_cause": "User-Request",
+        "status": "closed",
+        "access_point": None,
     }
     active = json.loads(run("sessions", "--active", "--format", "json").output)
     assert [r["username"] for r in active] == ["t-def"]
@@ -182,14 +272,33 @@ def test_usage_by_nas_reads_rollups(run, db):
 
     assert run("nas", "add", "Perumnas", "--ip", "10.53.10.1", "--secret", "perumnas-1").exit_code == 0
     nas = db.scalar(select(Nas))
-    hour = datetime(2026, 11, 27, 1, tzinfo=timezone.utc)
-    db.add_all([UsageHour(nas_id=nas.id, hour=hour, sessions=3, input_octets=100, output_octets=900),
-                UsageHour(nas_id=nas.id, hour=hour + timedelta(hours=1), sessions=2, input_octets=50, output_octets=50)])
+    hour = datetime(2026, 11, 27, 1, tzinfo=UTC)
+    db.add_all(
+        [
+            UsageHour(nas_id=nas.id, hour=hour, sessions=3, input_octets=100, output_octets=900),
+            UsageHour(
+                nas_id=nas.id, hour=hour + timedelta(hours=1), sessions=2, input_octets=50, output_octets=50
+            ),
+        ]
+    )
     db.commit()
     rows = json.loads(run("usage", "--by", "nas", "--format", "json").output)
-    assert rows == [{"nas": "Perumnas", "sessions": 5, "session_seconds": 0, "input_octets": 150, "output_octets": 950,
-                     "random_sessions": 0, "devices": 0, "random_devices": 0, "random_share": 0.0}]
-    since = json.loads(run("usage", "--by", "hour", "--since", "2026-11-27T02:00:00Z", "--format", "json").output)
+    assert rows == [
+        {
+            "nas": "Perumnas",
+            "sessions": 5,
+            "session_seconds": 0,
+            "input_octets": 150,
+            "output_octets": 950,
+            "random_sessions": 0,
+            "devices": 0,
+            "random_devices": 0,
+            "random_share": 0.0,
+        }
+    ]
+    since = json.loads(
+        run("usage", "--by", "hour", "--since", "2026-11-27T02:00:00Z", "--format", "json").output
+    )
     assert [r["sessions"] for r in since] == [2]
 
 
@@ -198,26 +307,55 @@ def test_voucher_list_shows_each_status_as_the_console_does(run, db):
     assert run("plan", "add", "Warga").exit_code == 0
     assert run("voucher", "generate", "--plan", "Acara", "--count", "4", "--batch", "festival").exit_code == 0
     assert run("voucher", "generate", "--plan", "Warga", "--count", "1", "--batch", "warga-1").exit_code == 0
-    now = datetime.now(timezone.utc)
-    new, active, expired, revoked = db.scalars(select(Voucher).where(Voucher.batch == "festival")
-                                               .order_by(Voucher.code)).all()
+    now = datetime.now(UTC)
+    new, active, expired, revoked = db.scalars(
+        select(Voucher).where(Voucher.batch == "festival").order_by(Voucher.code)
+    ).all()
     active.first_used_at, active.expires_at = now - timedelta(hours=1), now + timedelta(days=2)
     expired.first_used_at, expired.expires_at = now - timedelta(days=4), now - timedelta(days=1)
     revoked.revoked = True
     db.commit()
     listed = json.loads(run("voucher", "list", "--plan", "Acara", "--format", "json").output)
     assert listed == [
-        {"code": new.code, "plan": "Acara", "batch": "festival", "status": "new", "first_used_at": None,
-         "expires_at": None},
-        {"code": active.code, "plan": "Acara", "batch": "festival", "status": "active",
-         "first_used_at": active.first_used_at.isoformat(), "expires_at": active.expires_at.isoformat()},
-        {"code": expired.code, "plan": "Acara", "batch": "festival", "status": "expired",
-         "first_used_at": expired.first_used_at.isoformat(), "expires_at": expired.expires_at.isoformat()},
-        {"code": revoked.code, "plan": "Acara", "batch": "festival", "status": "revoked",
-         "first_used_at": None, "expires_at": None},
+        {
+            "code": new.code,
+            "plan": "Acara",
+            "batch": "festival",
+            "status": "new",
+            "first_used_at": None,
+            "expires_at": None,
+        },
+        {
+            "code": active.code,
+            "plan": "Acara",
+            "batch": "festival",
+            "status": "active",
+            "first_used_at": active.first_used_at.isoformat(),
+            "expires_at": active.expires_at.isoformat(),
+        },
+        {
+            "code": expired.code,
+            "plan": "Acara",
+            "batch": "festival",
+            "status": "expired",
+            "first_used_at": expired.first_used_at.isoformat(),
+            "expires_at": expired.expires_at.isoformat(),
+        },
+        {
+            "code": revoked.code,
+            "plan": "Acara",
+            "batch": "festival",
+            "status": "revoked",
+            "first_used_at": None,
+            "expires_at": None,
+        },
     ]
-    for status, code in (("new", new.code), ("active", active.code), ("expired", expired.code),
-                         ("revoked", revoked.code)):
+    for status, code in (
+        ("new", new.code),
+        ("active", active.code),
+        ("expired", expired.code),
+        ("revoked", revoked.code),
+    ):
         listed = run("voucher", "list", "--batch", "festival", "--status", status, "--format", "json")
         rows = json.loads(listed.output)
         assert [r["code"] for r in rows] == [code]
@@ -239,10 +377,13 @@ def test_device_block_list_unblock_audited_like_the_console(run, db):
     blocked = json.loads(run("device", "list", "--blocked", "--format", "json").output)
     assert [(d["mac"], d["blocked"], d["phone"]) for d in blocked] == [("AA:BB:CC:DD:EE:0F", True, None)]
     everyone = json.loads(run("device", "list", "--format", "json").output)
-    assert sorted((d["mac"], d["blocked"]) for d in everyone) == [("AA:BB:CC:DD:EE:0F", True),
-                                                                 ("AA:BB:CC:DD:EE:10", False)]
-    entries = db.scalars(select(AuditEvent).where(AuditEvent.action.startswith("device."))
-                         .order_by(AuditEvent.id))
+    assert sorted((d["mac"], d["blocked"]) for d in everyone) == [
+        ("AA:BB:CC:DD:EE:0F", True),
+        ("AA:BB:CC:DD:EE:10", False),
+    ]
+    entries = db.scalars(
+        select(AuditEvent).where(AuditEvent.action.startswith("device.")).order_by(AuditEvent.id)
+    )
     assert [(e.actor, e.action, e.target, json.loads(e.detail)) for e in entries] == [
         ("cli", "device.block", "AA:BB:CC:DD:EE:0F", {"reason": "spam from the park"}),
         ("cli", "device.block", "AA:BB:CC:DD:EE:10", {}),

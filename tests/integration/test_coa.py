@@ -35,7 +35,7 @@ class RouterListener:
     def serve_one(self):
         try:
             data, peer = self.sock.recvfrom(4096)
-        except socket.timeout:
+        except TimeoutError:
             return
         request = packet.CoAPacket(packet=data, secret=self.secret, dict=self.dictionary)
         self.received.append(request)
@@ -55,8 +55,14 @@ def nas_factory(settings):
     box = SecretBox(settings.secret_key)
 
     def make(port, ip_range="127.0.0.1/32"):
-        return Nas(id=1, name="Taman Tirosa", ip_range=ip_range, secret_encrypted=box.encrypt(SECRET.decode()),
-                   vendor="mikrotik", coa_port=port)
+        return Nas(
+            id=1,
+            name="Taman Tirosa",
+            ip_range=ip_range,
+            secret_encrypted=box.encrypt(SECRET.decode()),
+            vendor="mikrotik",
+            coa_port=port,
+        )
 
     return box, make
 
@@ -65,9 +71,15 @@ def test_disconnect_ack_carries_session_identity(settings, nas_factory):
     box, make = nas_factory
     router = RouterListener(settings, lambda request, reply: None)
     try:
-        result = disconnect(settings, make(router.port), box, username="t-0123456789abcdef",
-                            acct_session_id="80000042", framed_ip="10.5.50.23",
-                            calling_station_id="AA:BB:CC:DD:EE:01")
+        result = disconnect(
+            settings,
+            make(router.port),
+            box,
+            username="t-0123456789abcdef",
+            acct_session_id="80000042",
+            framed_ip="10.5.50.23",
+            calling_station_id="AA:BB:CC:DD:EE:01",
+        )
     finally:
         router.close()
     assert (result.acknowledged, result.code, result.error_cause) == (True, "Disconnect-ACK", None)
@@ -90,11 +102,17 @@ def test_disconnect_nak_reports_error_cause(settings, nas_factory):
 
     router = RouterListener(settings, nak)
     try:
-        result = disconnect(settings, make(router.port), box, username="u", acct_session_id="1", framed_ip=None)
+        result = disconnect(
+            settings, make(router.port), box, username="u", acct_session_id="1", framed_ip=None
+        )
     finally:
         router.close()
     assert (result.acknowledged, result.code, result.error_cause, result.error_text) == (
-        False, "Disconnect-NAK", 503, "Session-Context-Not-Found")
+        False,
+        "Disconnect-NAK",
+        503,
+        "Session-Context-Not-Found",
+    )
     assert result.describe() == "Disconnect-NAK: Session-Context-Not-Found (503)"
     assert "Framed-IP-Address" not in router.received[0]
 
@@ -103,8 +121,15 @@ def test_coa_changes_session_timeout(settings, nas_factory):
     box, make = nas_factory
     router = RouterListener(settings, lambda request, reply: None)
     try:
-        result = change_authorization(settings, make(router.port), box, username="u", acct_session_id="7",
-                                      framed_ip="10.5.50.9", changes={"Session-Timeout": 300})
+        result = change_authorization(
+            settings,
+            make(router.port),
+            box,
+            username="u",
+            acct_session_id="7",
+            framed_ip="10.5.50.9",
+            changes={"Session-Timeout": 300},
+        )
     finally:
         router.close()
     assert (result.acknowledged, result.code) == (True, "CoA-ACK")
@@ -118,8 +143,9 @@ def test_silent_router_times_out(settings, nas_factory):
     quiet.bind(("127.0.0.1", 0))
     try:
         fast = settings.with_overrides(coa_timeout_seconds=0.2, coa_retries=1)
-        result = disconnect(fast, make(quiet.getsockname()[1]), box, username="u", acct_session_id="1",
-                            framed_ip=None)
+        result = disconnect(
+            fast, make(quiet.getsockname()[1]), box, username="u", acct_session_id="1", framed_ip=None
+        )
     finally:
         quiet.close()
     assert (result.acknowledged, result.code) == (False, "timeout")

@@ -19,22 +19,35 @@ from flask import url_for
 
 from hotspot.clock import utcnow
 from hotspot.models import Plan, UsageHourUser
-from hotspot.services.citizens import add_account
+from hotspot.services import signin
 from hotspot.services.admins import create_admin
 from hotspot.services.blocking import set_device_blocked
+from hotspot.services.citizens import add_account
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.vouchers import generate_vouchers
-from radius.authlog import write_events
-from tests.support.admin_data import add_ap, add_session, add_usage
 from portal.admin import service_messages as service_messages_module
-from hotspot.services import signin
 from portal.admin.auth import PENDING_KEY, PENDING_STAMP_KEY
 from portal.admin.service_messages import CATALOG as SERVICE_CATALOG
+from radius.authlog import write_events
 from tests.conftest import ADMIN_PASSWORD, csrf_token_from
-from tests.support.console_language import (CONSOLE_CODE, CONSOLE_TEMPLATES, ROOT, SERVICES, canonical_template,
-                                            catalog, compiled_catalog, console_templates, english_only_words,
-                                            extracted_msgids, service_messages, untranslated_in_python,
-                                            untranslated_in_template, visible_texts, words)
+from tests.support.admin_data import add_ap, add_session, add_usage
+from tests.support.console_language import (
+    CONSOLE_CODE,
+    CONSOLE_TEMPLATES,
+    ROOT,
+    SERVICES,
+    canonical_template,
+    catalog,
+    compiled_catalog,
+    console_templates,
+    english_only_words,
+    extracted_msgids,
+    service_messages,
+    untranslated_in_python,
+    untranslated_in_template,
+    visible_texts,
+    words,
+)
 
 BATCH = "Festival Kupang"
 CITIZEN = "+6281234567890"
@@ -43,11 +56,19 @@ PORTAL_METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 
 
 def seed_city(db):
-    """Two radios with sessions in every state, a day of roll-ups, plans, a voucher batch, a blocked citizen."""
+    """Two radios with sessions in every state, a day of roll-ups, plans, a voucher batch, a blocked
+    citizen."""
     now = utcnow()
     hour = now.replace(minute=0, second=0, microsecond=0)
-    tirosa = add_ap(db, "Taman Tirosa", "10.53.1.1", location_name="Taman Tirosa", latitude=-10.16,
-                    longitude=123.6, identifier="tirosa")
+    tirosa = add_ap(
+        db,
+        "Taman Tirosa",
+        "10.53.1.1",
+        location_name="Taman Tirosa",
+        latitude=-10.16,
+        longitude=123.6,
+        identifier="tirosa",
+    )
     lurah = add_ap(db, "Kantor Lurah", "10.53.2.1", vendor="chilli")
     tirosa.last_seen_at = now - timedelta(minutes=2)
     for number, status in enumerate(("active", "closed", "stale")):
@@ -66,17 +87,35 @@ def seed_city(db):
     set_device_blocked(db, BLOCKED_MAC, True, now, "test")
     db.commit()
     with db.get_bind().begin() as conn:
-        write_events(conn, [
-            {"time": now - timedelta(hours=1), "nas_id": tirosa.id, "username": "VCHR123456",
-             "calling_station_id": BLOCKED_MAC, "method": "voucher", "accepted": False, "reason": "expired"},
-            {"time": now - timedelta(minutes=50), "nas_id": tirosa.id, "username": "t-accepted",
-             "calling_station_id": "AA:BB:CC:00:00:01", "method": "ticket", "accepted": True, "reason": "ok"},
-        ])
+        write_events(
+            conn,
+            [
+                {
+                    "time": now - timedelta(hours=1),
+                    "nas_id": tirosa.id,
+                    "username": "VCHR123456",
+                    "calling_station_id": BLOCKED_MAC,
+                    "method": "voucher",
+                    "accepted": False,
+                    "reason": "expired",
+                },
+                {
+                    "time": now - timedelta(minutes=50),
+                    "nas_id": tirosa.id,
+                    "username": "t-accepted",
+                    "calling_station_id": "AA:BB:CC:00:00:01",
+                    "method": "ticket",
+                    "accepted": True,
+                    "reason": "ok",
+                },
+            ],
+        )
     return tirosa
 
 
 def console_get_urls(app, nas_id: int) -> list[str]:
-    """Every GET route of the admin blueprint, built with this city's rows; a new route must be given values."""
+    """Every GET route of the admin blueprint, built with this city's rows; a new route must be given
+    values."""
     values = {"nas_id": nas_id, "name": BATCH}
     urls = []
     with app.test_request_context():
@@ -91,17 +130,28 @@ def console_get_urls(app, nas_id: int) -> list[str]:
 
 def variants(nas_id: int, plan_id: int) -> list[str]:
     """The same pages in their other states: filtered, one device, one citizen, editing, per week."""
-    return [f"/admin/?nas={nas_id}", "/admin/sessions?status=active", "/admin/sessions?status=stale&sort=asc",
-            f"/admin/devices?mac={BLOCKED_MAC}", "/admin/citizens?phone=0812", f"/admin/plans?edit={plan_id}",
-            "/admin/reports?period=week", "/admin/reports?period=month", "/admin/auth-log?user=VCHR123456",
-            "/admin/audit?action=plan."]
+    return [
+        f"/admin/?nas={nas_id}",
+        "/admin/sessions?status=active",
+        "/admin/sessions?status=stale&sort=asc",
+        f"/admin/devices?mac={BLOCKED_MAC}",
+        "/admin/citizens?phone=0812",
+        f"/admin/plans?edit={plan_id}",
+        "/admin/reports?period=week",
+        "/admin/reports?period=month",
+        "/admin/auth-log?user=VCHR123456",
+        "/admin/audit?action=plan.",
+    ]
 
 
 def form_answers(client, nas_id: int) -> list[str]:
     """Pages that answer a form, and flashed results: the secret page, a new token, TOTP set-up, a block."""
+
     def post(url, data):
         token = csrf_token_from(client.get("/admin/account").get_data(as_text=True))
-        return client.post(url, data={**data, "csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+        return client.post(url, data={**data, "csrf_token": token}, follow_redirects=True).get_data(
+            as_text=True
+        )
 
     return [
         post("/admin/nas", {"name": "Pasar Oeba", "ip_range": "10.53.3.1", "vendor": "mikrotik"}),
@@ -113,7 +163,9 @@ def form_answers(client, nas_id: int) -> list[str]:
         post("/admin/vouchers/revoke", {"code": "no-such-code"}),
         post("/admin/account/password", {"current": "wrong password", "new": "another password 1"}),
         post("/admin/devices/block", {"mac": "zz", "blocked": "1"}),
-        post(f"/admin/nas/{nas_id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.300", "vendor": "mikrotik"}),
+        post(
+            f"/admin/nas/{nas_id}", {"name": "Taman Tirosa", "ip_range": "10.53.1.300", "vendor": "mikrotik"}
+        ),
     ]
 
 
@@ -159,10 +211,12 @@ def test_every_console_page_in_indonesian_reads_no_english_word(client, login, d
     assert "Putuskan" in pages["/admin/sessions?status=active"]
 
 
-def test_every_console_page_in_english_has_no_console_message_left_in_indonesian(client, login, db,
-                                                                                   english_catalog):
+def test_every_console_page_in_english_has_no_console_message_left_in_indonesian(
+    client, login, db, english_catalog
+):
     console = extracted_msgids(CONSOLE_TEMPLATES, [("**.html", "jinja2")]) | extracted_msgids(
-        CONSOLE_CODE, [("**.py", "python")])
+        CONSOLE_CODE, [("**.py", "python")]
+    )
     indonesian = {msgid for msgid in console if english_catalog.get(msgid) != msgid and "%(" not in msgid}
     assert {"Sesi", "Putuskan", "Dasbor"} <= indonesian
     pages = console_pages(client, login, db, "en")
@@ -174,8 +228,9 @@ def test_every_console_page_in_english_has_no_console_message_left_in_indonesian
 def test_every_message_id_has_its_english_translation_compiled(english_catalog):
     extracted = extracted_msgids(ROOT / "portal", PORTAL_METHODS)
     assert "Putuskan" in extracted and len(extracted) > 300
-    missing = sorted(msgid for msgid in extracted
-                     if not english_catalog.get(msgid) or not all(english_catalog[msgid]))
+    missing = sorted(
+        msgid for msgid in extracted if not english_catalog.get(msgid) or not all(english_catalog[msgid])
+    )
     assert missing == []
     assert compiled_catalog() == english_catalog, "the .mo is older than the .po: run make install"
 
@@ -184,8 +239,10 @@ def test_no_console_template_shows_text_outside_the_catalog(app):
     environment = jinja2.Environment(extensions=["jinja2.ext.i18n"])
     templates = console_templates()
     assert len(templates) >= 20
-    found = {str(path.relative_to(ROOT)): untranslated_in_template(environment, path.read_text())
-             for path in templates}
+    found = {
+        str(path.relative_to(ROOT)): untranslated_in_template(environment, path.read_text())
+        for path in templates
+    }
     assert {path: texts for path, texts in found.items() if texts} == {}
 
 
@@ -222,18 +279,27 @@ def test_every_service_message_has_its_indonesian_template():
     with SERVICE_CATALOG.open("rb") as handle:
         templates = {canonical_template(m.id): m.string for m in read_po(handle) if m.id}
     assert all(templates.values())
-    messages = {f"{path.relative_to(ROOT)}: {text}": text for path in sorted(SERVICES.rglob("*.py"))
-                for text in service_messages(path.read_text())}
+    messages = {
+        f"{path.relative_to(ROOT)}: {text}": text
+        for path in sorted(SERVICES.rglob("*.py"))
+        for text in service_messages(path.read_text())
+    }
     assert len(messages) >= 30
     assert sorted(where for where, text in messages.items() if text not in templates) == []
 
 
-@pytest.mark.parametrize(("english", "indonesian"), [
-    ("not a MAC address: 'zz'", "bukan alamat MAC: 'zz'"),
-    ("vendor must be one of mikrotik, chilli, not 'x'", "vendor harus salah satu dari mikrotik, chilli, bukan 'x'"),
-    ("the current password is wrong", "kata sandi saat ini salah"),
-    ("a message no template knows", "a message no template knows"),
-])
+@pytest.mark.parametrize(
+    ("english", "indonesian"),
+    [
+        ("not a MAC address: 'zz'", "bukan alamat MAC: 'zz'"),
+        (
+            "vendor must be one of mikrotik, chilli, not 'x'",
+            "vendor harus salah satu dari mikrotik, chilli, bukan 'x'",
+        ),
+        ("the current password is wrong", "kata sandi saat ini salah"),
+        ("a message no template knows", "a message no template knows"),
+    ],
+)
 def test_service_messages_are_shown_in_indonesian(english, indonesian):
     assert service_messages_module.translate(english, "id") == indonesian
     assert service_messages_module.translate(english, "en") == english

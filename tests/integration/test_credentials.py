@@ -59,12 +59,26 @@ def router(portal: str, ports, mac: str, vendor: str = "mikrotik", **changes) ->
         changes = {"identity": "perumnas", "router_ip": "10.1.0.1", "nas_ip": CHILLI_SOURCE, **changes}
     else:
         changes = {"nas_ip": MIKROTIK_SOURCE, **changes}
-    return Router(RouterConfig(vendor=vendor, portal=portal, radius_host="127.0.0.1", auth_port=ports[0],
-                               acct_port=ports[1], secret=RADIUS_SECRET, mac=mac, timeout=10.0, **changes),
-                  echo=lambda _line: None)
+    return Router(
+        RouterConfig(
+            vendor=vendor,
+            portal=portal,
+            radius_host="127.0.0.1",
+            auth_port=ports[0],
+            acct_port=ports[1],
+            secret=RADIUS_SECRET,
+            mac=mac,
+            timeout=10.0,
+            **changes,
+        ),
+        echo=lambda _line: None,
+    )
 
 
-def ticket_through_splash(portal: str, ports, splash_mac: str, way: Way = Way("free")):
+FREE = Way("free")
+
+
+def ticket_through_splash(portal: str, ports, splash_mac: str, way: Way = FREE):
     """Walk the splash page with `mac=splash_mac` and take the ticket the page hands to the router."""
     browser = router(portal, ports, splash_mac)
     try:
@@ -83,8 +97,9 @@ def ask_radius(portal: str, ports, station: str, issued, vendor: str = "mikrotik
 
 
 def last_event(db) -> AuthEvent:
-    return wait_for(lambda: db.scalar(select(AuthEvent).order_by(AuthEvent.id.desc())), timeout=5,
-                    what="the AuthEvent")
+    return wait_for(
+        lambda: db.scalar(select(AuthEvent).order_by(AuthEvent.id.desc())), timeout=5, what="the AuthEvent"
+    )
 
 
 def test_a_ticket_for_an_edited_mac_does_not_let_a_blocked_phone_in(portal, radius, db):
@@ -101,9 +116,20 @@ def test_a_ticket_for_an_edited_mac_does_not_let_a_blocked_phone_in(portal, radi
 
 def test_a_ticket_for_an_edited_mac_does_not_give_a_fresh_free_quota(portal, radius, db):
     phone = touch_device(db, PHONE, utcnow())
-    db.add(RadiusSession(unique_id="spent", nas_id=1, acct_session_id="A1", username="t-earlier",
-                         device_id=phone.id, calling_station_id=PHONE, update_time=utcnow(),
-                         start_time=utcnow() - timedelta(minutes=61), session_time=3600, status="closed"))
+    db.add(
+        RadiusSession(
+            unique_id="spent",
+            nas_id=1,
+            acct_session_id="A1",
+            username="t-earlier",
+            device_id=phone.id,
+            calling_station_id=PHONE,
+            update_time=utcnow(),
+            start_time=utcnow() - timedelta(minutes=61),
+            session_time=3600,
+            status="closed",
+        )
+    )
     db.commit()
     issued = ticket_through_splash(portal, radius, CLAIMED)
     nas = ask_radius(portal, radius, PHONE, issued)
@@ -148,8 +174,9 @@ def test_accounting_charges_the_calling_station_not_the_mac_the_url_claimed(port
     assert (charged.mac, session.calling_station_id) == (PHONE, PHONE)
 
 
-def test_a_voucher_redeemed_through_the_splash_page_starts_its_validity(portal, radius, db, settings, client,
-                                                                       login):
+def test_a_voucher_redeemed_through_the_splash_page_starts_its_validity(
+    portal, radius, db, settings, client, login
+):
     [voucher] = generate_vouchers(db, "Acara", 1, batch="pentas")
     before = utcnow()
     nas = router(portal, radius, PHONE)
@@ -162,28 +189,44 @@ def test_a_voucher_redeemed_through_the_splash_page_starts_its_validity(portal, 
     redeemed = db.get(Voucher, voucher.id)
     assert redeemed.first_used_at is not None and before <= redeemed.first_used_at <= utcnow()
     assert redeemed.expires_at == redeemed.first_used_at + timedelta(days=3)
-    listed = subprocess.run([HOTSPOT, "voucher", "list", "--batch", "pentas", "--format", "json"],
-                            env=settings_env(settings), capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [HOTSPOT, "voucher", "list", "--batch", "pentas", "--format", "json"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert [(v["code"], v["status"], v["expires_at"]) for v in json.loads(listed.stdout)] == [
-        (voucher.code, "active", redeemed.expires_at.isoformat())]
+        (voucher.code, "active", redeemed.expires_at.isoformat())
+    ]
     login("operator")
     assert client.get("/admin/vouchers/batch/pentas/print").status_code == 404  # nothing unused to print
 
     # Thirty days on, the same voucher is refused, whichever way it comes in.
     later = redeemed.first_used_at + timedelta(days=30)
-    typed = packets.auth_request(packets.decode(access_request(
-        RADIUS_SECRET.encode(), voucher.code, voucher.code, Calling_Station_Id=PHONE), "auth",
-        RADIUS_SECRET.encode(), DICTIONARY))
-    assert auth.decide_batch(db.connection(), [typed], later, settings.timezone, nas_ids=[1])[0].reason == "expired"
+    typed = packets.auth_request(
+        packets.decode(
+            access_request(RADIUS_SECRET.encode(), voucher.code, voucher.code, Calling_Station_Id=PHONE),
+            "auth",
+            RADIUS_SECRET.encode(),
+            DICTIONARY,
+        )
+    )
+    assert (
+        auth.decide_batch(db.connection(), [typed], later, settings.timezone, nas_ids=[1])[0].reason
+        == "expired"
+    )
 
 
 def test_a_voucher_typed_into_the_router_from_a_blocked_phone_is_refused(radius, db, city):
     [voucher] = generate_vouchers(db, "Acara", 1)
     set_device_blocked(db, PHONE, True, utcnow(), actor="test")
-    out = radclient(radius[0], "auth", RADIUS_SECRET,
-                    f'User-Name = "{voucher.code}", User-Password = "{voucher.code}", '
-                    f'Calling-Station-Id = "{PHONE}"\n')
+    out = radclient(
+        radius[0],
+        "auth",
+        RADIUS_SECRET,
+        f'User-Name = "{voucher.code}", User-Password = "{voucher.code}", Calling-Station-Id = "{PHONE}"\n',
+    )
     assert 'Reply-Message = "Akses diblokir. Hubungi petugas Wi-Fi kota. / Access blocked.' in out
     db.expire_all()
     assert db.get(Voucher, voucher.id).first_used_at is None
-

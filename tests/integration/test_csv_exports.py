@@ -14,10 +14,10 @@ from sqlalchemy import select
 from hotspot.cli import main
 from hotspot.clock import utcnow
 from hotspot.models import AuditEvent, AuthEvent
-from tests.support.admin_data import add_ap, add_session
 from testbed.helpers import settings_env
+from tests.support.admin_data import add_ap, add_session
 
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
 
 
 @pytest.fixture
@@ -26,8 +26,16 @@ def hostile_log(db):
     start = utcnow() - timedelta(hours=1)
     for number, name in enumerate(HOSTILE):
         add_session(db, nas, number, start, username=name, called_station_id=name)
-        db.add(AuthEvent(time=start, nas_id=nas.id, username=name, method="voucher", accepted=False,
-                         reason="unknown_voucher"))
+        db.add(
+            AuthEvent(
+                time=start,
+                nas_id=nas.id,
+                username=name,
+                method="voucher",
+                accepted=False,
+                reason="unknown_voucher",
+            )
+        )
     db.commit()
     return nas
 
@@ -54,15 +62,20 @@ def test_console_session_log_and_reports_are_neutralised_and_audited(client, log
     logins = client.get("/admin/auth-log.csv", query_string={"reason": "unknown_voucher"})
     assert logins.status_code == 200
     assert_no_formula(logins.get_data(as_text=True))
-    exports = list(db.scalars(select(AuditEvent).where(AuditEvent.action.endswith(".export"))
-                              .order_by(AuditEvent.id)))
+    exports = list(
+        db.scalars(select(AuditEvent).where(AuditEvent.action.endswith(".export")).order_by(AuditEvent.id))
+    )
     assert [(e.actor, e.action, e.target) for e in exports] == [
-        ("rina", "sessions.export", ""), ("rina", "reports.export", "top"), ("rina", "auth_log.export", "")]
+        ("rina", "sessions.export", ""),
+        ("rina", "reports.export", "top"),
+        ("rina", "auth_log.export", ""),
+    ]
     assert '"nas": "Taman Tirosa"' in exports[0].detail and exports[0].ip == "127.0.0.1"
 
 
 def test_cli_csv_is_neutralised(settings, engine, hostile_log):
-    result = CliRunner().invoke(main, ["sessions", "--format", "csv"], env=settings_env(settings),
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["sessions", "--format", "csv"], env=settings_env(settings), catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     assert_no_formula(result.output)

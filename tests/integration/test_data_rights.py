@@ -27,8 +27,15 @@ def city(db, settings):
 
 
 def mikrotik_url(mac: str = MAC) -> str:
-    cfg = RouterConfig(vendor="mikrotik", portal="http://localhost", radius_host="127.0.0.1", auth_port=1,
-                       acct_port=1, secret="x", mac=mac)
+    cfg = RouterConfig(
+        vendor="mikrotik",
+        portal="http://localhost",
+        radius_host="127.0.0.1",
+        auth_port=1,
+        acct_port=1,
+        secret="x",
+        mac=mac,
+    )
     return mikrotik_redirect(cfg, b"\xf9", bytes(range(200, 216)))
 
 
@@ -58,7 +65,9 @@ def test_the_accepted_terms_version_is_recorded_per_device_and_account(client, d
     db.expire_all()
     account = db.scalar(select(Account).where(Account.phone == PHONE))
     assert (account.terms_version, db.scalar(select(Device.terms_version).where(Device.mac == MAC))) == (
-        settings.terms_version, settings.terms_version)
+        settings.terms_version,
+        settings.terms_version,
+    )
     assert account.terms_accepted_at is not None
 
 
@@ -68,10 +77,19 @@ def test_a_citizen_downloads_their_data_then_deletes_the_account(client, db, cit
     account = db.scalar(select(Account).where(Account.phone == PHONE))
     device = db.scalar(select(Device).where(Device.mac == MAC))
     nas = city["mikrotik"]
-    add_session(db, nas, 1, utcnow() - timedelta(hours=2), username="t-mine", calling_station_id=MAC,
-                account_id=account.id, device_id=device.id)
-    add_session(db, nas, 2, utcnow() - timedelta(hours=2), username="t-other",
-                calling_station_id="02:00:00:00:00:77")
+    add_session(
+        db,
+        nas,
+        1,
+        utcnow() - timedelta(hours=2),
+        username="t-mine",
+        calling_station_id=MAC,
+        account_id=account.id,
+        device_id=device.id,
+    )
+    add_session(
+        db, nas, 2, utcnow() - timedelta(hours=2), username="t-other", calling_station_id="02:00:00:00:00:77"
+    )
     db.commit()
 
     assert post_form(client, "/my-data", phone="081234567890").headers["Location"] == "/my-data/verify"
@@ -86,22 +104,31 @@ def test_a_citizen_downloads_their_data_then_deletes_the_account(client, db, cit
     unticked = post_form(client, "/my-data/verify", code=sms_code(caplog, PHONE), action="delete", confirm="")
     assert unticked.status_code == 400 and db.scalar(select(func.count()).select_from(Account)) == 1
     post_form(client, "/my-data", phone="081234567890")
-    deleted = post_form(client, "/my-data/verify", code=sms_code(caplog, PHONE), action="delete",
-                        confirm="yes")
+    deleted = post_form(
+        client, "/my-data/verify", code=sms_code(caplog, PHONE), action="delete", confirm="yes"
+    )
     assert deleted.status_code == 200 and 'id="deleted"' in deleted.get_data(as_text=True)
     db.expire_all()
     assert db.scalar(select(Account).where(Account.phone == PHONE)) is None
     assert db.scalar(select(Device).where(Device.mac == MAC)) is None
     mine = db.scalar(select(RadiusSession).where(RadiusSession.acct_session_id == "00000001"))
     assert (mine.username, mine.calling_station_id, mine.account_id) == (
-        Pseudonyms(settings.secret_key)("t-mine"), None, None)
+        Pseudonyms(settings.secret_key)("t-mine"),
+        None,
+        None,
+    )
     other = select(RadiusSession.username).where(RadiusSession.acct_session_id == "00000002")
     assert db.scalar(other) == "t-other"
 
-    requests = list(db.scalars(select(AuditEvent).where(AuditEvent.action.startswith("citizen.data."))
-                               .order_by(AuditEvent.id)))
-    assert [(e.action, e.target) for e in requests] == [("citizen.data.export", "+6281******890"),
-                                                        ("citizen.data.delete", "+6281******890")]
+    requests = list(
+        db.scalars(
+            select(AuditEvent).where(AuditEvent.action.startswith("citizen.data.")).order_by(AuditEvent.id)
+        )
+    )
+    assert [(e.action, e.target) for e in requests] == [
+        ("citizen.data.export", "+6281******890"),
+        ("citizen.data.delete", "+6281******890"),
+    ]
     assert all(PHONE not in e.detail for e in requests)
 
 

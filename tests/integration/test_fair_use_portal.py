@@ -28,20 +28,33 @@ def city(db, settings):
 
 def session_row(db, nas, plan, mac=MAC, status="active", octets=600_000_000, minutes_quiet=1, **owner):
     now = utcnow()
-    row = RadiusSession(unique_id=f"s-{mac}-{status}", nas_id=nas.id, acct_session_id=f"A-{mac[-2:]}",
-                        username="t-old", plan_id=plan.id, calling_station_id=mac, framed_ip="127.0.0.1",
-                        start_time=now - timedelta(minutes=20),
-                        update_time=now - timedelta(minutes=minutes_quiet),
-                        interim_interval=300, session_time=1200, output_octets=octets, status=status, **owner)
+    row = RadiusSession(
+        unique_id=f"s-{mac}-{status}",
+        nas_id=nas.id,
+        acct_session_id=f"A-{mac[-2:]}",
+        username="t-old",
+        plan_id=plan.id,
+        calling_station_id=mac,
+        framed_ip="127.0.0.1",
+        start_time=now - timedelta(minutes=20),
+        update_time=now - timedelta(minutes=minutes_quiet),
+        interim_interval=300,
+        session_time=1200,
+        output_octets=octets,
+        status=status,
+        **owner,
+    )
     db.add(row)
     db.commit()
     return row
 
 
-@pytest.mark.parametrize("language, slowed", [("id", "Diperlambat sampai 00:00"),
-                                              ("en", "Slowed down until 00:00")])
-def test_over_quota_on_a_throttle_plan_logs_in_and_the_status_page_says_until_when(client, db, city, language,
-                                                                                   slowed):
+@pytest.mark.parametrize(
+    "language, slowed", [("id", "Diperlambat sampai 00:00"), ("en", "Slowed down until 00:00")]
+)
+def test_over_quota_on_a_throttle_plan_logs_in_and_the_status_page_says_until_when(
+    client, db, city, language, slowed
+):
     device = touch_device(db, MAC, utcnow())
     session_row(db, city["mikrotik"], city["plans"]["free"], status="closed", device_id=device.id)
     answer = post_way(client, client.get(mikrotik_url() + f"&lang={language}"), "/login/free")
@@ -75,7 +88,8 @@ def test_a_citizen_is_online_on_at_most_the_plans_number_of_devices(client, db, 
     assert refused.status_code == 403
     assert alert(refused.get_data(as_text=True)) == (
         "Akun atau voucher ini sudah dipakai di perangkat sebanyak yang diizinkan. "
-        "Keluar dulu di perangkat lain.")
+        "Keluar dulu di perangkat lain."
+    )
     other_phone.update_time = utcnow() - timedelta(minutes=13)  # silent for 2 x 300 s + 120 s: stale
     db.commit()
     accepted = post_way(client, client.get(mikrotik_url()), "/login/account", phone=PHONE, password=PASSWORD)

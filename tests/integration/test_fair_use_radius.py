@@ -49,8 +49,14 @@ def add_world(db, settings, router: FakeNas, vendor: str = "mikrotik", **plan):
     nas = db.scalar(select(Nas).where(Nas.name == vendor))
     nas.coa_port = router.port
     db.commit()
-    limits = {"session_minutes": 60, "daily_mb": 10, "throttle_kbps": 256, "down_kbps": 4096, "up_kbps": 1024,
-              **plan}
+    limits = {
+        "session_minutes": 60,
+        "daily_mb": 10,
+        "throttle_kbps": 256,
+        "down_kbps": 4096,
+        "up_kbps": 1024,
+        **plan,
+    }
     return nas, add_plan(db, PlanSpec("Gratis", free_access=True, **limits))
 
 
@@ -77,10 +83,12 @@ def running(db, settings, tmp_path, vendor="mikrotik", coa="ack", **plan):
 
 
 def accounting(radius, status, session, username, vendor="mikrotik", mac=MAC, **counters):
-    raw = accounting_request(SECRET, status, session, username, Calling_Station_Id=mac,
-                             Framed_IP_Address="10.5.50.7", **counters)
+    raw = accounting_request(
+        SECRET, status, session, username, Calling_Station_Id=mac, Framed_IP_Address="10.5.50.7", **counters
+    )
     assert decode_reply(exchange(raw, radius.acct_port, source=SOURCES[vendor]), SECRET, raw).code == (
-        packet.AccountingResponse)
+        packet.AccountingResponse
+    )
 
 
 def pap(radius, username, password, mac=MAC):
@@ -91,8 +99,15 @@ def pap(radius, username, password, mac=MAC):
 def overrun(radius, ticket, vendor="mikrotik", session="81a00001"):
     """Start, then an Interim-Update past the day's 10 MB."""
     accounting(radius, "Start", session, ticket.username, vendor)
-    accounting(radius, "Interim-Update", session, ticket.username, vendor, Acct_Input_Octets=2000,
-               Acct_Output_Octets=11_000_000)
+    accounting(
+        radius,
+        "Interim-Update",
+        session,
+        ticket.username,
+        vendor,
+        Acct_Input_Octets=2000,
+        Acct_Output_Octets=11_000_000,
+    )
 
 
 def ticket_for(db, plan, mac=MAC):
@@ -100,8 +115,9 @@ def ticket_for(db, plan, mac=MAC):
 
 
 @pytest.mark.parametrize("vendor", ["mikrotik", "chilli", "generic"])
-def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(fast, db, engine, tmp_path,
-                                                                             vendor):
+def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(
+    fast, db, engine, tmp_path, vendor
+):
     with running(db, fast, tmp_path, vendor) as rig:
         ticket = ticket_for(db, rig.plan)
         overrun(rig.radius, ticket, vendor)
@@ -114,8 +130,15 @@ def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(fas
             assert request[name] == value
         acknowledged = 'radius_quota_throttles_total{result="CoA-ACK"}'
         wait_for(lambda: rig.radius.metric(acknowledged) == 1.0, timeout=5, what="the throttle counted")
-        accounting(rig.radius, "Interim-Update", "81a00001", ticket.username, vendor, Acct_Input_Octets=3000,
-                   Acct_Output_Octets=12_000_000)
+        accounting(
+            rig.radius,
+            "Interim-Update",
+            "81a00001",
+            ticket.username,
+            vendor,
+            Acct_Input_Octets=3000,
+            Acct_Output_Octets=12_000_000,
+        )
         assert len(rig.router.wait_for(2, timeout=1.5)) == 1
     assert rig.router.kinds() == ["coa"]
 
@@ -139,11 +162,23 @@ def test_a_plan_without_throttle_rate_still_disconnects(fast, db, engine, tmp_pa
 def used_today(db, nas, plan, octets, mac=MAC):
     device = touch_device(db, mac, utcnow())
     now = utcnow()
-    db.add(RadiusSession(unique_id=f"used-{mac}", nas_id=nas.id, acct_session_id="old", username="t-old",
-                         plan_id=plan.id, device_id=device.id, calling_station_id=mac,
-                         start_time=now - timedelta(minutes=30), update_time=now - timedelta(minutes=1),
-                         stop_time=now - timedelta(minutes=1), session_time=1740, output_octets=octets,
-                         status="closed"))
+    db.add(
+        RadiusSession(
+            unique_id=f"used-{mac}",
+            nas_id=nas.id,
+            acct_session_id="old",
+            username="t-old",
+            plan_id=plan.id,
+            device_id=device.id,
+            calling_station_id=mac,
+            start_time=now - timedelta(minutes=30),
+            update_time=now - timedelta(minutes=1),
+            stop_time=now - timedelta(minutes=1),
+            session_time=1740,
+            output_octets=octets,
+            status="closed",
+        )
+    )
     db.commit()
 
 
@@ -171,11 +206,21 @@ def test_a_login_with_quota_left_gets_the_full_rate_and_no_cut_off_at_the_quota(
 
 def open_session(db, nas, plan, voucher, mac):
     now = utcnow()
-    db.add(RadiusSession(unique_id=f"open-{mac}", nas_id=nas.id, acct_session_id=f"s-{mac[-2:]}",
-                         username=voucher.code, plan_id=plan.id, voucher_id=voucher.id,
-                         calling_station_id=mac,
-                         start_time=now - timedelta(minutes=20), update_time=now - timedelta(minutes=1),
-                         interim_interval=300, status="active"))
+    db.add(
+        RadiusSession(
+            unique_id=f"open-{mac}",
+            nas_id=nas.id,
+            acct_session_id=f"s-{mac[-2:]}",
+            username=voucher.code,
+            plan_id=plan.id,
+            voucher_id=voucher.id,
+            calling_station_id=mac,
+            start_time=now - timedelta(minutes=20),
+            update_time=now - timedelta(minutes=1),
+            interim_interval=300,
+            status="active",
+        )
+    )
     db.commit()
 
 
@@ -188,8 +233,9 @@ def test_a_voucher_is_online_on_at_most_its_plans_number_of_devices(fast, db, en
         third = pap(rig.radius, voucher.code, voucher.code, mac="AA:BB:CC:DD:EE:03")
         again = pap(rig.radius, voucher.code, voucher.code, mac="AA:BB:CC:DD:EE:02")
         quiet = RadiusSession.calling_station_id == "AA:BB:CC:DD:EE:01"
-        db.execute(RadiusSession.__table__.update().where(quiet)
-                   .values(update_time=utcnow() - timedelta(minutes=13)))  # 2 x 300 s + 120 s grace ago
+        db.execute(
+            RadiusSession.__table__.update().where(quiet).values(update_time=utcnow() - timedelta(minutes=13))
+        )  # 2 x 300 s + 120 s grace ago
         db.commit()
         after_stale = pap(rig.radius, voucher.code, voucher.code, mac="AA:BB:CC:DD:EE:03")
     assert third.code == packet.AccessReject

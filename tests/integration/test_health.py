@@ -1,6 +1,6 @@
 """/healthz and /metrics answer from the database."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import make_url
 
@@ -16,7 +16,9 @@ def test_healthz_ok(client):
 def test_healthz_reports_missing_database(settings, tmp_path):
     from portal import create_app
 
-    broken = settings.with_overrides(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    broken = settings.with_overrides(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    )
     response = create_app(broken).test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "error", "database": "unavailable"}
@@ -26,9 +28,18 @@ def test_metrics_count_active_sessions_per_nas(client, db):
     nas = Nas(name="Taman Nostalgia", ip_range="10.53.9.1/32", secret_encrypted="x")
     db.add(nas)
     db.flush()
-    now = datetime(2026, 11, 27, tzinfo=timezone.utc)
-    db.add(RadiusSession(unique_id="a", nas_id=nas.id, acct_session_id="1", username="u",
-                         start_time=now, update_time=now, status="active"))
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    db.add(
+        RadiusSession(
+            unique_id="a",
+            nas_id=nas.id,
+            acct_session_id="1",
+            username="u",
+            start_time=now,
+            update_time=now,
+            status="active",
+        )
+    )
     db.commit()
     body = client.get("/metrics").get_data(as_text=True)
     assert 'hotspot_active_sessions{nas="Taman Nostalgia"} 1.0' in body

@@ -10,25 +10,47 @@ from sqlalchemy import func, select
 from hotspot.cli import main
 from hotspot.crypto import verify_password
 from hotspot.db import make_engine, make_session_factory
-from hotspot.models import AccessPoint, AdminUser, Alert, AuthEvent, Base, Nas, Plan, RadiusSession, UsageDay, \
-    UsageHourAp
+from hotspot.models import (
+    AccessPoint,
+    AdminUser,
+    Alert,
+    AuthEvent,
+    Base,
+    Nas,
+    Plan,
+    RadiusSession,
+    UsageDay,
+    UsageHourAp,
+)
 from hotspot.services.demo import KUPANG_HOTSPOTS
 from testbed.helpers import settings_env
 
 
 def test_migrations_match_models(settings):
     runner = CliRunner()
-    result = runner.invoke(main, ["init"], env={**settings_env(settings), "HOTSPOT_ADMIN_PASSWORD": "admin-pass-1"})
+    result = runner.invoke(
+        main, ["init"], env={**settings_env(settings), "HOTSPOT_ADMIN_PASSWORD": "admin-pass-1"}
+    )
     assert result.exit_code == 0, result.output
     engine = make_engine(settings)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={
-            "compare_type": True, "render_as_batch": True,
-        }), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                },
+            ),
+            Base.metadata,
+        )
     engine.dispose()
     # DateTime(timezone=True) reflects as plain DATETIME on SQLite; anything else is a real drift.
-    real = [d for d in diff if not (isinstance(d, list) and d[0][0] == "modify_type"
-                                    and "DATETIME" in str(d[0][5]).upper())]
+    real = [
+        d
+        for d in diff
+        if not (isinstance(d, list) and d[0][0] == "modify_type" and "DATETIME" in str(d[0][5]).upper())
+    ]
     assert real == []
 
 
@@ -57,19 +79,30 @@ def test_init_creates_admin_once_and_demo_data(settings):
 
         # Two weeks of simulated use, loaded once (the second init added none).
         assert "Loaded two weeks of simulated use" in first.output and "Loaded" not in second.output
-        assert count(RadiusSession) > 2000 and count(RadiusSession, RadiusSession.access_point_id.is_(None)) == 0
+        assert (
+            count(RadiusSession) > 2000 and count(RadiusSession, RadiusSession.access_point_id.is_(None)) == 0
+        )
         assert count(AccessPoint) >= 2 * len(KUPANG_HOTSPOTS) and count(UsageHourAp) > 1000
-        assert count(AuthEvent, AuthEvent.accepted.is_(False)) > 50 and count(UsageDay) >= 13 * len(KUPANG_HOTSPOTS)
+        assert count(AuthEvent, AuthEvent.accepted.is_(False)) > 50 and count(UsageDay) >= 13 * len(
+            KUPANG_HOTSPOTS
+        )
         down = db.scalar(select(Nas).where(Nas.name == "Perumnas"))
-        assert count(RadiusSession, RadiusSession.nas_id == down.id,
-                     RadiusSession.start_time > down.last_seen_at) == 0
+        assert (
+            count(
+                RadiusSession, RadiusSession.nas_id == down.id, RadiusSession.start_time > down.last_seen_at
+            )
+            == 0
+        )
         assert [(a.kind, a.subject) for a in db.scalars(select(Alert).where(Alert.kind == "nas_silent"))] == [
-            ("nas_silent", "Perumnas")]
+            ("nas_silent", "Perumnas")
+        ]
     engine.dispose()
 
 
 def test_init_uses_admin_password_from_environment(settings):
-    result = CliRunner().invoke(main, ["init"], env={**settings_env(settings), "HOTSPOT_ADMIN_PASSWORD": "from-env-123"})
+    result = CliRunner().invoke(
+        main, ["init"], env={**settings_env(settings), "HOTSPOT_ADMIN_PASSWORD": "from-env-123"}
+    )
     assert result.exit_code == 0 and "from-env-123" not in result.output
     engine = make_engine(settings)
     with make_session_factory(engine)() as db:

@@ -38,8 +38,9 @@ def sms():
 
 @pytest.fixture
 def portal(settings, city, sms, tmp_path):
-    with portal_server(settings, tmp_path / "portal.log", HOTSPOT_SMS_SENDER="webhook",
-                       HOTSPOT_SMS_WEBHOOK_URL=sms.url) as url:
+    with portal_server(
+        settings, tmp_path / "portal.log", HOTSPOT_SMS_SENDER="webhook", HOTSPOT_SMS_WEBHOOK_URL=sms.url
+    ) as url:
         yield url
 
 
@@ -51,13 +52,29 @@ def radius(settings, city, tmp_path):
 
 def router(vendor: str, portal: str, ports=(1, 1), mac="02:00:00:00:00:01", **changes) -> Router:
     if vendor == "chilli":
-        changes = {"identity": "perumnas", "router_ip": "10.1.0.1", "uam_secret": UAM_SECRET,
-                   "nas_ip": CHILLI_SOURCE, **changes}
+        changes = {
+            "identity": "perumnas",
+            "router_ip": "10.1.0.1",
+            "uam_secret": UAM_SECRET,
+            "nas_ip": CHILLI_SOURCE,
+            **changes,
+        }
     else:
         changes = {"nas_ip": MIKROTIK_SOURCE, **changes}
-    return Router(RouterConfig(vendor=vendor, portal=portal, radius_host="127.0.0.1", auth_port=ports[0],
-                               acct_port=ports[1], secret=RADIUS_SECRET, mac=mac, timeout=10.0, **changes),
-                  echo=lambda _line: None)
+    return Router(
+        RouterConfig(
+            vendor=vendor,
+            portal=portal,
+            radius_host="127.0.0.1",
+            auth_port=ports[0],
+            acct_port=ports[1],
+            secret=RADIUS_SECRET,
+            mac=mac,
+            timeout=10.0,
+            **changes,
+        ),
+        echo=lambda _line: None,
+    )
 
 
 def run(vendor, portal, ports, way: Way, **changes):
@@ -115,11 +132,19 @@ def test_registered_citizen_with_sms_code_then_online(portal, radius, db, sms):
         finally:
             simulated.close()
         page = browser.get(portal + "/register")
-        answer = browser.post(portal + "/register", data={**form(page.text, "/register")["fields"],
-                                                          "phone": "0813 3900 1122", "password": "sandi-warga"})
+        answer = browser.post(
+            portal + "/register",
+            data={
+                **form(page.text, "/register")["fields"],
+                "phone": "0813 3900 1122",
+                "password": "sandi-warga",
+            },
+        )
         assert answer.url.endswith("/register/verify")
-        verified = browser.post(portal + "/register/verify", data={
-            **form(answer.text, "/register/verify")["fields"], "code": sms.code_for("+6281339001122")})
+        verified = browser.post(
+            portal + "/register/verify",
+            data={**form(answer.text, "/register/verify")["fields"], "code": sms.code_for("+6281339001122")},
+        )
         assert form(verified.text, "handoff")["action"] == "http://10.5.50.1/login"
     result = run("mikrotik", portal, radius, Way("account", phone="081339001122", password="sandi-warga"))
     assert result.accepted, result.steps
@@ -155,10 +180,32 @@ def test_simulate_command_prints_what_happened(portal, radius, settings):
     from testbed.helpers import settings_env
 
     output = subprocess.run(
-        [HOTSPOT, "simulate", "mikrotik", "--portal", portal, "--radius", "127.0.0.1", "--auth-port",
-         str(radius[0]), "--acct-port", str(radius[1]), "--secret", RADIUS_SECRET, "--mac", "02:00:00:00:00:42",
-         "--interims", "1", "--octets", "2000"],
-        env=settings_env(settings), capture_output=True, text=True, timeout=60)
+        [
+            HOTSPOT,
+            "simulate",
+            "mikrotik",
+            "--portal",
+            portal,
+            "--radius",
+            "127.0.0.1",
+            "--auth-port",
+            str(radius[0]),
+            "--acct-port",
+            str(radius[1]),
+            "--secret",
+            RADIUS_SECRET,
+            "--mac",
+            "02:00:00:00:00:42",
+            "--interims",
+            "1",
+            "--octets",
+            "2000",
+        ],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert output.returncode == 0, output.stdout + output.stderr
     assert "RADIUS Access-Accept for t-" in output.stdout
     assert "Result: online as t-" in output.stdout and "1000 bytes up and 4000 bytes down" in output.stdout
@@ -168,8 +215,22 @@ def test_simulate_command_reports_an_unreachable_portal(settings):
     from testbed.helpers import free_port, settings_env
 
     output = subprocess.run(
-        [HOTSPOT, "simulate", "chilli", "--portal", f"http://127.0.0.1:{free_port()}", "--radius", "127.0.0.1",
-         "--secret", RADIUS_SECRET], env=settings_env(settings), capture_output=True, text=True, timeout=60)
+        [
+            HOTSPOT,
+            "simulate",
+            "chilli",
+            "--portal",
+            f"http://127.0.0.1:{free_port()}",
+            "--radius",
+            "127.0.0.1",
+            "--secret",
+            RADIUS_SECRET,
+        ],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert output.returncode == 1
     assert "Error: the portal at http://127.0.0.1:" in output.stderr and "cannot be reached" in output.stderr
     assert "Traceback" not in output.stderr

@@ -1,9 +1,8 @@
 """Quota subjects and one-time tickets against the real database."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from hotspot.models import Account, Device, Nas, Plan, RadiusSession, Voucher
@@ -13,7 +12,7 @@ from hotspot.services.quota import Subject, device_usage_today, usage_today
 from hotspot.services.tickets import issue_ticket
 from radius import credential_store
 
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang; the day began 16:00 UTC yesterday
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 18:00 in Kupang; the day began 16:00 UTC yesterday
 
 
 @pytest.fixture
@@ -26,9 +25,21 @@ def world(db):
 
 
 def add_session(db, nas, start, seconds, octets_in, octets_out, **links):
-    db.add(RadiusSession(unique_id=f"u{start.timestamp()}{links}", nas_id=nas.id, acct_session_id="s",
-                         username="u", start_time=start, update_time=start, session_time=seconds,
-                         input_octets=octets_in, output_octets=octets_out, status="closed", **links))
+    db.add(
+        RadiusSession(
+            unique_id=f"u{start.timestamp()}{links}",
+            nas_id=nas.id,
+            acct_session_id="s",
+            username="u",
+            start_time=start,
+            update_time=start,
+            session_time=seconds,
+            input_octets=octets_in,
+            output_octets=octets_out,
+            status="closed",
+            **links,
+        )
+    )
 
 
 def test_usage_today_counts_only_the_subject_since_local_midnight(db, world):
@@ -93,7 +104,7 @@ def test_touch_device_keeps_the_row_another_connection_created_first(engine, db,
     import hotspot.services.devices as devices
     from hotspot.db import make_session_factory
 
-    now = datetime(2026, 11, 27, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
     with make_session_factory(engine)() as other:
         winner_id = touch_device(other, "02-00-00-00-00-aa", now).id
         other.commit()

@@ -18,8 +18,12 @@ BEACH, KIOSK = "0A-00-00-00-00-01:Kupang WiFi", "0a:00:00:00:00:02:Kupang WiFi"
 
 @pytest.fixture
 def router(db, settings):
-    nas = add_nas(db, SecretBox(settings.secret_key), NasSpec(
-        name="Pantai Lasiana", ip_range="127.0.0.1", secret=SECRET, vendor="mikrotik"), actor="test")
+    nas = add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec(name="Pantai Lasiana", ip_range="127.0.0.1", secret=SECRET, vendor="mikrotik"),
+        actor="test",
+    )
     plan = Plan(name="Acara", daily_minutes=240)
     db.add_all([plan, *(Voucher(code=f"LASIANA{i}", plan=plan, batch="b") for i in range(2))])
     db.commit()
@@ -36,15 +40,19 @@ def radius(settings, engine, router, tmp_path):
 
 
 def pap(radius, code: str, called: str) -> str:
-    text = (f'User-Name = "{code}"\nUser-Password = "{code}"\nCalled-Station-Id = "{called}"\n'
-            "Message-Authenticator = 0x00\n")
+    text = (
+        f'User-Name = "{code}"\nUser-Password = "{code}"\nCalled-Station-Id = "{called}"\n'
+        "Message-Authenticator = 0x00\n"
+    )
     return radclient(radius.auth_port, "auth", SECRET, text, wait=1)
 
 
 def accounting(radius, status: str, session: str, called: str, octets: int = 0) -> str:
-    text = (f'Acct-Status-Type = {status}\nAcct-Session-Id = "{session}"\nUser-Name = "LASIANA0"\n'
-            f'Calling-Station-Id = "AA:BB:CC:DD:EE:{session[-2:]}"\nCalled-Station-Id = "{called}"\n'
-            f"Acct-Output-Octets = {octets}\nAcct-Session-Time = {octets // 1000}\n")
+    text = (
+        f'Acct-Status-Type = {status}\nAcct-Session-Id = "{session}"\nUser-Name = "LASIANA0"\n'
+        f'Calling-Station-Id = "AA:BB:CC:DD:EE:{session[-2:]}"\nCalled-Station-Id = "{called}"\n'
+        f"Acct-Output-Octets = {octets}\nAcct-Session-Time = {octets // 1000}\n"
+    )
     return radclient(radius.acct_port, "acct", SECRET, text, wait=1)
 
 
@@ -58,18 +66,30 @@ def test_each_radio_is_an_access_point_with_its_own_sessions_logins_and_bytes(ra
 
     def rolled_up():
         db.expire_all()
-        rows = {db.get(AccessPoint, r.access_point_id).radio_mac: (r.sessions, r.output_octets, r.auth_accepts,
-                                                                   r.auth_rejects)
-                for r in db.scalars(select(UsageHourAp))}
+        rows = {
+            db.get(AccessPoint, r.access_point_id).radio_mac: (
+                r.sessions,
+                r.output_octets,
+                r.auth_accepts,
+                r.auth_rejects,
+            )
+            for r in db.scalars(select(UsageHourAp))
+        }
         return rows if len(rows) == 2 and sum(r[2] + r[3] for r in rows.values()) == 2 else None
 
-    assert wait_for(rolled_up, what="the roll-ups") == {"0A:00:00:00:00:01": (1, 50_000, 1, 0),
-                                                        "0A:00:00:00:00:02": (1, 7_000, 0, 1)}
+    assert wait_for(rolled_up, what="the roll-ups") == {
+        "0A:00:00:00:00:01": (1, 50_000, 1, 0),
+        "0A:00:00:00:00:02": (1, 7_000, 0, 1),
+    }
     points = {p.radio_mac: p.id for p in db.scalars(select(AccessPoint))}
     assert {p.nas_id for p in db.scalars(select(AccessPoint))} == {router.id}
     assert dict(db.execute(select(RadiusSession.acct_session_id, RadiusSession.access_point_id)).all()) == {
-        "s-01": points["0A:00:00:00:00:01"], "s-02": points["0A:00:00:00:00:02"]}
+        "s-01": points["0A:00:00:00:00:01"],
+        "s-02": points["0A:00:00:00:00:02"],
+    }
     assert dict(db.execute(select(AuthEvent.username, AuthEvent.access_point_id)).all()) == {
-        "LASIANA0": points["0A:00:00:00:00:01"], "NOSUCHCODE": points["0A:00:00:00:00:02"]}
+        "LASIANA0": points["0A:00:00:00:00:01"],
+        "NOSUCHCODE": points["0A:00:00:00:00:02"],
+    }
     [total] = db.scalars(select(UsageHour))
     assert (total.sessions, total.output_octets, total.auth_accepts, total.auth_rejects) == (2, 57_000, 1, 1)

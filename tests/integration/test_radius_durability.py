@@ -24,8 +24,11 @@ SECRET = "mikrotik-secret"
 
 @pytest.fixture
 def nas(db, settings):
-    return add_nas(db, SecretBox(settings.secret_key), NasSpec(name="tirosa", ip_range="127.0.0.1", secret=SECRET,
-                                                               vendor="mikrotik"))
+    return add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec(name="tirosa", ip_range="127.0.0.1", secret=SECRET, vendor="mikrotik"),
+    )
 
 
 @contextmanager
@@ -43,7 +46,9 @@ def database_locked(engine, settings):
     with engine.connect() as conn:
         with conn.begin():
             conn.execute(text("SET LOCAL lock_timeout = '5s'"))
-            conn.execute(text("LOCK TABLE radius_session, usage_hour, usage_hour_user IN ACCESS EXCLUSIVE MODE"))
+            conn.execute(
+                text("LOCK TABLE radius_session, usage_hour, usage_hour_user IN ACCESS EXCLUSIVE MODE")
+            )
             yield
 
 
@@ -68,14 +73,19 @@ BASE = 'Acct-Session-Id = "81a00001", User-Name = "t-x", Calling-Station-Id = "A
 
 
 @pytest.mark.slow
-def test_journal_while_the_database_is_locked_then_replay_live_and_at_start_up(settings, engine, db, nas, tmp_path):
+def test_journal_while_the_database_is_locked_then_replay_live_and_at_start_up(
+    settings, engine, db, nas, tmp_path
+):
     daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET.encode())
     try:
         assert "Received Accounting-Response" in acct(daemon, f"Acct-Status-Type = Start, {BASE}\n")
         assert session_row(db)["status"] == "active"
         with database_locked(engine, settings):
-            out = acct(daemon, f"Acct-Status-Type = Interim-Update, {BASE}, Acct-Session-Time = 300, "
-                               "Acct-Input-Octets = 1000\n")
+            out = acct(
+                daemon,
+                f"Acct-Status-Type = Interim-Update, {BASE}, Acct-Session-Time = 300, "
+                "Acct-Input-Octets = 1000\n",
+            )
             assert "Received Accounting-Response" in out
             assert journal_lines(settings) == 1
             assert daemon.metric("radius_journal_depth") == 1.0
@@ -84,8 +94,11 @@ def test_journal_while_the_database_is_locked_then_replay_live_and_at_start_up(s
         assert journal_lines(settings) == 0
         assert daemon.metric("radius_journal_depth") == 0.0
         with database_locked(engine, settings):
-            out = acct(daemon, f"Acct-Status-Type = Stop, {BASE}, Acct-Session-Time = 400, "
-                               "Acct-Input-Octets = 1500, Acct-Terminate-Cause = User-Request\n")
+            out = acct(
+                daemon,
+                f"Acct-Status-Type = Stop, {BASE}, Acct-Session-Time = 400, "
+                "Acct-Input-Octets = 1500, Acct-Terminate-Cause = User-Request\n",
+            )
             assert "Received Accounting-Response" in out
             assert daemon.stop() == 0
         assert journal_lines(settings) == 1
@@ -93,7 +106,11 @@ def test_journal_while_the_database_is_locked_then_replay_live_and_at_start_up(s
         daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET.encode())
         wait_for(lambda: session_row(db)["status"] == "closed", timeout=15, what="replay at start-up")
         row = session_row(db)
-        assert (row["session_time"], row["input_octets"], row["terminate_cause"]) == (400, 1500, "User-Request")
+        assert (row["session_time"], row["input_octets"], row["terminate_cause"]) == (
+            400,
+            1500,
+            "User-Request",
+        )
         assert journal_lines(settings) == 0
     finally:
         daemon.stop()
@@ -125,8 +142,10 @@ def test_sigterm_under_load_answers_only_what_is_committed(settings, engine, db,
         for i in range(3000):
             index, identifier = divmod(i, 250)
             sent[(index, identifier)] = f"s{i}"
-            sockets[index].sendto(accounting_request(SECRET.encode(), "Start", f"s{i}", f"u{i}",
-                                                     identifier=identifier), ("127.0.0.1", daemon.acct_port))
+            sockets[index].sendto(
+                accounting_request(SECRET.encode(), "Start", f"s{i}", f"u{i}", identifier=identifier),
+                ("127.0.0.1", daemon.acct_port),
+            )
         assert daemon.stop() == 0
         acknowledged = {sent[key] for key in collect_replies(sockets)}
     finally:

@@ -25,8 +25,8 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.tickets import issue_ticket
 from radius import packets
-from testbed.hostile_packets import datagram
 from testbed.helpers import wait_for
+from testbed.hostile_packets import datagram
 from testbed.radius_daemon import RadiusDaemon, exchange
 from testbed.radius_packets import access_request, accounting_request, decode_reply, status_server
 
@@ -52,18 +52,37 @@ def radius(settings, engine, plan, tmp_path):
 
 
 def ticket(db, plan):
-    return issue_ticket(db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow()))
+    return issue_ticket(
+        db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow())
+    )
 
 
 def snapshot(db) -> tuple:
     """Everything an accepted or accounted packet would change."""
     db.expire_all()
-    sessions = db.execute(select(RadiusSession.acct_session_id, RadiusSession.status, RadiusSession.input_octets,
-                                 RadiusSession.stop_time).order_by(RadiusSession.id)).all()
-    usage = db.execute(select(UsageHour.nas_id, UsageHour.sessions, UsageHour.input_octets, UsageHour.auth_accepts,
-                              UsageHour.auth_rejects).order_by(UsageHour.nas_id)).all()
-    return sessions, usage, db.scalar(select(func.count()).select_from(AuthEvent)), db.execute(
-        select(LoginTicket.username, LoginTicket.used_at)).all()
+    sessions = db.execute(
+        select(
+            RadiusSession.acct_session_id,
+            RadiusSession.status,
+            RadiusSession.input_octets,
+            RadiusSession.stop_time,
+        ).order_by(RadiusSession.id)
+    ).all()
+    usage = db.execute(
+        select(
+            UsageHour.nas_id,
+            UsageHour.sessions,
+            UsageHour.input_octets,
+            UsageHour.auth_accepts,
+            UsageHour.auth_rejects,
+        ).order_by(UsageHour.nas_id)
+    ).all()
+    return (
+        sessions,
+        usage,
+        db.scalar(select(func.count()).select_from(AuthEvent)),
+        db.execute(select(LoginTicket.username, LoginTicket.used_at)).all(),
+    )
 
 
 def drops(radius, reason: str) -> float:
@@ -77,20 +96,48 @@ def test_forged_packets_are_dropped_counted_and_change_nothing(radius, db, plan)
     before = snapshot(db)
 
     forgeries = [
-        ("unknown_client", radius.acct_port, STRANGER_IP,
-         accounting_request(TIROSA, "Stop", "c0ffee01", "t-someone", Acct_Input_Octets=10**9)),
-        ("unknown_client", radius.auth_port, STRANGER_IP, access_request(TIROSA, login.username, login.secret,
-                                                                         signed=True)),
-        ("bad_request_authenticator", radius.acct_port, LASIANA_IP,
-         accounting_request(TIROSA, "Accounting-On", "", "")),
-        ("bad_request_authenticator", radius.acct_port, LASIANA_IP,
-         accounting_request(TIROSA, "Interim-Update", "c0ffee01", "t-someone", Acct_Input_Octets=10**9)),
-        ("bad_message_authenticator", radius.auth_port, LASIANA_IP,
-         access_request(TIROSA, login.username, login.secret, signed=True)),
-        ("missing_message_authenticator", radius.auth_port, TIROSA_IP,
-         access_request(TIROSA, login.username, login.secret, proxy_state=b"\x01" * 40)),
-        ("missing_message_authenticator", radius.auth_port, LASIANA_IP,
-         access_request(LASIANA, login.username, chap=login.secret, proxy_state=b"blast")),
+        (
+            "unknown_client",
+            radius.acct_port,
+            STRANGER_IP,
+            accounting_request(TIROSA, "Stop", "c0ffee01", "t-someone", Acct_Input_Octets=10**9),
+        ),
+        (
+            "unknown_client",
+            radius.auth_port,
+            STRANGER_IP,
+            access_request(TIROSA, login.username, login.secret, signed=True),
+        ),
+        (
+            "bad_request_authenticator",
+            radius.acct_port,
+            LASIANA_IP,
+            accounting_request(TIROSA, "Accounting-On", "", ""),
+        ),
+        (
+            "bad_request_authenticator",
+            radius.acct_port,
+            LASIANA_IP,
+            accounting_request(TIROSA, "Interim-Update", "c0ffee01", "t-someone", Acct_Input_Octets=10**9),
+        ),
+        (
+            "bad_message_authenticator",
+            radius.auth_port,
+            LASIANA_IP,
+            access_request(TIROSA, login.username, login.secret, signed=True),
+        ),
+        (
+            "missing_message_authenticator",
+            radius.auth_port,
+            TIROSA_IP,
+            access_request(TIROSA, login.username, login.secret, proxy_state=b"\x01" * 40),
+        ),
+        (
+            "missing_message_authenticator",
+            radius.auth_port,
+            LASIANA_IP,
+            access_request(LASIANA, login.username, chap=login.secret, proxy_state=b"blast"),
+        ),
     ]
     for reason, port, source, raw in forgeries:
         assert exchange(raw, port, source, timeout=0.5) is None, reason
@@ -121,7 +168,8 @@ def test_replayed_access_request_is_answered_from_cache_or_refused(radius, db, p
     replayed = decode_reply(exchange(request, radius.auth_port), TIROSA, request)
     assert replayed.code == packet.AccessReject
     assert replayed["Reply-Message"] == [
-        "Login ini sudah dipakai. Silakan login ulang. / This login was already used. Please sign in again."]
+        "Login ini sudah dipakai. Silakan login ulang. / This login was already used. Please sign in again."
+    ]
 
     def reasons():
         """AuthEvents are written by the auth-log thread within milliseconds of the answer."""
@@ -133,8 +181,16 @@ def test_replayed_access_request_is_answered_from_cache_or_refused(radius, db, p
 
 
 def test_replayed_accounting_stop_changes_no_totals(radius, db):
-    stop = accounting_request(TIROSA, "Stop", "5e550001", "t-gone", Acct_Session_Time=600, Acct_Input_Octets=7000,
-                              Acct_Output_Octets=9000, Acct_Terminate_Cause="User-Request")
+    stop = accounting_request(
+        TIROSA,
+        "Stop",
+        "5e550001",
+        "t-gone",
+        Acct_Session_Time=600,
+        Acct_Input_Octets=7000,
+        Acct_Output_Octets=9000,
+        Acct_Terminate_Cause="User-Request",
+    )
     assert exchange(stop, radius.acct_port) is not None
     before = snapshot(db)
     for _ in range(3):
@@ -146,7 +202,9 @@ def test_replayed_accounting_stop_changes_no_totals(radius, db):
 @pytest.mark.slow
 def test_burst_of_garbage_leaves_the_server_answering(radius, db):
     rng = random.Random(6)
-    garbage = [datagram(rng.randbytes(rng.randrange(200, 600)), rng.choice(["auth", "acct"])) for _ in range(1500)]
+    garbage = [
+        datagram(rng.randbytes(rng.randrange(200, 600)), rng.choice(["auth", "acct"])) for _ in range(1500)
+    ]
     garbage += [os.urandom(rng.randrange(0, 100)) for _ in range(300)]
     framing_errors = 0
     for raw in garbage:
@@ -154,8 +212,17 @@ def test_burst_of_garbage_leaves_the_server_answering(radius, db):
             packets.read_header(raw, "auth")
         except packets.MalformedPacket:
             framing_errors += 1
-    before = sum(drops(radius, reason) for reason in ("truncated", "bad_length", "too_long", "unexpected_code",
-                                                        "bad_attribute_length", "bad_message_authenticator"))
+    before = sum(
+        drops(radius, reason)
+        for reason in (
+            "truncated",
+            "bad_length",
+            "too_long",
+            "unexpected_code",
+            "bad_attribute_length",
+            "bad_message_authenticator",
+        )
+    )
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.bind((TIROSA_IP, 0))
         for n, raw in enumerate(garbage):
@@ -165,9 +232,21 @@ def test_burst_of_garbage_leaves_the_server_answering(radius, db):
                 assert exchange(request, radius.auth_port, timeout=3) is not None
     stop = accounting_request(TIROSA, "Stop", "after-burst", "t-x", Acct_Input_Octets=5)
     assert exchange(stop, radius.acct_port, timeout=3) is not None
-    after = sum(drops(radius, reason) for reason in ("truncated", "bad_length", "too_long", "unexpected_code",
-                                                       "bad_attribute_length", "bad_message_authenticator"))
+    after = sum(
+        drops(radius, reason)
+        for reason in (
+            "truncated",
+            "bad_length",
+            "too_long",
+            "unexpected_code",
+            "bad_attribute_length",
+            "bad_message_authenticator",
+        )
+    )
     assert after - before >= framing_errors > 1000
     assert "radius_internal_error" not in radius.log()
     assert radius.process.poll() is None
-    assert db.scalar(select(RadiusSession.input_octets).where(RadiusSession.acct_session_id == "after-burst")) == 5
+    assert (
+        db.scalar(select(RadiusSession.input_octets).where(RadiusSession.acct_session_id == "after-burst"))
+        == 5
+    )

@@ -10,7 +10,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hotspot.cli import main
-
 from hotspot.crypto import SecretBox
 from hotspot.models import AuthEvent, Nas, Plan, RadiusSession, Voucher
 from hotspot.services.admins import create_admin, create_api_token
@@ -30,8 +29,17 @@ def world(db, settings):
     """Two routers behind one NAT (the whole loopback range) and one with a fixed address, 127.0.0.1."""
     box = SecretBox(settings.secret_key)
     for name in ("pasar", "oesapa"):
-        add_nas(db, box, NasSpec(name=name, ip_range="127.0.0.0/8", secret=SECRETS[name], vendor="mikrotik",
-                                 identifier=IDENTIFIERS[name]))
+        add_nas(
+            db,
+            box,
+            NasSpec(
+                name=name,
+                ip_range="127.0.0.0/8",
+                secret=SECRETS[name],
+                vendor="mikrotik",
+                identifier=IDENTIFIERS[name],
+            ),
+        )
     add_nas(db, box, NasSpec(name="kantor", ip_range="127.0.0.1", secret=SECRETS["kantor"]))
     plan = Plan(name="Acara", daily_minutes=240)
     db.add_all([plan, *(Voucher(code=f"PASAR{i}", plan=plan, batch="b") for i in range(4))])
@@ -58,8 +66,10 @@ def pap(radius, secret: str, code: str, identifier: str | None, signed: bool = T
 
 
 def start(radius, secret: str, identifier: str, session: str) -> str:
-    text = (f'Acct-Status-Type = Start\nAcct-Session-Id = "{session}"\nUser-Name = "PASAR0"\n'
-            f'NAS-Identifier = "{identifier}"\n')
+    text = (
+        f'Acct-Status-Type = Start\nAcct-Session-Id = "{session}"\nUser-Name = "PASAR0"\n'
+        f'NAS-Identifier = "{identifier}"\n'
+    )
     return radclient(radius.acct_port, "acct", secret, text, wait=1)
 
 
@@ -76,11 +86,18 @@ def test_each_router_behind_the_address_is_accepted_only_with_its_own_secret(rad
     assert "Received Accounting-Response" in start(radius, SECRETS["oesapa"], "oesapa", "s-oesapa")
     assert "Received" not in start(radius, SECRETS["pasar"], "oesapa", "s-forged")
     assert dropped(radius, "bad_request_authenticator") == 1
-    events = wait_for(lambda: db.execute(select(AuthEvent.username, AuthEvent.nas_id)
-                                         .order_by(AuthEvent.username)).all() or None, what="auth events")
+    events = wait_for(
+        lambda: (
+            db.execute(select(AuthEvent.username, AuthEvent.nas_id).order_by(AuthEvent.username)).all()
+            or None
+        ),
+        what="auth events",
+    )
     assert events == [("PASAR1", world["pasar"].id), ("PASAR2", world["oesapa"].id)]
-    sessions = wait_for(lambda: db.execute(select(RadiusSession.acct_session_id, RadiusSession.nas_id)).all(),
-                        what="the session")
+    sessions = wait_for(
+        lambda: db.execute(select(RadiusSession.acct_session_id, RadiusSession.nas_id)).all(),
+        what="the session",
+    )
     assert sessions == [("s-oesapa", world["oesapa"].id)]
 
 
@@ -98,8 +115,14 @@ def test_a_named_router_must_sign_its_access_requests(radius):
 def test_an_unknown_identifier_is_dropped_logged_and_counted(radius):
     raw = accounting_request(SECRETS["pasar"].encode(), "Start", "s-1", NAS_Identifier="pasar-baru")
     assert exchange(raw, radius.acct_port, source="127.0.0.9") is None
-    assert exchange(accounting_request(SECRETS["pasar"].encode(), "Start", "s-2"), radius.acct_port,
-                    source="127.0.0.9") is None
+    assert (
+        exchange(
+            accounting_request(SECRETS["pasar"].encode(), "Start", "s-2"),
+            radius.acct_port,
+            source="127.0.0.9",
+        )
+        is None
+    )
     assert dropped(radius, "unknown_nas_identifier") == 2
     assert "radius_drop reason=unknown_nas_identifier source=127.0.0.9" in radius.log()
     assert "detail='pasar-baru'" in radius.log()
@@ -110,16 +133,25 @@ def last_address(db, nas_id: int) -> str | None:
     return db.get(Nas, nas_id).last_address
 
 
-def test_disconnect_goes_to_the_address_the_router_last_spoke_from(radius, db, world, settings, client,
-                                                                   login):
+def test_disconnect_goes_to_the_address_the_router_last_spoke_from(
+    radius, db, world, settings, client, login
+):
     secret, pasar = SECRETS["pasar"].encode(), world["pasar"].id
-    start = accounting_request(secret, "Start", "s-lte", "PASAR0", NAS_Identifier="pasar-inpres",
-                               Framed_IP_Address="10.5.50.23")
+    start = accounting_request(
+        secret, "Start", "s-lte", "PASAR0", NAS_Identifier="pasar-inpres", Framed_IP_Address="10.5.50.23"
+    )
     assert exchange(start, radius.acct_port, source="127.0.0.2") is not None
     wait_for(lambda: last_address(db, pasar) == "127.0.0.2", what="the first address")
     time.sleep(1.1)  # a moved router's address is written at most every second
-    interim = accounting_request(secret, "Interim-Update", "s-lte", "PASAR0", NAS_Identifier="pasar-inpres",
-                                 Framed_IP_Address="10.5.50.23", Acct_Session_Time=60)
+    interim = accounting_request(
+        secret,
+        "Interim-Update",
+        "s-lte",
+        "PASAR0",
+        NAS_Identifier="pasar-inpres",
+        Framed_IP_Address="10.5.50.23",
+        Acct_Session_Time=60,
+    )
     assert exchange(interim, radius.acct_port, source="127.0.0.3") is not None
     wait_for(lambda: last_address(db, pasar) == "127.0.0.3", what="the new address")
     session = db.scalar(select(RadiusSession))
@@ -130,8 +162,11 @@ def test_disconnect_goes_to_the_address_the_router_last_spoke_from(radius, db, w
         db.commit()
         login("operator")
         page = client.get("/admin/sessions?status=active&lang=en").get_data(as_text=True)
-        response = client.post(f"/admin/sessions/{session.id}/disconnect",
-                               data={"csrf_token": csrf_token_from(page)}, follow_redirects=True)
+        response = client.post(
+            f"/admin/sessions/{session.id}/disconnect",
+            data={"csrf_token": csrf_token_from(page)},
+            follow_redirects=True,
+        )
     finally:
         router.close()
     assert "PASAR0 at pasar: Disconnect-ACK" in response.get_data(as_text=True)
@@ -141,21 +176,28 @@ def test_disconnect_goes_to_the_address_the_router_last_spoke_from(radius, db, w
 
 def test_a_named_router_back_on_a_new_address_closes_only_its_own_sessions(radius, db, world):
     for name, source in (("pasar", "127.0.0.2"), ("oesapa", "127.0.0.2")):
-        raw = accounting_request(SECRETS[name].encode(), "Start", f"s-{name}",
-                                 NAS_Identifier=IDENTIFIERS[name])
+        raw = accounting_request(
+            SECRETS[name].encode(), "Start", f"s-{name}", NAS_Identifier=IDENTIFIERS[name]
+        )
         assert exchange(raw, radius.acct_port, source=source) is not None
-    reboot = accounting_request(SECRETS["pasar"].encode(), "Accounting-On", "", "",
-                                NAS_Identifier="pasar-inpres")
+    reboot = accounting_request(
+        SECRETS["pasar"].encode(), "Accounting-On", "", "", NAS_Identifier="pasar-inpres"
+    )
     assert exchange(reboot, radius.acct_port, source="127.0.0.4") is not None
 
     def states():
         db.expire_all()
-        rows = db.execute(select(RadiusSession.acct_session_id, RadiusSession.status,
-                                 RadiusSession.terminate_cause).order_by(RadiusSession.acct_session_id)).all()
+        rows = db.execute(
+            select(
+                RadiusSession.acct_session_id, RadiusSession.status, RadiusSession.terminate_cause
+            ).order_by(RadiusSession.acct_session_id)
+        ).all()
         return rows if len(rows) == 2 and rows[1].status == "closed" else None
 
-    assert wait_for(states, what="the reboot") == [("s-oesapa", "active", None),
-                                                   ("s-pasar", "closed", "NAS-Reboot")]
+    assert wait_for(states, what="the reboot") == [
+        ("s-oesapa", "active", None),
+        ("s-pasar", "closed", "NAS-Reboot"),
+    ]
 
 
 def test_the_console_api_and_cli_show_identifier_and_last_address(radius, db, world, settings, client, login):
@@ -171,10 +213,13 @@ def test_the_console_api_and_cli_show_identifier_and_last_address(radius, db, wo
     token = create_api_token(db, "api-viewer")
     api = client.get("/api/v1/nas", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert {n["name"]: (n["identifier"], n["last_address"]) for n in api} == {
-        "kantor": (None, None), "oesapa": ("oesapa", "127.0.0.7"), "pasar": ("pasar-inpres", None)}
+        "kantor": (None, None),
+        "oesapa": ("oesapa", "127.0.0.7"),
+        "pasar": ("pasar-inpres", None),
+    }
     login("viewer", "console-viewer")
     page = client.get(f"/admin/nas/{oesapa}?lang=en").get_data(as_text=True)
-    assert "<th>Last address</th><td colspan=\"5\">127.0.0.7</td>" in page
+    assert '<th>Last address</th><td colspan="5">127.0.0.7</td>' in page
     assert "<td>pasar-inpres</td>" in client.get("/admin/nas").get_data(as_text=True)
 
 

@@ -1,4 +1,5 @@
-"""Quota enforced by accounting: an Interim-Update over today's quota gets the session one Disconnect-Request."""
+"""Quota enforced by accounting: an Interim-Update over today's quota gets the session one
+Disconnect-Request."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class Router:
         self.sock.settimeout(timeout)
         try:
             data, peer = self.sock.recvfrom(4096)
-        except socket.timeout:
+        except TimeoutError:
             return None
         request = packet.CoAPacket(packet=data, secret=SECRET.encode(), dict=DICTIONARY)
         reply = request.CreateReply()
@@ -48,22 +49,39 @@ def router():
 
 
 def test_an_interim_over_the_data_quota_disconnects_the_session_once(settings, engine, db, router, tmp_path):
-    nas = add_nas(db, SecretBox(settings.secret_key), NasSpec(name="tirosa", ip_range="127.0.0.1", secret=SECRET,
-                                                              vendor="mikrotik"))
+    nas = add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec(name="tirosa", ip_range="127.0.0.1", secret=SECRET, vendor="mikrotik"),
+    )
     nas.coa_port = router.port
     db.commit()
     plan = add_plan(db, PlanSpec("Gratis", daily_mb=10, free_access=True))
-    ticket = issue_ticket(db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow()))
-    base = (f'Acct-Session-Id = "81a00001", User-Name = "{ticket.username}", '
-            'Calling-Station-Id = "AA:BB:CC:DD:EE:01", Framed-IP-Address = 10.5.50.7')
+    ticket = issue_ticket(
+        db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow())
+    )
+    base = (
+        f'Acct-Session-Id = "81a00001", User-Name = "{ticket.username}", '
+        'Calling-Station-Id = "AA:BB:CC:DD:EE:01", Framed-IP-Address = 10.5.50.7'
+    )
     daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET.encode())
     try:
         radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Start, {base}\n")
-        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Interim-Update, {base}, "
-                                                    "Acct-Input-Octets = 1000, Acct-Output-Octets = 2000000\n")
+        radclient(
+            daemon.acct_port,
+            "acct",
+            SECRET,
+            f"Acct-Status-Type = Interim-Update, {base}, "
+            "Acct-Input-Octets = 1000, Acct-Output-Octets = 2000000\n",
+        )
         assert router.receive(timeout=1.5) is None
-        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Interim-Update, {base}, "
-                                                    "Acct-Input-Octets = 2000, Acct-Output-Octets = 10000000\n")
+        radclient(
+            daemon.acct_port,
+            "acct",
+            SECRET,
+            f"Acct-Status-Type = Interim-Update, {base}, "
+            "Acct-Input-Octets = 2000, Acct-Output-Octets = 10000000\n",
+        )
         request = router.receive(timeout=10)
         assert request is not None, daemon.log()
         assert request.code == packet.DisconnectRequest
@@ -71,8 +89,13 @@ def test_an_interim_over_the_data_quota_disconnects_the_session_once(settings, e
         assert request["Acct-Session-Id"] == ["81a00001"]
         assert request["Framed-IP-Address"] == ["10.5.50.7"]
         assert "Message-Authenticator" in request
-        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Interim-Update, {base}, "
-                                                    "Acct-Input-Octets = 3000, Acct-Output-Octets = 11000000\n")
+        radclient(
+            daemon.acct_port,
+            "acct",
+            SECRET,
+            f"Acct-Status-Type = Interim-Update, {base}, "
+            "Acct-Input-Octets = 3000, Acct-Output-Octets = 11000000\n",
+        )
         assert router.receive(timeout=1.5) is None
         assert daemon.metric('radius_quota_disconnects_total{result="Disconnect-ACK"}') == 1.0
     finally:

@@ -36,8 +36,14 @@ def radius(settings, engine, db, tmp_path):
 
 
 def send(daemon, source: str, status: str, session_id: str = "", identifier: int = 1, **attributes) -> None:
-    raw = accounting_request(SECRET, status, session_id, f"u-{session_id}" if session_id else "",
-                             identifier=identifier, **attributes)
+    raw = accounting_request(
+        SECRET,
+        status,
+        session_id,
+        f"u-{session_id}" if session_id else "",
+        identifier=identifier,
+        **attributes,
+    )
     assert exchange(raw, daemon.acct_port, source, timeout=3) is not None, f"{status} {session_id} unanswered"
 
 
@@ -62,5 +68,8 @@ def test_one_routers_reboot_closes_only_its_sessions_under_a_shared_nas_row(radi
     send(radius, SECOND, "Start", "second-1", identifier=2)
     send(radius, SECOND, "Start", "second-2", identifier=3)
     send(radius, SECOND, "Accounting-On", identifier=4)
-    assert states(db) == {"first-1": ("active", None), "second-1": ("closed", "NAS-Reboot"),
-                          "second-2": ("closed", "NAS-Reboot")}
+    assert states(db) == {
+        "first-1": ("active", None),
+        "second-1": ("closed", "NAS-Reboot"),
+        "second-2": ("closed", "NAS-Reboot"),
+    }

@@ -21,8 +21,12 @@ from testbed.helpers import wait_for
 from testbed.radius_daemon import RadiusDaemon, exchange, radclient
 from testbed.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply, status_server
 
-SECRETS = {"mikrotik": b"mikrotik-secret", "chilli": b"chilli-secret", "generic": b"generic-secret",
-           "strict": b"strict-secret"}
+SECRETS = {
+    "mikrotik": b"mikrotik-secret",
+    "chilli": b"chilli-secret",
+    "generic": b"generic-secret",
+    "strict": b"strict-secret",
+}
 SOURCES = {"mikrotik": "127.0.0.1", "chilli": "127.0.0.2", "generic": "127.0.0.3", "strict": "127.0.0.4"}
 MAC = "AA:BB:CC:DD:EE:01"
 GIB4 = 2**32
@@ -31,12 +35,36 @@ GIB4 = 2**32
 @pytest.fixture
 def world(db, settings):
     box = SecretBox(settings.secret_key)
-    for name, vendor in (("mikrotik", "mikrotik"), ("chilli", "chilli"), ("generic", "generic"),
-                         ("strict", "generic")):
-        add_nas(db, box, NasSpec(name=name, ip_range=SOURCES[name], secret=SECRETS[name].decode(), vendor=vendor,
-                                 require_message_authenticator=name == "strict"))
-    free = add_plan(db, PlanSpec("Gratis", session_minutes=30, daily_minutes=60, daily_mb=500, down_kbps=2048,
-                                 up_kbps=1024, mac_relogin=True, free_access=True))
+    for name, vendor in (
+        ("mikrotik", "mikrotik"),
+        ("chilli", "chilli"),
+        ("generic", "generic"),
+        ("strict", "generic"),
+    ):
+        add_nas(
+            db,
+            box,
+            NasSpec(
+                name=name,
+                ip_range=SOURCES[name],
+                secret=SECRETS[name].decode(),
+                vendor=vendor,
+                require_message_authenticator=name == "strict",
+            ),
+        )
+    free = add_plan(
+        db,
+        PlanSpec(
+            "Gratis",
+            session_minutes=30,
+            daily_minutes=60,
+            daily_mb=500,
+            down_kbps=2048,
+            up_kbps=1024,
+            mac_relogin=True,
+            free_access=True,
+        ),
+    )
     add_plan(db, PlanSpec("Acara", daily_minutes=240, valid_days=3))
     return free
 
@@ -55,8 +83,17 @@ def ticket_for(db, plan, mac=MAC):
 
 
 def pyrad_client(radius, name, **kw) -> Client:
-    client = Client(server="127.0.0.1", authport=radius.auth_port, acctport=radius.acct_port,
-                    secret=SECRETS[name], dict=DICTIONARY, retries=1, timeout=2, enforce_ma=True, **kw)
+    client = Client(
+        server="127.0.0.1",
+        authport=radius.auth_port,
+        acctport=radius.acct_port,
+        secret=SECRETS[name],
+        dict=DICTIONARY,
+        retries=1,
+        timeout=2,
+        enforce_ma=True,
+        **kw,
+    )
     client.bind((SOURCES[name], 0))
     return client
 
@@ -81,7 +118,12 @@ def test_status_server_is_answered_on_both_ports(radius):
 
 def test_pap_ticket_with_pyrad_client_gets_mikrotik_limits(radius, db, world):
     ticket = ticket_for(db, world)
-    reply = pap(pyrad_client(radius, "mikrotik"), ticket.username, ticket.secret, Calling_Station_Id="AA-BB-CC-DD-EE-01")
+    reply = pap(
+        pyrad_client(radius, "mikrotik"),
+        ticket.username,
+        ticket.secret,
+        Calling_Station_Id="AA-BB-CC-DD-EE-01",
+    )
     assert reply.code == packet.AccessAccept
     assert reply["Session-Timeout"] == [1800]
     assert reply["Idle-Timeout"] == [600]
@@ -91,14 +133,29 @@ def test_pap_ticket_with_pyrad_client_gets_mikrotik_limits(radius, db, world):
     assert reply["Mikrotik-Total-Limit-Gigawords"] == [0]
     assert list(reply.keys())[0] == "Message-Authenticator"
     event = wait_for(lambda: db.scalar(select(AuthEvent)), timeout=5, what="the AuthEvent")
-    assert (event.method, event.accepted, event.reason, event.calling_station_id) == ("ticket", True, "ok", MAC)
+    assert (event.method, event.accepted, event.reason, event.calling_station_id) == (
+        "ticket",
+        True,
+        "ok",
+        MAC,
+    )
 
 
-@pytest.mark.parametrize("vendor, expected", [
-    ("chilli", {"ChilliSpot-Bandwidth-Max-Up": [1024], "ChilliSpot-Bandwidth-Max-Down": [2048],
-                "ChilliSpot-Max-Total-Octets": [500_000_000], "CoovaChilli-Max-Total-Gigawords": [0]}),
-    ("generic", {"WISPr-Bandwidth-Max-Up": [1_024_000], "WISPr-Bandwidth-Max-Down": [2_048_000]}),
-])
+@pytest.mark.parametrize(
+    "vendor, expected",
+    [
+        (
+            "chilli",
+            {
+                "ChilliSpot-Bandwidth-Max-Up": [1024],
+                "ChilliSpot-Bandwidth-Max-Down": [2048],
+                "ChilliSpot-Max-Total-Octets": [500_000_000],
+                "CoovaChilli-Max-Total-Gigawords": [0],
+            },
+        ),
+        ("generic", {"WISPr-Bandwidth-Max-Up": [1_024_000], "WISPr-Bandwidth-Max-Down": [2_048_000]}),
+    ],
+)
 def test_each_vendor_gets_its_own_attributes(radius, db, world, vendor, expected):
     ticket = ticket_for(db, world)
     reply = pap(pyrad_client(radius, vendor), ticket.username, ticket.secret)
@@ -110,28 +167,49 @@ def test_each_vendor_gets_its_own_attributes(radius, db, world, vendor, expected
 
 def test_chap_ticket_with_radclient_is_accepted_once(radius, db, world):
     ticket = ticket_for(db, world)
-    text = f'User-Name = "{ticket.username}", CHAP-Password = "{ticket.secret}", Calling-Station-Id = "{MAC}"\n'
+    text = (
+        f'User-Name = "{ticket.username}", CHAP-Password = "{ticket.secret}", Calling-Station-Id = "{MAC}"\n'
+    )
     first = radclient(radius.auth_port, "auth", "mikrotik-secret", text)
     assert "Received Access-Accept" in first
     assert 'Mikrotik-Rate-Limit = "1024k/2048k"' in first
     second = radclient(radius.auth_port, "auth", "mikrotik-secret", text)
     assert "Received Access-Reject" in second
-    assert 'Reply-Message = "Login ini sudah dipakai. Silakan login ulang. / This login was already used.' in second
+    assert (
+        'Reply-Message = "Login ini sudah dipakai. Silakan login ulang. / This login was already used.'
+        in second
+    )
 
 
 def test_mac_authentication_after_a_login_today(radius, db, world):
     ticket = ticket_for(db, world)
-    assert "Access-Accept" in radclient(radius.auth_port, "auth", "mikrotik-secret",
-                                        f'User-Name = "{ticket.username}", User-Password = "{ticket.secret}"\n')
-    out = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                    'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "aa-bb-cc-dd-ee-01"\n')
+    assert "Access-Accept" in radclient(
+        radius.auth_port,
+        "auth",
+        "mikrotik-secret",
+        f'User-Name = "{ticket.username}", User-Password = "{ticket.secret}"\n',
+    )
+    out = radclient(
+        radius.auth_port,
+        "auth",
+        "mikrotik-secret",
+        'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "aa-bb-cc-dd-ee-01"\n',
+    )
     assert "Received Access-Accept" in out
     assert "Session-Timeout = 1800" in out
-    typed = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                      'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:66"\n')
+    typed = radclient(
+        radius.auth_port,
+        "auth",
+        "mikrotik-secret",
+        'User-Name = "AA:BB:CC:DD:EE:01", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:66"\n',
+    )
     assert "Received Access-Reject" in typed
-    stranger = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                         'User-Name = "AA:BB:CC:DD:EE:99", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:99"\n')
+    stranger = radclient(
+        radius.auth_port,
+        "auth",
+        "mikrotik-secret",
+        'User-Name = "AA:BB:CC:DD:EE:99", User-Password = "", Calling-Station-Id = "AA:BB:CC:DD:EE:99"\n',
+    )
     assert 'Reply-Message = "Pengguna tidak dikenal. / Unknown user."' in stranger
 
 
@@ -139,55 +217,121 @@ def test_voucher_and_reject_reasons_reach_the_citizen(radius, db, world, engine)
     voucher = Voucher(code="ABCDEFGH23", plan_id=world.id + 1, batch="b", revoked=True)
     db.add(voucher)
     db.commit()
-    out = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                    'User-Name = "abcd-efgh23", User-Password = "abcd-efgh23"\n')
+    out = radclient(
+        radius.auth_port,
+        "auth",
+        "mikrotik-secret",
+        'User-Name = "abcd-efgh23", User-Password = "abcd-efgh23"\n',
+    )
     assert 'Reply-Message = "Voucher ini sudah dibatalkan. / This voucher has been cancelled."' in out
     ticket = ticket_for(db, world)
     with engine.begin() as conn:
-        conn.execute(RadiusSession.__table__.insert(), [dict(
-            unique_id="used", nas_id=1, acct_session_id="x", username="x", device_id=ticket.device_id,
-            start_time=utcnow() - timedelta(minutes=1), update_time=utcnow(), session_time=60,
-            input_octets=400_000_000, output_octets=100_000_000, status="closed")])
-    out = radclient(radius.auth_port, "auth", "mikrotik-secret",
-                    f'User-Name = "{ticket.username}", User-Password = "{ticket.secret}"\n')
-    assert 'Reply-Message = "Kuota data hari ini sudah habis. Coba lagi besok. / Today\'s data quota' in out
+        conn.execute(
+            RadiusSession.__table__.insert(),
+            [
+                dict(
+                    unique_id="used",
+                    nas_id=1,
+                    acct_session_id="x",
+                    username="x",
+                    device_id=ticket.device_id,
+                    start_time=utcnow() - timedelta(minutes=1),
+                    update_time=utcnow(),
+                    session_time=60,
+                    input_octets=400_000_000,
+                    output_octets=100_000_000,
+                    status="closed",
+                )
+            ],
+        )
+    out = radclient(
+        radius.auth_port,
+        "auth",
+        "mikrotik-secret",
+        f'User-Name = "{ticket.username}", User-Password = "{ticket.secret}"\n',
+    )
+    assert "Reply-Message = \"Kuota data hari ini sudah habis. Coba lagi besok. / Today's data quota" in out
 
 
 def test_accounting_sequence_with_gigawords_and_retransmissions(radius, db):
     secret = SECRETS["mikrotik"]
-    common = dict(Calling_Station_Id="AA-BB-CC-DD-EE-01", Framed_IP_Address="10.5.50.7", NAS_Identifier="tirosa")
+    common = dict(
+        Calling_Station_Id="AA-BB-CC-DD-EE-01", Framed_IP_Address="10.5.50.7", NAS_Identifier="tirosa"
+    )
     start = accounting_request(secret, "Start", "81a00001", "t-gone", identifier=1, **common)
-    interim = accounting_request(secret, "Interim-Update", "81a00001", "t-gone", identifier=2, Acct_Session_Time=300,
-                                 Acct_Input_Octets=100, Acct_Input_Gigawords=1, Acct_Output_Octets=7,
-                                 Acct_Output_Gigawords=2, **common)
-    stop = accounting_request(secret, "Stop", "81a00001", "t-gone", identifier=3, Acct_Session_Time=400,
-                              Acct_Input_Octets=200, Acct_Input_Gigawords=1, Acct_Output_Octets=9,
-                              Acct_Output_Gigawords=2, Acct_Terminate_Cause="User-Request", **common)
+    interim = accounting_request(
+        secret,
+        "Interim-Update",
+        "81a00001",
+        "t-gone",
+        identifier=2,
+        Acct_Session_Time=300,
+        Acct_Input_Octets=100,
+        Acct_Input_Gigawords=1,
+        Acct_Output_Octets=7,
+        Acct_Output_Gigawords=2,
+        **common,
+    )
+    stop = accounting_request(
+        secret,
+        "Stop",
+        "81a00001",
+        "t-gone",
+        identifier=3,
+        Acct_Session_Time=400,
+        Acct_Input_Octets=200,
+        Acct_Input_Gigawords=1,
+        Acct_Output_Octets=9,
+        Acct_Output_Gigawords=2,
+        Acct_Terminate_Cause="User-Request",
+        **common,
+    )
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        replies = [exchange(raw, radius.acct_port, sock=sock) for raw in (start, interim, interim, stop, stop)]
+        replies = [
+            exchange(raw, radius.acct_port, sock=sock) for raw in (start, interim, interim, stop, stop)
+        ]
     assert all(r is not None for r in replies)
     assert replies[1] == replies[2] and replies[3] == replies[4]
     decode_reply(replies[3], secret, stop)
     [session] = db.scalars(select(RadiusSession)).all()
-    assert (session.status, session.session_time, session.input_octets, session.output_octets,
-            session.terminate_cause, session.framed_ip) == (
-        "closed", 400, GIB4 + 200, 2 * GIB4 + 9, "User-Request", "10.5.50.7")
+    assert (
+        session.status,
+        session.session_time,
+        session.input_octets,
+        session.output_octets,
+        session.terminate_cause,
+        session.framed_ip,
+    ) == ("closed", 400, GIB4 + 200, 2 * GIB4 + 9, "User-Request", "10.5.50.7")
     hour = db.scalar(select(UsageHour))
-    assert (hour.sessions, hour.unique_users, hour.input_octets, hour.output_octets, hour.session_seconds) == (
-        1, 1, GIB4 + 200, 2 * GIB4 + 9, 400)
+    assert (
+        hour.sessions,
+        hour.unique_users,
+        hour.input_octets,
+        hour.output_octets,
+        hour.session_seconds,
+    ) == (1, 1, GIB4 + 200, 2 * GIB4 + 9, 400)
     assert radius.metric("radius_duplicates_total") == 2.0
 
 
-@pytest.mark.parametrize("view, upload, download", [
-    ("ChilliSpot-Client-View-Point", 7 * GIB4 + 500_000, 3 * GIB4 + 2_000_000),
-    ("ChilliSpot-NAS-View-Point", 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000),
-    (None, 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000)])
+@pytest.mark.parametrize(
+    "view, upload, download",
+    [
+        ("ChilliSpot-Client-View-Point", 7 * GIB4 + 500_000, 3 * GIB4 + 2_000_000),
+        ("ChilliSpot-NAS-View-Point", 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000),
+        (None, 3 * GIB4 + 2_000_000, 7 * GIB4 + 500_000),
+    ],
+)
 def test_chilli_client_view_point_counts_are_swapped_back(radius, db, view, upload, download):
     """CoovaChilli's default view point (2) counts from the phone: its input octets are the download."""
     secret = SECRETS["chilli"]
-    counters = dict(Acct_Input_Octets=2_000_000, Acct_Input_Gigawords=3, Acct_Output_Octets=500_000,
-                    Acct_Output_Gigawords=7, Acct_Session_Time=60)
+    counters = dict(
+        Acct_Input_Octets=2_000_000,
+        Acct_Input_Gigawords=3,
+        Acct_Output_Octets=500_000,
+        Acct_Output_Gigawords=7,
+        Acct_Session_Time=60,
+    )
     if view:
         counters["ChilliSpot_Acct_View_Point"] = view
     raw = accounting_request(secret, "Interim-Update", "c0ffee01", "t-phone", identifier=4, **counters)
@@ -199,8 +343,9 @@ def test_chilli_client_view_point_counts_are_swapped_back(radius, db, view, uplo
 
 
 def test_radclient_accounting_and_accounting_on_closes_open_sessions(radius, db):
-    text = "\n".join(f'Acct-Status-Type = Start, Acct-Session-Id = "s{i}", User-Name = "u{i}"\n'
-                     for i in range(3))
+    text = "\n".join(
+        f'Acct-Status-Type = Start, Acct-Session-Id = "s{i}", User-Name = "u{i}"\n' for i in range(3)
+    )
     out = radclient(radius.acct_port, "acct", "mikrotik-secret", text, "-p", "3")
     assert out.count("Received Accounting-Response") == 3
     assert db.scalar(select(UsageHour)).sessions == 3
@@ -235,10 +380,18 @@ def test_unknown_client_wrong_secret_and_garbage_are_dropped_and_logged(radius):
     assert exchange(stranger, radius.acct_port, "127.0.0.9") is None
     wrong_secret = accounting_request(b"not-the-secret", "Start", "x")
     assert exchange(wrong_secret, radius.acct_port) is None
-    assert "Access-Accept" not in radclient(radius.auth_port, "auth", "not-the-secret",
-                                            'User-Name = "x", User-Password = "y", Message-Authenticator = 0x00\n')
-    for garbage in (b"\x01", b"\x04\x01\x00\x40" + bytes(16), b"\x01\x02\x00\x16" + bytes(16) + b"\x01\x00",
-                    b"\x04\x01\x10\x00" + bytes(5000)):
+    assert "Access-Accept" not in radclient(
+        radius.auth_port,
+        "auth",
+        "not-the-secret",
+        'User-Name = "x", User-Password = "y", Message-Authenticator = 0x00\n',
+    )
+    for garbage in (
+        b"\x01",
+        b"\x04\x01\x00\x40" + bytes(16),
+        b"\x01\x02\x00\x16" + bytes(16) + b"\x01\x00",
+        b"\x04\x01\x10\x00" + bytes(5000),
+    ):
         assert exchange(garbage, radius.acct_port, timeout=0.3) is None
     assert radius.metric('radius_drops_total{reason="unknown_client"}') == 1.0
     assert radius.metric('radius_drops_total{reason="bad_request_authenticator"}') == 1.0
@@ -264,9 +417,15 @@ def test_a_nas_added_while_running_is_served_without_restart(settings, engine, w
     try:
         start = accounting_request(b"new-router-secret", "Start", "n1")
         assert exchange(start, daemon.acct_port, "127.0.0.5") is None
-        add_nas(db, SecretBox(settings.secret_key), NasSpec(name="new", ip_range="127.0.0.5",
-                                                            secret="new-router-secret"))
-        wait_for(lambda: exchange(start, daemon.acct_port, "127.0.0.5", timeout=0.5), timeout=10,
-                 what="the new NAS to be answered")
+        add_nas(
+            db,
+            SecretBox(settings.secret_key),
+            NasSpec(name="new", ip_range="127.0.0.5", secret="new-router-secret"),
+        )
+        wait_for(
+            lambda: exchange(start, daemon.acct_port, "127.0.0.5", timeout=0.5),
+            timeout=10,
+            what="the new NAS to be answered",
+        )
     finally:
         daemon.stop()

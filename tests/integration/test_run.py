@@ -31,11 +31,20 @@ def test_run_serves_healthz_and_stops_on_sigterm(settings):
         HOTSPOT_RADIUS_METRICS_PORT=str(free_port()),
         HOTSPOT_ADMIN_PASSWORD="run-test-password",
     )
-    init = subprocess.run([sys.executable, "-m", "hotspot.cli", "init", "--demo"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    init = subprocess.run(
+        [sys.executable, "-m", "hotspot.cli", "init", "--demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert init.returncode == 0, init.stderr
-    server = subprocess.Popen([sys.executable, "-m", "hotspot.cli", "run"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hotspot.cli", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: healthz(port), timeout=30, what="portal /healthz")
         server.send_signal(signal.SIGTERM)

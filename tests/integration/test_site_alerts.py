@@ -25,11 +25,11 @@ from hotspot.models import AccessPoint, Alert, AlertRule, Nas, Notification, Usa
 from hotspot.services import alerts
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.nas import NasSpec, add_nas
-from tests.support.admin_data import add_session
-from tests.conftest import csrf_token_from
 from testbed.helpers import free_port, wait_for
 from testbed.radius_daemon import RadiusDaemon, exchange
 from testbed.radius_packets import accounting_request
+from tests.conftest import csrf_token_from
+from tests.support.admin_data import add_session
 
 SECRET = b"router-secret"
 SILENT_SECONDS = 3
@@ -108,18 +108,33 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def router(db, settings) -> Nas:
-    return add_nas(db, SecretBox(settings.secret_key), NasSpec(
-        name="Taman Tirosa", ip_range="127.0.0.1", secret=SECRET.decode(), vendor="mikrotik"), actor="test")
+    return add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec(name="Taman Tirosa", ip_range="127.0.0.1", secret=SECRET.decode(), vendor="mikrotik"),
+        actor="test",
+    )
 
 
 def alerting(settings, **overrides):
-    return settings.with_overrides(alert_silent_minutes=SILENT_SECONDS / 60, alert_check_seconds=0.3,
-                                   alert_retry_seconds=1.0, **overrides)
+    return settings.with_overrides(
+        alert_silent_minutes=SILENT_SECONDS / 60,
+        alert_check_seconds=0.3,
+        alert_retry_seconds=1.0,
+        **overrides,
+    )
 
 
 def account(status: str, identifier: int) -> bytes:
-    return accounting_request(SECRET, status, "80000001", "t-user", identifier=identifier,
-                              Calling_Station_Id="AA:BB:CC:DD:EE:01", Acct_Session_Time=identifier)
+    return accounting_request(
+        SECRET,
+        status,
+        "80000001",
+        "t-user",
+        identifier=identifier,
+        Calling_Station_Id="AA:BB:CC:DD:EE:01",
+        Acct_Session_Time=identifier,
+    )
 
 
 def alerts_of(db) -> list[Alert]:
@@ -128,25 +143,32 @@ def alerts_of(db) -> list[Alert]:
 
 
 @pytest.mark.slow
-def test_router_falls_silent_then_speaks_again_mail_and_webhook_both_ways(db, settings, router, inbox,
-                                                                          receiver, tmp_path):
+def test_router_falls_silent_then_speaks_again_mail_and_webhook_both_ways(
+    db, settings, router, inbox, receiver, tmp_path
+):
     handler, smtp_port = inbox
-    watched = alerting(settings, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="wifi@kupangkota.go.id",
-                       alert_emails="noc@kupangkota.go.id, budi@kupangkota.go.id",
-                       alert_webhook_url=f"http://127.0.0.1:{receiver.server_port}/hook")
+    watched = alerting(
+        settings,
+        smtp_url=f"smtp://127.0.0.1:{smtp_port}",
+        mail_from="wifi@kupangkota.go.id",
+        alert_emails="noc@kupangkota.go.id, budi@kupangkota.go.id",
+        alert_webhook_url=f"http://127.0.0.1:{receiver.server_port}/hook",
+    )
     daemon = RadiusDaemon(watched, tmp_path / "radius.log").start(SECRET)
     try:
         assert exchange(account("Start", 1), daemon.acct_port) is not None
         first_heard = utcnow()
-        wait_for(lambda: receiver.bodies and handler.messages, timeout=20,
-                 what="the alert by mail and webhook")
+        wait_for(
+            lambda: receiver.bodies and handler.messages, timeout=20, what="the alert by mail and webhook"
+        )
         opened = receiver.bodies[0]
         assert opened["event"] == "alert.opened"
         assert opened["alert"]["rule"] == "nas_silent"
         assert opened["alert"]["nas"] == "Taman Tirosa"
         assert opened["alert"]["status"] == "open"
         assert opened["text"].startswith(
-            "[DOWN] Taman Tirosa: No RADIUS traffic from a router (no RADIUS packet for ")
+            "[DOWN] Taman Tirosa: No RADIUS traffic from a router (no RADIUS packet for "
+        )
         assert opened["console_url"] == f"{watched.portal_url}/admin/alerts"
         recipients, mail = handler.messages[0]
         assert recipients == ["noc@kupangkota.go.id", "budi@kupangkota.go.id"]
@@ -155,11 +177,18 @@ def test_router_falls_silent_then_speaks_again_mail_and_webhook_both_ways(db, se
         assert [a.open_key for a in alerts_of(db)] == [f"nas_silent:{router.id}:"]
 
         # The workers note a NAS at most once a minute: speak again once the next note is due.
-        wait_for(lambda: utcnow() - first_heard > timedelta(seconds=61), timeout=70, interval=0.5,
-                 what="a minute since the first packet")
+        wait_for(
+            lambda: utcnow() - first_heard > timedelta(seconds=61),
+            timeout=70,
+            interval=0.5,
+            what="a minute since the first packet",
+        )
         assert exchange(account("Interim-Update", 2), daemon.acct_port) is not None
-        wait_for(lambda: "alert.closed" in receiver.events() and len(handler.messages) == 2, timeout=20,
-                 what="the close by mail and webhook")
+        wait_for(
+            lambda: "alert.closed" in receiver.events() and len(handler.messages) == 2,
+            timeout=20,
+            what="the close by mail and webhook",
+        )
     finally:
         daemon.stop()
     closed = receiver.bodies[1]
@@ -170,14 +199,18 @@ def test_router_falls_silent_then_speaks_again_mail_and_webhook_both_ways(db, se
     [alert] = alerts_of(db)
     assert alert.open_key is None and alert.closed_at is not None
     assert sorted((n.event, n.channel, n.status) for n in db.scalars(select(Notification))) == [
-        ("closed", "email", "sent"), ("closed", "webhook", "sent"),
-        ("opened", "email", "sent"), ("opened", "webhook", "sent")]
+        ("closed", "email", "sent"),
+        ("closed", "webhook", "sent"),
+        ("opened", "email", "sent"),
+        ("opened", "webhook", "sent"),
+    ]
     assert receiver.events() == ["alert.opened", "alert.closed"]
     assert "site_watch_started" in daemon.log()
 
 
 def test_failing_webhook_is_retried_shown_in_the_console_and_sent_after_a_restart(
-        db, settings, router, client, login, tmp_path):
+    db, settings, router, client, login, tmp_path
+):
     port = free_port()
     watched = alerting(settings, alert_webhook_url=f"http://127.0.0.1:{port}/hook")
     with receiver_on(port) as receiver:
@@ -199,7 +232,10 @@ def test_failing_webhook_is_retried_shown_in_the_console_and_sent_after_a_restar
         webhook_row = page.split('data-channel="webhook"')[1].split("</tr>")[0]
         assert '<td class="offline">gagal</td>' in webhook_row
         assert "HTTP 500 from the webhook" in webhook_row
-        assert "Tidak ada lalu lintas RADIUS dari router" in page.split('id="open-alerts"')[1].split("</table>")[0]
+        assert (
+            "Tidak ada lalu lintas RADIUS dari router"
+            in page.split('id="open-alerts"')[1].split("</table>")[0]
+        )
         english = client.get("/admin/alerts?lang=en").get_data(as_text=True)
         assert '<td class="offline">failing</td>' in english.split('data-channel="webhook"')[1]
         assert "No RADIUS traffic from a router" in english.split('id="open-alerts"')[1].split("</table>")[0]
@@ -235,16 +271,21 @@ def test_rules_over_the_roll_ups_open_and_close_alerts(db, settings, router):
     changes = site_watch.check(db, watched)
     assert [a.kind for a in changes.closed] == ["accounting_missing"]
     assert [(a.kind, a.detail) for a in changes.opened] == [
-        ("rejects_high", "30 of 36 logins refused in the last hour")]
+        ("rejects_high", "30 of 36 logins refused in the last hour")
+    ]
     queued = sorted((n.alert.kind, n.event, n.channel) for n in db.scalars(select(Notification)))
-    assert queued == [("accounting_missing", "closed", "webhook"),
-                      ("accounting_missing", "opened", "webhook"), ("rejects_high", "opened", "webhook")]
+    assert queued == [
+        ("accounting_missing", "closed", "webhook"),
+        ("accounting_missing", "opened", "webhook"),
+        ("rejects_high", "opened", "webhook"),
+    ]
     assert site_watch.check(db, watched).opened == []
 
 
 def rule_post(client, token: str, **fields):
-    return client.post("/admin/alerts/rules/nas_silent",
-                       data={"enabled": "on", "csrf_token": token, **fields})
+    return client.post(
+        "/admin/alerts/rules/nas_silent", data={"enabled": "on", "csrf_token": token, **fields}
+    )
 
 
 def test_admin_changes_a_rule_and_viewer_cannot(db, settings, router, client, login):
@@ -264,8 +305,9 @@ def test_admin_changes_a_rule_and_viewer_cannot(db, settings, router, client, lo
     assert db.get(AlertRule, "nas_silent") is None
     client.get("/admin/alerts?lang=en")
     assert "The share must be between 0 and 1" in client.post(
-        "/admin/alerts/rules/rejects_high", data={"enabled": "on", "csrf_token": token, "share": "1",
-                                                  "min_count": "20"}).get_data(as_text=True)
+        "/admin/alerts/rules/rejects_high",
+        data={"enabled": "on", "csrf_token": token, "share": "1", "min_count": "20"},
+    ).get_data(as_text=True)
     client.get("/admin/alerts?lang=id")
     saved = rule_post(client, token, minutes="5")
     assert saved.status_code == 302
@@ -291,10 +333,19 @@ def test_api_lists_alerts_with_a_bearer_token(db, settings, router, client):
     headers = {"Authorization": f"Bearer {create_api_token(db, 'api-viewer')}"}
     response = client.get("/api/v1/alerts?status=open", headers=headers)
     assert response.status_code == 200
-    assert response.json == [{"id": opened.id, "rule": "nas_silent", "status": "open", "nas": "Taman Tirosa",
-                              "access_point": None, "subject": "Taman Tirosa",
-                              "detail": "no RADIUS packet for 30 min",
-                              "opened_at": opened.opened_at.isoformat(), "closed_at": None}]
+    assert response.json == [
+        {
+            "id": opened.id,
+            "rule": "nas_silent",
+            "status": "open",
+            "nas": "Taman Tirosa",
+            "access_point": None,
+            "subject": "Taman Tirosa",
+            "detail": "no RADIUS packet for 30 min",
+            "opened_at": opened.opened_at.isoformat(),
+            "closed_at": None,
+        }
+    ]
     assert client.get("/api/v1/alerts?status=closed", headers=headers).json == []
     assert client.get("/api/v1/alerts?status=gone", headers=headers).status_code == 400
 
@@ -303,24 +354,42 @@ def test_metrics_give_each_site_its_figures(db, router, client):
     now = utcnow()
     hour = now.replace(minute=0, second=0, microsecond=0)
     router.last_seen_at = now.replace(microsecond=0)
-    db.add(UsageHour(nas_id=router.id, hour=hour, auth_accepts=7, auth_rejects=2, input_octets=1000,
-                     output_octets=9000, sessions=7))
+    db.add(
+        UsageHour(
+            nas_id=router.id,
+            hour=hour,
+            auth_accepts=7,
+            auth_rejects=2,
+            input_octets=1000,
+            output_octets=9000,
+            sessions=7,
+        )
+    )
     db.add(UsageHour(nas_id=router.id, hour=hour - timedelta(hours=3), auth_accepts=100))
     db.commit()
     text = client.get("/metrics").get_data(as_text=True)
-    site = {sample.name: sample.value for family in text_string_to_metric_families(text)
-            for sample in family.samples if sample.labels == {"nas": "Taman Tirosa", "ap": ""}}
-    assert site == {"hotspot_site_last_heard_timestamp_seconds": router.last_seen_at.timestamp(),
-                    "hotspot_site_auth_accepts_last_hour": 7, "hotspot_site_auth_rejects_last_hour": 2,
-                    "hotspot_site_input_octets_last_hour": 1000, "hotspot_site_output_octets_last_hour": 9000,
-                    "hotspot_site_sessions_online": 0}
+    site = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.labels == {"nas": "Taman Tirosa", "ap": ""}
+    }
+    assert site == {
+        "hotspot_site_last_heard_timestamp_seconds": router.last_seen_at.timestamp(),
+        "hotspot_site_auth_accepts_last_hour": 7,
+        "hotspot_site_auth_rejects_last_hour": 2,
+        "hotspot_site_input_octets_last_hour": 1000,
+        "hotspot_site_output_octets_last_hour": 9000,
+        "hotspot_site_sessions_online": 0,
+    }
 
 
 def test_a_dead_webhook_is_retried_with_doubling_waits_then_given_up(db, settings, router):
     router.last_seen_at = utcnow() - timedelta(hours=1)
     db.commit()
-    watched = settings.with_overrides(alert_webhook_url=f"http://127.0.0.1:{free_port()}/hook",
-                                      alert_retry_seconds=30.0)
+    watched = settings.with_overrides(
+        alert_webhook_url=f"http://127.0.0.1:{free_port()}/hook", alert_retry_seconds=30.0
+    )
     assert [a.kind for a in site_watch.check(db, watched).opened] == ["nas_silent"]
     [notification] = db.scalars(select(Notification))  # the check tried it once already
     waits = []
@@ -343,20 +412,40 @@ def test_a_dead_webhook_is_retried_with_doubling_waits_then_given_up(db, setting
 def test_a_radio_silent_behind_a_live_router_opens_an_alert_and_closes_when_heard(db, settings, router):
     now = utcnow()
     router.last_seen_at = now
-    quiet = AccessPoint(nas_id=router.id, radio_mac="02:00:00:00:00:AA", last_seen_at=now - timedelta(minutes=61))
-    db.add_all([quiet, AccessPoint(nas_id=router.id, radio_mac="02:00:00:00:00:BB",
-                                   last_seen_at=now - timedelta(minutes=2)),
-                AccessPoint(nas_id=router.id, radio_mac="02:00:00:00:00:CC",
-                            last_seen_at=now - timedelta(days=3)),  # forgotten: not heard for longer than AP_MEMORY
-                AccessPoint(nas_id=router.id, radio_mac="", last_seen_at=now - timedelta(minutes=90))])
+    quiet = AccessPoint(
+        nas_id=router.id, radio_mac="02:00:00:00:00:AA", last_seen_at=now - timedelta(minutes=61)
+    )
+    db.add_all(
+        [
+            quiet,
+            AccessPoint(
+                nas_id=router.id, radio_mac="02:00:00:00:00:BB", last_seen_at=now - timedelta(minutes=2)
+            ),
+            AccessPoint(
+                nas_id=router.id, radio_mac="02:00:00:00:00:CC", last_seen_at=now - timedelta(days=3)
+            ),  # forgotten: not heard for longer than AP_MEMORY
+            AccessPoint(nas_id=router.id, radio_mac="", last_seen_at=now - timedelta(minutes=90)),
+        ]
+    )
     db.commit()
     assert site_watch.check(db, settings).opened == []  # nobody online at the whole site: nothing at fault
-    add_session(db, router, 2, now - timedelta(minutes=30), status="active", stop_time=None,
-                terminate_cause=None, update_time=now - timedelta(minutes=2))  # a phone on radio BB
+    add_session(
+        db,
+        router,
+        2,
+        now - timedelta(minutes=30),
+        status="active",
+        stop_time=None,
+        terminate_cause=None,
+        update_time=now - timedelta(minutes=2),
+    )  # a phone on radio BB
     db.commit()
     [opened] = site_watch.check(db, settings).opened
     assert (opened.kind, opened.access_point, opened.subject) == (
-        "ap_silent", "02:00:00:00:00:AA", "Taman Tirosa / 02:00:00:00:00:AA")
+        "ap_silent",
+        "02:00:00:00:00:AA",
+        "Taman Tirosa / 02:00:00:00:00:AA",
+    )
     assert opened.detail == "no session from this radio for 61 min; the router is alive"
 
     quiet.last_seen_at = utcnow()
@@ -391,8 +480,12 @@ class Stalled:
 @pytest.mark.slow
 def test_a_hung_channel_never_delays_radius(db, settings, router, tmp_path):
     stalled = Stalled()
-    watched = alerting(settings, smtp_url=f"smtp://127.0.0.1:{stalled.port}", alert_emails="noc@kota.go.id",
-                       alert_webhook_url=f"http://127.0.0.1:{stalled.port}/hook")
+    watched = alerting(
+        settings,
+        smtp_url=f"smtp://127.0.0.1:{stalled.port}",
+        alert_emails="noc@kota.go.id",
+        alert_webhook_url=f"http://127.0.0.1:{stalled.port}/hook",
+    )
     daemon = RadiusDaemon(watched, tmp_path / "radius.log").start(SECRET)
     try:
         assert exchange(account("Start", 1), daemon.acct_port) is not None

@@ -43,9 +43,15 @@ def tomorrow(settings) -> int:
 
 def closed_today(db, settings, city) -> None:
     """The hospital group opens only tomorrow, 07:00-17:00; Taman Tirosa is one of its sites."""
-    group = ap_groups.add_group(db, GroupSpec("Rumah sakit", opening_hours=f"{DAYS[tomorrow(settings)]} 07:00-17:00",
-                                              splash_text="Harap tenang di area rumah sakit.",
-                                              splash_text_en="Please keep quiet in the hospital."))
+    group = ap_groups.add_group(
+        db,
+        GroupSpec(
+            "Rumah sakit",
+            opening_hours=f"{DAYS[tomorrow(settings)]} 07:00-17:00",
+            splash_text="Harap tenang di area rumah sakit.",
+            splash_text_en="Please keep quiet in the hospital.",
+        ),
+    )
     ap_groups.set_members(db, group, ["Taman Tirosa"], [])
 
 
@@ -54,10 +60,20 @@ def spent_random_macs(db, city, *macs) -> None:
     now = utcnow()
     for n, mac in enumerate(macs):
         device = touch_device(db, mac, now)
-        db.add(RadiusSession(unique_id=f"earlier-{n}", nas_id=city["mikrotik"].id, acct_session_id=f"E{n}",
-                             username=f"t-earlier{n}", device_id=device.id, calling_station_id=mac,
-                             plan_id=city["plans"]["free"].id, start_time=now - timedelta(minutes=5),
-                             update_time=now, status="closed"))
+        db.add(
+            RadiusSession(
+                unique_id=f"earlier-{n}",
+                nas_id=city["mikrotik"].id,
+                acct_session_id=f"E{n}",
+                username=f"t-earlier{n}",
+                device_id=device.id,
+                calling_station_id=mac,
+                plan_id=city["plans"]["free"].id,
+                start_time=now - timedelta(minutes=5),
+                update_time=now,
+                status="closed",
+            )
+        )
     db.commit()
 
 
@@ -66,8 +82,9 @@ def limit_random_macs(db, city, limit: int) -> None:
     db.commit()
 
 
-def test_outside_opening_hours_the_splash_page_says_when_it_opens_and_refuses_free_access(client, db, settings,
-                                                                                       city):
+def test_outside_opening_hours_the_splash_page_says_when_it_opens_and_refuses_free_access(
+    client, db, settings, city
+):
     closed_today(db, settings, city)
     page = client.get(mikrotik_url())
     body = page.get_data(as_text=True)
@@ -78,7 +95,10 @@ def test_outside_opening_hours_the_splash_page_says_when_it_opens_and_refuses_fr
     assert 'action="/login/free"' not in body
     answer = client.post("/login/free", data=form(body, "/login/account")["fields"])
     assert answer.status_code == 403
-    assert alert(answer.get_data(as_text=True)) == f"Wi-Fi gratis di lokasi ini sedang tutup. Buka lagi {day} 07:00."
+    assert (
+        alert(answer.get_data(as_text=True))
+        == f"Wi-Fi gratis di lokasi ini sedang tutup. Buka lagi {day} 07:00."
+    )
     assert db.scalar(select(LoginTicket)) is None
     event = db.scalar(select(AuthEvent))
     assert (event.method, event.accepted, event.reason) == ("portal-free", False, "closed")
@@ -89,15 +109,22 @@ def test_outside_opening_hours_the_splash_page_says_when_it_opens_and_refuses_fr
 
 def test_a_group_open_now_gives_its_own_free_plan(client, db, settings, city):
     plan = add_plan(db, PlanSpec(name="Pantai", daily_minutes=30))
-    group = ap_groups.add_group(db, GroupSpec("Pantai", free_plan="Pantai", opening_hours="mon-sun 00:00-24:00"))
+    group = ap_groups.add_group(
+        db, GroupSpec("Pantai", free_plan="Pantai", opening_hours="mon-sun 00:00-24:00")
+    )
     ap_groups.set_members(db, group, ["Taman Tirosa"], [])
     answer = post_way(client, client.get(mikrotik_url()), "/login/free")
-    issued = db.scalar(select(LoginTicket).where(
-        LoginTicket.username == form(answer.get_data(as_text=True), "handoff")["fields"]["username"]))
+    issued = db.scalar(
+        select(LoginTicket).where(
+            LoginTicket.username == form(answer.get_data(as_text=True), "handoff")["fields"]["username"]
+        )
+    )
     assert (issued.kind, issued.plan_id) == ("free", plan.id)
 
 
-def test_one_random_mac_too_many_is_asked_for_a_phone_login_and_told_how_to_keep_one_address(client, db, city):
+def test_one_random_mac_too_many_is_asked_for_a_phone_login_and_told_how_to_keep_one_address(
+    client, db, city
+):
     limit_random_macs(db, city, 1)
     spent_random_macs(db, city, RANDOM_A)
     refused = post_way(client, client.get(mikrotik_url(mac=RANDOM_B)), "/login/free")
@@ -134,18 +161,32 @@ def radius(settings, city, tmp_path):
 def free_ticket(db, settings, city, mac: str) -> LoginTicket:
     """A free ticket the portal issued for this phone at Taman Tirosa (before the rules changed)."""
     device = touch_device(db, mac, utcnow())
-    return issue_ticket(db, "free", city["plans"]["free"], utcnow(), settings.login_ticket_seconds,
-                        nas=city["mikrotik"], device=device)
+    return issue_ticket(
+        db,
+        "free",
+        city["plans"]["free"],
+        utcnow(),
+        settings.login_ticket_seconds,
+        nas=city["mikrotik"],
+        device=device,
+    )
 
 
 def ask(radius, ticket: LoginTicket, mac: str) -> str:
-    return radclient(radius[0], "auth", RADIUS_SECRET, f'User-Name = "{ticket.username}", '
-                     f'User-Password = "{ticket.secret}", Calling-Station-Id = "{mac}"\n')
+    return radclient(
+        radius[0],
+        "auth",
+        RADIUS_SECRET,
+        f'User-Name = "{ticket.username}", User-Password = "{ticket.secret}", Calling-Station-Id = "{mac}"\n',
+    )
 
 
 def reason_of(db, username: str) -> str:
-    return wait_for(lambda: db.scalar(select(AuthEvent.reason).where(AuthEvent.username == username)),
-                    timeout=5, what="the AuthEvent")
+    return wait_for(
+        lambda: db.scalar(select(AuthEvent.reason).where(AuthEvent.username == username)),
+        timeout=5,
+        what="the AuthEvent",
+    )
 
 
 def test_radius_refuses_a_free_ticket_outside_the_opening_hours(radius, db, settings, city):
@@ -153,7 +194,9 @@ def test_radius_refuses_a_free_ticket_outside_the_opening_hours(radius, db, sett
     closed_today(db, settings, city)
     out = ask(radius, ticket, OWN)
     assert "Access-Reject" in out
-    assert 'Reply-Message = "Wi-Fi gratis di lokasi ini sedang tutup. Lihat jam buka di halaman login. / ' in out
+    assert (
+        'Reply-Message = "Wi-Fi gratis di lokasi ini sedang tutup. Lihat jam buka di halaman login. / ' in out
+    )
     assert reason_of(db, ticket.username) == "closed"
 
 

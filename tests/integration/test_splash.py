@@ -29,15 +29,33 @@ def city(db, settings):
 
 
 def mikrotik_url(mac=MAC, **changes):
-    cfg = RouterConfig(vendor="mikrotik", portal="http://localhost", radius_host="127.0.0.1", auth_port=1,
-                       acct_port=1, secret="x", mac=mac, **changes)
+    cfg = RouterConfig(
+        vendor="mikrotik",
+        portal="http://localhost",
+        radius_host="127.0.0.1",
+        auth_port=1,
+        acct_port=1,
+        secret="x",
+        mac=mac,
+        **changes,
+    )
     return mikrotik_redirect(cfg, CHAP_ID, CHALLENGE)
 
 
 def chilli_url(mac=MAC, uam_secret=UAM_SECRET, **changes):
-    cfg = RouterConfig(vendor="chilli", portal="http://localhost", radius_host="127.0.0.1", auth_port=1,
-                       acct_port=1, secret="x", mac=mac, identity="perumnas", router_ip="10.1.0.1",
-                       uam_secret=uam_secret, **changes)
+    cfg = RouterConfig(
+        vendor="chilli",
+        portal="http://localhost",
+        radius_host="127.0.0.1",
+        auth_port=1,
+        acct_port=1,
+        secret="x",
+        mac=mac,
+        identity="perumnas",
+        router_ip="10.1.0.1",
+        uam_secret=uam_secret,
+        **changes,
+    )
     return chilli_redirect(cfg, CHALLENGE)
 
 
@@ -102,8 +120,10 @@ def test_chilli_free_access_redirects_to_logon_with_chap_response(client, db, ci
     assert issued.nas_id == city["chilli"].id
     newchal = hashlib.md5(CHALLENGE + UAM_SECRET.encode()).digest()
     response = hashlib.md5(b"\x00" + issued.secret.encode() + newchal).hexdigest()
-    assert location == (f"http://10.1.0.1:3990/logon?username={username}&response={response}"
-                        "&userurl=http%3A%2F%2Fexample.com%2F")
+    assert location == (
+        f"http://10.1.0.1:3990/logon?username={username}&response={response}"
+        "&userurl=http%3A%2F%2Fexample.com%2F"
+    )
 
 
 def test_chilli_bad_or_missing_md_is_refused(client, db, city):
@@ -127,8 +147,12 @@ def test_registered_citizen_registers_with_sms_code_and_is_online(client, db, ci
     assert answer.status_code == 303 and answer.headers["Location"] == "/register/verify"
     page = client.get("/register/verify")
     assert "+6281234567890" in page.get_data(as_text=True)
-    wrong = post_way(client, page, "/register/verify", code="000000" if sms_code(caplog, "+6281234567890") != "000000"
-                     else "111111")
+    wrong = post_way(
+        client,
+        page,
+        "/register/verify",
+        code="000000" if sms_code(caplog, "+6281234567890") != "000000" else "111111",
+    )
     assert wrong.status_code == 400 and "Kode salah" in wrong.get_data(as_text=True)
     answer = post_way(client, page, "/register/verify", code=sms_code(caplog, "+6281234567890"))
     handoff = form(answer.get_data(as_text=True), "handoff")
@@ -150,12 +174,23 @@ def test_password_reset_by_sms_code(client, db, city, caplog):
     client.get(mikrotik_url())
     answer = post_way(client, client.get("/reset"), "/reset", phone="081298765432")
     assert answer.headers["Location"] == "/reset/confirm"
-    answer = post_way(client, client.get("/reset/confirm"), "/reset/confirm",
-                      code=sms_code(caplog, "+6281298765432"), password="new-password")
+    answer = post_way(
+        client,
+        client.get("/reset/confirm"),
+        "/reset/confirm",
+        code=sms_code(caplog, "+6281298765432"),
+        password="new-password",
+    )
     assert form(answer.get_data(as_text=True), "handoff")["action"] == "http://10.5.50.1/login"
     page = client.get(mikrotik_url())
-    assert post_way(client, page, "/login/account", phone="081298765432", password="old-password").status_code == 400
-    assert post_way(client, page, "/login/account", phone="081298765432", password="new-password").status_code == 200
+    assert (
+        post_way(client, page, "/login/account", phone="081298765432", password="old-password").status_code
+        == 400
+    )
+    assert (
+        post_way(client, page, "/login/account", phone="081298765432", password="new-password").status_code
+        == 200
+    )
 
 
 def test_registration_rejects_bad_phone_numbers(client, city):
@@ -170,7 +205,9 @@ def test_voucher_login_and_refusals(client, db, city):
     revoked.revoked = True
     db.commit()
     page = client.get(mikrotik_url())
-    answer = post_way(client, page, "/login/voucher", code=good.code.lower()[:5] + "-" + good.code.lower()[5:])
+    answer = post_way(
+        client, page, "/login/voucher", code=good.code.lower()[:5] + "-" + good.code.lower()[5:]
+    )
     issued = ticket(db, form(answer.get_data(as_text=True), "handoff")["fields"]["username"])
     assert (issued.kind, issued.voucher_id, issued.plan.name) == ("voucher", good.id, "Acara")
     unknown = post_way(client, page, "/login/voucher", code="NOPE")
@@ -179,35 +216,56 @@ def test_voucher_login_and_refusals(client, db, city):
     assert alert(cancelled.get_data(as_text=True)) == "Voucher ini sudah dibatalkan."
 
 
-def add_session(db, nas, seconds, octets, device_id=None, account_id=None, framed_ip=None, status="closed",
-                mac=MAC):
+def add_session(
+    db, nas, seconds, octets, device_id=None, account_id=None, framed_ip=None, status="closed", mac=MAC
+):
     now = utcnow()
-    db.add(RadiusSession(unique_id=f"u{seconds}{octets}{status}", nas_id=nas.id, acct_session_id="A1",
-                         username="t-old", device_id=device_id, account_id=account_id,
-                         plan_id=None if account_id else 1, calling_station_id=mac, framed_ip=framed_ip,
-                         start_time=now - timedelta(seconds=seconds), update_time=now, session_time=seconds,
-                         input_octets=octets // 4, output_octets=octets - octets // 4, status=status))
+    db.add(
+        RadiusSession(
+            unique_id=f"u{seconds}{octets}{status}",
+            nas_id=nas.id,
+            acct_session_id="A1",
+            username="t-old",
+            device_id=device_id,
+            account_id=account_id,
+            plan_id=None if account_id else 1,
+            calling_station_id=mac,
+            framed_ip=framed_ip,
+            start_time=now - timedelta(seconds=seconds),
+            update_time=now,
+            session_time=seconds,
+            input_octets=octets // 4,
+            output_octets=octets - octets // 4,
+            status=status,
+        )
+    )
     db.commit()
 
 
 def expected_waits(settings, language="id"):
-    from portal.splash import wait_in_words
     from portal import create_app
+    from portal.splash import wait_in_words
 
     app = create_app(settings)
     try:
         with app.test_request_context(f"/?lang={language}"):
             now = utcnow()
             reset = next_reset(now, settings.timezone)
-            return {wait_in_words((reset - now).total_seconds()), wait_in_words((reset - now).total_seconds() - 60)}
+            return {
+                wait_in_words((reset - now).total_seconds()),
+                wait_in_words((reset - now).total_seconds() - 60),
+            }
     finally:
         app.extensions["hotspot"].engine.dispose()
 
 
-@pytest.mark.parametrize("language, template", [
-    ("id", "Kuota habis. Tersedia lagi dalam {}."),
-    ("en", "Quota used up. Available again in {}."),
-])
+@pytest.mark.parametrize(
+    "language, template",
+    [
+        ("id", "Kuota habis. Tersedia lagi dalam {}."),
+        ("en", "Quota used up. Available again in {}."),
+    ],
+)
 def test_over_quota_citizen_sees_when_it_resets(client, db, city, settings, language, template):
     device = touch_device(db, MAC, utcnow())
     db.commit()
@@ -215,7 +273,9 @@ def test_over_quota_citizen_sees_when_it_resets(client, db, city, settings, lang
     page = client.get(mikrotik_url() + f"&lang={language}")
     answer = post_way(client, page, "/login/free")
     assert answer.status_code == 403
-    assert alert(answer.get_data(as_text=True)) in {template.format(w) for w in expected_waits(settings, language)}
+    assert alert(answer.get_data(as_text=True)) in {
+        template.format(w) for w in expected_waits(settings, language)
+    }
     assert db.scalar(select(LoginTicket)) is None
 
 
@@ -247,9 +307,18 @@ def test_status_page_shows_what_is_left_and_logs_out_at_the_router(client, db, c
 
 def test_chilli_success_shows_status_and_logout_goes_to_logoff(client, city):
     post_way(client, client.get(chilli_url()), "/login/free")
-    cfg = RouterConfig(vendor="chilli", portal="http://localhost", radius_host="127.0.0.1", auth_port=1,
-                       acct_port=1, secret="x", mac=MAC, identity="perumnas", router_ip="10.1.0.1",
-                       uam_secret=UAM_SECRET)
+    cfg = RouterConfig(
+        vendor="chilli",
+        portal="http://localhost",
+        radius_host="127.0.0.1",
+        auth_port=1,
+        acct_port=1,
+        secret="x",
+        mac=MAC,
+        identity="perumnas",
+        router_ip="10.1.0.1",
+        uam_secret=UAM_SECRET,
+    )
     success = client.get(chilli_redirect(cfg, CHALLENGE, res="success"))
     assert (success.status_code, success.headers["Location"]) == (303, "/status")
     status = client.get("/status")
@@ -267,12 +336,17 @@ def test_captive_api_for_unknown_and_online_clients(client, db, city):
     assert unknown.json == {"captive": True, **PORTAL}
     device = touch_device(db, MAC, utcnow())
     db.commit()
-    add_session(db, city["mikrotik"], 600, 100_000_000, device_id=device.id, framed_ip="127.0.0.1",
-                status="active")
+    add_session(
+        db, city["mikrotik"], 600, 100_000_000, device_id=device.id, framed_ip="127.0.0.1", status="active"
+    )
     online = client.get("/api/captive?nas=taman-tirosa")
-    assert online.json == {"captive": False, **PORTAL,
-                           "seconds-remaining": 3000, "bytes-remaining": 400_000_000,
-                           "can-extend-session": False}
+    assert online.json == {
+        "captive": False,
+        **PORTAL,
+        "seconds-remaining": 3000,
+        "bytes-remaining": 400_000_000,
+        "can-extend-session": False,
+    }
     by_mac = client.get("/api/captive?nas=taman-tirosa&mac=02-00-00-00-00-01")
     assert by_mac.json["bytes-remaining"] == 400_000_000
     assert client.get("/api/captive?mac=<script>").status_code == 400
@@ -286,8 +360,9 @@ def from_address(client, address: str):
 def test_captive_api_tells_nobody_else_whether_a_mac_is_online(client, db, city):
     device = touch_device(db, MAC, utcnow())
     db.commit()
-    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23",
-                status="active")
+    add_session(
+        db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23", status="active"
+    )
     offline_mac = "02:00:00:00:00:99"
     for address in ("36.91.10.9", "10.53.1.1", "10.1.0.99"):  # the internet, another park's NAT, a neighbour
         for mac in (MAC, offline_mac):
@@ -300,8 +375,9 @@ def test_captive_api_finds_the_phone_through_its_own_router(client, db, city):
     """Behind Chilli's NAT the request comes from the router; its API URL names the phone (`%{m}`)."""
     device = touch_device(db, MAC, utcnow())
     db.commit()
-    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23",
-                status="active")
+    add_session(
+        db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.1.0.23", status="active"
+    )
     through_nat = from_address(client, "10.53.10.1")
     assert through_nat.get(f"/api/captive?nas=perumnas&mac={MAC}").json["bytes-remaining"] == 400_000_000
     assert through_nat.get("/api/captive?nas=perumnas").json == {"captive": True, **PORTAL}
@@ -310,8 +386,9 @@ def test_captive_api_finds_the_phone_through_its_own_router(client, db, city):
 def test_a_phone_at_another_park_with_the_same_address_is_not_told_this_ones_allowance(client, db, city):
     device = touch_device(db, MAC, utcnow())
     db.commit()
-    add_session(db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.5.50.23",
-                status="active")
+    add_session(
+        db, city["chilli"], 600, 100_000_000, device_id=device.id, framed_ip="10.5.50.23", status="active"
+    )
     phone_at_tirosa = from_address(client, "10.5.50.23")
     assert phone_at_tirosa.get("/api/captive?nas=taman-tirosa").json == {"captive": True, **PORTAL}
     assert phone_at_tirosa.get("/api/captive").json == {"captive": True, **PORTAL}
@@ -321,8 +398,9 @@ def test_a_phone_at_another_park_with_the_same_address_is_not_told_this_ones_all
 def test_status_page_tells_nobody_else_whether_a_mac_is_online(client, db, city):
     device = touch_device(db, MAC, utcnow())
     db.commit()
-    add_session(db, city["mikrotik"], 300, 50_000_000, device_id=device.id, framed_ip="10.5.50.23",
-                status="active")
+    add_session(
+        db, city["mikrotik"], 300, 50_000_000, device_id=device.id, framed_ip="10.5.50.23", status="active"
+    )
     for address in ("36.91.10.9", "10.5.50.99"):
         stranger = from_address(client.application.test_client(), address)
         stranger.get(mikrotik_url())  # a MikroTik-shaped URL naming someone else's MAC
@@ -349,15 +427,27 @@ def test_phone_let_in_again_by_mac_sees_its_status_without_a_portal_login(client
     device = touch_device(db, MAC, utcnow())
     db.commit()
     add_session(db, city["chilli"], 300, 50_000_000, device_id=device.id, status="active")
-    cfg = RouterConfig(vendor="chilli", portal="http://localhost", radius_host="127.0.0.1", auth_port=1,
-                       acct_port=1, secret="x", mac=MAC, identity="perumnas", router_ip="10.1.0.1",
-                       uam_secret=UAM_SECRET)
+    cfg = RouterConfig(
+        vendor="chilli",
+        portal="http://localhost",
+        radius_host="127.0.0.1",
+        auth_port=1,
+        acct_port=1,
+        secret="x",
+        mac=MAC,
+        identity="perumnas",
+        router_ip="10.1.0.1",
+        uam_secret=UAM_SECRET,
+    )
     already = client.get(chilli_redirect(cfg, CHALLENGE, res="already"))
     assert already.headers["Location"] == "/status"
     body = client.get("/status").get_data(as_text=True)
     assert "Anda tersambung di Perumnas" in body
     assert '<dd id="time-left">55 menit</dd>' in body and '<dd id="data-left">450 MB</dd>' in body
-    assert post_way(client, client.get("/status"), "/logout").headers["Location"] == "http://10.1.0.1:3990/logoff"
+    assert (
+        post_way(client, client.get("/status"), "/logout").headers["Location"]
+        == "http://10.1.0.1:3990/logoff"
+    )
 
 
 def test_privacy_notice_is_linked_from_the_splash_page_in_both_languages(client, city, settings):
@@ -375,8 +465,13 @@ def test_privacy_notice_is_linked_from_the_splash_page_in_both_languages(client,
 def test_privacy_notice_text_is_the_citys_setting(settings, engine):
     from portal import create_app
 
-    app = create_app(settings.with_overrides(privacy_text="Kami <b>menjaga</b> data.\n\nParagraf kedua.",
-                                             privacy_text_en="We keep it safe.", retention_days=30))
+    app = create_app(
+        settings.with_overrides(
+            privacy_text="Kami <b>menjaga</b> data.\n\nParagraf kedua.",
+            privacy_text_en="We keep it safe.",
+            retention_days=30,
+        )
+    )
     try:
         client = app.test_client()
         notice = client.get("/privacy").get_data(as_text=True)
@@ -396,12 +491,17 @@ def test_too_long_input_is_an_error_the_citizen_sees_never_a_silent_cut(client, 
     assert answer.status_code == 400
     assert alert(answer.get_data(as_text=True)) == "Nomor HP terlalu panjang: paling banyak 32 karakter."
     assert db.scalar(select(Account)) is None and "+6281234567890" not in caplog.text
-    good, = generate_vouchers(db, "Acara", 1)
+    (good,) = generate_vouchers(db, "Acara", 1)
     page = client.get(mikrotik_url())
     long_code = post_way(client, page, "/login/voucher", code=good.code + " " * 60)
     assert long_code.status_code == 400 and db.scalar(select(LoginTicket)) is None
-    assert alert(long_code.get_data(as_text=True)) == "Kode voucher terlalu panjang: paling banyak 64 karakter."
+    assert (
+        alert(long_code.get_data(as_text=True)) == "Kode voucher terlalu panjang: paling banyak 64 karakter."
+    )
     long_password = post_way(client, page, "/login/account", phone="081234567890", password="x" * 129)
-    assert alert(long_password.get_data(as_text=True)) == "Kata sandi terlalu panjang: paling banyak 128 karakter."
+    assert (
+        alert(long_password.get_data(as_text=True))
+        == "Kata sandi terlalu panjang: paling banyak 128 karakter."
+    )
     english = post_way(client, client.get("/register?lang=en"), "/register", phone=padded, password="sandi")
     assert alert(english.get_data(as_text=True)) == "Phone number is too long: at most 32 characters."

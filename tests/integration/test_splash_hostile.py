@@ -14,10 +14,32 @@ from tests.integration.test_splash import chilli_url, mikrotik_url, post_way
 from tests.support.splash import SmsInbox, add_city, form
 
 SCRIPT = '"><script>alert(1)</script>'
-MIKROTIK_PARAMS = ("mac", "ip", "link-login-only", "link-orig", "chap-id", "chap-challenge", "error", "identity",
-                   "server-name", "dst")
-CHILLI_PARAMS = ("res", "uamip", "uamport", "challenge", "called", "mac", "ip", "nasid", "sessionid", "userurl",
-                 "reply", "md")
+MIKROTIK_PARAMS = (
+    "mac",
+    "ip",
+    "link-login-only",
+    "link-orig",
+    "chap-id",
+    "chap-challenge",
+    "error",
+    "identity",
+    "server-name",
+    "dst",
+)
+CHILLI_PARAMS = (
+    "res",
+    "uamip",
+    "uamport",
+    "challenge",
+    "called",
+    "mac",
+    "ip",
+    "nasid",
+    "sessionid",
+    "userurl",
+    "reply",
+    "md",
+)
 
 
 @pytest.fixture
@@ -35,8 +57,10 @@ def no_ticket(db) -> bool:
     return db.scalar(select(LoginTicket)) is None
 
 
-@pytest.mark.parametrize("redirect, name", [(mikrotik_url, name) for name in MIKROTIK_PARAMS]
-                         + [(chilli_url, name) for name in CHILLI_PARAMS])
+@pytest.mark.parametrize(
+    "redirect, name",
+    [(mikrotik_url, name) for name in MIKROTIK_PARAMS] + [(chilli_url, name) for name in CHILLI_PARAMS],
+)
 def test_script_in_every_gateway_parameter_is_escaped_or_refused(client, city, redirect, name):
     response = client.get(with_param(redirect(), name, SCRIPT))
     body = response.get_data(as_text=True)
@@ -47,14 +71,22 @@ def test_script_in_every_gateway_parameter_is_escaped_or_refused(client, city, r
 
 def test_router_error_message_is_shown_escaped(client, city):
     body = client.get(with_param(mikrotik_url(), "error", "<b>RADIUS server is not responding</b>")).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "&lt;b&gt;RADIUS server is not responding&lt;/b&gt;" in body
 
 
-@pytest.mark.parametrize("login", [
-    "http://36.91.10.9/login", "https://evil.example/login", "http://10.5.50.1@evil.example/login",
-    "http://evil.example\\@10.5.50.1/login", "javascript:alert(1)", "//evil.example/login",
-])
+@pytest.mark.parametrize(
+    "login",
+    [
+        "http://36.91.10.9/login",
+        "https://evil.example/login",
+        "http://10.5.50.1@evil.example/login",
+        "http://evil.example\\@10.5.50.1/login",
+        "javascript:alert(1)",
+        "//evil.example/login",
+    ],
+)
 def test_ticket_is_never_handed_to_a_public_login_address(client, db, city, login):
     page = client.get(with_param(mikrotik_url(), "link-login-only", login))
     assert page.status_code == 400
@@ -81,13 +113,18 @@ def test_dst_and_next_parameters_do_not_redirect_anywhere(client, db, city):
 
 
 def test_javascript_userurl_is_dropped(client, db, city):
-    page = client.get(with_param(chilli_url(uam_secret=None), "userurl", "javascript:alert(1)")
-                      .replace("nasid=perumnas", "nasid=perumnas-x"))
+    page = client.get(
+        with_param(chilli_url(uam_secret=None), "userurl", "javascript:alert(1)").replace(
+            "nasid=perumnas", "nasid=perumnas-x"
+        )
+    )
     assert page.status_code == 200
     assert "javascript:" not in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("name, size", [("identity", 5000), ("server-name", 5000), ("mac", 100), ("chap-challenge", 600)])
+@pytest.mark.parametrize(
+    "name, size", [("identity", 5000), ("server-name", 5000), ("mac", 100), ("chap-challenge", 600)]
+)
 def test_oversize_values_are_refused(client, city, name, size):
     response = client.get(with_param(mikrotik_url(), name, "A" * size))
     assert response.status_code == 400
@@ -99,8 +136,11 @@ def test_missing_parameters_and_no_gateway_session(client, db, city):
     page = client.get("/")
     token = page.get_data(as_text=True)
     assert client.post("/login/free", data={}).status_code == 400
-    unknown_router = client.get(with_param(mikrotik_url(), "identity", "unknown").replace(
-        "link-login-only=http%3A%2F%2F10.5.50.1", "link-login-only=http%3A%2F%2F10.9.9.1"))
+    unknown_router = client.get(
+        with_param(mikrotik_url(), "identity", "unknown").replace(
+            "link-login-only=http%3A%2F%2F10.5.50.1", "link-login-only=http%3A%2F%2F10.9.9.1"
+        )
+    )
     assert unknown_router.status_code == 200
     refused = post_way(client, unknown_router, "/login/free")
     assert refused.status_code == 400
@@ -130,8 +170,12 @@ def test_rate_limit_per_mac_answers_429(settings, engine, db):
         assert "Terlalu banyak percobaan" in limited.get_data(as_text=True)
         assert 0 < int(limited.headers["Retry-After"]) <= 60
         other = app.test_client()
-        assert post_way(other, other.get(mikrotik_url(mac="02:00:00:00:00:77")), "/login/voucher",
-                        code="NOPE").status_code == 400
+        assert (
+            post_way(
+                other, other.get(mikrotik_url(mac="02:00:00:00:00:77")), "/login/voucher", code="NOPE"
+            ).status_code
+            == 400
+        )
     finally:
         app.extensions["hotspot"].engine.dispose()
 
@@ -202,8 +246,11 @@ def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, eng
     from portal.extensions import limiter
 
     add_city(db, settings)
-    app = create_app(settings.with_overrides(ratelimit_storage_url=f"redis://127.0.0.1:{free_port()}",
-                                             ratelimit_per_mac="2/minute"))
+    app = create_app(
+        settings.with_overrides(
+            ratelimit_storage_url=f"redis://127.0.0.1:{free_port()}", ratelimit_per_mac="2/minute"
+        )
+    )
     try:
         client = app.test_client()
         page = client.get(mikrotik_url())
@@ -217,8 +264,9 @@ def test_rate_limits_fall_back_to_memory_when_redis_is_unreachable(settings, eng
         limiter._storage_dead = False
 
 
-@pytest.mark.parametrize("login", ["http://10.5.50.77:8000/x", "http://10.5.50.2/login",
-                                   "http://192.168.88.1/login"])
+@pytest.mark.parametrize(
+    "login", ["http://10.5.50.77:8000/x", "http://10.5.50.2/login", "http://192.168.88.1/login"]
+)
 def test_ticket_never_goes_to_a_neighbour_on_the_hotspot_lan(client, db, city, login):
     """A private address on the hotspot LAN may be another citizen's laptop: only the router's own login
     address gets a ticket (here the MikroTik's factory 10.5.50.1; the URL leaves CHAP out, so in clear)."""
@@ -241,8 +289,9 @@ def test_a_configured_login_host_is_the_only_address_of_that_router(client, db, 
 
 def test_chilli_md_is_checked_whatever_shape_the_url_has(client, db, city):
     """A MikroTik-shaped URL naming the CoovaChilli NAS (which has a uamsecret) is still checked for `md`."""
-    shaped = "/?" + urlencode({"mac": "02:00:00:00:00:09", "link-login-only": "http://10.1.0.1/login",
-                               "identity": "perumnas"})
+    shaped = "/?" + urlencode(
+        {"mac": "02:00:00:00:00:09", "link-login-only": "http://10.1.0.1/login", "identity": "perumnas"}
+    )
     response = client.get(shaped)
     assert response.status_code == 400
     assert "Tanda tangan router (md) tidak cocok" in response.get_data(as_text=True)

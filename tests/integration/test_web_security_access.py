@@ -23,8 +23,9 @@ def world(db, settings):
 
 
 def _fill(url: str, world: dict) -> str:
-    return url.format(nas=world["nas_id"], session=world["session_id"], plan=world["plan_id"],
-                      voucher=world["voucher"])
+    return url.format(
+        nas=world["nas_id"], session=world["session_id"], plan=world["plan_id"], voucher=world["voucher"]
+    )
 
 
 @pytest.mark.parametrize("role", ["viewer", "operator"])
@@ -51,8 +52,11 @@ def test_a_lower_role_changes_nothing_through_the_api(client, db, world, engine,
     assert refused
     for route in refused:
         url = _fill(route.url, world)
-        response = (client.get(url, headers=headers) if route.method == "GET"
-                    else client.post(url, headers=headers, json={"plan": "Warga", "count": 5}))
+        response = (
+            client.get(url, headers=headers)
+            if route.method == "GET"
+            else client.post(url, headers=headers, json={"plan": "Warga", "count": 5})
+        )
         assert response.status_code == 403, route
     assert changed_tables(before, snapshot(engine)) == []
 
@@ -61,16 +65,35 @@ def test_missing_objects_are_404_and_change_nothing(client, login, world, engine
     login("admin")
     token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
     before = snapshot(engine)
-    for url in (f"/admin/nas/{MISSING}", f"/admin/nas/{MISSING}/edit", "/admin/vouchers/batch/NO-SUCH-BATCH",
-                "/admin/vouchers/batch/NO-SUCH-BATCH/print"):
+    for url in (
+        f"/admin/nas/{MISSING}",
+        f"/admin/nas/{MISSING}/edit",
+        "/admin/vouchers/batch/NO-SUCH-BATCH",
+        "/admin/vouchers/batch/NO-SUCH-BATCH/print",
+    ):
         assert client.get(url).status_code == 404, url
-    for url in (f"/admin/nas/{MISSING}", f"/admin/nas/{MISSING}/rotate", f"/admin/nas/{MISSING}/active",
-                f"/admin/plans/{MISSING}", f"/admin/plans/{MISSING}/active", f"/admin/sessions/{MISSING}/disconnect"):
-        response = client.post(url, data={"csrf_token": token, "name": "x", "ip_range": "10.0.0.1",
-                                          "vendor": "mikrotik", "active": "0"})
+    for url in (
+        f"/admin/nas/{MISSING}",
+        f"/admin/nas/{MISSING}/rotate",
+        f"/admin/nas/{MISSING}/active",
+        f"/admin/plans/{MISSING}",
+        f"/admin/plans/{MISSING}/active",
+        f"/admin/sessions/{MISSING}/disconnect",
+    ):
+        response = client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "name": "x",
+                "ip_range": "10.0.0.1",
+                "vendor": "mikrotik",
+                "active": "0",
+            },
+        )
         assert response.status_code == 404, url
-    api = client.post(f"/api/v1/sessions/{MISSING}/disconnect",
-                      headers={"Authorization": f"Bearer {world['api_token']}"})
+    api = client.post(
+        f"/api/v1/sessions/{MISSING}/disconnect", headers={"Authorization": f"Bearer {world['api_token']}"}
+    )
     assert (api.status_code, api.json) == (404, {"error": "no such session"})
     assert changed_tables(before, snapshot(engine)) == ["api_token"]  # only the token's last use
 
@@ -78,11 +101,15 @@ def test_missing_objects_are_404_and_change_nothing(client, login, world, engine
 def test_an_admin_cannot_revoke_another_admins_token(client, login, world):
     login("viewer")
     token = csrf_token_from(client.get("/admin/account").get_data(as_text=True))
-    response = client.post(f"/admin/account/tokens/{world['token_id']}/revoke", data={"csrf_token": token},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/account/tokens/{world['token_id']}/revoke", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "Token tidak ditemukan." in response.get_data(as_text=True)
     assert "nightly-export" not in response.get_data(as_text=True)  # nor see its name
-    assert client.get("/api/v1/nas", headers={"Authorization": f"Bearer {world['api_token']}"}).status_code == 200
+    assert (
+        client.get("/api/v1/nas", headers={"Authorization": f"Bearer {world['api_token']}"}).status_code
+        == 200
+    )
 
 
 def test_a_viewer_sees_no_edit_actions_on_an_access_point(client, login, world):
@@ -90,7 +117,7 @@ def test_a_viewer_sees_no_edit_actions_on_an_access_point(client, login, world):
     page = client.get(f"/admin/nas/{world['nas_id']}").get_data(as_text=True)
     assert "Taman Tirosa" in page
     for action in ("/edit", "/rotate", "/active"):
-        assert f'/admin/nas/{world["nas_id"]}{action}' not in page
+        assert f"/admin/nas/{world['nas_id']}{action}" not in page
     assert client.get(f"/admin/nas/{world['nas_id']}/edit").status_code == 403
 
 
@@ -101,10 +128,19 @@ def test_no_page_shows_a_stored_hash_or_ciphertext(app, client, login, world, en
 
     login("admin")
     with engine.connect() as conn:
-        stored = [value for query in ("SELECT password_hash FROM admin_user", "SELECT password_hash FROM account",
-                                      "SELECT token_hash FROM api_token", "SELECT token_hash FROM admin_session",
-                                      "SELECT secret_encrypted FROM nas", "SELECT uam_secret_encrypted FROM nas")
-                  for value in conn.execute(text(query)).scalars() if value]
+        stored = [
+            value
+            for query in (
+                "SELECT password_hash FROM admin_user",
+                "SELECT password_hash FROM account",
+                "SELECT token_hash FROM api_token",
+                "SELECT token_hash FROM admin_session",
+                "SELECT secret_encrypted FROM nas",
+                "SELECT uam_secret_encrypted FROM nas",
+            )
+            for value in conn.execute(text(query)).scalars()
+            if value
+        ]
     assert len(stored) >= 8
     shown = {}
     for rule in get_rules(app):

@@ -15,7 +15,7 @@ from hotspot.models import LoginTicket
 from hotspot.services.citizens import CODE_ATTEMPTS, CODES_PER_PHONE_PER_HOUR
 from tests.integration.test_splash import mikrotik_url, post_way
 from tests.support.splash import alert, form
-from tests.support.websec import CITIZEN_PASSWORD, CITIZEN_PHONE, inbox, populate, with_sms_inbox  # noqa: F401
+from tests.support.websec import CITIZEN_PASSWORD, CITIZEN_PHONE, inbox, populate, with_sms_inbox  # noqa: F401 (fixtures, used by name)
 
 LOCAL_PHONE = "0" + CITIZEN_PHONE[3:]
 
@@ -39,8 +39,10 @@ def from_address(app, address: str):
 def test_password_guessing_is_stopped_per_device_even_for_the_right_password(app, db, world):
     client = from_address(app, "10.5.50.23")
     page = client.get(mikrotik_url())
-    codes = [post_way(client, page, "/login/account", phone=LOCAL_PHONE, password=f"guess-{n}").status_code
-             for n in range(6)]
+    codes = [
+        post_way(client, page, "/login/account", phone=LOCAL_PHONE, password=f"guess-{n}").status_code
+        for n in range(6)
+    ]
     assert codes == [400] * 6
     right = post_way(client, page, "/login/account", phone=LOCAL_PHONE, password=CITIZEN_PASSWORD)
     assert right.status_code == 429 and "Terlalu banyak percobaan" in right.get_data(as_text=True)
@@ -52,11 +54,16 @@ def test_a_new_mac_for_every_guess_meets_the_per_address_limit(app, db, world):
     codes = []
     for n in range(9):
         page = client.get(mikrotik_url(mac=f"02:00:00:00:02:{n:02X}"))
-        codes.append(post_way(client, page, "/login/account", phone=LOCAL_PHONE, password="guess").status_code)
+        codes.append(
+            post_way(client, page, "/login/account", phone=LOCAL_PHONE, password="guess").status_code
+        )
     assert codes == [400] * 8 + [429]
     other = from_address(app, "10.5.50.24")  # a citizen elsewhere is not affected
     page = other.get(mikrotik_url(mac="02:00:00:00:03:01"))
-    assert post_way(other, page, "/login/account", phone=LOCAL_PHONE, password=CITIZEN_PASSWORD).status_code == 200
+    assert (
+        post_way(other, page, "/login/account", phone=LOCAL_PHONE, password=CITIZEN_PASSWORD).status_code
+        == 200
+    )
 
 
 def test_codes_to_one_phone_are_limited_from_any_device_or_address(app, inbox):
@@ -64,7 +71,11 @@ def test_codes_to_one_phone_are_limited_from_any_device_or_address(app, inbox):
     for n in range(CODES_PER_PHONE_PER_HOUR + 1):
         client = from_address(app, f"10.5.{n}.23")
         client.get(mikrotik_url(mac=f"02:00:00:00:04:{n:02X}"))
-        answers.append(post_way(client, client.get("/register"), "/register", phone="081311112222", password="sandi-rahasia-1"))
+        answers.append(
+            post_way(
+                client, client.get("/register"), "/register", phone="081311112222", password="sandi-rahasia-1"
+            )
+        )
     assert [a.status_code for a in answers] == [303] * CODES_PER_PHONE_PER_HOUR + [400]
     assert "Terlalu banyak kode dikirim ke nomor ini" in alert(answers[-1].get_data(as_text=True))
     assert len(inbox.messages) == CODES_PER_PHONE_PER_HOUR
@@ -78,7 +89,9 @@ def test_a_code_dies_after_a_few_wrong_guesses(app, inbox):
     wrong = "000000" if code != "000000" else "111111"
     page = client.get("/register/verify")
     for _ in range(CODE_ATTEMPTS):
-        assert "Kode salah" in alert(post_way(client, page, "/register/verify", code=wrong).get_data(as_text=True))
+        assert "Kode salah" in alert(
+            post_way(client, page, "/register/verify", code=wrong).get_data(as_text=True)
+        )
     late = from_address(app, "10.5.50.99")  # the right code from a fresh address is too late as well
     with late.session_transaction() as session:
         session["pending"] = {"phone": "+6281311113333", "purpose": "register"}
@@ -118,8 +131,9 @@ def test_registration_does_not_tell_whether_a_number_is_registered(app, world, i
     for label, phone in (("registered", LOCAL_PHONE), ("unknown", "081399997777")):
         client = from_address(app, f"10.5.61.{len(answers) + 1}")
         client.get(mikrotik_url())
-        answer = post_way(client, client.get("/register"), "/register", phone=phone,
-                          password="sandi-rahasia-9")
+        answer = post_way(
+            client, client.get("/register"), "/register", phone=phone, password="sandi-rahasia-9"
+        )
         answers[label] = (answer.status_code, answer.headers.get("Location"))
     assert answers["registered"] == answers["unknown"] == (303, "/register/verify")
     assert sorted(message["to"] for _, message in inbox.messages) == [CITIZEN_PHONE, "+6281399997777"]
@@ -129,8 +143,9 @@ def test_codes_go_only_to_indonesian_mobile_numbers(app, world, inbox):
     client = from_address(app, "10.5.50.23")
     client.get(mikrotik_url())
     for number in ("+881612345678", "+8707712345678", "+447700900123"):
-        answer = post_way(client, client.get("/register"), "/register", phone=number,
-                          password="sandi-rahasia-1")
+        answer = post_way(
+            client, client.get("/register"), "/register", phone=number, password="sandi-rahasia-1"
+        )
         assert answer.status_code == 400
         assert alert(answer.get_data(as_text=True)) == "Kode SMS hanya dikirim ke nomor HP Indonesia (08…)."
     assert inbox.messages == []
@@ -144,28 +159,50 @@ def test_codes_per_address_are_capped(settings, engine, db, inbox):
     try:
         client = from_address(app, "10.5.50.23")
         client.get(mikrotik_url())
-        codes = [post_way(client, client.get("/register"), "/register", phone=f"08131111500{n}",
-                          password="sandi-rahasia-1").status_code for n in range(3)]
+        codes = [
+            post_way(
+                client,
+                client.get("/register"),
+                "/register",
+                phone=f"08131111500{n}",
+                password="sandi-rahasia-1",
+            ).status_code
+            for n in range(3)
+        ]
         assert codes == [303, 303, 429]
         other = from_address(app, "10.5.50.24")
         other.get(mikrotik_url(mac="02:00:00:00:05:09"))
-        assert post_way(other, other.get("/register"), "/register", phone="081311115009",
-                        password="sandi-rahasia-1").status_code == 303
+        assert (
+            post_way(
+                other, other.get("/register"), "/register", phone="081311115009", password="sandi-rahasia-1"
+            ).status_code
+            == 303
+        )
         assert len(inbox.messages) == 3
     finally:
         app.extensions["hotspot"].engine.dispose()
 
 
-@pytest.mark.parametrize("language, text, button", [
-    ("id", "Kuota SMS kota untuk hari ini sudah habis. "
-           "Silakan pakai internet gratis, atau daftar lagi besok.",
-     "Pakai internet gratis"),
-    ("en", "The city's SMS budget for today is spent. "
-           "Please use the free internet, or register again tomorrow.",
-     "Use the free internet"),
-])
-def test_a_spent_sms_budget_is_said_clearly_and_free_access_offered(settings, engine, db, inbox, language,
-                                                                   text, button):
+@pytest.mark.parametrize(
+    "language, text, button",
+    [
+        (
+            "id",
+            "Kuota SMS kota untuk hari ini sudah habis. "
+            "Silakan pakai internet gratis, atau daftar lagi besok.",
+            "Pakai internet gratis",
+        ),
+        (
+            "en",
+            "The city's SMS budget for today is spent. "
+            "Please use the free internet, or register again tomorrow.",
+            "Use the free internet",
+        ),
+    ],
+)
+def test_a_spent_sms_budget_is_said_clearly_and_free_access_offered(
+    settings, engine, db, inbox, language, text, button
+):
     from portal import create_app
 
     populate(db, settings)
@@ -173,10 +210,15 @@ def test_a_spent_sms_budget_is_said_clearly_and_free_access_offered(settings, en
     try:
         client = from_address(app, "10.5.50.23")
         client.get(mikrotik_url() + f"&lang={language}")
-        assert post_way(client, client.get("/register"), "/register", phone="081311116001",
-                        password="sandi-rahasia-1").status_code == 303
-        spent = post_way(client, client.get("/register"), "/register", phone="081311116002",
-                         password="sandi-rahasia-1")
+        assert (
+            post_way(
+                client, client.get("/register"), "/register", phone="081311116001", password="sandi-rahasia-1"
+            ).status_code
+            == 303
+        )
+        spent = post_way(
+            client, client.get("/register"), "/register", phone="081311116002", password="sandi-rahasia-1"
+        )
         body = spent.get_data(as_text=True)
         assert spent.status_code == 400 and alert(body) == text and button in body
         handoff = form(post_way(client, spent, "/login/free").get_data(as_text=True), "handoff")

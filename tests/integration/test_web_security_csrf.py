@@ -1,4 +1,5 @@
-"""CSRF: every state-changing route of the splash page and the console refuses a request without a valid token.
+"""CSRF: every state-changing route of the splash page and the console refuses a request without a valid
+token.
 
 The routes are read from the app's URL map, so a route added later is swept
 too; the bearer-token API is the only exemption, and it is proven not to
@@ -16,20 +17,62 @@ from tests.support.websec import changed_tables, populate, rule_url, snapshot, s
 
 CSRF_MESSAGE = "Halaman ini sudah kedaluwarsa"
 # Everything any form of the site posts, so that only the token is missing.
-FORM = {"name": "Taman Baru", "ip_range": "10.53.77.1", "vendor": "mikrotik", "plan": "Warga", "count": "3",
-        "code": "123456", "phone": "081234567890", "password": "citizen-password-1", "blocked": "1",
-        "mac": "02:00:00:00:00:01", "active": "0", "step": "disable", "current": "x", "new": "new-password-99",
-        "username": "admin-user", "daily_minutes": "10", "action": "delete", "confirm": "yes"}
+FORM = {
+    "name": "Taman Baru",
+    "ip_range": "10.53.77.1",
+    "vendor": "mikrotik",
+    "plan": "Warga",
+    "count": "3",
+    "code": "123456",
+    "phone": "081234567890",
+    "password": "citizen-password-1",
+    "blocked": "1",
+    "mac": "02:00:00:00:00:01",
+    "active": "0",
+    "step": "disable",
+    "current": "x",
+    "new": "new-password-99",
+    "username": "admin-user",
+    "daily_minutes": "10",
+    "action": "delete",
+    "confirm": "yes",
+}
 # The state-changing routes as of this test; a new one must be added here after checking it is protected.
 EXPECTED = {
-    "/admin/access-points/<int:ap_id>", "/admin/account/password", "/admin/account/tokens", "/admin/account/tokens/<int:token_id>/revoke",
-    "/admin/account/totp", "/admin/alerts/rules/<kind>", "/admin/citizens/block",
-    "/admin/devices/block", "/admin/groups", "/admin/groups/<int:group_id>", "/admin/login", "/admin/login/totp",
-    "/admin/logout", "/admin/nas", "/admin/nas/<int:nas_id>", "/admin/nas/<int:nas_id>/active",
-    "/admin/nas/<int:nas_id>/rotate", "/admin/plans", "/admin/plans/<int:plan_id>",
-    "/admin/plans/<int:plan_id>/active", "/admin/retention/purge", "/admin/sessions/<int:session_id>/disconnect",
-    "/admin/vouchers", "/admin/vouchers/revoke", "/login/account", "/login/free", "/login/voucher", "/logout",
-    "/register", "/register/verify", "/reset", "/reset/confirm", "/my-data", "/my-data/verify",
+    "/admin/access-points/<int:ap_id>",
+    "/admin/account/password",
+    "/admin/account/tokens",
+    "/admin/account/tokens/<int:token_id>/revoke",
+    "/admin/account/totp",
+    "/admin/alerts/rules/<kind>",
+    "/admin/citizens/block",
+    "/admin/devices/block",
+    "/admin/groups",
+    "/admin/groups/<int:group_id>",
+    "/admin/login",
+    "/admin/login/totp",
+    "/admin/logout",
+    "/admin/nas",
+    "/admin/nas/<int:nas_id>",
+    "/admin/nas/<int:nas_id>/active",
+    "/admin/nas/<int:nas_id>/rotate",
+    "/admin/plans",
+    "/admin/plans/<int:plan_id>",
+    "/admin/plans/<int:plan_id>/active",
+    "/admin/retention/purge",
+    "/admin/sessions/<int:session_id>/disconnect",
+    "/admin/vouchers",
+    "/admin/vouchers/revoke",
+    "/login/account",
+    "/login/free",
+    "/login/voucher",
+    "/logout",
+    "/register",
+    "/register/verify",
+    "/reset",
+    "/reset/confirm",
+    "/my-data",
+    "/my-data/verify",
 }
 API_EXEMPT = {"/api/v1/sessions/<int:session_id>/disconnect", "/api/v1/vouchers"}
 
@@ -41,14 +84,17 @@ def world(db, settings):
 
 def test_the_state_changing_routes_are_the_known_ones(app):
     found = {rule.rule for rule in state_changing_rules(app)}
-    assert found - EXPECTED - API_EXEMPT == set(), "new state-changing route: prove its CSRF check, then list it"
+    assert found - EXPECTED - API_EXEMPT == set(), (
+        "new state-changing route: prove its CSRF check, then list it"
+    )
     assert found == EXPECTED | API_EXEMPT
     assert {bp.name for bp in csrf._exempt_blueprints} == {"api"}
     assert csrf._exempt_views == set()
 
 
 def _sweep(client, app, world, token: str | None) -> list[str]:
-    """POST to every protected route with this token (or none); the routes that did not answer the CSRF error."""
+    """POST to every protected route with this token (or none); the routes that did not answer the CSRF
+    error."""
     failures = []
     for rule in state_changing_rules(app):
         if rule.rule in API_EXEMPT:
@@ -62,7 +108,8 @@ def _sweep(client, app, world, token: str | None) -> list[str]:
 
 
 def test_every_state_changing_route_refuses_a_missing_or_forged_token_and_changes_nothing(
-        app, client, login, world, engine):
+    app, client, login, world, engine
+):
     login("admin")
     client.get(mikrotik_url())  # a router hand-off in the session, as a real citizen would have
     other = app.test_client()

@@ -1,4 +1,5 @@
-"""Security headers on every page (splash, status, console, API, error pages), and pages that work under the CSP.
+"""Security headers on every page (splash, status, console, API, error pages), and pages that work under
+the CSP.
 
 The console's GET routes are read from the URL map, so a new page is checked
 too. Every HTML page is parsed: the strict policy forbids inline scripts,
@@ -14,16 +15,20 @@ from html.parser import HTMLParser
 import pytest
 
 from hotspot.models import AuditEvent
-
 from tests.conftest import csrf_token_from
 from tests.integration.test_splash import mikrotik_url, post_way
 from tests.support.websec import changed_tables, get_rules, populate, rule_url, snapshot
 
-EXPECTED_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+EXPECTED_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 class InlineCode(HTMLParser):
-    """Collects what a CSP without 'unsafe-inline' would block: inline scripts, handlers, styles without nonce."""
+    """Collects what a CSP without 'unsafe-inline' would block: inline scripts, handlers, styles without
+    nonce."""
 
     def __init__(self, nonce: str):
         super().__init__()
@@ -54,11 +59,20 @@ class InlineCode(HTMLParser):
 
 def header_problems(response, behind_tls: bool = False) -> list[str]:
     """What is missing or weak in this response's security headers (and its page, when HTML)."""
-    problems = [f"{name}={response.headers.get(name)!r}" for name, value in EXPECTED_HEADERS.items()
-                if response.headers.get(name) != value]
+    problems = [
+        f"{name}={response.headers.get(name)!r}"
+        for name, value in EXPECTED_HEADERS.items()
+        if response.headers.get(name) != value
+    ]
     csp = response.headers.get("Content-Security-Policy", "")
-    for needed in ("default-src 'self'", "script-src 'self';", "frame-ancestors 'none'", "object-src 'none'",
-                   "base-uri 'none'", "form-action 'self'"):
+    for needed in (
+        "default-src 'self'",
+        "script-src 'self';",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ):
         if needed not in csp:
             problems.append(f"CSP lacks {needed}")
     if "unsafe-inline" in csp or "unsafe-eval" in csp:
@@ -88,8 +102,14 @@ def every_page(app, client, login, world) -> dict[str, object]:
     login("admin")
     for rule in get_rules(app):
         url = rule_url(rule, world)
-        pages[url] = read(client.get(url, headers={"Authorization": f"Bearer {world['api_token']}"}
-                                     if url.startswith("/api/v1") else {}))
+        pages[url] = read(
+            client.get(
+                url,
+                headers={"Authorization": f"Bearer {world['api_token']}"}
+                if url.startswith("/api/v1")
+                else {},
+            )
+        )
     splash = client.get(mikrotik_url())
     pages["splash from router"] = splash
     pages["hand-off"] = post_way(client, splash, "/login/free")
@@ -122,11 +142,20 @@ def test_every_page_carries_the_security_headers_and_no_inline_code(app, client,
     pages = every_page(app, client, login, populate(db, settings))
     statuses = {name: response.status_code for name, response in pages.items()}
     assert {name: code for name, code in statuses.items() if code >= 500} == {"/broken": 500}
-    assert [statuses[k] for k in ("404", "405", "400 csrf", "413", "api 401", "429")] == [404, 405, 400, 413, 401,
-                                                                                            429]
+    assert [statuses[k] for k in ("404", "405", "400 csrf", "413", "api 401", "429")] == [
+        404,
+        405,
+        400,
+        413,
+        401,
+        429,
+    ]
     assert statuses["hand-off"] == statuses["status"] == 200
-    problems = {name: found for name, response in pages.items()
-                if (found := header_problems(response, settings.behind_tls))}
+    problems = {
+        name: found
+        for name, response in pages.items()
+        if (found := header_problems(response, settings.behind_tls))
+    }
     assert problems == {}
 
 
@@ -142,9 +171,15 @@ def test_reading_every_console_page_changes_nothing(app, client, login, db, sett
     after = snapshot(engine)
     # Exports are audited (who took which personal data out): the one write a GET may make.
     audit_columns = [c.name for c in AuditEvent.__table__.columns]
-    kept, added = after["audit_event"][:len(before["audit_event"])], after["audit_event"][len(before["audit_event"]):]
+    kept, added = (
+        after["audit_event"][: len(before["audit_event"])],
+        after["audit_event"][len(before["audit_event"]) :],
+    )
     actions = [dict(zip(audit_columns, row))["action"] for row in added]
     assert sorted(a for a in actions if a.endswith(".export")) == [
-        "auth_log.export", "reports.export", "sessions.export"]
+        "auth_log.export",
+        "reports.export",
+        "sessions.export",
+    ]
     after["audit_event"] = kept + [row for row, a in zip(added, actions) if not a.endswith(".export")]
     assert changed_tables(before, after) == []

@@ -19,17 +19,24 @@ from sqlalchemy import func, select
 
 from hotspot.models import LoginTicket, RadiusSession
 from hotspot.services.session_log import FILTER_PARAMETERS
-from tests.support.admin_data import seed_log
 from tests.conftest import csrf_token_from
 from tests.integration.test_splash import mikrotik_url, post_way
 from tests.integration.test_splash_hostile import CHILLI_PARAMS, MIKROTIK_PARAMS, chilli_url, with_param
+from tests.support.admin_data import seed_log
 from tests.support.splash import add_city
 
 SCRIPT = "<script>alert(1)</script>"
 PAYLOADS = {
-    "sql": "' OR 1=1--", "sql-union": "x' UNION SELECT username, password_hash FROM admin_user--",
-    "script": f'"><{SCRIPT[1:]}', "nul": "\x00", "percent-nul": "%00", "wildcard": "%", "long": "A" * 5000,
-    "unicode": "Kupang ü 😀 \u202e", "huge-number": "9" * 20, "negative": "-1",
+    "sql": "' OR 1=1--",
+    "sql-union": "x' UNION SELECT username, password_hash FROM admin_user--",
+    "script": f'"><{SCRIPT[1:]}',
+    "nul": "\x00",
+    "percent-nul": "%00",
+    "wildcard": "%",
+    "long": "A" * 5000,
+    "unicode": "Kupang ü 😀 \u202e",
+    "huge-number": "9" * 20,
+    "negative": "-1",
 }
 LOG_PARAMETERS = (*FILTER_PARAMETERS, "sort", "after")
 ROUTE_PARAMETERS = {
@@ -54,8 +61,13 @@ ROUTE_PARAMETERS = {
 NEVER_RENDERED = ("text/plain", "text/csv", "application/json", "application/captive+json")
 # Values that match nothing in the seeded log, for filters whose answer can be checked exactly.
 TEXT_FILTERS = ("nas", "user", "phone", "mac", "ip", "status", "cause")
-PATH_ROUTES = ("/admin/nas/{}", "/admin/nas/{}/edit", "/admin/vouchers/batch/{}", "/admin/vouchers/batch/{}/print",
-               "/api/v1/sessions/{}/disconnect")
+PATH_ROUTES = (
+    "/admin/nas/{}",
+    "/admin/nas/{}/edit",
+    "/admin/vouchers/batch/{}",
+    "/admin/vouchers/batch/{}/print",
+    "/api/v1/sessions/{}/disconnect",
+)
 
 
 def test_every_parameter_the_code_reads_is_attacked():
@@ -94,8 +106,9 @@ def test_hostile_values_in_every_console_and_api_parameter(client, login, db):
     for route, names in ROUTE_PARAMETERS.items():
         for name in names:
             for label, value in PAYLOADS.items():
-                response = client.get(f"{route}?{name}={quote(value)}",
-                                      headers=bearer if route.startswith("/api/v1") else {})
+                response = client.get(
+                    f"{route}?{name}={quote(value)}", headers=bearer if route.startswith("/api/v1") else {}
+                )
                 if found := problems_in(response, route, name):
                     failures[f"{route}?{name}={label}"] = found
     assert failures == {}
@@ -137,8 +150,9 @@ def city(db, settings):
     return add_city(db, settings)
 
 
-@pytest.mark.parametrize("redirect, name", [(mikrotik_url, n) for n in MIKROTIK_PARAMS]
-                         + [(chilli_url, n) for n in CHILLI_PARAMS])
+@pytest.mark.parametrize(
+    "redirect, name", [(mikrotik_url, n) for n in MIKROTIK_PARAMS] + [(chilli_url, n) for n in CHILLI_PARAMS]
+)
 def test_hostile_values_in_every_gateway_parameter(client, db, city, redirect, name):
     for label, value in PAYLOADS.items():
         response = client.get(with_param(redirect(), name, value))
@@ -148,8 +162,12 @@ def test_hostile_values_in_every_gateway_parameter(client, db, city, redirect, n
     assert db.scalar(select(LoginTicket)) is None
 
 
-FORMS = {"/login/account": ("phone", "password"), "/login/voucher": ("code",), "/register": ("phone", "password"),
-         "/reset": ("phone",)}
+FORMS = {
+    "/login/account": ("phone", "password"),
+    "/login/voucher": ("code",),
+    "/register": ("phone", "password"),
+    "/reset": ("phone",),
+}
 
 
 def test_hostile_values_in_every_citizen_form_field(app, db, city):
@@ -179,7 +197,10 @@ def test_hostile_values_in_the_api_json_body(client, db, settings):
     create_admin(db, "robot", "robot-password", "operator", actor="test")
     bearer = {"Authorization": f"Bearer {create_api_token(db, 'robot', 'test')}"}
     for label, value in PAYLOADS.items():
-        for body in ({"plan": value, "count": 1}, {"plan": "Acara", "count": 1, "batch": value[:64] + "\x00"}):
+        for body in (
+            {"plan": value, "count": 1},
+            {"plan": "Acara", "count": 1, "batch": value[:64] + "\x00"},
+        ):
             response = client.post("/api/v1/vouchers", json=body, headers=bearer)
             assert response.status_code == 400, (label, body)
             assert response.mimetype == "application/json"

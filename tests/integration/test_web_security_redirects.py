@@ -18,10 +18,22 @@ from tests.integration.test_splash_hostile import with_param
 from tests.support.splash import add_city, form
 
 HOSTILE_TARGETS = [
-    "https://evil.example/", "//evil.example/", "https:evil.example", "/\\evil.example", "\\\\evil.example",
-    "/\\/evil.example", "\\/evil.example", "/\t/evil.example", "/\n/evil.example", " //evil.example",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
-    "/%2F/evil.example", "http://127.0.0.1@evil.example/", "///evil.example",
+    "https://evil.example/",
+    "//evil.example/",
+    "https:evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "\\/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    " //evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "/%2F/evil.example",
+    "http://127.0.0.1@evil.example/",
+    "///evil.example",
 ]
 
 
@@ -42,8 +54,15 @@ def test_admin_sign_in_next_stays_on_the_site(app, db):
     for target in HOSTILE_TARGETS:
         client = app.test_client()
         page = client.get("/admin/login", query_string={"next": target}).get_data(as_text=True)
-        response = client.post("/admin/login", data={"username": "budi", "password": ADMIN_PASSWORD,
-                                                     "next": target, "csrf_token": csrf_token_from(page)})
+        response = client.post(
+            "/admin/login",
+            data={
+                "username": "budi",
+                "password": ADMIN_PASSWORD,
+                "next": target,
+                "csrf_token": csrf_token_from(page),
+            },
+        )
         assert response.status_code == 302
         assert not leaves_the_site(response.headers["Location"]), (target, response.headers["Location"])
 
@@ -51,9 +70,15 @@ def test_admin_sign_in_next_stays_on_the_site(app, db):
 def test_a_local_next_is_kept(client, db):
     create_admin(db, "budi", ADMIN_PASSWORD, "viewer", actor="test")
     page = client.get("/admin/login").get_data(as_text=True)
-    response = client.post("/admin/login", data={"username": "budi", "password": ADMIN_PASSWORD,
-                                                 "next": "/admin/sessions?status=active",
-                                                 "csrf_token": csrf_token_from(page)})
+    response = client.post(
+        "/admin/login",
+        data={
+            "username": "budi",
+            "password": ADMIN_PASSWORD,
+            "next": "/admin/sessions?status=active",
+            "csrf_token": csrf_token_from(page),
+        },
+    )
     assert response.headers["Location"] == "/admin/sessions?status=active"
 
 
@@ -63,10 +88,17 @@ def test_disconnect_goes_back_only_to_a_console_page_of_this_site(client, login,
     world = populate(db, settings)
     login("operator")
     token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
-    for referrer in ("http://evil.example/admin/sessions", "http://localhost\\@evil.example/admin/",
-                     "//evil.example/admin/", "javascript:alert(1)//localhost/admin/"):
-        response = client.post(f"/admin/sessions/{world['session_id']}/disconnect", data={"csrf_token": token},
-                               headers={"Referer": referrer})
+    for referrer in (
+        "http://evil.example/admin/sessions",
+        "http://localhost\\@evil.example/admin/",
+        "//evil.example/admin/",
+        "javascript:alert(1)//localhost/admin/",
+    ):
+        response = client.post(
+            f"/admin/sessions/{world['session_id']}/disconnect",
+            data={"csrf_token": token},
+            headers={"Referer": referrer},
+        )
         assert response.headers["Location"] == "/admin/sessions?status=active", referrer
 
 
@@ -101,8 +133,10 @@ def test_gateway_destinations_never_become_a_redirect_or_a_script_link(app, db, 
             assert urlsplit(location).netloc == "10.1.0.1:3990", location
         else:  # MikroTik: the hand-off form goes to the router and brings the browser back to the status page
             handoff = form(answer.get_data(as_text=True), "handoff")
-            assert (handoff["action"], handoff["fields"]["dst"]) == ("http://10.5.50.1/login",
-                                                                    "http://127.0.0.1:8080/status"), target
+            assert (handoff["action"], handoff["fields"]["dst"]) == (
+                "http://10.5.50.1/login",
+                "http://127.0.0.1:8080/status",
+            ), target
         status = client.get("/status").get_data(as_text=True)
         assert "javascript:" not in status.lower() and "data:text" not in status, target
 
@@ -111,7 +145,6 @@ def test_splash_logout_goes_only_to_the_router(client, db, city):
     page = client.get(with_param(mikrotik_url(), "link-login-only", "http://10.5.50.1/login"))
     post_way(client, page, "/login/free")
     status = client.get("/status").get_data(as_text=True)
-    logout = client.post("/logout?next=https://evil.example/", data={
-        "csrf_token": csrf_token_from(status)})
+    logout = client.post("/logout?next=https://evil.example/", data={"csrf_token": csrf_token_from(status)})
     assert logout.status_code == 303
     assert urlsplit(logout.headers["Location"]).netloc == "10.5.50.1"

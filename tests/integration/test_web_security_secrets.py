@@ -21,10 +21,10 @@ from sqlalchemy import text
 from hotspot.crypto import SecretBox
 from hotspot.models import Base
 from hotspot.services.admins import create_admin
-from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from testbed.servers import portal_server
+from tests.conftest import ADMIN_PASSWORD, csrf_token_from
 from tests.support.splash import SmsInbox, add_city
-from tests.support.websec import inbox, with_sms_inbox  # noqa: F401
+from tests.support.websec import inbox, with_sms_inbox  # noqa: F401 (fixtures, used by name)
 
 TYPED_SECRET = "typed-radius-secret-7f3k"
 UAM_SECRET = "typed-uam-secret-9q2w"
@@ -39,8 +39,11 @@ def between(html: str, element_id: str) -> str:
 def raw_rows(engine) -> str:
     """Every value of every row of every table, as text (what a stolen backup holds)."""
     with engine.connect() as conn:
-        return "\n".join(repr(tuple(row)) for table in Base.metadata.sorted_tables
-                         for row in conn.execute(text(f"SELECT * FROM {table.name}")))
+        return "\n".join(
+            repr(tuple(row))
+            for table in Base.metadata.sorted_tables
+            for row in conn.execute(text(f"SELECT * FROM {table.name}"))
+        )
 
 
 def clear_code(code: str, found_in: str) -> bool:
@@ -61,12 +64,21 @@ def walk_through(get, post, nas_form_url: str, inbox: SmsInbox) -> Walk:
     `get(path)` and `post(path, data)` return (status, text) for one browser."""
     walk = Walk()
     status, page = get("/admin/login")
-    status, page = post("/admin/login", {"username": "chief", "password": ADMIN_PASSWORD,
-                                         "csrf_token": csrf_token_from(page)})
+    status, page = post(
+        "/admin/login", {"username": "chief", "password": ADMIN_PASSWORD, "csrf_token": csrf_token_from(page)}
+    )
     status, page = get(nas_form_url)
-    status, created = post("/admin/nas", {
-        "name": "Taman Nostalgia", "ip_range": "10.53.9.1", "vendor": "chilli", "secret": TYPED_SECRET,
-        "uam_secret": UAM_SECRET, "csrf_token": csrf_token_from(page)})
+    status, created = post(
+        "/admin/nas",
+        {
+            "name": "Taman Nostalgia",
+            "ip_range": "10.53.9.1",
+            "vendor": "chilli",
+            "secret": TYPED_SECRET,
+            "uam_secret": UAM_SECRET,
+            "csrf_token": csrf_token_from(page),
+        },
+    )
     assert status == 201 and between(created, "shared-secret") == TYPED_SECRET
     nas_id = re.search(r"/admin/nas/(\d+)", created.split('id="shared-secret"', 1)[1]).group(1)
     status, rotated = post(f"/admin/nas/{nas_id}/rotate", {"csrf_token": csrf_token_from(created)})
@@ -75,16 +87,26 @@ def walk_through(get, post, nas_form_url: str, inbox: SmsInbox) -> Walk:
     status, account = get("/admin/account")
     status, made = post("/admin/account/tokens", {"name": "report", "csrf_token": csrf_token_from(account)})
     walk.secrets["token"] = between(made, "new-token")
-    for path in ("/admin/nas", f"/admin/nas/{nas_id}", f"/admin/nas/{nas_id}/edit", "/admin/account",
-                 "/admin/audit", "/admin/"):
+    for path in (
+        "/admin/nas",
+        f"/admin/nas/{nas_id}",
+        f"/admin/nas/{nas_id}/edit",
+        "/admin/account",
+        "/admin/audit",
+        "/admin/",
+    ):
         walk.later_pages.append(get(path)[1])
     walk.later_pages.append(get(("/api/v1/nas", walk.secrets["token"]))[1])
     status, register = get("/register")
-    status, _ = post("/register", {"phone": CITIZEN_PHONE, "password": CITIZEN_PASSWORD,
-                                   "csrf_token": csrf_token_from(register)})
+    status, _ = post(
+        "/register",
+        {"phone": CITIZEN_PHONE, "password": CITIZEN_PASSWORD, "csrf_token": csrf_token_from(register)},
+    )
     walk.secrets["code"] = inbox.code_for(CITIZEN_PHONE)
     status, verify = get("/register/verify")
-    status, done = post("/register/verify", {"code": walk.secrets["code"], "csrf_token": csrf_token_from(verify)})
+    status, done = post(
+        "/register/verify", {"code": walk.secrets["code"], "csrf_token": csrf_token_from(verify)}
+    )
     assert status == 200, done
     walk.secrets.update(admin_password=ADMIN_PASSWORD, citizen_password=CITIZEN_PASSWORD)
     return walk
@@ -115,21 +137,28 @@ def test_no_secret_in_the_database_the_logs_or_later_pages(client, db, engine, s
         return response.status_code, response.get_data(as_text=True)
 
     walk = walk_through(get, post, "/admin/nas/new", inbox)
-    assert {page_number: found for page_number, page in enumerate(walk.later_pages)
-            if (found := leaks(walk, page))} == {}
+    assert {
+        page_number: found
+        for page_number, page in enumerate(walk.later_pages)
+        if (found := leaks(walk, page))
+    } == {}
     assert leaks(walk, caplog.text) == []
     rows = raw_rows(engine)
     assert leaks(walk, rows) == []
 
     box = SecretBox(settings.secret_key)
     with engine.connect() as conn:
-        secret, uam = conn.execute(text("SELECT secret_encrypted, uam_secret_encrypted FROM nas "
-                                        "WHERE name = 'Taman Nostalgia'")).one()
+        secret, uam = conn.execute(
+            text("SELECT secret_encrypted, uam_secret_encrypted FROM nas WHERE name = 'Taman Nostalgia'")
+        ).one()
         assert (box.decrypt(secret), box.decrypt(uam)) == (walk.secrets["rotated"], UAM_SECRET)
         hashes = set(conn.execute(text("SELECT token_hash FROM api_token")).scalars())
         assert hashlib.sha256(walk.secrets["token"].encode()).hexdigest() in hashes
-        passwords = list(conn.execute(text("SELECT password_hash FROM admin_user UNION ALL "
-                                           "SELECT password_hash FROM account")).scalars())
+        passwords = list(
+            conn.execute(
+                text("SELECT password_hash FROM admin_user UNION ALL SELECT password_hash FROM account")
+            ).scalars()
+        )
         assert passwords and all(p.startswith("$argon2id$") for p in passwords)
 
 
@@ -137,8 +166,11 @@ def test_no_secret_in_a_real_portals_output(db, settings, inbox, tmp_path):
     add_city(db, settings)
     create_admin(db, "chief", ADMIN_PASSWORD, "admin", actor="test")
     log_path = tmp_path / "portal.log"
-    with portal_server(settings.with_overrides(log_level="DEBUG"), log_path, workers=1) as url, \
-            requests.Session() as browser:
+    with (
+        portal_server(settings.with_overrides(log_level="DEBUG"), log_path, workers=1) as url,
+        requests.Session() as browser,
+    ):
+
         def get(path):
             path, token = path if isinstance(path, tuple) else (path, None)
             response = browser.get(url + path, headers={"Authorization": f"Bearer {token}"} if token else {})
@@ -162,8 +194,15 @@ def test_a_database_error_does_not_carry_the_values_into_the_log(db):
     from hotspot.clock import utcnow
     from hotspot.models import LoginTicket
 
-    db.add(LoginTicket(username="t-orphan", secret="ticket-secret-in-flight", kind="free", plan_id=999_999,
-                       expires_at=utcnow() + timedelta(minutes=2)))
+    db.add(
+        LoginTicket(
+            username="t-orphan",
+            secret="ticket-secret-in-flight",
+            kind="free",
+            plan_id=999_999,
+            expires_at=utcnow() + timedelta(minutes=2),
+        )
+    )
     with pytest.raises(IntegrityError) as error:
         db.commit()
     db.rollback()
@@ -184,16 +223,24 @@ def test_no_secret_in_the_radius_daemons_output(db, engine, settings, tmp_path):
     from testbed.radius_packets import access_request, accounting_request, decode_reply
 
     nas_secret = b"radius-secret-for-logs-1"
-    add_nas(db, SecretBox(settings.secret_key), NasSpec("tirosa", "127.0.0.1", nas_secret.decode(),
-                                                        vendor="mikrotik"))
+    add_nas(
+        db,
+        SecretBox(settings.secret_key),
+        NasSpec("tirosa", "127.0.0.1", nas_secret.decode(), vendor="mikrotik"),
+    )
     plan = add_plan(db, PlanSpec("Gratis", session_minutes=30, daily_minutes=60, free_access=True))
-    login = issue_ticket(db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow()))
-    daemon = RadiusDaemon(settings.with_overrides(log_level="DEBUG"), tmp_path / "radius.log").start(nas_secret)
+    login = issue_ticket(
+        db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow())
+    )
+    daemon = RadiusDaemon(settings.with_overrides(log_level="DEBUG"), tmp_path / "radius.log").start(
+        nas_secret
+    )
     try:
         wrong = access_request(nas_secret, login.username, "a-wrong-password-guess", identifier=1)
         assert decode_reply(exchange(wrong, daemon.auth_port), nas_secret, wrong).code == packet.AccessReject
-        forged = access_request(b"a-guessed-nas-secret", login.username, login.secret, identifier=2,
-                                signed=True)
+        forged = access_request(
+            b"a-guessed-nas-secret", login.username, login.secret, identifier=2, signed=True
+        )
         assert exchange(forged, daemon.auth_port, timeout=0.5) is None
         right = access_request(nas_secret, login.username, login.secret, identifier=3)
         assert decode_reply(exchange(right, daemon.auth_port), nas_secret, right).code == packet.AccessAccept

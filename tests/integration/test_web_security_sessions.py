@@ -63,8 +63,10 @@ def test_sign_out_on_one_browser_keeps_the_other_and_a_password_change_ends_the_
     phone.post("/admin/logout", data={"csrf_token": token})
     assert laptop.get("/admin/").status_code == 200 and tablet.get("/admin/").status_code == 200
     page = laptop.get("/admin/account").get_data(as_text=True)
-    laptop.post("/admin/account/password", data={"current": ADMIN_PASSWORD, "new": NEW_PASSWORD,
-                                                 "csrf_token": csrf_token_from(page)})
+    laptop.post(
+        "/admin/account/password",
+        data={"current": ADMIN_PASSWORD, "new": NEW_PASSWORD, "csrf_token": csrf_token_from(page)},
+    )
     assert laptop.get("/admin/").status_code == 200
     assert tablet.get("/admin/").status_code == 302
 
@@ -82,7 +84,9 @@ def test_guessing_passwords_locks_the_name_and_then_the_address(app, client, db)
     codes = [sign_in(client, "budi", f"guess-{n}").status_code for n in range(MAX_FAILURES)]
     assert codes == [401] * MAX_FAILURES
     locked = sign_in(client, "budi")  # even the right password is refused while locked
-    assert locked.status_code == 401 and "Terlalu banyak gagal masuk: dikunci sampai" in locked.get_data(as_text=True)
+    assert locked.status_code == 401 and "Terlalu banyak gagal masuk: dikunci sampai" in locked.get_data(
+        as_text=True
+    )
     assert db.scalar(select(func.count()).select_from(AdminSession)) == 0
     # Spraying other names from the same address meets the per-address limit (30 a minute).
     sprayed = [sign_in(client, f"name-{n}", "guess").status_code for n in range(30 - MAX_FAILURES - 1)]

@@ -87,7 +87,8 @@ MARK = re.compile("\ue000(\\d+)\ue001")
 
 
 def _template_skeleton(source: str) -> tuple[str, list[str]]:
-    """The template's own markup, each {{ expression }} replaced by a numbered mark, each tag by a placeholder."""
+    """The template's own markup, each {{ expression }} replaced by a numbered mark, each tag by a
+    placeholder."""
     parts, expressions = [], []
     for piece in JINJA.split(source):
         if piece.startswith("{{"):
@@ -173,9 +174,13 @@ def untranslated_in_python(source: str) -> list[str]:
 
 def _entries(messages) -> dict[str, str | tuple]:
     """msgid (the singular for plurals) -> English (a tuple of forms for plurals)."""
-    return {message.id if isinstance(message.id, str) else message.id[0]:
-            message.string if isinstance(message.string, str) else tuple(message.string)
-            for message in messages if message.id}
+    return {
+        message.id if isinstance(message.id, str) else message.id[0]: message.string
+        if isinstance(message.string, str)
+        else tuple(message.string)
+        for message in messages
+        if message.id
+    }
 
 
 def catalog() -> dict[str, str | tuple]:
@@ -198,13 +203,19 @@ def extracted_msgids(directory: Path, method_map: list[tuple[str, str]]) -> dict
 
 def words(texts: list[str]) -> set[str]:
     """Plain words, lower case; tokens with digits, dots or dashes are identifiers and data, not prose."""
-    return {token.lower() for text in texts for token in re.findall(r"[\w.:/@'-]+", text)
-            if re.fullmatch(r"[^\W\d_]+", token)}
+    return {
+        token.lower()
+        for text in texts
+        for token in re.findall(r"[\w.:/@'-]+", text)
+        if re.fullmatch(r"[^\W\d_]+", token)
+    }
 
 
 def english_only_words(entries: dict[str, str | tuple]) -> set[str]:
     """Words of the English translations that no Indonesian message id uses (so: words a page in id lacks)."""
-    english = [text for value in entries.values() for text in (value if isinstance(value, tuple) else [value])]
+    english = [
+        text for value in entries.values() for text in (value if isinstance(value, tuple) else [value])
+    ]
     return words([FORMAT.sub("", text) for text in english]) - words([FORMAT.sub("", key) for key in entries])
 
 

@@ -39,8 +39,12 @@ class SqliteLock:
         self.process: subprocess.Popen | None = None
 
     def begin(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(self.path)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", LOCK_HOLDER, str(self.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.process.stdout.readline().strip() == "locked"
 
     def end(self) -> None:
@@ -75,15 +79,24 @@ class PrivatePostgres:
         if result.returncode != 0:
             raise RuntimeError(f"{command[0]} failed: {result.stdout}{result.stderr}")
 
-    def create(self) -> "PrivatePostgres":
+    def create(self) -> PrivatePostgres:
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self._start()
         return self
 
     def _start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-                  "-o", options, "start")
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        )
         self.running = True
 
     def begin(self) -> None:

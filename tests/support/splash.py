@@ -21,15 +21,49 @@ def add_city(db, settings, mikrotik_ip: str = "10.53.1.1/32", chilli_ip: str = "
     """Free, citizen and event plans; a MikroTik at Taman Tirosa and a CoovaChilli at Perumnas."""
     box = SecretBox(settings.secret_key)
     plans = {
-        "free": add_plan(db, PlanSpec(name="Gratis", session_minutes=60, daily_minutes=60, daily_mb=500,
-                                      down_kbps=2048, up_kbps=1024, free_access=True, mac_relogin=True)),
-        "citizen": add_plan(db, PlanSpec(name="Warga", session_minutes=120, daily_minutes=180, daily_mb=2000)),
+        "free": add_plan(
+            db,
+            PlanSpec(
+                name="Gratis",
+                session_minutes=60,
+                daily_minutes=60,
+                daily_mb=500,
+                down_kbps=2048,
+                up_kbps=1024,
+                free_access=True,
+                mac_relogin=True,
+            ),
+        ),
+        "citizen": add_plan(
+            db, PlanSpec(name="Warga", session_minutes=120, daily_minutes=180, daily_mb=2000)
+        ),
         "event": add_plan(db, PlanSpec(name="Acara", session_minutes=240, daily_minutes=480, valid_days=3)),
     }
-    mikrotik = add_nas(db, box, NasSpec(name="Taman Tirosa", ip_range=mikrotik_ip, secret=RADIUS_SECRET,
-                                        vendor="mikrotik", location_name="Taman Tirosa", identifier="taman-tirosa"))
-    chilli = add_nas(db, box, NasSpec(name="Perumnas", ip_range=chilli_ip, secret=RADIUS_SECRET, vendor="chilli",
-                                      location_name="Perumnas", identifier="perumnas", uam_secret=UAM_SECRET))
+    mikrotik = add_nas(
+        db,
+        box,
+        NasSpec(
+            name="Taman Tirosa",
+            ip_range=mikrotik_ip,
+            secret=RADIUS_SECRET,
+            vendor="mikrotik",
+            location_name="Taman Tirosa",
+            identifier="taman-tirosa",
+        ),
+    )
+    chilli = add_nas(
+        db,
+        box,
+        NasSpec(
+            name="Perumnas",
+            ip_range=chilli_ip,
+            secret=RADIUS_SECRET,
+            vendor="chilli",
+            location_name="Perumnas",
+            identifier="perumnas",
+            uam_secret=UAM_SECRET,
+        ),
+    )
     return {"plans": plans, "mikrotik": mikrotik, "chilli": chilli}
 
 
@@ -53,7 +87,8 @@ def sms_code(caplog, phone: str) -> str:
 
 
 class SmsInbox:
-    """A local SMS provider for the webhook sender: `/sms` accepts and keeps each message, other paths fail."""
+    """A local SMS provider for the webhook sender: `/sms` accepts and keeps each message, other paths
+    fail."""
 
     def __init__(self):
         self.messages: list[tuple[str, dict]] = []
@@ -74,7 +109,7 @@ class SmsInbox:
         self._server = HTTPServer(("127.0.0.1", self.port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "SmsInbox":
+    def __enter__(self) -> SmsInbox:
         self._thread.start()
         return self
 

@@ -15,9 +15,9 @@ from werkzeug.routing import Rule
 
 from hotspot.clock import utcnow
 from hotspot.models import AccessPoint, ApiToken, Base
-from hotspot.services.citizens import add_account
 from hotspot.services.admins import create_admin, create_api_token
 from hotspot.services.ap_groups import GroupSpec, add_group
+from hotspot.services.citizens import add_account
 from hotspot.services.devices import touch_device
 from hotspot.services.vouchers import generate_vouchers
 from tests.support.admin_data import T0, add_session
@@ -46,10 +46,21 @@ def populate(db, settings) -> dict:
     radio = AccessPoint(nas_id=city["mikrotik"].id, radio_mac="02:00:00:00:00:AA", last_seen_at=utcnow())
     db.add(radio)
     db.commit()
-    return {"ap_id": radio.id, "group_id": group.id, "nas_id": city["mikrotik"].id, "chilli_id": city["chilli"].id, "plan_id": city["plans"]["citizen"].id,
-            "session_id": session.id, "voucher": voucher.code, "name": "B1", "api_token": token,
-            "token_id": db.scalar(select(ApiToken.id)), "account_id": account.id, "device_mac": device.mac,
-            "kind": "nas_silent"}
+    return {
+        "ap_id": radio.id,
+        "group_id": group.id,
+        "nas_id": city["mikrotik"].id,
+        "chilli_id": city["chilli"].id,
+        "plan_id": city["plans"]["citizen"].id,
+        "session_id": session.id,
+        "voucher": voucher.code,
+        "name": "B1",
+        "api_token": token,
+        "token_id": db.scalar(select(ApiToken.id)),
+        "account_id": account.id,
+        "device_mac": device.mac,
+        "kind": "nas_silent",
+    }
 
 
 def rule_url(rule: Rule, world: dict) -> str:
@@ -59,7 +70,7 @@ def rule_url(rule: Rule, world: dict) -> str:
         values["filename"] = "css/portal.css"
     path = rule.rule
     for name in rule.arguments:
-        converter = path[path.index("<"):path.index(">") + 1]
+        converter = path[path.index("<") : path.index(">") + 1]
         path = path.replace(converter, str(values[name]), 1)
     return path
 
@@ -75,8 +86,10 @@ def get_rules(app) -> list[Rule]:
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every row of every table, in primary-key order."""
     with engine.connect() as conn:
-        return {table.name: [tuple(row) for row in conn.execute(table.select().order_by(*table.primary_key))]
-                for table in Base.metadata.sorted_tables}
+        return {
+            table.name: [tuple(row) for row in conn.execute(table.select().order_by(*table.primary_key))]
+            for table in Base.metadata.sorted_tables
+        }
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
@@ -91,5 +104,6 @@ def inbox():
 
 
 def with_sms_inbox(settings, inbox: SmsInbox, **overrides):
-    """Settings whose codes go to the inbox: the console sender's job is to log them, so it is not used here."""
+    """Settings whose codes go to the inbox: the console sender's job is to log them, so it is not used
+    here."""
     return settings.with_overrides(sms_sender="webhook", sms_webhook_url=inbox.url, **overrides)

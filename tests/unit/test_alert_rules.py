@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
-from hotspot.alert_rules import (ACCOUNTING_MISSING, AP_SILENT, NAS_SILENT, REJECTS_HIGH, ApHeard,
-                                 NasActivity, OpeningHours, default_rules, evaluate)
-from hotspot.validation import radio_of
+from hotspot.alert_rules import (
+    ACCOUNTING_MISSING,
+    AP_SILENT,
+    NAS_SILENT,
+    REJECTS_HIGH,
+    ApHeard,
+    NasActivity,
+    OpeningHours,
+    default_rules,
+    evaluate,
+)
 from hotspot.settings import Settings
+from hotspot.validation import radio_of
 
-NOW = datetime(2026, 12, 1, 4, 0, tzinfo=timezone.utc)  # 12:00 in Kupang (UTC+8)
+NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # 12:00 in Kupang (UTC+8)
 TZ = "Asia/Makassar"
 RULES = default_rules(Settings())
 
@@ -34,26 +43,29 @@ def test_a_router_never_heard_from_is_not_down():
 
 def test_the_threshold_comes_from_the_rule():
     assert kinds([nas(5)], rules={**RULES, NAS_SILENT: RULES[NAS_SILENT].replace(minutes=5)}) == [
-        (NAS_SILENT, "nas_silent:7:")]
+        (NAS_SILENT, "nas_silent:7:")
+    ]
     assert kinds([nas(60)], rules={**RULES, NAS_SILENT: RULES[NAS_SILENT].replace(enabled=False)}) == []
 
 
 def test_silence_counts_only_within_opening_hours():
     park = {7: OpeningHours(time(6, 0), time(22, 0))}
     # Closed at 23:00 local: no alert however long the silence.
-    assert kinds([nas(600)], hours=park, now=datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)) == []
+    assert kinds([nas(600)], hours=park, now=datetime(2026, 12, 1, 15, 0, tzinfo=UTC)) == []
     # 06:10 local, silent since last night: only ten minutes of opening hours have passed.
-    assert kinds([nas(600)], hours=park, now=datetime(2026, 11, 30, 22, 10, tzinfo=timezone.utc)) == []
+    assert kinds([nas(600)], hours=park, now=datetime(2026, 11, 30, 22, 10, tzinfo=UTC)) == []
     # 06:15 local: fifteen minutes open and still silent.
-    assert kinds([nas(600)], hours=park, now=datetime(2026, 11, 30, 22, 15, tzinfo=timezone.utc)) == [
-        (NAS_SILENT, "nas_silent:7:")]
+    assert kinds([nas(600)], hours=park, now=datetime(2026, 11, 30, 22, 15, tzinfo=UTC)) == [
+        (NAS_SILENT, "nas_silent:7:")
+    ]
 
 
 def test_opening_hours_past_midnight():
     night_market = OpeningHours(time(18, 0), time(2, 0))
-    assert night_market.open_since(datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc), TZ) == datetime(
-        2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # 01:30 local belongs to the evening before
-    assert night_market.open_since(datetime(2026, 12, 1, 19, 0, tzinfo=timezone.utc), TZ) is None  # 03:00
+    assert night_market.open_since(datetime(2026, 12, 1, 17, 30, tzinfo=UTC), TZ) == datetime(
+        2026, 12, 1, 10, 0, tzinfo=UTC
+    )  # 01:30 local belongs to the evening before
+    assert night_market.open_since(datetime(2026, 12, 1, 19, 0, tzinfo=UTC), TZ) is None  # 03:00
 
 
 def test_accepts_without_accounting():

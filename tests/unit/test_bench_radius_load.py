@@ -34,8 +34,21 @@ def total(packet: dict[str, str], direction: str) -> int:
 @pytest.fixture(scope="module")
 def load(tmp_path_factory):
     directory = tmp_path_factory.mktemp("load")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "radius.py"), "--write-load", str(directory),
-                    "--sessions", "2000", "--users", "50"], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "radius.py"),
+            "--write-load",
+            str(directory),
+            "--sessions",
+            "2000",
+            "--users",
+            "50",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     expected = {s["acct_session_id"]: s for s in json.loads((directory / "expected.json").read_text())}
     return [parse_packets(directory / name) for name in PHASES], expected, directory
 

@@ -1,6 +1,6 @@
 """The credential decision on its own: no database, no socket, `now` passed in."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -8,12 +8,19 @@ import pytest
 from hotspot import credentials
 from hotspot.services.quota import Subject
 
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def ticket(**changes):
-    fields = dict(kind="free", device_id=7, account_id=None, voucher_id=None, plan_id=1, nas_id=3,
-                  expires_at=NOW + timedelta(minutes=2))
+    fields = dict(
+        kind="free",
+        device_id=7,
+        account_id=None,
+        voucher_id=None,
+        plan_id=1,
+        nas_id=3,
+        expires_at=NOW + timedelta(minutes=2),
+    )
     return SimpleNamespace(**{**fields, **changes})
 
 
@@ -22,24 +29,42 @@ def voucher(**changes):
     return SimpleNamespace(**{**fields, **changes})
 
 
-@pytest.mark.parametrize("username, kind", [("t-0123abcd", "ticket"), ("aa-bb-cc-dd-ee-01", "mac"),
-                                            ("AABBCCDDEE01", "mac"), ("abcd-efgh23", "voucher")])
+@pytest.mark.parametrize(
+    "username, kind",
+    [
+        ("t-0123abcd", "ticket"),
+        ("aa-bb-cc-dd-ee-01", "mac"),
+        ("AABBCCDDEE01", "mac"),
+        ("abcd-efgh23", "voucher"),
+    ],
+)
 def test_the_shape_of_a_user_name_names_its_credential(username, kind):
     assert credentials.kind_of(username) == kind
 
 
 def test_a_ticket_is_bound_to_its_device_and_its_nas():
-    good = dict(password_ok=True, used=False, bound_mac="02:00:00:00:00:01",
-                station_mac="02:00:00:00:00:01", nas_id=3, now=NOW)
+    good = dict(
+        password_ok=True,
+        used=False,
+        bound_mac="02:00:00:00:00:01",
+        station_mac="02:00:00:00:00:01",
+        nas_id=3,
+        now=NOW,
+    )
     assert credentials.ticket_refusal(ticket(), **good) is None
-    assert credentials.ticket_refusal(ticket(), **{**good, "station_mac": "02:00:00:00:00:77"}) == \
-        "ticket_wrong_device"
+    assert (
+        credentials.ticket_refusal(ticket(), **{**good, "station_mac": "02:00:00:00:00:77"})
+        == "ticket_wrong_device"
+    )
     assert credentials.ticket_refusal(ticket(), **{**good, "nas_id": 4}) == "ticket_wrong_nas"
     assert credentials.ticket_refusal(ticket(), **{**good, "station_mac": None}) is None  # nothing to compare
     assert credentials.ticket_refusal(ticket(nas_id=None), **{**good, "nas_id": 4}) is None
     assert credentials.ticket_refusal(ticket(), **{**good, "password_ok": False}) == "bad_password"
     assert credentials.ticket_refusal(ticket(), **{**good, "used": True}) == "ticket_used"
-    assert credentials.ticket_refusal(ticket(), **{**good, "now": NOW + timedelta(minutes=2)}) == "ticket_expired"
+    assert (
+        credentials.ticket_refusal(ticket(), **{**good, "now": NOW + timedelta(minutes=2)})
+        == "ticket_expired"
+    )
 
 
 def test_a_ticket_spends_the_quota_of_its_kind_on_the_calling_device():
@@ -59,11 +84,15 @@ def test_validity_counts_from_first_use():
     assert credentials.voucher_refusal(None, None, NOW) == "unknown_voucher"
 
 
-@pytest.mark.parametrize("changes, status", [
-    ({}, "new"), ({"revoked": True}, "revoked"),
-    ({"first_used_at": NOW - timedelta(days=1), "expires_at": NOW + timedelta(days=2)}, "active"),
-    ({"first_used_at": NOW - timedelta(days=3), "expires_at": NOW}, "expired"),
-])
+@pytest.mark.parametrize(
+    "changes, status",
+    [
+        ({}, "new"),
+        ({"revoked": True}, "revoked"),
+        ({"first_used_at": NOW - timedelta(days=1), "expires_at": NOW + timedelta(days=2)}, "active"),
+        ({"first_used_at": NOW - timedelta(days=3), "expires_at": NOW}, "expired"),
+    ],
+)
 def test_the_console_status_of_a_voucher(changes, status):
     assert credentials.voucher_status(voucher(**changes), 3, NOW) == status
 
@@ -80,7 +109,10 @@ def test_a_session_is_charged_to_the_calling_device_not_the_tickets():
     assert link == {"device_id": 8, "account_id": None, "voucher_id": None, "plan_id": 1}
     assert credentials.session_link("ticket", ticket(device_id=7), None, None, None, False)["device_id"] == 7
     assert credentials.session_link("voucher", None, voucher(), None, 8, True) == {
-        "device_id": 8, "voucher_id": 5, "plan_id": 2}
+        "device_id": 8,
+        "voucher_id": 5,
+        "plan_id": 2,
+    }
 
 
 def test_every_refusal_reads_in_both_languages():
@@ -90,5 +122,7 @@ def test_every_refusal_reads_in_both_languages():
     assert wrong_device.startswith("Login ini dibuat untuk perangkat lain.")
     for reason in ("mac_mismatch", "no_mac_relogin", "no_login_today"):
         assert credentials.reply_message(reason) == "Pengguna tidak dikenal. / Unknown user."
-    assert all(indonesian and english and indonesian != english
-               for indonesian, english in credentials.REFUSALS.values())
+    assert all(
+        indonesian and english and indonesian != english
+        for indonesian, english in credentials.REFUSALS.values()
+    )

@@ -1,16 +1,22 @@
 """Slowing instead of cutting off, and sessions at once: the pure decisions, with exact numbers."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from hotspot.credentials import session_cap_refusal
 from hotspot.policy import MB, Limits, Usage, allowance, running_limits, session_is_stale
 
 KUPANG = "Asia/Makassar"
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
-SLOWED = Limits(session_seconds=3600, daily_seconds=1800, daily_octets=100 * MB, down_kbps=4096, up_kbps=1024,
-                throttle_kbps=256)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+SLOWED = Limits(
+    session_seconds=3600,
+    daily_seconds=1800,
+    daily_octets=100 * MB,
+    down_kbps=4096,
+    up_kbps=1024,
+    throttle_kbps=256,
+)
 
 
 def test_a_throttle_plan_lets_the_login_run_its_session_length_with_no_data_limit_from_the_quota():
@@ -24,7 +30,11 @@ def test_a_used_quota_on_a_throttle_plan_is_a_slowed_login_not_a_refusal():
     for used in (Usage(seconds=1800), Usage(octets=100 * MB)):
         slowed = allowance(SLOWED, used, NOW, KUPANG)
         assert (slowed.allowed, slowed.reason, slowed.throttled, slowed.session_timeout) == (
-            True, "throttled", True, 3600)
+            True,
+            "throttled",
+            True,
+            3600,
+        )
         assert SLOWED.rate(slowed.throttled) == (256, 256)
     refused = allowance(replace(SLOWED, throttle_kbps=None), Usage(seconds=1800), NOW, KUPANG)
     assert (refused.allowed, refused.reason) == (False, "quota_time")
@@ -43,8 +53,9 @@ def test_what_a_plan_edit_sends_a_running_session():
 
 
 def open_session(mac, minutes_quiet, interval=300):
-    return SimpleNamespace(calling_station_id=mac, update_time=NOW - timedelta(minutes=minutes_quiet),
-                           interim_interval=interval)
+    return SimpleNamespace(
+        calling_station_id=mac, update_time=NOW - timedelta(minutes=minutes_quiet), interim_interval=interval
+    )
 
 
 def test_a_session_is_stale_after_two_intervals_and_the_grace():

@@ -53,14 +53,28 @@ def test_chilli_pap_password_is_xor_with_new_challenge():
 
 
 def test_parse_mikrotik_handoff():
-    handoff = parse_handoff({
-        "mac": "aa-bb-cc-dd-ee-ff", "ip": "10.5.50.23", "link-login-only": "http://10.5.50.1/login",
-        "link-orig": "http://example.com/", "chap-id": CHAP_ID_OCTAL, "chap-challenge": CHAP_CHALLENGE_OCTAL,
-        "identity": "taman-tirosa", "server-name": "hotspot1", "error": "",
-    })
+    handoff = parse_handoff(
+        {
+            "mac": "aa-bb-cc-dd-ee-ff",
+            "ip": "10.5.50.23",
+            "link-login-only": "http://10.5.50.1/login",
+            "link-orig": "http://example.com/",
+            "chap-id": CHAP_ID_OCTAL,
+            "chap-challenge": CHAP_CHALLENGE_OCTAL,
+            "identity": "taman-tirosa",
+            "server-name": "hotspot1",
+            "error": "",
+        }
+    )
     assert handoff == GatewayHandoff(
-        vendor="mikrotik", mac="AA:BB:CC:DD:EE:FF", ip="10.5.50.23", nas_id="taman-tirosa", called="hotspot1",
-        login_url="http://10.5.50.1/login", original_url="http://example.com/", chap_id=b"\xf9",
+        vendor="mikrotik",
+        mac="AA:BB:CC:DD:EE:FF",
+        ip="10.5.50.23",
+        nas_id="taman-tirosa",
+        called="hotspot1",
+        login_url="http://10.5.50.1/login",
+        original_url="http://example.com/",
+        chap_id=b"\xf9",
         chap_challenge=CHAP_CHALLENGE,
     )
     assert handoff.logout_url == "http://10.5.50.1/logout"
@@ -68,11 +82,20 @@ def test_parse_mikrotik_handoff():
 
 
 def test_parse_chilli_handoff():
-    handoff = parse_handoff({
-        "res": "notyet", "uamip": "10.1.0.1", "uamport": "3990", "challenge": "00112233445566778899AABBCCDDEEFF",
-        "called": "00-11-22-33-44-55", "mac": "AA-BB-CC-00-11-22", "ip": "10.1.0.5", "nasid": "perumnas",
-        "sessionid": "5f1e", "userurl": "http://example.com/news",
-    })
+    handoff = parse_handoff(
+        {
+            "res": "notyet",
+            "uamip": "10.1.0.1",
+            "uamport": "3990",
+            "challenge": "00112233445566778899AABBCCDDEEFF",
+            "called": "00-11-22-33-44-55",
+            "mac": "AA-BB-CC-00-11-22",
+            "ip": "10.1.0.5",
+            "nasid": "perumnas",
+            "sessionid": "5f1e",
+            "userurl": "http://example.com/news",
+        }
+    )
     assert handoff.vendor == "chilli"
     assert handoff.login_origin == "http://10.1.0.1:3990"
     assert handoff.logout_url == "http://10.1.0.1:3990/logoff"
@@ -80,19 +103,26 @@ def test_parse_chilli_handoff():
     assert handoff.mac == "AA:BB:CC:00:11:22"
 
 
-@pytest.mark.parametrize("params", [
-    {"link-login-only": "javascript:alert(1)"},
-    {"link-login-only": "http://10.5.50.1/login", "mac": "<script>"},
-    {"link-login-only": "http://10.5.50.1/login", "chap-id": r"\371\372", "chap-challenge": CHAP_CHALLENGE_OCTAL},
-    {"link-login-only": "http://10.5.50.1/login", "identity": "x" * 129},
-    {"link-login-only": "http://10.5.50.1/" + "a" * 1100},
-    {"res": "notyet", "uamip": "10.1.0.1", "uamport": "99999", "challenge": "00" * 16},
-    {"res": "notyet", "uamip": "10.1.0.1", "uamport": "3990", "challenge": "zz" * 16},
-    {"res": "bogus", "uamip": "10.1.0.1", "uamport": "3990"},
-    {"res": "notyet", "uamip": "evil.example", "uamport": "3990"},
-    {"res": "notyet", "uamip": "10.1.0.1"},
-    {"identity": "a\r\nSet-Cookie: x=1"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"link-login-only": "javascript:alert(1)"},
+        {"link-login-only": "http://10.5.50.1/login", "mac": "<script>"},
+        {
+            "link-login-only": "http://10.5.50.1/login",
+            "chap-id": r"\371\372",
+            "chap-challenge": CHAP_CHALLENGE_OCTAL,
+        },
+        {"link-login-only": "http://10.5.50.1/login", "identity": "x" * 129},
+        {"link-login-only": "http://10.5.50.1/" + "a" * 1100},
+        {"res": "notyet", "uamip": "10.1.0.1", "uamport": "99999", "challenge": "00" * 16},
+        {"res": "notyet", "uamip": "10.1.0.1", "uamport": "3990", "challenge": "zz" * 16},
+        {"res": "bogus", "uamip": "10.1.0.1", "uamport": "3990"},
+        {"res": "notyet", "uamip": "evil.example", "uamport": "3990"},
+        {"res": "notyet", "uamip": "10.1.0.1"},
+        {"identity": "a\r\nSet-Cookie: x=1"},
+    ],
+)
 def test_hostile_parameters_are_refused(params):
     with pytest.raises(HandoffError):
         parse_handoff(params)
@@ -108,22 +138,25 @@ def test_plain_visit_is_not_a_handoff():
     assert parse_handoff({"lang": "en"}) is None
 
 
-@pytest.mark.parametrize("url, login_host, allowed", [
-    ("http://10.5.50.1/login", None, True),
-    ("http://10.5.50.1:8080/login", None, True),
-    ("http://10.5.50.77:8000/x", None, False),
-    ("http://127.0.0.1:8099/login", None, False),
-    ("http://192.168.88.1/login", None, False),
-    ("http://192.168.88.1/login", "192.168.88.1", True),
-    ("http://10.5.50.1/login", "192.168.88.1", False),
-    ("http://36.91.10.9/login", None, False),
-    ("http://8.8.8.8/login", None, False),
-    ("https://evil.example/login", None, False),
-    ("http://hotspot.kupangkota.go.id/login", "hotspot.kupangkota.go.id", True),
-    ("http://hotspot.kupangkota.go.id.evil.example/login", "hotspot.kupangkota.go.id", False),
-    ("http://10.5.50.1@evil.example/login", None, False),
-    ("http://evil.example@10.5.50.1/login", None, False),
-])
+@pytest.mark.parametrize(
+    "url, login_host, allowed",
+    [
+        ("http://10.5.50.1/login", None, True),
+        ("http://10.5.50.1:8080/login", None, True),
+        ("http://10.5.50.77:8000/x", None, False),
+        ("http://127.0.0.1:8099/login", None, False),
+        ("http://192.168.88.1/login", None, False),
+        ("http://192.168.88.1/login", "192.168.88.1", True),
+        ("http://10.5.50.1/login", "192.168.88.1", False),
+        ("http://36.91.10.9/login", None, False),
+        ("http://8.8.8.8/login", None, False),
+        ("https://evil.example/login", None, False),
+        ("http://hotspot.kupangkota.go.id/login", "hotspot.kupangkota.go.id", True),
+        ("http://hotspot.kupangkota.go.id.evil.example/login", "hotspot.kupangkota.go.id", False),
+        ("http://10.5.50.1@evil.example/login", None, False),
+        ("http://evil.example@10.5.50.1/login", None, False),
+    ],
+)
 def test_ticket_goes_only_to_the_routers_own_address(url, login_host, allowed):
     handoff = parse_handoff({"link-login-only": url})
     assert gateways.login_target_allowed(handoff, "mikrotik", login_host) is allowed
@@ -144,19 +177,32 @@ def test_signed_query_stops_at_md():
 
 
 def test_login_forms_compute_chap_server_side():
-    mikrotik = parse_handoff({"link-login-only": "http://10.5.50.1/login", "chap-id": CHAP_ID_OCTAL,
-                              "chap-challenge": CHAP_CHALLENGE_OCTAL})
+    mikrotik = parse_handoff(
+        {
+            "link-login-only": "http://10.5.50.1/login",
+            "chap-id": CHAP_ID_OCTAL,
+            "chap-challenge": CHAP_CHALLENGE_OCTAL,
+        }
+    )
     form = gateways.login_form(mikrotik, "t-1", "s3cret", "http://portal/status")
     assert form.method == "post" and form.url == "http://10.5.50.1/login"
-    assert form.fields == {"username": "t-1", "dst": "http://portal/status", "popup": "true",
-                           "password": hashlib.md5(b"\xf9s3cret" + CHAP_CHALLENGE).hexdigest()}
-    pap = gateways.login_form(parse_handoff({"link-login-only": "http://10.5.50.1/login"}), "t-1", "s3cret", None)
+    assert form.fields == {
+        "username": "t-1",
+        "dst": "http://portal/status",
+        "popup": "true",
+        "password": hashlib.md5(b"\xf9s3cret" + CHAP_CHALLENGE).hexdigest(),
+    }
+    pap = gateways.login_form(
+        parse_handoff({"link-login-only": "http://10.5.50.1/login"}), "t-1", "s3cret", None
+    )
     assert pap.fields["password"] == "s3cret"
 
     chilli = parse_handoff({"res": "notyet", "uamip": "10.1.0.1", "uamport": "3990", "challenge": "ab" * 16})
     form = gateways.login_form(chilli, "t-2", "s3cret", "http://example.com/", uam_secret="us")
     newchal = hashlib.md5(bytes.fromhex("ab" * 16) + b"us").digest()
     assert form.method == "get"
-    assert form.redirect_url == ("http://10.1.0.1:3990/logon?username=t-2&response="
-                                 + hashlib.md5(b"\x00s3cret" + newchal).hexdigest()
-                                 + "&userurl=http%3A%2F%2Fexample.com%2F")
+    assert form.redirect_url == (
+        "http://10.1.0.1:3990/logon?username=t-2&response="
+        + hashlib.md5(b"\x00s3cret" + newchal).hexdigest()
+        + "&userurl=http%3A%2F%2Fexample.com%2F"
+    )

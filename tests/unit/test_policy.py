@@ -1,18 +1,18 @@
 """Fair-use decisions, with `now` passed in and exact expected numbers."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hotspot.credentials import reply_message
 from hotspot.policy import MB, Limits, Usage, allowance, day_start, next_reset, over_quota
 
 KUPANG = "Asia/Makassar"  # UTC+8, no daylight saving
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 18:00 in Kupang
 FREE = Limits(session_seconds=3600, daily_seconds=3600, daily_octets=500 * MB, down_kbps=2048, up_kbps=1024)
 
 
 def test_day_starts_at_local_midnight():
-    assert day_start(NOW, KUPANG) == datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)
-    assert next_reset(NOW, KUPANG) == datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
+    assert day_start(NOW, KUPANG) == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+    assert next_reset(NOW, KUPANG) == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
 
 def test_fresh_device_gets_the_whole_session():
@@ -31,7 +31,7 @@ def test_session_timeout_is_time_left_today():
 def test_time_quota_used_up_is_rejected_until_midnight():
     result = allowance(FREE, Usage(seconds=3600), NOW, KUPANG)
     assert (result.allowed, result.reason) == (False, "quota_time")
-    assert result.resets_at == datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
+    assert result.resets_at == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
 
 def test_data_quota_used_up_is_rejected():
@@ -60,6 +60,7 @@ def test_over_quota_for_running_sessions():
 
 def test_reject_messages_are_bilingual():
     assert reply_message("quota_time") == (
-        "Kuota waktu hari ini sudah habis. Coba lagi besok. / Today's time quota is used up. Try again tomorrow."
+        "Kuota waktu hari ini sudah habis. Coba lagi besok. / "
+        "Today's time quota is used up. Try again tomorrow."
     )
     assert reply_message("no-such-reason").startswith("Pengguna tidak dikenal.")

@@ -1,6 +1,6 @@
 """Authentication decisions against a real database: tickets, vouchers, MAC re-login, reasons."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,21 +12,31 @@ from radius import auth, authlog, credential_store, packets
 from testbed.radius_packets import DICTIONARY, access_request
 
 SECRET = b"s3cret-for-tests"
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)  # 18:00 in Kupang
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 18:00 in Kupang
 TZ = "Asia/Makassar"
 MAC = "AA:BB:CC:DD:EE:01"
 
 
 def request(username, password=None, **kw):
-    raw = access_request(SECRET, username, password, Calling_Station_Id=kw.pop("mac", "aa-bb-cc-dd-ee-01"), **kw)
+    raw = access_request(
+        SECRET, username, password, Calling_Station_Id=kw.pop("mac", "aa-bb-cc-dd-ee-01"), **kw
+    )
     return packets.auth_request(packets.decode(raw, "auth", SECRET, DICTIONARY))
 
 
 @pytest.fixture
 def world(db):
     nas = Nas(name="Taman Tirosa", ip_range="10.53.1.1/32", secret_encrypted="x")
-    free = Plan(name="Gratis", session_minutes=30, daily_minutes=60, daily_mb=500, down_kbps=2048, up_kbps=1024,
-                free_access=True, mac_relogin=True)
+    free = Plan(
+        name="Gratis",
+        session_minutes=30,
+        daily_minutes=60,
+        daily_mb=500,
+        down_kbps=2048,
+        up_kbps=1024,
+        free_access=True,
+        mac_relogin=True,
+    )
     event = Plan(name="Acara", daily_minutes=240, valid_days=3)
     db.add_all([nas, free, event])
     db.commit()
@@ -48,8 +58,14 @@ def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):
     ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
     first = decide(db, nas, request(ticket.username, chap=ticket.secret))
     assert (first.accepted, first.method) == (True, "ticket")
-    assert first.limits == packets.AcceptLimits(session_timeout=1800, idle_timeout=600, interim_interval=300,
-                                        down_kbps=2048, up_kbps=1024, octets_left=500_000_000)
+    assert first.limits == packets.AcceptLimits(
+        session_timeout=1800,
+        idle_timeout=600,
+        interim_interval=300,
+        down_kbps=2048,
+        up_kbps=1024,
+        octets_left=500_000_000,
+    )
     again = decide(db, nas, request(ticket.username, ticket.secret))
     assert (again.accepted, again.reason) == (False, "ticket_used")
     assert "sudah dipakai" in again.reply_message
@@ -57,7 +73,9 @@ def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):
     assert find_device(db, MAC).last_login_at == NOW
     events = db.scalars(select(AuthEvent).order_by(AuthEvent.id)).all()
     assert [(e.method, e.accepted, e.reason, e.calling_station_id) for e in events] == [
-        ("ticket", True, "ok", MAC), ("ticket", False, "ticket_used", MAC)]
+        ("ticket", True, "ok", MAC),
+        ("ticket", False, "ticket_used", MAC),
+    ]
     hour = db.scalar(select(UsageHour))
     assert (hour.auth_accepts, hour.auth_rejects) == (1, 1)
 
@@ -74,8 +92,19 @@ def test_ticket_wrong_password_and_expiry(db, world):
 def test_quota_used_up_today_rejects_with_a_readable_message(db, world):
     nas, free, _ = world
     device = touch_device(db, MAC, NOW)
-    db.add(RadiusSession(unique_id="x", nas_id=nas.id, acct_session_id="s", username="u", device_id=device.id,
-                         start_time=NOW - timedelta(hours=1), update_time=NOW, session_time=3600, status="closed"))
+    db.add(
+        RadiusSession(
+            unique_id="x",
+            nas_id=nas.id,
+            acct_session_id="s",
+            username="u",
+            device_id=device.id,
+            start_time=NOW - timedelta(hours=1),
+            update_time=NOW,
+            session_time=3600,
+            status="closed",
+        )
+    )
     db.commit()
     ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
     decision = decide(db, nas, request(ticket.username, ticket.secret))
@@ -97,7 +126,11 @@ def test_voucher_first_use_starts_its_validity_and_later_expires(db, world):
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
     db.commit()
     decision = decide(db, nas, request("abcd-efgh23", "abcd-efgh23"))
-    assert (decision.accepted, decision.method, decision.limits.session_timeout) == (True, "voucher", 240 * 60)
+    assert (decision.accepted, decision.method, decision.limits.session_timeout) == (
+        True,
+        "voucher",
+        240 * 60,
+    )
     voucher = db.scalar(select(Voucher))
     assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
     assert decide(db, nas, request("ABCDEFGH23", "ABCDEFGH23"), NOW + timedelta(days=1)).accepted
@@ -117,8 +150,9 @@ def test_mac_relogin_only_for_a_device_that_logged_in_today(db, world):
     tomorrow = decide(db, nas, request("AA-BB-CC-DD-EE-01", ""), NOW + timedelta(hours=8))
     assert tomorrow.reason == "no_login_today"
     assert decide(db, nas, request("AA-BB-CC-DD-EE-02", "", mac="AA-BB-CC-DD-EE-02")).reason == "unknown_user"
-    typed_by_another = decide(db, nas, request("AA-BB-CC-DD-EE-01", "", mac="AA-BB-CC-DD-EE-66"),
-                              NOW + timedelta(hours=2))
+    typed_by_another = decide(
+        db, nas, request("AA-BB-CC-DD-EE-01", "", mac="AA-BB-CC-DD-EE-66"), NOW + timedelta(hours=2)
+    )
     assert (typed_by_another.accepted, typed_by_another.reason) == (False, "mac_mismatch")
 
 
@@ -142,16 +176,23 @@ def test_a_batch_decides_each_credential_as_if_it_came_alone(db, world):
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
     db.commit()
     ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
-    decisions = decide_together(db, [
-        request(ticket.username, chap=ticket.secret),
-        request("ABCDEFGH23", "ABCDEFGH23", mac="aa-bb-cc-dd-ee-02"),
-        request("ABCDEFGH23", "wrong"),
-        request("aabbccddee01", ""),  # decided before the ticket login of the same batch is written
-        request("someone", "pw"),
-    ])
+    decisions = decide_together(
+        db,
+        [
+            request(ticket.username, chap=ticket.secret),
+            request("ABCDEFGH23", "ABCDEFGH23", mac="aa-bb-cc-dd-ee-02"),
+            request("ABCDEFGH23", "wrong"),
+            request("aabbccddee01", ""),  # decided before the ticket login of the same batch is written
+            request("someone", "pw"),
+        ],
+    )
     assert [(d.accepted, d.method, d.reason) for d in decisions] == [
-        (True, "ticket", "ok"), (True, "voucher", "ok"), (False, "voucher", "bad_password"),
-        (False, "mac", "no_mac_relogin"), (False, "unknown", "unknown_user")]
+        (True, "ticket", "ok"),
+        (True, "voucher", "ok"),
+        (False, "voucher", "bad_password"),
+        (False, "mac", "no_mac_relogin"),
+        (False, "unknown", "unknown_user"),
+    ]
     db.expire_all()
     assert find_device(db, MAC).last_login_at == NOW
     assert find_device(db, "AA:BB:CC:DD:EE:02").last_seen == NOW  # the voucher's phone is registered
@@ -169,8 +210,9 @@ def test_a_voucher_shared_by_two_phones_in_one_batch_starts_once(db, world):
     nas, _, event = world
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
     db.commit()
-    decisions = decide_together(db, [request("ABCDEFGH23", "ABCDEFGH23", mac=f"aa-bb-cc-dd-ee-0{i}")
-                                     for i in (1, 2)])
+    decisions = decide_together(
+        db, [request("ABCDEFGH23", "ABCDEFGH23", mac=f"aa-bb-cc-dd-ee-0{i}") for i in (1, 2)]
+    )
     assert all(d.accepted for d in decisions)
     voucher = db.scalar(select(Voucher))
     assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
@@ -186,13 +228,26 @@ def test_a_ticket_another_worker_claimed_meanwhile_is_not_claimed_again(db, worl
 def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
     nas, free, event = world
     phone_a, phone_b = touch_device(db, MAC, NOW), touch_device(db, "AA:BB:CC:DD:EE:02", NOW)
-    db.add(RadiusSession(unique_id="u1", nas_id=nas.id, acct_session_id="s1", username="x", device_id=phone_a.id,
-                         start_time=NOW - timedelta(minutes=50), update_time=NOW, session_time=3600,
-                         input_octets=0, output_octets=0, status="closed"))
+    db.add(
+        RadiusSession(
+            unique_id="u1",
+            nas_id=nas.id,
+            acct_session_id="s1",
+            username="x",
+            device_id=phone_a.id,
+            start_time=NOW - timedelta(minutes=50),
+            update_time=NOW,
+            session_time=3600,
+            input_octets=0,
+            output_octets=0,
+            status="closed",
+        )
+    )
     db.commit()
     tickets = [issue_ticket(db, "free", free, NOW, 120, device=d) for d in (phone_a, phone_b)]
-    used_up, fresh = decide_together(db, [request(t.username, t.secret, mac=d.mac)
-                                          for t, d in zip(tickets, (phone_a, phone_b))])
+    used_up, fresh = decide_together(
+        db, [request(t.username, t.secret, mac=d.mac) for t, d in zip(tickets, (phone_a, phone_b))]
+    )
     assert (used_up.accepted, used_up.reason) == (False, "quota_time")
     assert (fresh.accepted, fresh.limits.session_timeout) == (True, 1800)
 
@@ -225,14 +280,23 @@ def test_a_voucher_ticket_starts_the_voucher_and_spends_its_quota(db, world):
     voucher = Voucher(code="ABCDEFGH23", plan=event, batch="b")
     db.add(voucher)
     db.commit()
-    ticket = issue_ticket(db, "voucher", event, NOW, 120, nas=nas, device=touch_device(db, MAC, NOW),
-                          voucher=voucher)
+    ticket = issue_ticket(
+        db, "voucher", event, NOW, 120, nas=nas, device=touch_device(db, MAC, NOW), voucher=voucher
+    )
     decision = decide(db, nas, request(ticket.username, ticket.secret))
     assert (decision.accepted, decision.limits.session_timeout) == (True, 240 * 60)
     db.expire_all()
     assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
-    late = issue_ticket(db, "voucher", event, NOW + timedelta(days=30), 120, nas=nas,
-                        device=find_device(db, MAC), voucher=voucher)
+    late = issue_ticket(
+        db,
+        "voucher",
+        event,
+        NOW + timedelta(days=30),
+        120,
+        nas=nas,
+        device=find_device(db, MAC),
+        voucher=voucher,
+    )
     assert decide(db, nas, request(late.username, late.secret), NOW + timedelta(days=30)).reason == "expired"
 
 

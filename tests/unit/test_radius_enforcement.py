@@ -16,7 +16,9 @@ from radius.metrics import Metrics
 
 def running(unique_id, nas, plan, **subject):
     fields = {"device_id": None, "account_id": None, "voucher_id": None, **subject}
-    return Running(unique_id, nas.id, "user", unique_id, None, None, plan_id=plan.id, nas_address=None, **fields)
+    return Running(
+        unique_id, nas.id, "user", unique_id, None, None, plan_id=plan.id, nas_address=None, **fields
+    )
 
 
 def test_only_sessions_over_todays_quota_are_picked(settings, engine, db):
@@ -27,14 +29,29 @@ def test_only_sessions_over_todays_quota_are_picked(settings, engine, db):
     db.commit()
     heavy, light = touch_device(db, "AA:BB:CC:DD:EE:01", now), touch_device(db, "AA:BB:CC:DD:EE:02", now)
     for device, octets in ((heavy, 2_000_000), (light, 300_000)):
-        db.add(RadiusSession(unique_id=f"s{device.id}", nas_id=nas.id, acct_session_id=f"s{device.id}",
-                             username="user", device_id=device.id, start_time=now - timedelta(minutes=1),
-                             update_time=now, session_time=60, input_octets=octets, output_octets=0,
-                             status="active"))
+        db.add(
+            RadiusSession(
+                unique_id=f"s{device.id}",
+                nas_id=nas.id,
+                acct_session_id=f"s{device.id}",
+                username="user",
+                device_id=device.id,
+                start_time=now - timedelta(minutes=1),
+                update_time=now,
+                session_time=60,
+                input_octets=octets,
+                output_octets=0,
+                status="active",
+            )
+        )
     db.commit()
     enforcer = QuotaEnforcer(settings, engine, SecretBox(settings.secret_key), Metrics(CollectorRegistry()))
-    batch = [running("a", nas, plan, device_id=heavy.id), running("b", nas, plan, device_id=light.id),
-             running("a", nas, plan, device_id=heavy.id), running("nobody", nas, plan)]
+    batch = [
+        running("a", nas, plan, device_id=heavy.id),
+        running("b", nas, plan, device_id=light.id),
+        running("a", nas, plan, device_id=heavy.id),
+        running("nobody", nas, plan),
+    ]
     assert [s.unique_id for s in enforcer.over_quota(batch)] == ["a"]
     enforcer.enforced.add("a")
     assert enforcer.over_quota(batch) == []

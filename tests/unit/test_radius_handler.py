@@ -1,6 +1,6 @@
 """The socket-free core: datagrams in, drops / replies / jobs out; duplicate cache and journal."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -17,7 +17,7 @@ from radius.journal import Journal
 from radius.metrics import Metrics
 from testbed.radius_packets import DICTIONARY, access_request, accounting_request, status_server
 
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SECRET = b"tirosa-secret"
 ROUTER = ("10.53.1.1", 40000)
 
@@ -26,10 +26,25 @@ ROUTER = ("10.53.1.1", 40000)
 def handler(db, engine, settings):
     box = SecretBox(settings.secret_key)
     add_nas(db, box, NasSpec(name="tirosa", ip_range="10.53.1.1", secret=SECRET.decode(), vendor="mikrotik"))
-    add_nas(db, box, NasSpec(name="kota", ip_range="10.53.0.0/16", secret="kota-secret", vendor="chilli",
-                             require_message_authenticator=True))
-    return Handler(engine, ClientTable(engine, box, 60), DICTIONARY, Metrics(CollectorRegistry()), "Asia/Makassar",
-                   auth_events=[].append)
+    add_nas(
+        db,
+        box,
+        NasSpec(
+            name="kota",
+            ip_range="10.53.0.0/16",
+            secret="kota-secret",
+            vendor="chilli",
+            require_message_authenticator=True,
+        ),
+    )
+    return Handler(
+        engine,
+        ClientTable(engine, box, 60),
+        DICTIONARY,
+        Metrics(CollectorRegistry()),
+        "Asia/Makassar",
+        auth_events=[].append,
+    )
 
 
 def test_most_specific_client_wins(handler):
@@ -42,7 +57,10 @@ def test_accounting_becomes_an_arrival_and_its_retransmission_a_cached_reply(han
     raw = accounting_request(SECRET, "Start", "s1", Calling_Station_Id="aa-bb-cc-dd-ee-01")
     job = handler.screen(raw, ROUTER, "acct", NOW)
     assert isinstance(job, AcctJob)
-    assert (job.arrival.request.status, job.arrival.request.calling_station_id) == ("Start", "AA:BB:CC:DD:EE:01")
+    assert (job.arrival.request.status, job.arrival.request.calling_station_id) == (
+        "Start",
+        "AA:BB:CC:DD:EE:01",
+    )
     assert handler.screen(raw, ROUTER, "acct", NOW) == Drop("in_progress")
     handler.answer(job.key, job.reply)
     assert handler.screen(raw, ROUTER, "acct", NOW) == Reply(job.reply)
@@ -52,19 +70,25 @@ def test_accounting_becomes_an_arrival_and_its_retransmission_a_cached_reply(han
 def test_message_authenticator_rules_and_status_server(handler):
     kota = ("10.53.7.9", 1812)
     assert handler.screen(access_request(b"kota-secret", "t-a", "pw"), kota, "auth", NOW) == Drop(
-        "missing_message_authenticator")
-    assert isinstance(handler.screen(access_request(b"kota-secret", "t-a", "pw", signed=True), kota, "auth", NOW),
-                      AuthJob)
+        "missing_message_authenticator"
+    )
+    assert isinstance(
+        handler.screen(access_request(b"kota-secret", "t-a", "pw", signed=True), kota, "auth", NOW), AuthJob
+    )
     assert handler.screen(access_request(SECRET, "t-a", "pw", proxy_state=b"x"), ROUTER, "auth", NOW) == Drop(
-        "missing_message_authenticator")
+        "missing_message_authenticator"
+    )
     assert isinstance(handler.screen(access_request(SECRET, "t-a", "pw"), ROUTER, "auth", NOW), AuthJob)
     assert isinstance(handler.screen(status_server(SECRET, "acct"), ROUTER, "acct", NOW), Reply)
     assert handler.screen(status_server(SECRET, "auth", signed=False), ROUTER, "auth", NOW) == Drop(
-        "missing_message_authenticator")
+        "missing_message_authenticator"
+    )
     assert handler.screen(accounting_request(b"wrong", "Start", "s"), ROUTER, "acct", NOW) == Drop(
-        "bad_request_authenticator")
+        "bad_request_authenticator"
+    )
     assert handler.screen(accounting_request(SECRET, "Start", "s"), ("192.0.2.1", 9), "acct", NOW) == Drop(
-        "unknown_client")
+        "unknown_client"
+    )
 
 
 def test_a_dropped_request_is_processed_afresh_when_retransmitted(handler):
@@ -113,12 +137,15 @@ def test_journal_survives_a_torn_last_line_and_is_adopted_when_its_worker_is_gon
 ACCESS_ACCEPT = 2
 REFUSED_MAC = "AA:BB:CC:DD:EE:66"
 REFUSE_DEVICE = {
-    "sqlite": [f"CREATE TRIGGER refuse_device BEFORE INSERT ON device WHEN NEW.mac = '{REFUSED_MAC}' "
-               "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"],
+    "sqlite": [
+        f"CREATE TRIGGER refuse_device BEFORE INSERT ON device WHEN NEW.mac = '{REFUSED_MAC}' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+    ],
     "postgresql": [
         f"CREATE FUNCTION refuse_device() RETURNS trigger AS $$ BEGIN IF NEW.mac = '{REFUSED_MAC}' THEN "
         "RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER refuse_device BEFORE INSERT ON device FOR EACH ROW EXECUTE FUNCTION refuse_device()"],
+        "CREATE TRIGGER refuse_device BEFORE INSERT ON device FOR EACH ROW EXECUTE FUNCTION refuse_device()",
+    ],
 }
 
 
@@ -131,9 +158,15 @@ def test_a_request_the_database_refuses_costs_only_its_own_answer(handler, db, e
         for statement in REFUSE_DEVICE[engine.dialect.name]:
             conn.exec_driver_sql(statement)
     macs = ["AA:BB:CC:DD:EE:01", REFUSED_MAC, "AA:BB:CC:DD:EE:03"]
-    jobs = [handler.screen(access_request(SECRET, f"VOUCHER{i}", f"VOUCHER{i}", identifier=i,
-                                          Calling_Station_Id=mac), ROUTER, "auth", NOW)
-            for i, mac in enumerate(macs)]
+    jobs = [
+        handler.screen(
+            access_request(SECRET, f"VOUCHER{i}", f"VOUCHER{i}", identifier=i, Calling_Station_Id=mac),
+            ROUTER,
+            "auth",
+            NOW,
+        )
+        for i, mac in enumerate(macs)
+    ]
     first, refused, third = handler.decide_auth(jobs, NOW)
     assert [first.data[0], third.data[0]] == [ACCESS_ACCEPT] * 2
     assert isinstance(refused, Drop) and refused.reason.startswith("database_refused:")

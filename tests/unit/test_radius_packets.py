@@ -1,6 +1,6 @@
 """The RADIUS codec: real packet bytes in, dataclasses out; decisions in, vendor attributes out."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pyrad import packet
@@ -9,7 +9,7 @@ from radius import packets
 from testbed.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply
 
 SECRET = b"s3cret-for-tests"
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def decoded(raw: bytes, port: str = "auth"):
@@ -19,8 +19,11 @@ def decoded(raw: bytes, port: str = "auth"):
 
 def test_dictionary_codes_and_types():
     attrs = DICTIONARY.attributes
-    assert (attrs["Mikrotik-Rate-Limit"].vendor, attrs["Mikrotik-Rate-Limit"].code,
-            attrs["Mikrotik-Rate-Limit"].type) == ("Mikrotik", 8, "string")
+    assert (
+        attrs["Mikrotik-Rate-Limit"].vendor,
+        attrs["Mikrotik-Rate-Limit"].code,
+        attrs["Mikrotik-Rate-Limit"].type,
+    ) == ("Mikrotik", 8, "string")
     assert DICTIONARY.vendors.GetForward("Mikrotik") == 14988
     assert (attrs["WISPr-Bandwidth-Max-Up"].code, attrs["WISPr-Bandwidth-Max-Up"].type) == (7, "integer")
     assert DICTIONARY.vendors.GetForward("WISPr") == 14122
@@ -35,8 +38,9 @@ def test_dictionary_codes_and_types():
 
 
 def test_pap_password_is_decrypted_and_checked():
-    request = packets.auth_request(decoded(access_request(SECRET, "t-abc", "pw-1",
-                                                          Calling_Station_Id="aa-bb-cc-dd-ee-ff")))
+    request = packets.auth_request(
+        decoded(access_request(SECRET, "t-abc", "pw-1", Calling_Station_Id="aa-bb-cc-dd-ee-ff"))
+    )
     assert request.username == "t-abc"
     assert request.password == "pw-1"
     assert request.mac == "AA:BB:CC:DD:EE:FF"
@@ -46,16 +50,27 @@ def test_pap_password_is_decrypted_and_checked():
 
 @pytest.mark.parametrize("challenge", [None, bytes(range(16))])
 def test_chap_uses_the_challenge_attribute_or_the_request_authenticator(challenge):
-    request = packets.auth_request(decoded(access_request(SECRET, "t-abc", chap="secret-9", challenge=challenge)))
+    request = packets.auth_request(
+        decoded(access_request(SECRET, "t-abc", chap="secret-9", challenge=challenge))
+    )
     assert request.password is None
     assert request.password_matches("secret-9")
     assert not request.password_matches("secret-8")
 
 
 def test_accounting_octets_are_64_bit_with_gigawords():
-    raw = accounting_request(SECRET, "Interim-Update", "s1", Acct_Input_Octets=5, Acct_Input_Gigawords=1,
-                             Acct_Output_Octets=4294967295, Acct_Output_Gigawords=2, Acct_Session_Time=60,
-                             Calling_Station_Id="AA-BB-CC-00-11-22", Framed_IP_Address="10.5.50.7")
+    raw = accounting_request(
+        SECRET,
+        "Interim-Update",
+        "s1",
+        Acct_Input_Octets=5,
+        Acct_Input_Gigawords=1,
+        Acct_Output_Octets=4294967295,
+        Acct_Output_Gigawords=2,
+        Acct_Session_Time=60,
+        Calling_Station_Id="AA-BB-CC-00-11-22",
+        Framed_IP_Address="10.5.50.7",
+    )
     request = packets.accounting_request(decoded(raw, "acct"), NOW)
     assert request.input_octets == 4294967301
     assert request.output_octets == 3 * 4294967296 - 1
@@ -87,16 +102,19 @@ def test_message_authenticator_is_verified_when_present():
     assert not packets.message_authenticator_valid(decoded(tampered))
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b"\x01\x07\x00", "truncated"),
-    (b"\x01\x07\x00\x30" + bytes(16), "bad_length"),
-    (b"\x01\x07\x00\x10" + bytes(16), "bad_length"),
-    (b"\x01\x07\x00\x17" + bytes(16) + b"\x01\x05a", "bad_attribute_length"),
-    (b"\x01\x07\x00\x16" + bytes(16) + b"\x01\x01", "bad_attribute_length"),
-    (b"\x01\x07\x00\x18" + bytes(16) + b"\x50\x04ab", "bad_message_authenticator"),
-    (b"\x04\x07\x00\x14" + bytes(16), "unexpected_code"),
-    (b"\x01" + bytes(5000), "too_long"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"\x01\x07\x00", "truncated"),
+        (b"\x01\x07\x00\x30" + bytes(16), "bad_length"),
+        (b"\x01\x07\x00\x10" + bytes(16), "bad_length"),
+        (b"\x01\x07\x00\x17" + bytes(16) + b"\x01\x05a", "bad_attribute_length"),
+        (b"\x01\x07\x00\x16" + bytes(16) + b"\x01\x01", "bad_attribute_length"),
+        (b"\x01\x07\x00\x18" + bytes(16) + b"\x50\x04ab", "bad_message_authenticator"),
+        (b"\x04\x07\x00\x14" + bytes(16), "unexpected_code"),
+        (b"\x01" + bytes(5000), "too_long"),
+    ],
+)
 def test_malformed_framing_is_refused_with_a_reason(raw, reason):
     with pytest.raises(packets.MalformedPacket) as caught:
         packets.read_header(raw, "auth")
@@ -108,7 +126,7 @@ def test_bad_attribute_values_are_malformed_not_crashes():
     broken = bytearray(raw)
     at = broken.index(bytes([3, 19]))
     broken[at + 1] = 10
-    broken[at + 10:at + 19] = b""
+    broken[at + 10 : at + 19] = b""
     broken[2:4] = len(broken).to_bytes(2, "big")
     with pytest.raises(packets.MalformedPacket) as caught:
         packets.auth_request(decoded(bytes(broken)))
@@ -119,8 +137,14 @@ def test_bad_attribute_values_are_malformed_not_crashes():
     assert packets.auth_request(decoded(unknown)).username == "t-abc"
 
 
-GRANT = packets.AcceptLimits(session_timeout=3600, idle_timeout=600, interim_interval=300, down_kbps=2048,
-                      up_kbps=1024, octets_left=5 * 2**32 + 7)
+GRANT = packets.AcceptLimits(
+    session_timeout=3600,
+    idle_timeout=600,
+    interim_interval=300,
+    down_kbps=2048,
+    up_kbps=1024,
+    octets_left=5 * 2**32 + 7,
+)
 
 
 def reply_attributes(vendor: str):
@@ -169,8 +193,9 @@ def test_reject_carries_message_authenticator_first_and_the_reply_message():
 
 
 def test_nul_characters_never_reach_the_database():
-    request = packets.auth_request(decoded(access_request(SECRET, "t-abc\x00def", "pw",
-                                                          Calling_Station_Id="aa\x00")))
+    request = packets.auth_request(
+        decoded(access_request(SECRET, "t-abc\x00def", "pw", Calling_Station_Id="aa\x00"))
+    )
     assert (request.username, request.calling_station_id) == ("t-abcdef", "aa")
 
 

@@ -12,7 +12,7 @@ def _receive_all(sock: socket.socket) -> list[int]:
     while True:
         try:
             identifiers.append(sock.recv(4096)[1])
-        except socket.timeout:
+        except TimeoutError:
             return identifiers
 
 

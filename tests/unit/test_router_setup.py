@@ -9,8 +9,9 @@ from testbed.helpers import PROJECT_ROOT
 
 DOCS = (PROJECT_ROOT / "docs" / "portal.md").read_text()
 CITY = Settings(portal_url="https://portal.kupangkota.go.id")
-TIROSA = Nas(name="Taman Tirosa", identifier="taman-tirosa", require_message_authenticator=True,
-             coa_port=3799)
+TIROSA = Nas(
+    name="Taman Tirosa", identifier="taman-tirosa", require_message_authenticator=True, coa_port=3799
+)
 PERUMNAS = Nas(name="Perumnas", identifier="perumnas", require_message_authenticator=True, coa_port=3799)
 
 

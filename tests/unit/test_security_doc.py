@@ -1,4 +1,5 @@
-"""SECURITY.md's threat table points at tests that exist: a renamed or deleted test breaks the build, not the doc."""
+"""SECURITY.md's threat table points at tests that exist: a renamed or deleted test breaks the build, not
+the doc."""
 
 from __future__ import annotations
 
@@ -25,8 +26,25 @@ def test_every_file_and_test_the_threat_table_names_exists():
 
 def test_the_table_covers_every_threat_of_issue_6():
     doc = (PROJECT_ROOT / "SECURITY.md").read_text()
-    for threat in ("RADIUS spoofing", "BlastRADIUS", "Replay", "Malformed packets", "Database outage", "CSRF", "XSS",
-                   "SQL injection", "Open redirect", "Session fixation", "Brute force", "Role escalation", "IDOR",
-                   "Secrets at rest", "Secrets in logs", "Ticket theft", "Clickjacking", "Rate-limit evasion",
-                   "Personal-data retention"):
+    for threat in (
+        "RADIUS spoofing",
+        "BlastRADIUS",
+        "Replay",
+        "Malformed packets",
+        "Database outage",
+        "CSRF",
+        "XSS",
+        "SQL injection",
+        "Open redirect",
+        "Session fixation",
+        "Brute force",
+        "Role escalation",
+        "IDOR",
+        "Secrets at rest",
+        "Secrets in logs",
+        "Ticket theft",
+        "Clickjacking",
+        "Rate-limit evasion",
+        "Personal-data retention",
+    ):
         assert f"| **{threat}" in doc, threat

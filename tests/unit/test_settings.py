@@ -50,12 +50,16 @@ def test_unknown_key_in_file_names_key_and_file(tmp_path):
 
 def test_wrong_type_in_file_names_key_and_file(tmp_path):
     path = write(tmp_path, '[portal]\nport = "eighty"\n')
-    with pytest.raises(SettingsError, match=r"setting 'portal_port' from .*hotspot.toml: expected int, got 'eighty'"):
+    with pytest.raises(
+        SettingsError, match=r"setting 'portal_port' from .*hotspot.toml: expected int, got 'eighty'"
+    ):
         load_settings(environ={}, config_file=path)
 
 
 def test_wrong_type_in_environment_names_variable_source():
-    with pytest.raises(SettingsError, match=r"'radius_workers' from the environment .*expected int, got 'many'"):
+    with pytest.raises(
+        SettingsError, match=r"'radius_workers' from the environment .*expected int, got 'many'"
+    ):
         load_settings(environ={"HOTSPOT_RADIUS_WORKERS": "many"}, config_file=None)
 
 
