@@ -140,6 +140,24 @@ def test_openapi_document_lists_every_api_route_and_each_answers(app, client, db
             documented = {int(code) for code in operation["responses"]}
             assert response.status_code in documented, (method, path, response.status_code)
             assert response.status_code < 300, (method, path, response.get_data(as_text=True))
+            fields = documented_fields(document, operation)
+            if fields is not None:
+                assert not set(first_item(response)) - fields, (path, set(first_item(response)) - fields)
+
+
+def first_item(response) -> dict:
+    """The first object of a JSON array answer ({} for anything else)."""
+    body = response.get_json(silent=True)
+    return body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+
+
+def documented_fields(document: dict, operation: dict) -> set[str] | None:
+    """The properties documented for the items of a 200 array answer; None when it is not such an array."""
+    answer = operation["responses"].get("200", {}).get("content", {}).get("application/json", {})
+    ref = answer.get("schema", {}).get("items", {}).get("$ref")
+    if not ref:
+        return None
+    return set(document["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"])
 
 
 def test_auth_events_with_the_console_filters_and_pages(client, db, engine, bearer):
