@@ -8,6 +8,7 @@ a few hundred small rows for a city, never a scan of raw sessions.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, cast, func, select
@@ -49,7 +50,8 @@ def nas_activity(db: Session, now: datetime) -> list[NasActivity]:
 
 
 def access_point_activity(db: Session, now: datetime) -> list[tuple[str, NasActivity]]:
-    """Per access point of an active NAS: (NAS name, its figures under its label) from usage_hour_ap."""
+    """Per access point of an active NAS: (NAS name, its figures under a label unique within the NAS) from
+    usage_hour_ap."""
     online = dict(
         db.execute(
             select(RadiusSession.access_point_id, func.count())
@@ -63,15 +65,19 @@ def access_point_activity(db: Session, now: datetime) -> list[tuple[str, NasActi
     points = db.scalars(
         select(AccessPoint).join(Nas, Nas.id == AccessPoint.nas_id).where(Nas.active.is_(True))
     ).unique()
+    points = sorted(points, key=lambda ap: (ap.nas.name, ap.label))
+    named = Counter((ap.nas_id, ap.label) for ap in points)
     activity = []
-    for ap in sorted(points, key=lambda ap: (ap.nas.name, ap.label)):
+    for ap in points:
+        # Two radios an admin gave one name would be one series: the radio's MAC tells them apart.
+        label = ap.label if named[ap.nas_id, ap.label] == 1 else f"{ap.label} ({ap.radio_mac})"
         accepts, rejects, started, up, down = (int(v or 0) for v in sums.get(ap.id, (0,) * len(ROLLED_UP)))
         activity.append(
             (
                 ap.nas.name,
                 NasActivity(
                     ap.nas_id,
-                    ap.label,
+                    label,
                     ap.last_seen_at,
                     online.get(ap.id, 0),
                     accepts,

@@ -216,6 +216,21 @@ def test_metrics_give_each_access_point_its_own_series(client, radios):
     }
 
 
+def test_two_radios_given_one_name_are_two_metric_series(client, db, radios):
+    gate, pond = radios[2], radios[3]
+    pond.name = gate.name
+    db.commit()
+    families = text_string_to_metric_families(client.get("/metrics").get_data(as_text=True))
+    online = {
+        sample.labels["ap"]: sample.value
+        for family in families
+        if family.name == "hotspot_site_sessions_online"
+        for sample in family.samples
+        if sample.labels["nas"] == "Taman Tirosa"
+    }
+    assert online == {"": 1, "Gerbang (AA:00:00:00:00:01)": 1, "Gerbang (AA:00:00:00:00:02)": 0}
+
+
 def test_silent_radio_alerts_read_the_access_point_rows(db, radios):
     gate, pond = radios[2], radios[3]
     heard = access_points_heard(db, utcnow())
