@@ -351,7 +351,14 @@ def _log_refusal(method: str, reason: str, who: str | None, now: datetime) -> No
     """The refusal goes to the failed-login log the helpdesk reads, like a RADIUS reject."""
     handoff, nas = current_handoff(), current_nas()
     auth_log.record_refusal(
-        extensions.db(), method, reason, who, handoff.mac if handoff else None, nas.id if nas else None, now
+        extensions.db(),
+        method,
+        reason,
+        who,
+        handoff.mac if handoff else None,
+        nas.id if nas else None,
+        now,
+        radio=handoff.called if handoff else None,
     )
 
 

@@ -20,7 +20,7 @@ from hotspot.csvsafe import SafeWriter
 from hotspot.models import AccessPoint, AuthEvent, Nas
 from hotspot.services import access_points
 from hotspot.services.sessions import parse_time
-from hotspot.validation import ValidationError, normalize_mac, normalize_phone, searchable
+from hotspot.validation import ValidationError, normalize_mac, normalize_phone, radio_of, searchable
 
 PAGE_SIZE = 50
 FILTER_PARAMETERS = ("mac", "user", "nas", "ap", "reason", "since", "until")
@@ -208,10 +208,13 @@ def record_refusal(
     mac: str | None,
     nas_id: int | None,
     now: datetime,
+    radio: str | None = None,
 ) -> None:
     """Log a refusal the portal gave (splash login or SMS code) like RADIUS logs a reject; committed.
 
-    A phone is stored in its +62… form so that the helpdesk finds it however the citizen typed it."""
+    A phone is stored in its +62… form so that the helpdesk finds it however the citizen typed it.
+    `radio` is what the router's redirect named (Chilli's `called`, MikroTik's `server-name`): the event
+    gets that access point when RADIUS already knows it; the URL never creates one."""
     if method in ("account", "sms") and username:
         username = _user_names(username)[-1]
     try:
@@ -228,6 +231,15 @@ def record_refusal(
             method=PORTAL_METHOD_PREFIX + method,
             accepted=False,
             reason=reason[:64],
+            access_point_id=_known_access_point(db, nas_id, radio),
         )
     )
     db.commit()
+
+
+def _known_access_point(db: Session, nas_id: int | None, radio: str | None) -> int | None:
+    if nas_id is None or not radio:
+        return None
+    return db.scalar(
+        select(AccessPoint.id).where(AccessPoint.nas_id == nas_id, AccessPoint.radio_mac == radio_of(radio))
+    )

@@ -66,7 +66,7 @@ def test_login_log_in_chromium(served, browser_page, db, engine, settings):
         "unknown_voucher",
         "Kode voucher tidak dikenal. Periksa lagi kodenya.",
         "",
-    ]  # the radio: a refusal on the splash page has none
+    ]  # the radio: RADIUS has heard none from this router yet
     page.screenshot(path=str(ARTIFACTS / "admin-auth-log-filtered.png"), full_page=True)
 
     page.locator("#auth-events a", has_text=CITIZEN_MAC).click()

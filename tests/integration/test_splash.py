@@ -7,10 +7,10 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotspot.clock import utcnow
-from hotspot.models import Account, LoginTicket, RadiusSession
+from hotspot.models import AccessPoint, Account, AuthEvent, LoginTicket, RadiusSession
 from hotspot.policy import next_reset
 from hotspot.services.citizens import add_account
 from hotspot.services.devices import touch_device
@@ -505,3 +505,19 @@ def test_too_long_input_is_an_error_the_citizen_sees_never_a_silent_cut(client, 
     )
     english = post_way(client, client.get("/register?lang=en"), "/register", phone=padded, password="sandi")
     assert alert(english.get_data(as_text=True)) == "Phone number is too long: at most 32 characters."
+
+
+def test_a_splash_refusal_names_the_radio_the_router_redirected_from(client, db, city):
+    """The redirect's server-name is the radio RADIUS knows; a radio it never heard is not created."""
+    known = AccessPoint(nas_id=city["mikrotik"].id, radio_mac="hotspot-taman", name="Gerbang")
+    db.add(known)
+    db.commit()
+    for server_name in ("hotspot-taman", "hotspot-made-up"):
+        page = client.get(mikrotik_url(server_name=server_name))
+        assert post_way(client, page, "/login/voucher", code="NOPE").status_code == 400
+    events = db.scalars(select(AuthEvent).order_by(AuthEvent.id)).all()
+    assert [(e.reason, e.access_point_id) for e in events] == [
+        ("unknown_voucher", known.id),
+        ("unknown_voucher", None),
+    ]
+    assert db.scalar(select(func.count()).select_from(AccessPoint)) == 1
