@@ -46,10 +46,10 @@ def mikrotik_commands(nas: Nas, settings: Settings, secret: str | None = None) -
     host = _portal_host(settings)
     radius = _address_or("RADIUS_IP", host)
     message_auth = " require-message-auth=yes-for-request-resp" if nas.require_message_authenticator else ""
+    ports = f"authentication-port={settings.radius_auth_port} accounting-port={settings.radius_acct_port}"
     return f"""/system identity set name={nas.identifier or nas.name}
 /radius add service=hotspot address={radius} secret="{secret or SECRET_PLACEHOLDER}" \\
-    authentication-port={settings.radius_auth_port} accounting-port={settings.radius_acct_port} \\
-    timeout=3s{message_auth}
+    {ports} timeout=3s{message_auth}
 /radius incoming set accept=yes port={nas.coa_port}
 /ip hotspot profile set [find default=no] use-radius=yes radius-accounting=yes \\
     login-by=http-chap,http-pap,mac radius-interim-update=5m mac-auth-mode=mac-as-username-and-password
