@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _
 from wtforms import BooleanField, SelectField
 
 from hotspot.models import NAS_VENDORS
+from hotspot.services.ap_groups import GroupSpec
 from hotspot.services.nas import NasSpec
 from hotspot.services.plans import PlanSpec
 from portal.forms import Form, NumberField, WholeNumberField, text_field
@@ -100,3 +101,28 @@ class AccessPointForm(Form):
     location = text_field(_("Lokasi"), 128)
     latitude = NumberField(_("Lintang"))
     longitude = NumberField(_("Bujur"))
+
+
+class VoucherBatchForm(Form):
+    plan = text_field(_("Paket"), 64)
+    count = WholeNumberField(_("Jumlah"))
+    batch = text_field(_("Label kelompok (opsional)"), 64)
+
+
+class GroupForm(Form):
+    name = text_field(_("Nama grup"), 64)
+    free_plan = text_field(_("Paket gratis grup"), 64)
+    opening_hours = text_field(_("Jam buka (waktu setempat, kosong: selalu buka)"), 255)
+    splash_text = text_field(_("Teks halaman login (Indonesia)"), 2000)
+    splash_text_en = text_field(_("Teks halaman login (Inggris)"), 2000)
+
+    def spec(self) -> GroupSpec:
+        """The group the admin typed; ValidationError with the first error when the form is not valid."""
+        self.checked()
+        return GroupSpec(
+            name=self.name.data,
+            free_plan=self.free_plan.data or None,
+            opening_hours=self.opening_hours.data,
+            splash_text=self.splash_text.data,
+            splash_text_en=self.splash_text_en.data,
+        )

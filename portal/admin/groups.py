@@ -13,20 +13,10 @@ from hotspot.services.nas import list_nas
 from hotspot.services.plans import list_plans
 from hotspot.validation import ValidationError, database_id
 from portal import extensions
+from portal.admin.forms import GroupForm
 from portal.admin.roles import requires
 
 bp = Blueprint("groups", __name__)
-
-
-def spec_from_form() -> ap_groups.GroupSpec:
-    form = request.form
-    return ap_groups.GroupSpec(
-        name=form.get("name", ""),
-        free_plan=form.get("free_plan") or None,
-        opening_hours=form.get("opening_hours", ""),
-        splash_text=form.get("splash_text", ""),
-        splash_text_en=form.get("splash_text_en", ""),
-    )
 
 
 def _sites() -> list[int]:
@@ -58,7 +48,7 @@ def index():
 def _save(group: ApGroup | None):
     db = extensions.db()
     try:
-        spec = spec_from_form()
+        spec = GroupForm().spec()
         if group is None:
             group = ap_groups.add_group(db, spec, actor=current_user.username, ip=request.remote_addr)
         else:

@@ -14,6 +14,7 @@ from hotspot.services.plans import list_plans
 from hotspot.services.vouchers import find_voucher, generate_vouchers, shown_code, voucher_status
 from hotspot.validation import ValidationError
 from portal import extensions
+from portal.admin.forms import VoucherBatchForm
 from portal.admin.roles import allowed, requires
 from portal.admin.service_messages import explain
 
@@ -52,17 +53,17 @@ def index():
 @requires("operator")
 def generate():
     try:
-        count = int(request.form.get("count", "0"))
+        form = VoucherBatchForm().checked()
         created = generate_vouchers(
             extensions.db(),
-            request.form.get("plan", ""),
-            count,
-            request.form.get("batch", "").strip() or None,
+            form.plan.data,
+            form.count.data or 0,
+            form.batch.data.strip() or None,
             actor=current_user.username,
         )
-    except (ValidationError, ValueError) as exc:
+    except ValidationError as exc:
         extensions.db().rollback()
-        flash(explain(exc) if isinstance(exc, ValidationError) else _("jumlah harus bilangan bulat"), "error")
+        flash(explain(exc), "error")
         return redirect(url_for(".index"))
     flash(
         _("%(count)s voucher dibuat dalam kelompok %(batch)s.", count=len(created), batch=created[0].batch),
