@@ -22,3 +22,8 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 forwarded_allow_ips = _settings.trusted_proxies
+
+
+def post_worker_init(worker):
+    """One line once a worker has loaded the app and answers: until then a slow start is not a hang."""
+    worker.log.info("portal_worker_ready pid=%s", worker.pid)

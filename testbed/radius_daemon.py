@@ -62,6 +62,7 @@ class RadiusDaemon:
     auth_port: int = field(default_factory=lambda: free_port(socket.SOCK_DGRAM))
     acct_port: int = field(default_factory=lambda: free_port(socket.SOCK_DGRAM))
     metrics_port: int = field(default_factory=free_port)
+    process_env: dict[str, str] = field(default_factory=dict)  # beyond the settings, e.g. PYTHONPATH
     process: subprocess.Popen | None = None
 
     def start(self, secret: bytes) -> RadiusDaemon:
@@ -71,6 +72,7 @@ class RadiusDaemon:
             HOTSPOT_RADIUS_AUTH_PORT=str(self.auth_port),
             HOTSPOT_RADIUS_ACCT_PORT=str(self.acct_port),
             HOTSPOT_RADIUS_METRICS_PORT=str(self.metrics_port),
+            **self.process_env,
         )
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

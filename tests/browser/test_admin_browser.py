@@ -27,7 +27,7 @@ def test_admin_console_in_chromium(served, browser_page, db, settings, tmp_path)
 
     create_admin(db, "budi", ADMIN_PASSWORD, "operator", actor="test")
     add_plan(db, PlanSpec(name="Acara", daily_minutes=480, valid_days=3), actor="test")
-    router = RouterListener(settings, lambda request, reply: None)
+    router = RouterListener(settings, lambda request, reply: None, wait=120)
     now = utcnow()
     hour = now.replace(minute=0, second=0, microsecond=0)
     tirosa = add_nas(

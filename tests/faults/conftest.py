@@ -70,13 +70,18 @@ def fault_db(settings, tmp_path):
 
 @pytest.fixture
 def start_daemon(tmp_path):
-    """`start_daemon(settings, workers=1)` runs `hotspot radius`; every daemon started is stopped
-    afterwards."""
+    """`start_daemon(settings, workers=1, process_env=None, **overrides)` runs `hotspot radius`; every
+    daemon started is stopped afterwards."""
     daemons = []
 
-    def start(settings: Settings, workers: int = 1, **env) -> RadiusDaemon:
+    def start(
+        settings: Settings, workers: int = 1, process_env: dict[str, str] | None = None, **overrides
+    ) -> RadiusDaemon:
         daemon = RadiusDaemon(
-            settings.with_overrides(**env), tmp_path / f"radius-{len(daemons)}.log", workers=workers
+            settings.with_overrides(**overrides),
+            tmp_path / f"radius-{len(daemons)}.log",
+            workers=workers,
+            process_env=process_env or {},
         )
         daemons.append(daemon)
         return daemon.start(SECRET)

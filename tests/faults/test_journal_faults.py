@@ -3,8 +3,8 @@
 The full disk is real: a small tmpfs mounted for the test (we run as root) as
 the journal directory, filled by a file until the kernel says ENOSPC, while the
 database is away so that every batch must go to the journal. A dead thread is
-real too: gdb makes the worker's thread raise SystemExit, as any unforeseen
-failure would end it.
+real too: a signal makes the worker's thread raise SystemExit, as any unforeseen
+failure would end it (tests/support/thread_killer, loaded into the real process).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from testbed.radius_packets import accounting_request, status_server
 from tests.faults.conftest import NAS_NAME, SECRET
 
 FULL_SECONDS = 4
+THREAD_KILLER = Path(__file__).parents[1] / "support" / "thread_killer"
 
 
 @contextmanager
@@ -128,37 +129,6 @@ def test_full_journal_disk_stops_acknowledging_and_recovers_by_itself(fault_db, 
     assert daemon.process.poll() is None and daemon.process.pid == pid
 
 
-def kill_thread(pid: int, name: str, tmp_path: Path) -> None:
-    """Make the thread called `name` in process `pid` raise SystemExit (through gdb), so it ends."""
-    script = tmp_path / f"kill-{name}.py"
-    script.write_text(
-        "import ctypes, threading\n"
-        "for thread in threading.enumerate():\n"
-        f"    if thread.name == {name!r}:\n"
-        "        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),\n"
-        "                                                   ctypes.py_object(SystemExit))\n"
-    )
-    result = subprocess.run(
-        [
-            "gdb",
-            "-p",
-            str(pid),
-            "-batch",
-            "-nx",
-            "-ex",
-            "call (int)PyGILState_Ensure()",
-            "-ex",
-            f'call (int)PyRun_SimpleString("exec(open(\\"{script}\\").read())")',
-            "-ex",
-            "call (void)PyGILState_Release($1)",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "$2 = 0" in result.stdout, result.stdout + result.stderr
-
-
 @pytest.fixture
 def nas(db, settings):
     return add_nas(
@@ -170,10 +140,12 @@ def nas(db, settings):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("thread", ["accounting-batcher", "auth", "receive-acct"])
-def test_worker_that_loses_a_vital_thread_is_restarted(thread, nas, settings, start_daemon, tmp_path):
-    daemon = start_daemon(settings)
+def test_worker_that_loses_a_vital_thread_is_restarted(thread, nas, settings, start_daemon):
+    daemon = start_daemon(
+        settings, process_env={"PYTHONPATH": str(THREAD_KILLER), "HOTSPOT_TEST_KILL_THREAD": thread}
+    )
     old = daemon.worker_pids()[0]
-    kill_thread(old, thread, tmp_path)
+    os.kill(old, signal.SIGUSR2)
     wait_for(lambda: daemon.worker_pids()[0] != old, timeout=10, what="the supervisor to start a new worker")
     log = daemon.log()
     assert f"radius_worker_failed worker=0 dead_threads={thread}; exiting to be restarted" in log

@@ -157,7 +157,8 @@ def test_hotspot_run_stops_portal_and_radius_within_seconds(way, engine, setting
             wait_for(
                 lambda: (
                     "radius_worker_ready worker=1" in log_path.read_text()  # noqa: B023 (called at once)
-                    and "Booting worker" in log_path.read_text()  # noqa: B023 (called at once)
+                    # every portal worker has loaded the app: a signal during a slow import waits for it
+                    and log_path.read_text().count("portal_worker_ready") == settings.portal_workers  # noqa: B023 (called at once)
                 ),
                 timeout=40,
                 what="portal and RADIUS",
