@@ -378,26 +378,50 @@ def _write_step_by_step(conn: Connection, writes: list[SessionWrite], seen) -> d
 
 def close_replaced_sessions(conn: Connection, rows: Iterable[Mapping]) -> int:
     """Close the open sessions a device's new one replaces: the same MAC as Calling-Station-Id, started
-    earlier.
+    earlier; each ends when the device's next session began.
 
     A phone is online once: when its router lost the old session without a Stop (roaming to another
     access point, a reconnect), the old one would hold a place under a plan's sessions-at-once cap."""
+    new = sorted(
+        (r["start_time"], r["calling_station_id"], r["unique_id"])
+        for r in rows
+        if r["status"] == "active" and is_mac(r["calling_station_id"] or "")
+    )
+    if not new:
+        return 0
+    if conn.dialect.name == "postgresql":
+        starts, macs, unique_ids = (list(column) for column in zip(*new))
+        return conn.exec_driver_sql(
+            CLOSE_REPLACED_SQL, {"cause": REPLACED, "start": starts, "mac": macs, "uid": unique_ids}
+        ).rowcount
+    # Earliest first: each older session is closed by the first new one after it, as in the statement above.
     closed = 0
-    for row in sorted(
-        (r for r in rows if r["status"] == "active" and is_mac(r["calling_station_id"] or "")),
-        key=lambda r: r["unique_id"],
-    ):
+    for start_time, mac, unique_id in new:
         closed += conn.execute(
             update(SESSIONS)
             .where(
-                SESSIONS.c.calling_station_id == row["calling_station_id"],
+                SESSIONS.c.calling_station_id == mac,
                 SESSIONS.c.status == "active",
-                SESSIONS.c.start_time < row["start_time"],
-                SESSIONS.c.unique_id != row["unique_id"],
+                SESSIONS.c.start_time < start_time,
+                SESSIONS.c.unique_id != unique_id,
             )
-            .values(status="closed", stop_time=row["start_time"], terminate_cause=REPLACED)
+            .values(status="closed", stop_time=start_time, terminate_cause=REPLACED)
         ).rowcount
     return closed
+
+
+# PostgreSQL: one statement for the batch; a session that several new ones replace ends at the earliest.
+CLOSE_REPLACED_SQL = """
+UPDATE radius_session AS s SET status = 'closed', stop_time = r.next_start, terminate_cause = %(cause)s
+FROM (
+  SELECT old.id, min(n.start_time) AS next_start
+    FROM unnest(%(mac)s::text[], %(start)s::timestamptz[], %(uid)s::text[]) AS n(mac, start_time, unique_id)
+    JOIN radius_session old ON old.calling_station_id = n.mac AND old.status = 'active'
+         AND old.start_time < n.start_time AND old.unique_id <> n.unique_id
+   GROUP BY old.id
+) AS r
+WHERE s.id = r.id
+"""
 
 
 def close_nas_sessions(

@@ -360,3 +360,24 @@ def test_a_session_from_before_access_points_still_counts_beside_new_ones(engine
     assert usage(db, nas).input_octets == 40
     # its next packet names the radio, so the old session counts there from then on
     assert [(r.sessions, r.input_octets) for r in db.scalars(select(UsageHourAp))] == [(2, 40)]
+
+
+def test_each_replaced_session_ends_when_its_device_next_started_also_within_one_batch(engine, db, nas):
+    record(engine, nas, packet("Start", "81a00000", at=NOW - timedelta(hours=1)))
+    record(engine, nas, packet("Start", "81a00099", at=NOW, mac="AA:BB:CC:DD:EE:99"))
+    record(
+        engine,
+        nas,
+        packet("Start", "81a00002", at=NOW + timedelta(minutes=20)),
+        packet("Start", "81a00001", at=NOW + timedelta(minutes=10)),
+        packet("Start", "81a00003", at=NOW + timedelta(minutes=30)),
+    )
+    by_id = {s.acct_session_id: s for s in sessions(db)}
+    ended = {k: (s.status, s.stop_time, s.terminate_cause) for k, s in by_id.items()}
+    assert ended == {
+        "81a00000": ("closed", NOW + timedelta(minutes=10), "Replaced"),
+        "81a00001": ("closed", NOW + timedelta(minutes=20), "Replaced"),
+        "81a00002": ("closed", NOW + timedelta(minutes=30), "Replaced"),
+        "81a00003": ("active", None, None),
+        "81a00099": ("active", None, None),
+    }
