@@ -28,6 +28,7 @@ from radius.radios import Radios
 
 log = logging.getLogger(__name__)
 REPLAY_EVERY = 2.0
+QUIET = 0.001  # a batch closes once no packet has come for this long: the rest of a burst is in it
 SWEEP_EVERY = 30.0  # or the stale grace when shorter: a session is closed within its grace
 _STOP = object()
 
@@ -117,7 +118,11 @@ class Batcher(threading.Thread):
         while len(batch) < self.batch_max:
             remaining = deadline - time.monotonic()
             try:
-                item = self.queue.get(timeout=remaining) if remaining > 0 else self.queue.get_nowait()
+                item = (
+                    self.queue.get(timeout=min(remaining, QUIET))
+                    if remaining > 0
+                    else self.queue.get_nowait()
+                )
             except queue.Empty:
                 break
             if item is _STOP:

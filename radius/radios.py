@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, tuple_, update
 
 from hotspot.db import insert_for
 from hotspot.models import AccessPoint
@@ -54,10 +54,12 @@ class Radios:
                     for nas_id, radio in new
                 ],
             )
-            for nas_id, radio in new:
-                ids[(nas_id, radio)] = conn.scalar(
-                    select(POINTS.c.id).where(POINTS.c.nas_id == nas_id, POINTS.c.radio_mac == radio)
+            found = conn.execute(
+                select(POINTS.c.nas_id, POINTS.c.radio_mac, POINTS.c.id).where(
+                    tuple_(POINTS.c.nas_id, POINTS.c.radio_mac).in_(new)
                 )
+            )
+            ids.update({(nas_id, radio): point for nas_id, radio, point in found})
         self._pending = {radio: ids[radio] for radio in new}
         due = self._liveness.due((point, None) for point in ids.values())
         if due:
