@@ -67,6 +67,8 @@ def test_login_log_in_chromium(served, browser_page, db, engine, settings):
         "Kode voucher tidak dikenal. Periksa lagi kodenya.",
         "",
     ]  # the radio: RADIUS has heard none from this router yet
+    # the wide table scrolls inside the page; the header and its sign-out button stay on screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     page.screenshot(path=str(ARTIFACTS / "admin-auth-log-filtered.png"), full_page=True)
 
     page.locator("#auth-events a", has_text=CITIZEN_MAC).click()
