@@ -1,8 +1,9 @@
 """Admin console on a year of sessions: page times, keyset against OFFSET, CSV export speed and memory.
 
 Creates a fresh PostgreSQL database (dropped at the end), seeds 1,000,000
-sessions over 100 access points and a year with INSERT … SELECT
-generate_series, builds the hourly roll-ups from them, then times the console
+sessions over 100 routers with three radios (access points) each and a year
+with INSERT … SELECT generate_series, 200,000 login events (one in ten
+refused), builds the hourly roll-ups per router and per radio from them, then times the console
 pages through the Flask test client (in process, so the figure is server
 time). Peers measured in the same run: OFFSET pagination for the deep page and
 PostgreSQL's own COPY for the export. Prints the EXPLAIN (ANALYZE, BUFFERS) of
@@ -49,15 +50,24 @@ SELECT g, 'AP ' || lpad(g::text, 3, '0'), '10.60.' || g || '.1/32', :secret,
        now(), now(), now() - (g % 4) * interval '7 minutes', 'ap-' || g
 FROM generate_series(1, 100) g;
 SELECT setval(pg_get_serial_sequence('nas', 'id'), 100);
+INSERT INTO access_point (id, nas_id, radio_mac, name, location_name, latitude, longitude, first_seen_at,
+                          last_seen_at)
+SELECT g, 1 + (g - 1) / 3,
+       'AA:00:00:00:' || lpad(to_hex(g / 256), 2, '0') || ':' || lpad(to_hex(g % 256), 2, '0'),
+       'Radio ' || g, 'Lokasi ' || (1 + (g - 1) / 3), -10.17 + g * 0.0001, 123.6 + g * 0.0001,
+       now() - interval '365 days', now() - (g % 5) * interval '7 minutes'
+FROM generate_series(1, 300) g;
+SELECT setval(pg_get_serial_sequence('access_point', 'id'), 300);
 
 INSERT INTO radius_session (unique_id, nas_id, acct_session_id, username, calling_station_id,
-    called_station_id,
+    called_station_id, access_point_id,
     framed_ip, nas_ip_address, start_time, update_time, stop_time, session_time, input_octets, output_octets,
     interim_interval, terminate_cause, status)
 SELECT md5(g::text), 1 + (g * 37) % 100, upper(to_hex(g)), 'user' || u,
        'AA:BB:' || upper(substr(h, 1, 2) || ':' || substr(h, 3, 2) || ':' || substr(h, 5, 2) || ':'
                          || substr(h, 7, 2)),
-       'hotspot1', '10.5.' || (g % 250) || '.' || (g % 253 + 2), '10.60.' || (1 + (g * 37) % 100) || '.1',
+       'hotspot1', 3 * ((g * 37) % 100) + 1 + g % 3,
+       '10.5.' || (g % 250) || '.' || (g % 253 + 2), '10.60.' || (1 + (g * 37) % 100) || '.1',
        s, s + d * interval '1 second', CASE WHEN active THEN NULL ELSE s + d * interval '1 second' END, d,
        (g::bigint * 9973) % 50000000, (g::bigint * 7907) % 500000000, 300,
        CASE WHEN active THEN NULL
@@ -76,8 +86,20 @@ INSERT INTO usage_hour (nas_id, hour, sessions, unique_users, input_octets, outp
 SELECT nas_id, date_trunc('hour', start_time), count(*), count(DISTINCT username), sum(input_octets),
        sum(output_octets), sum(session_time), count(*), 0
 FROM radius_session GROUP BY 1, 2;
+INSERT INTO usage_hour_ap (access_point_id, hour, sessions, input_octets, output_octets, session_seconds,
+                           auth_accepts, auth_rejects)
+SELECT access_point_id, date_trunc('hour', start_time), count(*), sum(input_octets), sum(output_octets),
+       sum(session_time), count(*), 0
+FROM radius_session GROUP BY 1, 2;
 INSERT INTO usage_hour_user (nas_id, hour, username)
 SELECT DISTINCT nas_id, date_trunc('hour', start_time), username FROM radius_session;
+INSERT INTO auth_event (time, nas_id, username, calling_station_id, access_point_id, method, accepted, reason)
+SELECT now() - (g::float8 / 200000) * interval '365 days', 1 + (g * 37) % 100, 'user' || (g * 7919) % 50000,
+       'AA:BB:' || upper(substr(h, 1, 2) || ':' || substr(h, 3, 2) || ':' || substr(h, 5, 2) || ':'
+                         || substr(h, 7, 2)),
+       3 * ((g * 37) % 100) + 1 + g % 3, 'voucher', g % 10 <> 0,
+       CASE WHEN g % 10 = 0 THEN 'unknown_voucher' ELSE 'ok' END
+FROM (SELECT g, lpad(to_hex((g::bigint * 7919) % 50000), 8, '0') AS h FROM generate_series(1, 200000) g) seed;
 """
 
 
@@ -131,7 +153,7 @@ def seed(settings: Settings, count: int) -> None:
         conn.execute(text("VACUUM ANALYZE"))
         rows = {
             t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-            for t in ("radius_session", "usage_hour", "usage_hour_user")
+            for t in ("radius_session", "usage_hour", "usage_hour_ap", "usage_hour_user", "auth_event")
         }
     with make_session_factory(engine)() as db:
         create_admin(db, "bench", PASSWORD, "admin", actor="bench")
@@ -294,7 +316,14 @@ def main(argv: list[str] | None = None) -> int:
             ("weekly report, 12 weeks", "/admin/reports?period=week"),
             ("daily report, 30 days", f"/admin/reports?period=day&since={month_ago}"),
             ("access point page (AP 042)", "/admin/nas/42"),
-            ("access points list", "/admin/nas"),
+            ("routers list", "/admin/nas"),
+            ("radios (access points) list", "/admin/access-points"),
+            ("log filtered by radio", "/admin/sessions?ap=Radio%20125"),
+            ("map of 300 radios", "/admin/map"),
+            ("login log, first page", "/admin/auth-log"),
+            ("login log, refusals at one radio", "/admin/auth-log?ap=Radio%20125&reason=unknown_voucher"),
+            ("login log filtered by MAC", "/admin/auth-log?mac=AA:BB:00:00:10:92"),
+            ("alerts", "/admin/alerts"),
         ]
         started = time.perf_counter()
         assert client.get("/admin/reports?period=month").status_code == 200
