@@ -18,6 +18,7 @@ from hotspot.db import make_engine, make_session_factory
 from hotspot.models import Base
 from hotspot.settings import Settings
 from testbed.helpers import fresh_postgres_schema
+from tests.support.world import World
 
 TEST_DATABASE_URL = os.environ.get("HOTSPOT_TEST_DATABASE_URL")
 
@@ -108,3 +109,11 @@ def login(client, db):
         return admin
 
     return sign_in
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    """The test's World: routers, plans, tickets and RADIUS daemons built on demand, daemons stopped after."""
+    built = World(db, settings, tmp_path)
+    yield built
+    built.close()
