@@ -9,10 +9,9 @@ import pytest
 from hotspot.clock import utcnow
 from hotspot.models import Account, ApiToken, Nas
 from hotspot.services.admins import create_admin, create_api_token
-from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.services.vouchers import generate_vouchers
 from tests.conftest import csrf_token_from
-from tests.support.admin_data import T0, add_ap, add_session
+from tests.support.admin_data import NAS_SECRET, T0, add_session
 
 ROLES = ("viewer", "operator", "admin")
 RANK = {"anonymous": -1, "viewer": 0, "operator": 1, "admin": 2}
@@ -97,11 +96,11 @@ API_ROUTES = [
 
 
 @pytest.fixture
-def world(db):
+def seeded(world, db):
     """One AP (a /24, so a Disconnect fails fast with no target), a plan, an active session, a voucher, a
-    citizen."""
-    nas = add_ap(db, "AP", "10.53.1.0/24")
-    plan = add_plan(db, PlanSpec(name="Warga", daily_minutes=180), actor="test")
+    citizen; returns the ids the routes take."""
+    nas = world.nas("AP", "10.53.1.0/24", NAS_SECRET, vendor="mikrotik")
+    plan = world.plan("Warga", daily_minutes=180)
     session = add_session(db, nas, 1, T0, status="active", stop_time=None, terminate_cause=None)
     db.add(Account(phone="+6281234567890", password_hash="x", plan_id=plan.id))
     db.commit()
@@ -109,21 +108,21 @@ def world(db):
     return {"nas": nas.id, "plan": plan.id, "session": session.id, "voucher": voucher.code}
 
 
-def _send(client, route: Route, world: dict):
-    url = route.url.format(**world)
+def _send(client, route: Route, seeded: dict):
+    url = route.url.format(**seeded)
     if route.method == "GET":
         return client.get(url)
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    data = {key: value.format(**world) for key, value in route.data}
+    data = {key: value.format(**seeded) for key, value in route.data}
     return client.post(url, data={**data, "csrf_token": token})
 
 
 @pytest.mark.parametrize("role", ("anonymous", *ROLES))
 @pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_console_route_by_role(client, login, world, route, role):
+def test_console_route_by_role(client, login, seeded, route, role):
     if role != "anonymous":
         login(role)
-    response = _send(client, route, world)
+    response = _send(client, route, seeded)
     if role == "anonymous":
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/admin/login?next=")
@@ -133,17 +132,17 @@ def test_console_route_by_role(client, login, world, route, role):
         assert response.status_code == route.ok, response.get_data(as_text=True)[:2000]
 
 
-def test_post_without_csrf_token_is_refused(client, login, world, db):
+def test_post_without_csrf_token_is_refused(client, login, seeded, db):
     login("admin")
-    response = client.post(f"/admin/nas/{world['nas']}/active", data={"active": "0"})
+    response = client.post(f"/admin/nas/{seeded['nas']}/active", data={"active": "0"})
     assert response.status_code == 400
     db.expire_all()
-    assert db.get(Nas, world["nas"]).active is True
+    assert db.get(Nas, seeded["nas"]).active is True
 
 
 @pytest.mark.parametrize("role", ("no-token", "bad-token", "revoked", *ROLES))
 @pytest.mark.parametrize("route", API_ROUTES, ids=str)
-def test_api_route_by_token_role(client, db, world, route, role):
+def test_api_route_by_token_role(client, db, seeded, route, role):
     headers = {}
     if role == "bad-token":
         headers["Authorization"] = "Bearer not-a-token"
@@ -154,7 +153,7 @@ def test_api_route_by_token_role(client, db, world, route, role):
             db.query(ApiToken).update({"revoked": True})
             db.commit()
         headers["Authorization"] = f"Bearer {token}"
-    url = route.url.format(**world)
+    url = route.url.format(**seeded)
     if route.method == "GET":
         response = client.get(url, headers=headers)
     else:
@@ -170,8 +169,8 @@ def test_api_route_by_token_role(client, db, world, route, role):
         assert response.status_code == route.ok, response.get_data(as_text=True)
 
 
-def test_a_viewer_sees_unused_voucher_codes_masked(client, login, db):
-    add_plan(db, PlanSpec(name="Festival", daily_minutes=60), actor="test")
+def test_a_viewer_sees_unused_voucher_codes_masked(client, login, db, world):
+    world.plan("Festival", daily_minutes=60)
     new, used = generate_vouchers(db, "Festival", 2, "Karnaval", actor="test")
     used.first_used_at = utcnow()
     db.commit()

@@ -13,12 +13,8 @@ from sqlalchemy import select
 
 from hotspot import credentials
 from hotspot.clock import utcnow
-from hotspot.crypto import SecretBox
 from hotspot.models import Nas, Plan, RadiusSession
 from hotspot.services.devices import touch_device
-from hotspot.services.nas import NasSpec, add_nas
-from hotspot.services.plans import PlanSpec, add_plan
-from hotspot.services.tickets import issue_ticket
 from hotspot.services.vouchers import generate_vouchers
 from testbed.fake_nas import FakeNas
 from testbed.helpers import wait_for
@@ -35,29 +31,28 @@ RATES = {
 }
 
 
-@pytest.fixture
-def fast(settings):
-    """A router that does not answer costs the enforcer half a second, once."""
-    return settings.with_overrides(coa_timeout_seconds=0.5, coa_retries=0)
+# A router that does not answer costs the enforcer half a second, once.
+FAST = {"coa_timeout_seconds": 0.5, "coa_retries": 0}
 
 
-def add_world(db, settings, router: FakeNas, vendor: str = "mikrotik", **plan):
+def add_nas_and_plan(world, router: FakeNas, vendor: str = "mikrotik", **plan):
     """The NAS of that vendor (its CoA port: `router`), the loopback one the daemon is probed from, a plan."""
-    box = SecretBox(settings.secret_key)
     for name in {vendor, "mikrotik"}:
-        add_nas(db, box, NasSpec(name=name, ip_range=SOURCES[name], secret=SECRET.decode(), vendor=name))
-    nas = db.scalar(select(Nas).where(Nas.name == vendor))
+        world.nas(name, SOURCES[name], SECRET.decode(), vendor=name)
+    nas = world.db.scalar(select(Nas).where(Nas.name == vendor))
     nas.coa_port = router.port
-    db.commit()
+    world.db.commit()
     limits = {
         "session_minutes": 60,
+        "daily_minutes": None,
         "daily_mb": 10,
         "throttle_kbps": 256,
         "down_kbps": 4096,
         "up_kbps": 1024,
+        "mac_relogin": False,
         **plan,
     }
-    return nas, add_plan(db, PlanSpec("Gratis", free_access=True, **limits))
+    return nas, world.free_plan("Gratis", **limits)
 
 
 @dataclass
@@ -71,11 +66,11 @@ class Rig:
 
 
 @contextlib.contextmanager
-def running(db, settings, tmp_path, vendor="mikrotik", coa="ack", **plan):
+def running(world, vendor="mikrotik", coa="ack", **plan):
     """The world, its router's CoA listener and a `hotspot radius` process, for one test."""
     with FakeNas(SECRET, coa=coa, host=SOURCES[vendor]) as router:
-        nas, added = add_world(db, settings, router, vendor, **plan)
-        radius = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET)
+        nas, added = add_nas_and_plan(world, router, vendor, **plan)
+        radius = world.radius(SECRET, **FAST)
         try:
             yield Rig(router, nas, added, radius)
         finally:
@@ -110,16 +105,10 @@ def overrun(radius, ticket, vendor="mikrotik", session="81a00001"):
     )
 
 
-def ticket_for(db, plan, mac=MAC):
-    return issue_ticket(db, "free", plan, utcnow(), 120, device=touch_device(db, mac, utcnow()))
-
-
 @pytest.mark.parametrize("vendor", ["mikrotik", "chilli", "generic"])
-def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(
-    fast, db, engine, tmp_path, vendor
-):
-    with running(db, fast, tmp_path, vendor) as rig:
-        ticket = ticket_for(db, rig.plan)
+def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(world, vendor):
+    with running(world, vendor) as rig:
+        ticket = world.ticket(rig.plan)
         overrun(rig.radius, ticket, vendor)
         [(kind, request)] = rig.router.wait_for(1)
         assert kind == "coa"
@@ -144,17 +133,17 @@ def test_a_session_over_quota_is_slowed_by_coa_in_the_vendors_own_attributes(
 
 
 @pytest.mark.parametrize("answer", ["nak", "silent"])
-def test_a_refused_or_unanswered_coa_falls_back_to_disconnect(fast, db, engine, tmp_path, answer):
-    with running(db, fast, tmp_path, coa=answer) as rig:
-        overrun(rig.radius, ticket_for(db, rig.plan))
+def test_a_refused_or_unanswered_coa_falls_back_to_disconnect(world, answer):
+    with running(world, coa=answer) as rig:
+        overrun(rig.radius, world.ticket(rig.plan))
         received = rig.router.wait_for(2)
     assert [kind for kind, _ in received] == ["coa", "disconnect"]
     assert received[1][1]["Acct-Session-Id"] == ["81a00001"]
 
 
-def test_a_plan_without_throttle_rate_still_disconnects(fast, db, engine, tmp_path):
-    with running(db, fast, tmp_path, throttle_kbps=None) as rig:
-        overrun(rig.radius, ticket_for(db, rig.plan))
+def test_a_plan_without_throttle_rate_still_disconnects(world):
+    with running(world, throttle_kbps=None) as rig:
+        overrun(rig.radius, world.ticket(rig.plan))
         received = rig.router.wait_for(1)
     assert [kind for kind, _ in received] == ["disconnect"]
 
@@ -182,10 +171,10 @@ def used_today(db, nas, plan, octets, mac=MAC):
     db.commit()
 
 
-def test_a_new_login_after_the_quota_is_accepted_at_the_throttle_rate(fast, db, engine, tmp_path):
-    with running(db, fast, tmp_path) as rig:
+def test_a_new_login_after_the_quota_is_accepted_at_the_throttle_rate(world, db):
+    with running(world) as rig:
         used_today(db, rig.nas, rig.plan, 11_000_000)
-        ticket = ticket_for(db, rig.plan)
+        ticket = world.ticket(rig.plan)
         reply = pap(rig.radius, ticket.username, ticket.secret)
     assert reply.code == packet.AccessAccept
     assert reply["Mikrotik-Rate-Limit"] == ["256k/256k"]
@@ -194,9 +183,9 @@ def test_a_new_login_after_the_quota_is_accepted_at_the_throttle_rate(fast, db, 
     assert "Mikrotik-Total-Limit" not in reply
 
 
-def test_a_login_with_quota_left_gets_the_full_rate_and_no_cut_off_at_the_quota(fast, db, engine, tmp_path):
-    with running(db, fast, tmp_path, daily_minutes=30) as rig:
-        ticket = ticket_for(db, rig.plan)
+def test_a_login_with_quota_left_gets_the_full_rate_and_no_cut_off_at_the_quota(world):
+    with running(world, daily_minutes=30) as rig:
+        ticket = world.ticket(rig.plan)
         reply = pap(rig.radius, ticket.username, ticket.secret)
     assert reply.code == packet.AccessAccept
     assert reply["Mikrotik-Rate-Limit"] == ["1024k/4096k"]
@@ -224,9 +213,9 @@ def open_session(db, nas, plan, voucher, mac):
     db.commit()
 
 
-def test_a_voucher_is_online_on_at_most_its_plans_number_of_devices(fast, db, engine, tmp_path):
-    with running(db, fast, tmp_path) as rig:
-        plan = add_plan(db, PlanSpec("Keluarga", session_minutes=120, max_sessions=2))
+def test_a_voucher_is_online_on_at_most_its_plans_number_of_devices(world, db):
+    with running(world) as rig:
+        plan = world.plan("Keluarga", session_minutes=120, max_sessions=2)
         [voucher] = generate_vouchers(db, "Keluarga", 1)
         open_session(db, rig.nas, plan, voucher, "AA:BB:CC:DD:EE:01")
         open_session(db, rig.nas, plan, voucher, "AA:BB:CC:DD:EE:02")
@@ -244,10 +233,10 @@ def test_a_voucher_is_online_on_at_most_its_plans_number_of_devices(fast, db, en
     assert after_stale.code == packet.AccessAccept  # a session the router went quiet about holds no place
 
 
-def test_a_devices_new_session_closes_its_previous_open_one(fast, db, engine, tmp_path):
-    with running(db, fast, tmp_path) as rig:
-        first, second = ticket_for(db, rig.plan), ticket_for(db, rig.plan)
-        other = ticket_for(db, rig.plan, "AA:BB:CC:DD:EE:09")
+def test_a_devices_new_session_closes_its_previous_open_one(world, db):
+    with running(world) as rig:
+        first, second = world.ticket(rig.plan), world.ticket(rig.plan)
+        other = world.ticket(rig.plan, "AA:BB:CC:DD:EE:09")
         accounting(rig.radius, "Start", "81b00001", first.username)
         accounting(rig.radius, "Start", "81b00009", other.username, mac="AA:BB:CC:DD:EE:09")
         accounting(rig.radius, "Start", "81b00002", second.username)

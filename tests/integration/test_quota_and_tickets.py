@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from hotspot.models import Account, Device, Nas, Plan, RadiusSession, Voucher
+from hotspot.models import Account, Device, RadiusSession, Voucher
 from hotspot.policy import Usage
 from hotspot.services.devices import record_device, touch_device
 from hotspot.services.quota import Subject, device_usage_today, usage_today
@@ -16,11 +16,12 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 18:00 in Kupang; the day bega
 
 
 @pytest.fixture
-def world(db):
-    nas = Nas(name="Taman Tirosa", ip_range="10.53.1.1/32", secret_encrypted="x")
-    plan = Plan(name="Gratis", daily_minutes=60, free_access=True)
-    db.add_all([nas, plan])
-    db.flush()
+def nas_and_plan(world):
+    """A router and a free plan of an hour a day (no other limit)."""
+    nas = world.nas("Taman Tirosa", "10.53.1.1/32")
+    plan = world.free_plan(
+        "Gratis", session_minutes=None, daily_mb=None, down_kbps=None, up_kbps=None, mac_relogin=False
+    )
     return nas, plan
 
 
@@ -42,8 +43,8 @@ def add_session(db, nas, start, seconds, octets_in, octets_out, **links):
     )
 
 
-def test_usage_today_counts_only_the_subject_since_local_midnight(db, world):
-    nas, plan = world
+def test_usage_today_counts_only_the_subject_since_local_midnight(db, nas_and_plan):
+    nas, plan = nas_and_plan
     phone = touch_device(db, "aa:bb:cc:dd:ee:01", NOW)
     laptop = touch_device(db, "aa-bb-cc-dd-ee-02", NOW)
     citizen = Account(phone="+6281234567890", password_hash="x")
@@ -85,8 +86,8 @@ def test_subject_is_exactly_one_thing():
         Subject(device_id=1, account_id=2)
 
 
-def test_ticket_is_issued_found_and_claimed_once(db, world):
-    nas, plan = world
+def test_ticket_is_issued_found_and_claimed_once(db, nas_and_plan):
+    nas, plan = nas_and_plan
     device = touch_device(db, "AABBCCDDEEFF", NOW)
     ticket = issue_ticket(db, "free", plan, NOW, 120, nas=nas, device=device)
     assert ticket.username.startswith("t-") and len(ticket.secret) >= 16

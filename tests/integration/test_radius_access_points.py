@@ -6,37 +6,26 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hotspot.crypto import SecretBox
-from hotspot.models import AccessPoint, AuthEvent, Plan, RadiusSession, UsageHour, UsageHourAp, Voucher
-from hotspot.services.nas import NasSpec, add_nas
+from hotspot.models import AccessPoint, AuthEvent, RadiusSession, UsageHour, UsageHourAp, Voucher
 from testbed.helpers import wait_for
-from testbed.radius_daemon import RadiusDaemon, radclient
+from testbed.radius_daemon import radclient
 
 SECRET = "capsman-secret"
 BEACH, KIOSK = "0A-00-00-00-00-01:Kupang WiFi", "0a:00:00:00:00:02:Kupang WiFi"
 
 
 @pytest.fixture
-def router(db, settings):
-    nas = add_nas(
-        db,
-        SecretBox(settings.secret_key),
-        NasSpec(name="Pantai Lasiana", ip_range="127.0.0.1", secret=SECRET, vendor="mikrotik"),
-        actor="test",
-    )
-    plan = Plan(name="Acara", daily_minutes=240)
-    db.add_all([plan, *(Voucher(code=f"LASIANA{i}", plan=plan, batch="b") for i in range(2))])
+def router(world, db):
+    nas = world.nas("Pantai Lasiana", "127.0.0.1", SECRET, vendor="mikrotik")
+    plan = world.plan("Acara", daily_minutes=240)
+    db.add_all([Voucher(code=f"LASIANA{i}", plan=plan, batch="b") for i in range(2)])
     db.commit()
     return nas
 
 
 @pytest.fixture
-def radius(settings, engine, router, tmp_path):
-    daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET.encode())
-    try:
-        yield daemon
-    finally:
-        daemon.stop()
+def radius(world, router):
+    return world.radius(SECRET.encode())
 
 
 def pap(radius, code: str, called: str) -> str:

@@ -17,17 +17,11 @@ import pytest
 from pyrad import packet
 from sqlalchemy import func, select
 
-from hotspot.clock import utcnow
-from hotspot.crypto import SecretBox
 from hotspot.models import AuthEvent, LoginTicket, RadiusSession, UsageHour
-from hotspot.services.devices import touch_device
-from hotspot.services.nas import NasSpec, add_nas
-from hotspot.services.plans import PlanSpec, add_plan
-from hotspot.services.tickets import issue_ticket
 from radius import packets
 from testbed.helpers import wait_for
 from testbed.hostile_packets import datagram
-from testbed.radius_daemon import RadiusDaemon, exchange
+from testbed.radius_daemon import exchange
 from testbed.radius_packets import access_request, accounting_request, decode_reply, status_server
 
 TIROSA, LASIANA = b"tirosa-secret-1", b"lasiana-secret-2"
@@ -35,26 +29,16 @@ TIROSA_IP, LASIANA_IP, STRANGER_IP = "127.0.0.1", "127.0.0.2", "127.0.0.5"
 
 
 @pytest.fixture
-def plan(db, settings):
-    box = SecretBox(settings.secret_key)
-    add_nas(db, box, NasSpec("tirosa", TIROSA_IP, TIROSA.decode(), vendor="mikrotik"))
-    add_nas(db, box, NasSpec("lasiana", LASIANA_IP, LASIANA.decode(), vendor="chilli"))
-    return add_plan(db, PlanSpec("Gratis", session_minutes=30, daily_minutes=60, free_access=True))
+def plan(world):
+    """The two routers and a free plan with session and daily minutes only."""
+    world.nas("tirosa", TIROSA_IP, TIROSA.decode(), vendor="mikrotik")
+    world.nas("lasiana", LASIANA_IP, LASIANA.decode(), vendor="chilli")
+    return world.free_plan(daily_mb=None, down_kbps=None, up_kbps=None, mac_relogin=False)
 
 
 @pytest.fixture
-def radius(settings, engine, plan, tmp_path):
-    daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(TIROSA)
-    try:
-        yield daemon
-    finally:
-        daemon.stop()
-
-
-def ticket(db, plan):
-    return issue_ticket(
-        db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow())
-    )
+def radius(world, plan):
+    return world.radius(TIROSA)
 
 
 def snapshot(db) -> tuple:
@@ -89,10 +73,10 @@ def drops(radius, reason: str) -> float:
     return radius.metric(f'radius_drops_total{{reason="{reason}"}}') or 0.0
 
 
-def test_forged_packets_are_dropped_counted_and_change_nothing(radius, db, plan):
+def test_forged_packets_are_dropped_counted_and_change_nothing(radius, db, world, plan):
     start = accounting_request(LASIANA, "Start", "c0ffee01", "t-someone", Acct_Input_Octets=10)
     assert exchange(start, radius.acct_port, LASIANA_IP) is not None
-    login = ticket(db, plan)
+    login = world.ticket(plan)
     before = snapshot(db)
 
     forgeries = [
@@ -154,8 +138,8 @@ def test_forged_packets_are_dropped_counted_and_change_nothing(radius, db, plan)
     assert decode_reply(exchange(genuine, radius.auth_port), TIROSA, genuine).code == packet.AccessAccept
 
 
-def test_replayed_access_request_is_answered_from_cache_or_refused(radius, db, plan):
-    login = ticket(db, plan)
+def test_replayed_access_request_is_answered_from_cache_or_refused(radius, db, world, plan):
+    login = world.ticket(plan)
     request = access_request(TIROSA, login.username, login.secret, signed=True, identifier=42)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as nas:
         nas.bind((TIROSA_IP, 0))

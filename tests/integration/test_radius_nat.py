@@ -10,12 +10,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hotspot.cli import main
-from hotspot.crypto import SecretBox
-from hotspot.models import AuthEvent, Nas, Plan, RadiusSession, Voucher
+from hotspot.models import AuthEvent, Nas, RadiusSession, Voucher
 from hotspot.services.admins import create_admin, create_api_token
-from hotspot.services.nas import NasSpec, add_nas
 from testbed.helpers import settings_env, wait_for
-from testbed.radius_daemon import RadiusDaemon, exchange, radclient
+from testbed.radius_daemon import exchange, radclient
 from testbed.radius_packets import accounting_request
 from tests.conftest import csrf_token_from
 from tests.integration.test_coa import RouterListener
@@ -25,35 +23,20 @@ IDENTIFIERS = {"pasar": "pasar-inpres", "oesapa": "oesapa"}
 
 
 @pytest.fixture
-def world(db, settings):
+def routers(world, db):
     """Two routers behind one NAT (the whole loopback range) and one with a fixed address, 127.0.0.1."""
-    box = SecretBox(settings.secret_key)
     for name in ("pasar", "oesapa"):
-        add_nas(
-            db,
-            box,
-            NasSpec(
-                name=name,
-                ip_range="127.0.0.0/8",
-                secret=SECRETS[name],
-                vendor="mikrotik",
-                identifier=IDENTIFIERS[name],
-            ),
-        )
-    add_nas(db, box, NasSpec(name="kantor", ip_range="127.0.0.1", secret=SECRETS["kantor"]))
-    plan = Plan(name="Acara", daily_minutes=240)
-    db.add_all([plan, *(Voucher(code=f"PASAR{i}", plan=plan, batch="b") for i in range(4))])
+        world.nas(name, "127.0.0.0/8", SECRETS[name], vendor="mikrotik", identifier=IDENTIFIERS[name])
+    world.nas("kantor", "127.0.0.1", SECRETS["kantor"])
+    plan = world.plan("Acara", daily_minutes=240)
+    db.add_all([Voucher(code=f"PASAR{i}", plan=plan, batch="b") for i in range(4)])
     db.commit()
     return {nas.name: nas for nas in db.scalars(select(Nas))}
 
 
 @pytest.fixture
-def radius(settings, engine, world, tmp_path):
-    daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRETS["kantor"].encode())
-    try:
-        yield daemon
-    finally:
-        daemon.stop()
+def radius(world, routers):
+    return world.radius(SECRETS["kantor"].encode())
 
 
 def pap(radius, secret: str, code: str, identifier: str | None, signed: bool = True) -> str:
@@ -77,7 +60,7 @@ def dropped(radius, reason: str) -> float:
     return radius.metric(f'radius_drops_total{{reason="{reason}"}}') or 0
 
 
-def test_each_router_behind_the_address_is_accepted_only_with_its_own_secret(radius, db, world):
+def test_each_router_behind_the_address_is_accepted_only_with_its_own_secret(radius, db, routers):
     assert "Received Access-Accept" in pap(radius, SECRETS["pasar"], "PASAR1", "pasar-inpres")
     assert "Received Access-Accept" in pap(radius, SECRETS["oesapa"], "PASAR2", "oesapa")
     assert "Received" not in pap(radius, SECRETS["pasar"], "PASAR3", "oesapa")
@@ -93,12 +76,12 @@ def test_each_router_behind_the_address_is_accepted_only_with_its_own_secret(rad
         ),
         what="auth events",
     )
-    assert events == [("PASAR1", world["pasar"].id), ("PASAR2", world["oesapa"].id)]
+    assert events == [("PASAR1", routers["pasar"].id), ("PASAR2", routers["oesapa"].id)]
     sessions = wait_for(
         lambda: db.execute(select(RadiusSession.acct_session_id, RadiusSession.nas_id)).all(),
         what="the session",
     )
-    assert sessions == [("s-oesapa", world["oesapa"].id)]
+    assert sessions == [("s-oesapa", routers["oesapa"].id)]
 
 
 def test_the_fixed_address_router_still_answers_under_its_own_secret(radius):
@@ -134,9 +117,9 @@ def last_address(db, nas_id: int) -> str | None:
 
 
 def test_disconnect_goes_to_the_address_the_router_last_spoke_from(
-    radius, db, world, settings, client, login
+    radius, db, routers, settings, client, login
 ):
-    secret, pasar = SECRETS["pasar"].encode(), world["pasar"].id
+    secret, pasar = SECRETS["pasar"].encode(), routers["pasar"].id
     start = accounting_request(
         secret, "Start", "s-lte", "PASAR0", NAS_Identifier="pasar-inpres", Framed_IP_Address="10.5.50.23"
     )
@@ -174,7 +157,7 @@ def test_disconnect_goes_to_the_address_the_router_last_spoke_from(
     assert router.valid == [(True, True)]
 
 
-def test_a_named_router_back_on_a_new_address_closes_only_its_own_sessions(radius, db, world):
+def test_a_named_router_back_on_a_new_address_closes_only_its_own_sessions(radius, db, routers):
     for name, source in (("pasar", "127.0.0.2"), ("oesapa", "127.0.0.2")):
         raw = accounting_request(
             SECRETS[name].encode(), "Start", f"s-{name}", NAS_Identifier=IDENTIFIERS[name]
@@ -200,10 +183,12 @@ def test_a_named_router_back_on_a_new_address_closes_only_its_own_sessions(radiu
     ]
 
 
-def test_the_console_api_and_cli_show_identifier_and_last_address(radius, db, world, settings, client, login):
+def test_the_console_api_and_cli_show_identifier_and_last_address(
+    radius, db, routers, settings, client, login
+):
     raw = accounting_request(SECRETS["oesapa"].encode(), "Start", "s-o", NAS_Identifier="oesapa")
     assert exchange(raw, radius.acct_port, source="127.0.0.7") is not None
-    oesapa = world["oesapa"].id
+    oesapa = routers["oesapa"].id
     wait_for(lambda: last_address(db, oesapa) == "127.0.0.7", what="the address")
     listed = CliRunner().invoke(main, ["nas", "list", "--format", "json"], env=settings_env(settings))
     rows = {row["name"]: row for row in json.loads(listed.output)}

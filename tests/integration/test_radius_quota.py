@@ -8,13 +8,7 @@ import socket
 import pytest
 from pyrad import packet
 
-from hotspot.clock import utcnow
-from hotspot.crypto import SecretBox
-from hotspot.services.devices import touch_device
-from hotspot.services.nas import NasSpec, add_nas
-from hotspot.services.plans import PlanSpec, add_plan
-from hotspot.services.tickets import issue_ticket
-from testbed.radius_daemon import RadiusDaemon, radclient
+from testbed.radius_daemon import radclient
 from testbed.radius_packets import DICTIONARY
 
 SECRET = "mikrotik-secret"
@@ -48,55 +42,54 @@ def router():
     listener.sock.close()
 
 
-def test_an_interim_over_the_data_quota_disconnects_the_session_once(settings, engine, db, router, tmp_path):
-    nas = add_nas(
-        db,
-        SecretBox(settings.secret_key),
-        NasSpec(name="tirosa", ip_range="127.0.0.1", secret=SECRET, vendor="mikrotik"),
-    )
+def test_an_interim_over_the_data_quota_disconnects_the_session_once(world, db, router):
+    nas = world.nas("tirosa", "127.0.0.1", SECRET, vendor="mikrotik")
     nas.coa_port = router.port
     db.commit()
-    plan = add_plan(db, PlanSpec("Gratis", daily_mb=10, free_access=True))
-    ticket = issue_ticket(
-        db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow())
+    plan = world.free_plan(
+        "Gratis",
+        session_minutes=None,
+        daily_minutes=None,
+        daily_mb=10,
+        down_kbps=None,
+        up_kbps=None,
+        mac_relogin=False,
     )
+    ticket = world.ticket(plan, "AA:BB:CC:DD:EE:01")
     base = (
         f'Acct-Session-Id = "81a00001", User-Name = "{ticket.username}", '
         'Calling-Station-Id = "AA:BB:CC:DD:EE:01", Framed-IP-Address = 10.5.50.7'
     )
-    daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET.encode())
-    try:
-        radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Start, {base}\n")
-        radclient(
-            daemon.acct_port,
-            "acct",
-            SECRET,
-            f"Acct-Status-Type = Interim-Update, {base}, "
-            "Acct-Input-Octets = 1000, Acct-Output-Octets = 2000000\n",
-        )
-        assert router.receive(timeout=1.5) is None
-        radclient(
-            daemon.acct_port,
-            "acct",
-            SECRET,
-            f"Acct-Status-Type = Interim-Update, {base}, "
-            "Acct-Input-Octets = 2000, Acct-Output-Octets = 10000000\n",
-        )
-        request = router.receive(timeout=10)
-        assert request is not None, daemon.log()
-        assert request.code == packet.DisconnectRequest
-        assert request["User-Name"] == [ticket.username]
-        assert request["Acct-Session-Id"] == ["81a00001"]
-        assert request["Framed-IP-Address"] == ["10.5.50.7"]
-        assert "Message-Authenticator" in request
-        radclient(
-            daemon.acct_port,
-            "acct",
-            SECRET,
-            f"Acct-Status-Type = Interim-Update, {base}, "
-            "Acct-Input-Octets = 3000, Acct-Output-Octets = 11000000\n",
-        )
-        assert router.receive(timeout=1.5) is None
-        assert daemon.metric('radius_quota_disconnects_total{result="Disconnect-ACK"}') == 1.0
-    finally:
-        daemon.stop()
+    daemon = world.radius(SECRET.encode())
+    radclient(daemon.acct_port, "acct", SECRET, f"Acct-Status-Type = Start, {base}\n")
+    radclient(
+        daemon.acct_port,
+        "acct",
+        SECRET,
+        f"Acct-Status-Type = Interim-Update, {base}, "
+        "Acct-Input-Octets = 1000, Acct-Output-Octets = 2000000\n",
+    )
+    assert router.receive(timeout=1.5) is None
+    radclient(
+        daemon.acct_port,
+        "acct",
+        SECRET,
+        f"Acct-Status-Type = Interim-Update, {base}, "
+        "Acct-Input-Octets = 2000, Acct-Output-Octets = 10000000\n",
+    )
+    request = router.receive(timeout=10)
+    assert request is not None, daemon.log()
+    assert request.code == packet.DisconnectRequest
+    assert request["User-Name"] == [ticket.username]
+    assert request["Acct-Session-Id"] == ["81a00001"]
+    assert request["Framed-IP-Address"] == ["10.5.50.7"]
+    assert "Message-Authenticator" in request
+    radclient(
+        daemon.acct_port,
+        "acct",
+        SECRET,
+        f"Acct-Status-Type = Interim-Update, {base}, "
+        "Acct-Input-Octets = 3000, Acct-Output-Octets = 11000000\n",
+    )
+    assert router.receive(timeout=1.5) is None
+    assert daemon.metric('radius_quota_disconnects_total{result="Disconnect-ACK"}') == 1.0

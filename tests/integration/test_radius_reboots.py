@@ -13,10 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from hotspot.clock import utcnow
-from hotspot.crypto import SecretBox
 from hotspot.models import RadiusSession
-from hotspot.services.nas import NasSpec, add_nas
-from testbed.radius_daemon import RadiusDaemon, exchange
+from testbed.radius_daemon import exchange
 from testbed.radius_packets import accounting_request
 
 SECRET = b"kampus-secret"
@@ -24,15 +22,14 @@ FIRST, SECOND = "127.0.0.17", "127.0.0.18"  # two routers behind one NAS row (12
 
 
 @pytest.fixture
-def radius(settings, engine, db, tmp_path):
-    box = SecretBox(settings.secret_key)
-    add_nas(db, box, NasSpec(name="kampus", ip_range="127.0.0.16/30", secret=SECRET.decode()))
-    add_nas(db, box, NasSpec(name="lab", ip_range="127.0.0.1", secret=SECRET.decode()))  # the fixture's probe
-    daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRET)
-    try:
-        yield daemon
-    finally:
-        daemon.stop()
+def routers(world):
+    world.nas("kampus", "127.0.0.16/30", SECRET.decode())
+    world.nas("lab", "127.0.0.1", SECRET.decode())  # the fixture's probe
+
+
+@pytest.fixture
+def radius(world, routers):
+    return world.radius(SECRET)
 
 
 def send(daemon, source: str, status: str, session_id: str = "", identifier: int = 1, **attributes) -> None:

@@ -11,14 +11,9 @@ from pyrad.client import Client, Timeout
 from sqlalchemy import select
 
 from hotspot.clock import utcnow
-from hotspot.crypto import SecretBox
 from hotspot.models import AuthEvent, Nas, RadiusSession, UsageHour, Voucher
-from hotspot.services.devices import touch_device
-from hotspot.services.nas import NasSpec, add_nas
-from hotspot.services.plans import PlanSpec, add_plan
-from hotspot.services.tickets import issue_ticket
 from testbed.helpers import wait_for
-from testbed.radius_daemon import RadiusDaemon, exchange, radclient
+from testbed.radius_daemon import exchange, radclient
 from testbed.radius_packets import DICTIONARY, access_request, accounting_request, decode_reply, status_server
 
 SECRETS = {
@@ -33,53 +28,36 @@ GIB4 = 2**32
 
 
 @pytest.fixture
-def world(db, settings):
-    box = SecretBox(settings.secret_key)
-    for name, vendor in (
-        ("mikrotik", "mikrotik"),
-        ("chilli", "chilli"),
-        ("generic", "generic"),
-        ("strict", "generic"),
-    ):
-        add_nas(
-            db,
-            box,
-            NasSpec(
-                name=name,
-                ip_range=SOURCES[name],
-                secret=SECRETS[name].decode(),
-                vendor=vendor,
-                require_message_authenticator=name == "strict",
-            ),
+def routers(world):
+    """One router per vendor and a strict one, each on its own loopback address."""
+    return {
+        name: world.nas(
+            name,
+            SOURCES[name],
+            SECRETS[name].decode(),
+            vendor=vendor,
+            require_message_authenticator=name == "strict",
         )
-    free = add_plan(
-        db,
-        PlanSpec(
-            "Gratis",
-            session_minutes=30,
-            daily_minutes=60,
-            daily_mb=500,
-            down_kbps=2048,
-            up_kbps=1024,
-            mac_relogin=True,
-            free_access=True,
-        ),
-    )
-    add_plan(db, PlanSpec("Acara", daily_minutes=240, valid_days=3))
+        for name, vendor in (
+            ("mikrotik", "mikrotik"),
+            ("chilli", "chilli"),
+            ("generic", "generic"),
+            ("strict", "generic"),
+        )
+    }
+
+
+@pytest.fixture
+def free(world, routers):
+    """The free plan (the Acara voucher plan is created right after it, with the next id)."""
+    free = world.free_plan()
+    world.plan("Acara", daily_minutes=240, valid_days=3)
     return free
 
 
 @pytest.fixture
-def radius(settings, engine, world, tmp_path):
-    daemon = RadiusDaemon(settings, tmp_path / "radius.log").start(SECRETS["mikrotik"])
-    try:
-        yield daemon
-    finally:
-        daemon.stop()
-
-
-def ticket_for(db, plan, mac=MAC):
-    return issue_ticket(db, "free", plan, utcnow(), 120, device=touch_device(db, mac, utcnow()))
+def radius(world, free):
+    return world.radius(SECRETS["mikrotik"])
 
 
 def pyrad_client(radius, name, **kw) -> Client:
@@ -116,8 +94,8 @@ def test_status_server_is_answered_on_both_ports(radius):
     assert reply.code == packet.AccountingResponse
 
 
-def test_pap_ticket_with_pyrad_client_gets_mikrotik_limits(radius, db, world):
-    ticket = ticket_for(db, world)
+def test_pap_ticket_with_pyrad_client_gets_mikrotik_limits(radius, db, world, free):
+    ticket = world.ticket(free)
     reply = pap(
         pyrad_client(radius, "mikrotik"),
         ticket.username,
@@ -156,8 +134,8 @@ def test_pap_ticket_with_pyrad_client_gets_mikrotik_limits(radius, db, world):
         ("generic", {"WISPr-Bandwidth-Max-Up": [1_024_000], "WISPr-Bandwidth-Max-Down": [2_048_000]}),
     ],
 )
-def test_each_vendor_gets_its_own_attributes(radius, db, world, vendor, expected):
-    ticket = ticket_for(db, world)
+def test_each_vendor_gets_its_own_attributes(radius, world, free, vendor, expected):
+    ticket = world.ticket(free)
     reply = pap(pyrad_client(radius, vendor), ticket.username, ticket.secret)
     assert reply.code == packet.AccessAccept
     for name, value in expected.items():
@@ -165,8 +143,8 @@ def test_each_vendor_gets_its_own_attributes(radius, db, world, vendor, expected
     assert "Mikrotik-Rate-Limit" not in reply
 
 
-def test_chap_ticket_with_radclient_is_accepted_once(radius, db, world):
-    ticket = ticket_for(db, world)
+def test_chap_ticket_with_radclient_is_accepted_once(radius, world, free):
+    ticket = world.ticket(free)
     text = (
         f'User-Name = "{ticket.username}", CHAP-Password = "{ticket.secret}", Calling-Station-Id = "{MAC}"\n'
     )
@@ -181,8 +159,8 @@ def test_chap_ticket_with_radclient_is_accepted_once(radius, db, world):
     )
 
 
-def test_mac_authentication_after_a_login_today(radius, db, world):
-    ticket = ticket_for(db, world)
+def test_mac_authentication_after_a_login_today(radius, world, free):
+    ticket = world.ticket(free)
     assert "Access-Accept" in radclient(
         radius.auth_port,
         "auth",
@@ -213,8 +191,8 @@ def test_mac_authentication_after_a_login_today(radius, db, world):
     assert 'Reply-Message = "Pengguna tidak dikenal. / Unknown user."' in stranger
 
 
-def test_voucher_and_reject_reasons_reach_the_citizen(radius, db, world, engine):
-    voucher = Voucher(code="ABCDEFGH23", plan_id=world.id + 1, batch="b", revoked=True)
+def test_voucher_and_reject_reasons_reach_the_citizen(radius, db, world, free, engine):
+    voucher = Voucher(code="ABCDEFGH23", plan_id=free.id + 1, batch="b", revoked=True)
     db.add(voucher)
     db.commit()
     out = radclient(
@@ -224,7 +202,7 @@ def test_voucher_and_reject_reasons_reach_the_citizen(radius, db, world, engine)
         'User-Name = "abcd-efgh23", User-Password = "abcd-efgh23"\n',
     )
     assert 'Reply-Message = "Voucher ini sudah dibatalkan. / This voucher has been cancelled."' in out
-    ticket = ticket_for(db, world)
+    ticket = world.ticket(free)
     with engine.begin() as conn:
         conn.execute(
             RadiusSession.__table__.insert(),
@@ -357,8 +335,8 @@ def test_radclient_accounting_and_accounting_on_closes_open_sessions(radius, db)
     assert [(s.status, s.terminate_cause) for s in sessions] == [("closed", "NAS-Reboot")] * 3
 
 
-def test_message_authenticator_rules(radius, db, world):
-    ticket = ticket_for(db, world)
+def test_message_authenticator_rules(radius, world, free):
+    ticket = world.ticket(free)
     strict = SECRETS["strict"]
     unsigned = access_request(strict, ticket.username, ticket.secret)
     assert exchange(unsigned, radius.auth_port, SOURCES["strict"]) is None
@@ -404,28 +382,20 @@ def test_unknown_client_wrong_secret_and_garbage_are_dropped_and_logged(radius):
     assert exchange(request, radius.auth_port) is not None
 
 
-def test_pyrad_client_times_out_on_a_wrong_secret(radius, db, world):
+def test_pyrad_client_times_out_on_a_wrong_secret(radius, free):
     client = pyrad_client(radius, "mikrotik")
     client.secret = b"wrong-secret-value"
     with pytest.raises(Timeout):
         pap(client, "someone", "pw")
 
 
-def test_a_nas_added_while_running_is_served_without_restart(settings, engine, world, db, tmp_path):
-    daemon = RadiusDaemon(settings.with_overrides(radius_client_reload_seconds=1), tmp_path / "reload.log")
-    daemon.start(SECRETS["mikrotik"])
-    try:
-        start = accounting_request(b"new-router-secret", "Start", "n1")
-        assert exchange(start, daemon.acct_port, "127.0.0.5") is None
-        add_nas(
-            db,
-            SecretBox(settings.secret_key),
-            NasSpec(name="new", ip_range="127.0.0.5", secret="new-router-secret"),
-        )
-        wait_for(
-            lambda: exchange(start, daemon.acct_port, "127.0.0.5", timeout=0.5),
-            timeout=10,
-            what="the new NAS to be answered",
-        )
-    finally:
-        daemon.stop()
+def test_a_nas_added_while_running_is_served_without_restart(world, free):
+    daemon = world.radius(SECRETS["mikrotik"], radius_client_reload_seconds=1)
+    start = accounting_request(b"new-router-secret", "Start", "n1")
+    assert exchange(start, daemon.acct_port, "127.0.0.5") is None
+    world.nas("new", "127.0.0.5", "new-router-secret")
+    wait_for(
+        lambda: exchange(start, daemon.acct_port, "127.0.0.5", timeout=0.5),
+        timeout=10,
+        what="the new NAS to be answered",
+    )

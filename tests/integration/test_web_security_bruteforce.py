@@ -15,7 +15,13 @@ from hotspot.models import LoginTicket
 from hotspot.services.citizens import CODE_ATTEMPTS, CODES_PER_PHONE_PER_HOUR
 from tests.integration.test_splash import mikrotik_url, post_way
 from tests.support.splash import alert, form
-from tests.support.websec import CITIZEN_PASSWORD, CITIZEN_PHONE, inbox, populate, with_sms_inbox  # noqa: F401 (fixtures, used by name)
+from tests.support.websec import (
+    CITIZEN_PASSWORD,
+    CITIZEN_PHONE,
+    inbox,  # noqa: F401 (a fixture, used by name)
+    populate,
+    with_sms_inbox,
+)
 
 LOCAL_PHONE = "0" + CITIZEN_PHONE[3:]
 
@@ -25,18 +31,13 @@ def settings(settings, inbox):
     return with_sms_inbox(settings, inbox, ratelimit_per_mac="6/minute", ratelimit_per_ip="8/minute")
 
 
-@pytest.fixture
-def world(db, settings):
-    return populate(db, settings)
-
-
 def from_address(app, address: str):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
 
 
-def test_password_guessing_is_stopped_per_device_even_for_the_right_password(app, db, world):
+def test_password_guessing_is_stopped_per_device_even_for_the_right_password(app, db, site):
     client = from_address(app, "10.5.50.23")
     page = client.get(mikrotik_url())
     codes = [
@@ -49,7 +50,7 @@ def test_password_guessing_is_stopped_per_device_even_for_the_right_password(app
     assert db.scalar(select(LoginTicket)) is None
 
 
-def test_a_new_mac_for_every_guess_meets_the_per_address_limit(app, db, world):
+def test_a_new_mac_for_every_guess_meets_the_per_address_limit(app, db, site):
     client = from_address(app, "10.5.50.23")
     codes = []
     for n in range(9):
@@ -100,7 +101,7 @@ def test_a_code_dies_after_a_few_wrong_guesses(app, inbox):
     assert "Kode sudah tidak berlaku" in alert(answer.get_data(as_text=True))
 
 
-def test_password_reset_does_not_tell_whether_a_number_is_registered(app, world, inbox):
+def test_password_reset_does_not_tell_whether_a_number_is_registered(app, site, inbox):
     answers = {}
     for label, phone in (("registered", LOCAL_PHONE), ("unknown", "081399998888")):
         client = from_address(app, f"10.5.60.{len(answers) + 1}")
@@ -111,7 +112,7 @@ def test_password_reset_does_not_tell_whether_a_number_is_registered(app, world,
     assert [message["to"] for _, message in inbox.messages] == [CITIZEN_PHONE]
 
 
-def test_a_second_registration_of_a_pending_number_cannot_choose_the_owners_password(app, world, inbox):
+def test_a_second_registration_of_a_pending_number_cannot_choose_the_owners_password(app, site, inbox):
     owner, intruder = from_address(app, "10.5.50.23"), from_address(app, "10.5.50.66")
     for client, password in ((owner, "owner-password-1"), (intruder, "intruder-password-1")):
         client.get(mikrotik_url(mac="02:00:00:00:05:01" if client is owner else "02:00:00:00:05:02"))
@@ -126,7 +127,7 @@ def test_a_second_registration_of_a_pending_number_cannot_choose_the_owners_pass
     assert good.status_code == 200, alert(good.get_data(as_text=True))
 
 
-def test_registration_does_not_tell_whether_a_number_is_registered(app, world, inbox):
+def test_registration_does_not_tell_whether_a_number_is_registered(app, site, inbox):
     answers = {}
     for label, phone in (("registered", LOCAL_PHONE), ("unknown", "081399997777")):
         client = from_address(app, f"10.5.61.{len(answers) + 1}")
@@ -139,7 +140,7 @@ def test_registration_does_not_tell_whether_a_number_is_registered(app, world, i
     assert sorted(message["to"] for _, message in inbox.messages) == [CITIZEN_PHONE, "+6281399997777"]
 
 
-def test_codes_go_only_to_indonesian_mobile_numbers(app, world, inbox):
+def test_codes_go_only_to_indonesian_mobile_numbers(app, site, inbox):
     client = from_address(app, "10.5.50.23")
     client.get(mikrotik_url())
     for number in ("+881612345678", "+8707712345678", "+447700900123"):

@@ -8,12 +8,10 @@ accept the console's cookie.
 
 from __future__ import annotations
 
-import pytest
-
 from portal.extensions import csrf
 from tests.conftest import csrf_token_from
 from tests.integration.test_splash import mikrotik_url
-from tests.support.websec import changed_tables, populate, rule_url, snapshot, state_changing_rules
+from tests.support.websec import changed_tables, rule_url, snapshot, state_changing_rules
 
 CSRF_MESSAGE = "Halaman ini sudah kedaluwarsa"
 # Everything any form of the site posts, so that only the token is missing.
@@ -77,11 +75,6 @@ EXPECTED = {
 API_EXEMPT = {"/api/v1/sessions/<int:session_id>/disconnect", "/api/v1/vouchers"}
 
 
-@pytest.fixture
-def world(db, settings):
-    return populate(db, settings)
-
-
 def test_the_state_changing_routes_are_the_known_ones(app):
     found = {rule.rule for rule in state_changing_rules(app)}
     assert found - EXPECTED - API_EXEMPT == set(), (
@@ -92,7 +85,7 @@ def test_the_state_changing_routes_are_the_known_ones(app):
     assert csrf._exempt_views == set()
 
 
-def _sweep(client, app, world, token: str | None) -> list[str]:
+def _sweep(client, app, site, token: str | None) -> list[str]:
     """POST to every protected route with this token (or none); the routes that did not answer the CSRF
     error."""
     failures = []
@@ -100,7 +93,7 @@ def _sweep(client, app, world, token: str | None) -> list[str]:
         if rule.rule in API_EXEMPT:
             continue
         data = dict(FORM) if token is None else {**FORM, "csrf_token": token}
-        response = client.post(rule_url(rule, world), data=data)
+        response = client.post(rule_url(rule, site), data=data)
         body = response.get_data(as_text=True)
         if response.status_code != 400 or CSRF_MESSAGE not in body:
             failures.append(f"{rule.rule}: {response.status_code}")
@@ -108,7 +101,7 @@ def _sweep(client, app, world, token: str | None) -> list[str]:
 
 
 def test_every_state_changing_route_refuses_a_missing_or_forged_token_and_changes_nothing(
-    app, client, login, world, engine
+    app, client, login, site, engine
 ):
     login("admin")
     client.get(mikrotik_url())  # a router hand-off in the session, as a real citizen would have
@@ -116,25 +109,25 @@ def test_every_state_changing_route_refuses_a_missing_or_forged_token_and_change
     stolen = csrf_token_from(other.get("/admin/login").get_data(as_text=True))
     before = snapshot(engine)
     for token in (None, "", "forged", stolen):
-        assert _sweep(client, app, world, token) == [], f"token {token!r}"
+        assert _sweep(client, app, site, token) == [], f"token {token!r}"
     assert changed_tables(before, snapshot(engine)) == []
     assert client.get("/admin/").status_code == 200  # the sign-out form without a token did not sign out
 
 
-def test_the_same_request_with_the_page_token_gets_past_the_check(client, login, world, engine):
+def test_the_same_request_with_the_page_token_gets_past_the_check(client, login, site, engine):
     login("admin")
-    token = csrf_token_from(client.get(f"/admin/nas/{world['nas_id']}").get_data(as_text=True))
+    token = csrf_token_from(client.get(f"/admin/nas/{site['nas_id']}").get_data(as_text=True))
     before = snapshot(engine)
-    response = client.post(f"/admin/nas/{world['nas_id']}/active", data={"active": "0", "csrf_token": token})
+    response = client.post(f"/admin/nas/{site['nas_id']}/active", data={"active": "0", "csrf_token": token})
     assert response.status_code == 302
     assert sorted(changed_tables(before, snapshot(engine))) == ["audit_event", "nas"]
 
 
-def test_the_api_is_exempt_only_because_it_ignores_cookies(client, login, world, engine):
+def test_the_api_is_exempt_only_because_it_ignores_cookies(client, login, site, engine):
     login("admin")
     before = snapshot(engine)
     vouchers = client.post("/api/v1/vouchers", json={"plan": "Warga", "count": 3})
-    disconnect = client.post(f"/api/v1/sessions/{world['session_id']}/disconnect")
+    disconnect = client.post(f"/api/v1/sessions/{site['session_id']}/disconnect")
     assert (vouchers.status_code, disconnect.status_code) == (401, 401)
     assert vouchers.json == {"error": "send Authorization: Bearer TOKEN"}
     assert changed_tables(before, snapshot(engine)) == []

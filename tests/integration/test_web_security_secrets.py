@@ -210,43 +210,33 @@ def test_a_database_error_does_not_carry_the_values_into_the_log(db):
     assert "parameters hidden" in str(error.value)
 
 
-def test_no_secret_in_the_radius_daemons_output(db, engine, settings, tmp_path):
+def test_no_secret_in_the_radius_daemons_output(world):
     from pyrad import packet
 
-    from hotspot.clock import utcnow
-    from hotspot.crypto import SecretBox
-    from hotspot.services.devices import touch_device
-    from hotspot.services.nas import NasSpec, add_nas
-    from hotspot.services.plans import PlanSpec, add_plan
-    from hotspot.services.tickets import issue_ticket
-    from testbed.radius_daemon import RadiusDaemon, exchange
+    from testbed.radius_daemon import exchange
     from testbed.radius_packets import access_request, accounting_request, decode_reply
 
     nas_secret = b"radius-secret-for-logs-1"
-    add_nas(
-        db,
-        SecretBox(settings.secret_key),
-        NasSpec("tirosa", "127.0.0.1", nas_secret.decode(), vendor="mikrotik"),
+    world.nas("tirosa", "127.0.0.1", nas_secret.decode(), vendor="mikrotik")
+    plan = world.free_plan(
+        "Gratis",
+        session_minutes=30,
+        daily_minutes=60,
+        daily_mb=None,
+        down_kbps=None,
+        up_kbps=None,
+        mac_relogin=False,
     )
-    plan = add_plan(db, PlanSpec("Gratis", session_minutes=30, daily_minutes=60, free_access=True))
-    login = issue_ticket(
-        db, "free", plan, utcnow(), 120, device=touch_device(db, "AA:BB:CC:DD:EE:01", utcnow())
-    )
-    daemon = RadiusDaemon(settings.with_overrides(log_level="DEBUG"), tmp_path / "radius.log").start(
-        nas_secret
-    )
-    try:
-        wrong = access_request(nas_secret, login.username, "a-wrong-password-guess", identifier=1)
-        assert decode_reply(exchange(wrong, daemon.auth_port), nas_secret, wrong).code == packet.AccessReject
-        forged = access_request(
-            b"a-guessed-nas-secret", login.username, login.secret, identifier=2, signed=True
-        )
-        assert exchange(forged, daemon.auth_port, timeout=0.5) is None
-        right = access_request(nas_secret, login.username, login.secret, identifier=3)
-        assert decode_reply(exchange(right, daemon.auth_port), nas_secret, right).code == packet.AccessAccept
-        assert exchange(accounting_request(nas_secret, "Start", "c0ffee01", login.username), daemon.acct_port)
-    finally:
-        daemon.stop()
+    login = world.ticket(plan, "AA:BB:CC:DD:EE:01")
+    daemon = world.radius(nas_secret, log_level="DEBUG")
+    wrong = access_request(nas_secret, login.username, "a-wrong-password-guess", identifier=1)
+    assert decode_reply(exchange(wrong, daemon.auth_port), nas_secret, wrong).code == packet.AccessReject
+    forged = access_request(b"a-guessed-nas-secret", login.username, login.secret, identifier=2, signed=True)
+    assert exchange(forged, daemon.auth_port, timeout=0.5) is None
+    right = access_request(nas_secret, login.username, login.secret, identifier=3)
+    assert decode_reply(exchange(right, daemon.auth_port), nas_secret, right).code == packet.AccessAccept
+    assert exchange(accounting_request(nas_secret, "Start", "c0ffee01", login.username), daemon.acct_port)
+    daemon.stop()  # all it wrote is in the log (the World would stop it only after the test)
     output = daemon.log()
     assert "radius_drop" in output  # the forged request was logged, without what it carried
     for secret in (nas_secret.decode(), login.secret, "a-wrong-password-guess", "a-guessed-nas-secret"):

@@ -12,6 +12,7 @@ from hotspot.services.nas import NasSpec, add_nas
 from hotspot.services.plans import PlanSpec, add_plan
 from hotspot.simulate import parse_page
 from testbed.helpers import free_port
+from tests.support.world import FREE_PLAN
 
 UAM_SECRET = "uamsecret-perumnas"
 RADIUS_SECRET = "radius-secret-123"
@@ -21,19 +22,7 @@ def add_city(db, settings, mikrotik_ip: str = "10.53.1.1/32", chilli_ip: str = "
     """Free, citizen and event plans; a MikroTik at Taman Tirosa and a CoovaChilli at Perumnas."""
     box = SecretBox(settings.secret_key)
     plans = {
-        "free": add_plan(
-            db,
-            PlanSpec(
-                name="Gratis",
-                session_minutes=60,
-                daily_minutes=60,
-                daily_mb=500,
-                down_kbps=2048,
-                up_kbps=1024,
-                free_access=True,
-                mac_relogin=True,
-            ),
-        ),
+        "free": add_plan(db, PlanSpec("Gratis", free_access=True, **{**FREE_PLAN, "session_minutes": 60})),
         "citizen": add_plan(
             db, PlanSpec(name="Warga", session_minutes=120, daily_minutes=180, daily_mb=2000)
         ),

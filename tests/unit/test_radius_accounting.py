@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from hotspot.models import AccessPoint, Nas, Plan, RadiusSession, UsageHour, UsageHourAp
+from hotspot.models import AccessPoint, Nas, RadiusSession, UsageHour, UsageHourAp
 from hotspot.services.devices import touch_device
 from hotspot.services.tickets import issue_ticket
 from radius import accounting
@@ -187,10 +187,8 @@ def test_users_are_counted_once_per_hour(engine, db, nas):
     assert (hour.sessions, hour.unique_users) == (3, 2)
 
 
-def test_new_sessions_are_linked_to_the_ticket_that_authenticated_them(engine, db, nas):
-    plan = Plan(name="Gratis", daily_minutes=60, free_access=True, interim_interval_seconds=120)
-    db.add(plan)
-    db.commit()
+def test_new_sessions_are_linked_to_the_ticket_that_authenticated_them(engine, db, nas, world):
+    plan = world.plan("Gratis", daily_minutes=60, free_access=True, interim_interval_seconds=120)
     device = touch_device(db, "AA:BB:CC:DD:EE:01", NOW)
     ticket = issue_ticket(db, "free", plan, NOW, 120, device=device)
     running = record(engine, nas, packet("Interim-Update", user=ticket.username, seconds=60))

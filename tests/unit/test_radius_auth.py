@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from hotspot.models import Account, AuthEvent, Nas, Plan, RadiusSession, UsageHour, Voucher
+from hotspot.models import Account, AuthEvent, RadiusSession, UsageHour, Voucher
 from hotspot.services.devices import find_device, touch_device
 from hotspot.services.tickets import issue_ticket
 from radius import auth, authlog, credential_store, packets
@@ -25,21 +25,11 @@ def request(username, password=None, **kw):
 
 
 @pytest.fixture
-def world(db):
-    nas = Nas(name="Taman Tirosa", ip_range="10.53.1.1/32", secret_encrypted="x")
-    free = Plan(
-        name="Gratis",
-        session_minutes=30,
-        daily_minutes=60,
-        daily_mb=500,
-        down_kbps=2048,
-        up_kbps=1024,
-        free_access=True,
-        mac_relogin=True,
-    )
-    event = Plan(name="Acara", daily_minutes=240, valid_days=3)
-    db.add_all([nas, free, event])
-    db.commit()
+def nas_and_plans(world):
+    """A router, the usual free plan and an event plan of four hours a day for three days."""
+    nas = world.nas("Taman Tirosa", "10.53.1.1/32")
+    free = world.free_plan("Gratis")
+    event = world.plan("Acara", daily_minutes=240, valid_days=3)
     return nas, free, event
 
 
@@ -52,8 +42,8 @@ def decide(db, nas, req, now=NOW):
     return decision
 
 
-def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):
-    nas, free, _ = world
+def test_free_ticket_is_accepted_once_with_the_plan_limits(db, nas_and_plans):
+    nas, free, _ = nas_and_plans
     device = touch_device(db, MAC, NOW)
     ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
     first = decide(db, nas, request(ticket.username, chap=ticket.secret))
@@ -80,8 +70,8 @@ def test_free_ticket_is_accepted_once_with_the_plan_limits(db, world):
     assert (hour.auth_accepts, hour.auth_rejects) == (1, 1)
 
 
-def test_ticket_wrong_password_and_expiry(db, world):
-    nas, free, _ = world
+def test_ticket_wrong_password_and_expiry(db, nas_and_plans):
+    nas, free, _ = nas_and_plans
     device = touch_device(db, MAC, NOW)
     ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
     assert decide(db, nas, request(ticket.username, "nope")).reason == "bad_password"
@@ -89,8 +79,8 @@ def test_ticket_wrong_password_and_expiry(db, world):
     assert late.reason == "ticket_expired"
 
 
-def test_quota_used_up_today_rejects_with_a_readable_message(db, world):
-    nas, free, _ = world
+def test_quota_used_up_today_rejects_with_a_readable_message(db, nas_and_plans):
+    nas, free, _ = nas_and_plans
     device = touch_device(db, MAC, NOW)
     db.add(
         RadiusSession(
@@ -112,8 +102,8 @@ def test_quota_used_up_today_rejects_with_a_readable_message(db, world):
     assert decision.reply_message.startswith("Kuota waktu hari ini sudah habis")
 
 
-def test_blocked_account_is_rejected(db, world):
-    nas, free, _ = world
+def test_blocked_account_is_rejected(db, nas_and_plans):
+    nas, free, _ = nas_and_plans
     citizen = Account(phone="+6281234567890", password_hash="x", blocked=True)
     db.add(citizen)
     db.commit()
@@ -121,8 +111,8 @@ def test_blocked_account_is_rejected(db, world):
     assert decide(db, nas, request(ticket.username, ticket.secret)).reason == "blocked"
 
 
-def test_voucher_first_use_starts_its_validity_and_later_expires(db, world):
-    nas, _, event = world
+def test_voucher_first_use_starts_its_validity_and_later_expires(db, nas_and_plans):
+    nas, _, event = nas_and_plans
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
     db.commit()
     decision = decide(db, nas, request("abcd-efgh23", "abcd-efgh23"))
@@ -139,8 +129,8 @@ def test_voucher_first_use_starts_its_validity_and_later_expires(db, world):
     assert decide(db, nas, request("ABCDEFGH23", "wrong")).reason == "bad_password"
 
 
-def test_mac_relogin_only_for_a_device_that_logged_in_today(db, world):
-    nas, free, _ = world
+def test_mac_relogin_only_for_a_device_that_logged_in_today(db, nas_and_plans):
+    nas, free, _ = nas_and_plans
     device = touch_device(db, MAC, NOW)
     assert decide(db, nas, request("aabbccddee01", "")).reason == "no_mac_relogin"
     ticket = issue_ticket(db, "free", free, NOW, 120, device=device)
@@ -156,8 +146,8 @@ def test_mac_relogin_only_for_a_device_that_logged_in_today(db, world):
     assert (typed_by_another.accepted, typed_by_another.reason) == (False, "mac_mismatch")
 
 
-def test_unknown_user_is_rejected(db, world):
-    nas, _, _ = world
+def test_unknown_user_is_rejected(db, nas_and_plans):
+    nas, _, _ = nas_and_plans
     decision = decide(db, nas, request("someone", "pw"))
     assert (decision.accepted, decision.method, decision.reason) == (False, "unknown", "unknown_user")
     assert decision.reply_message == "Pengguna tidak dikenal. / Unknown user."
@@ -170,8 +160,8 @@ def decide_together(db, requests, now=NOW):
     return decisions
 
 
-def test_a_batch_decides_each_credential_as_if_it_came_alone(db, world):
-    nas, free, event = world
+def test_a_batch_decides_each_credential_as_if_it_came_alone(db, nas_and_plans):
+    nas, free, event = nas_and_plans
     device = touch_device(db, MAC, NOW)
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
     db.commit()
@@ -199,15 +189,15 @@ def test_a_batch_decides_each_credential_as_if_it_came_alone(db, world):
     assert db.scalar(select(Voucher)).expires_at == NOW + timedelta(days=3)
 
 
-def test_one_ticket_twice_in_a_batch_is_accepted_once(db, world):
-    nas, free, _ = world
+def test_one_ticket_twice_in_a_batch_is_accepted_once(db, nas_and_plans):
+    nas, free, _ = nas_and_plans
     ticket = issue_ticket(db, "free", free, NOW, 120, device=touch_device(db, MAC, NOW))
     first, second = decide_together(db, [request(ticket.username, ticket.secret)] * 2)
     assert (first.accepted, second.accepted, second.reason) == (True, False, "ticket_used")
 
 
-def test_a_voucher_shared_by_two_phones_in_one_batch_starts_once(db, world):
-    nas, _, event = world
+def test_a_voucher_shared_by_two_phones_in_one_batch_starts_once(db, nas_and_plans):
+    nas, _, event = nas_and_plans
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
     db.commit()
     decisions = decide_together(
@@ -218,15 +208,15 @@ def test_a_voucher_shared_by_two_phones_in_one_batch_starts_once(db, world):
     assert (voucher.first_used_at, voucher.expires_at) == (NOW, NOW + timedelta(days=3))
 
 
-def test_a_ticket_another_worker_claimed_meanwhile_is_not_claimed_again(db, world):
-    nas, free, _ = world
+def test_a_ticket_another_worker_claimed_meanwhile_is_not_claimed_again(db, nas_and_plans):
+    nas, free, _ = nas_and_plans
     ticket = issue_ticket(db, "free", free, NOW, 120, device=touch_device(db, MAC, NOW))
     assert credential_store.claim_tickets(db.connection(), [ticket.id], NOW) == {ticket.id}
     assert credential_store.claim_tickets(db.connection(), [ticket.id], NOW) == set()
 
 
-def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
-    nas, free, event = world
+def test_each_subject_in_a_batch_spends_its_own_quota(db, nas_and_plans):
+    nas, free, event = nas_and_plans
     phone_a, phone_b = touch_device(db, MAC, NOW), touch_device(db, "AA:BB:CC:DD:EE:02", NOW)
     db.add(
         RadiusSession(
@@ -252,21 +242,19 @@ def test_each_subject_in_a_batch_spends_its_own_quota(db, world):
     assert (fresh.accepted, fresh.limits.session_timeout) == (True, 1800)
 
 
-def test_a_plan_newer_than_the_servers_copy_is_read_when_a_voucher_names_it(db, world):
-    nas, free, _ = world
+def test_a_plan_newer_than_the_servers_copy_is_read_when_a_voucher_names_it(db, world, nas_and_plans):
+    nas, free, _ = nas_and_plans
     known = credential_store.load_plans(db.connection())
-    late = Plan(name="Konser", daily_minutes=120)
-    db.add_all([late, Voucher(code="LATEPLAN22", plan=late, batch="b")])
+    late = world.plan("Konser", daily_minutes=120)
+    db.add(Voucher(code="LATEPLAN22", plan=late, batch="b"))
     db.commit()
     [decision] = auth.decide_batch(db.connection(), [request("LATEPLAN22", "LATEPLAN22")], NOW, TZ, known)
     assert (decision.accepted, decision.limits.session_timeout) == (True, 120 * 60)
 
 
-def test_a_ticket_is_refused_from_another_phone_or_another_nas(db, world):
-    nas, free, _ = world
-    other_nas = Nas(name="Pantai Lasiana", ip_range="10.53.2.1/32", secret_encrypted="x")
-    db.add(other_nas)
-    db.commit()
+def test_a_ticket_is_refused_from_another_phone_or_another_nas(db, world, nas_and_plans):
+    nas, free, _ = nas_and_plans
+    other_nas = world.nas("Pantai Lasiana", "10.53.2.1/32")
     ticket = issue_ticket(db, "free", free, NOW, 120, nas=nas, device=touch_device(db, MAC, NOW))
     wrong_phone = decide(db, nas, request(ticket.username, ticket.secret, mac="aa-bb-cc-dd-ee-77"))
     assert (wrong_phone.accepted, wrong_phone.reason) == (False, "ticket_wrong_device")
@@ -275,8 +263,8 @@ def test_a_ticket_is_refused_from_another_phone_or_another_nas(db, world):
     assert decide(db, nas, request(ticket.username, ticket.secret)).accepted
 
 
-def test_a_voucher_ticket_starts_the_voucher_and_spends_its_quota(db, world):
-    nas, _, event = world
+def test_a_voucher_ticket_starts_the_voucher_and_spends_its_quota(db, nas_and_plans):
+    nas, _, event = nas_and_plans
     voucher = Voucher(code="ABCDEFGH23", plan=event, batch="b")
     db.add(voucher)
     db.commit()
@@ -300,8 +288,8 @@ def test_a_voucher_ticket_starts_the_voucher_and_spends_its_quota(db, world):
     assert decide(db, nas, request(late.username, late.secret), NOW + timedelta(days=30)).reason == "expired"
 
 
-def test_a_blocked_phone_is_refused_whatever_it_types(db, world):
-    nas, free, event = world
+def test_a_blocked_phone_is_refused_whatever_it_types(db, nas_and_plans):
+    nas, free, event = nas_and_plans
     phone = touch_device(db, MAC, NOW)
     phone.blocked = True
     db.add(Voucher(code="ABCDEFGH23", plan=event, batch="b"))
