@@ -34,6 +34,7 @@ def database_id(value: str) -> int:
     return number
 
 
+@functools.lru_cache(maxsize=65536)  # RADIUS asks for the same phones' MACs many times a second
 def normalize_mac(value: str) -> str:
     """Accept AA:BB:.., aa-bb-.., aabb.ccdd.eeff or aabbccddeeff; return AA:BB:CC:DD:EE:FF."""
     text = (value or "").strip()

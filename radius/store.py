@@ -21,6 +21,7 @@ from hotspot import policy
 from hotspot.db import insert_for
 from hotspot.models import Nas, RadiusSession, UsageHour, UsageHourAp, UsageHourUser
 from hotspot.validation import is_mac
+from radius.pgarrays import array_literal
 
 SESSIONS = RadiusSession.__table__
 USAGE = UsageHour.__table__
@@ -258,6 +259,8 @@ ARRAY_TYPES = {
     "before_output": "bigint",
     "created_hour": "timestamptz",
     "last_hour": "timestamptz",
+    "seen_nas": "bigint",
+    "seen_hour": "timestamptz",
 }
 INPUT_COLUMNS = (
     *MERGED_COLUMNS,
@@ -330,8 +333,9 @@ def _write_in_one_statement(conn: Connection, writes: list[SessionWrite], seen) 
     params.update(
         seen_nas=[u[0] for u in users], seen_hour=[u[1] for u in users], seen_user=[u[2] for u in users]
     )
+    literals = {name: array_literal(values, ARRAY_TYPES.get(name, "text")) for name, values in params.items()}
     return {
-        row[0]: dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(WRITE_SESSIONS_SQL, params)
+        row[0]: dict(zip(RETURNED_COLUMNS, row)) for row in conn.exec_driver_sql(WRITE_SESSIONS_SQL, literals)
     }
 
 
@@ -390,10 +394,13 @@ def close_replaced_sessions(conn: Connection, rows: Iterable[Mapping]) -> int:
     if not new:
         return 0
     if conn.dialect.name == "postgresql":
-        starts, macs, unique_ids = (list(column) for column in zip(*new))
-        return conn.exec_driver_sql(
-            CLOSE_REPLACED_SQL, {"cause": REPLACED, "start": starts, "mac": macs, "uid": unique_ids}
-        ).rowcount
+        starts, macs, unique_ids = zip(*new)
+        params = {
+            "start": array_literal(starts, "timestamptz"),
+            "mac": array_literal(macs, "text"),
+            "uid": array_literal(unique_ids, "text"),
+        }
+        return conn.exec_driver_sql(CLOSE_REPLACED_SQL, {"cause": REPLACED, **params}).rowcount
     # Earliest first: each older session is closed by the first new one after it, as in the statement above.
     closed = 0
     for start_time, mac, unique_id in new:

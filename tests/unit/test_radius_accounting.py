@@ -379,3 +379,16 @@ def test_each_replaced_session_ends_when_its_device_next_started_also_within_one
         "81a00003": ("active", None, None),
         "81a00099": ("active", None, None),
     }
+
+
+def test_text_is_stored_exactly_whatever_characters_it_holds(engine, db, nas):
+    odd = 'a"b\\c,{d} NULL é\t'
+    record(engine, nas, packet("Start", 'id "1", {x}', user=odd, called=f"{odd}:SSID"))
+    record(engine, nas, packet("Interim-Update", 'id "1", {x}', user=odd, called=f"{odd}:SSID", seconds=60))
+    [session] = sessions(db)
+    assert (session.acct_session_id, session.username, session.called_station_id) == (
+        'id "1", {x}',
+        odd,
+        f"{odd}:SSID",
+    )
+    assert session.session_time == 60
