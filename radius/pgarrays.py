@@ -8,25 +8,22 @@ each, so writing the literal directly is a join per column. PostgreSQL parses it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _element(value, sql_type: str) -> str:
-    if value is None:
-        return "NULL"
-    if sql_type == "bigint":
-        return str(int(value))
-    if sql_type == "boolean":
-        return "t" if value else "f"
-    if sql_type == "timestamptz":
-        return _quoted(value.isoformat())
-    return _quoted(str(value))
+ELEMENT: dict[str, Callable[[object], str]] = {
+    "bigint": lambda value: str(int(value)),
+    "boolean": lambda value: "t" if value else "f",
+    "timestamptz": lambda value: _quoted(value.isoformat()),
+    "text": lambda value: _quoted(str(value)),
+}
 
 
 def array_literal(values: Iterable, sql_type: str) -> str:
     """`{...}` for `values` of `sql_type` (bigint, boolean, timestamptz or text); None is NULL."""
-    return "{" + ",".join(_element(value, sql_type) for value in values) + "}"
+    element = ELEMENT[sql_type]
+    return "{" + ",".join("NULL" if value is None else element(value) for value in values) + "}"
